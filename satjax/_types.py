@@ -1,0 +1,34 @@
+"""Array type aliases and dtype helpers shared across satjax.
+
+Dimension vocabulary (used in every jaxtyping annotation of the package):
+``K`` users, ``M`` access points, ``N`` satellite antennas (``N_V * N_H``),
+``S`` Monte Carlo samples, ``T`` iterations, ``P`` pilots (``tau_p``).
+"""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+from jaxtyping import Array, Bool, Complex, Float, Int, PRNGKeyArray, Shaped
+
+__all__ = [
+    "Array",
+    "Bool",
+    "Complex",
+    "Float",
+    "Int",
+    "PRNGKeyArray",
+    "Shaped",
+    "complex_dtype",
+    "real_dtype",
+]
+
+
+def complex_dtype(dtype) -> jnp.dtype:
+    """Complex dtype matching a real (or complex) dtype: float32 -> complex64, float64 -> complex128."""
+    wide = jnp.dtype(dtype) in (jnp.dtype(jnp.float64), jnp.dtype(jnp.complex128))
+    return jnp.dtype(jnp.complex128 if wide else jnp.complex64)
+
+
+def real_dtype(dtype) -> jnp.dtype:
+    """Real dtype matching a (real or complex) dtype: complex64 -> float32, complex128 -> float64."""
+    return jnp.finfo(jnp.dtype(dtype)).dtype

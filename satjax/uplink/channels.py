@@ -1,0 +1,65 @@
+"""Small-scale fading and pilot-signal samplers of system A (paper A, eqs. (2)-(5))."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+
+from satjax._types import Array, Complex, PRNGKeyArray
+from satjax.uplink.pilots import pilot_book
+from satjax.uplink.statistics import ChannelStats
+
+__all__ = ["hermitian_sqrt", "sample_channels", "sample_pilot_signals"]
+
+
+def hermitian_sqrt(r: Complex[Array, "... N N"]) -> Complex[Array, "... N N"]:
+    """PSD square root ``R^{1/2}`` via eigendecomposition (works for singular ``R``)."""
+    w, v = jnp.linalg.eigh(r)
+    w = jnp.sqrt(jnp.maximum(w, 0.0)).astype(v.dtype)
+    return (v * w[..., None, :]) @ jnp.conj(jnp.swapaxes(v, -1, -2))
+
+
+def _cn(key, shape, dtype):
+    """Standard circularly-symmetric complex Gaussian CN(0, 1) samples."""
+    return jax.random.normal(key, shape, dtype)
+
+
+def sample_channels(
+    key: PRNGKeyArray, stats: ChannelStats, r_sqrt: Complex[Array, "K N N"]
+) -> tuple[Complex[Array, "M K"], Complex[Array, "K N"]]:
+    r"""One realization of the AP and satellite channels.
+
+    :math:`g_{mk} \sim \mathcal{CN}(0, \beta_{mk})` (Rayleigh) and
+    :math:`\mathbf{g}_k = \bar{\mathbf{g}}_k + \mathbf{R}_k^{1/2}\mathbf{w}_k` (Rician), Sec. II.
+    ``r_sqrt`` is :func:`hermitian_sqrt` of ``stats.r_sat``, computed once per scenario.
+    """
+    k_ap, k_sat = jax.random.split(key)
+    cdt = stats.g_bar.dtype
+    g_ap = jnp.sqrt(stats.beta_ap).astype(cdt) * _cn(k_ap, stats.beta_ap.shape, cdt)
+    w = _cn(k_sat, stats.g_bar.shape, cdt)
+    g_sat = stats.g_bar + jnp.einsum("kij,kj->ki", r_sqrt, w)
+    return g_ap, g_sat
+
+
+def sample_pilot_signals(
+    key: PRNGKeyArray, stats: ChannelStats, g_ap: Complex[Array, "M K"], g_sat: Complex[Array, "K N"]
+) -> tuple[Complex[Array, "M K"], Complex[Array, "K N"]]:
+    r"""Received pilot signals, projected on each user's pilot.
+
+    Builds :math:`\mathbf{y}_{pm}^T = \sum_k \sqrt{p\tau_p} g_{mk}\boldsymbol\phi_k^H + \mathbf{w}_{pm}^H`
+    (eq. (2)) and :math:`\mathbf{Y}_p = \sum_k\sqrt{p\tau_p}\mathbf{g}_k\boldsymbol\phi_k^H + \mathbf{W}_p`
+    (eq. (4)) with the DFT pilot book, then projects on :math:`\boldsymbol\phi_k` (eqs. (3), (5)).
+
+    Returns:
+        ``y_ap [M, K]`` and ``y_sat [K, N]``.
+    """
+    k_ap, k_sat = jax.random.split(key)
+    cdt = stats.g_bar.dtype
+    m, n, tau_p = stats.num_aps, stats.num_antennas, stats.tau_p
+    sqrt_ptau = jnp.sqrt(stats.pilot_power * tau_p).astype(cdt)
+    phi = pilot_book(tau_p, cdt)[:, stats.pilot]                                    # [P, K]
+    noise_ap = jnp.sqrt(stats.noise_ap).astype(cdt) * _cn(k_ap, (m, tau_p), cdt)
+    noise_sat = jnp.sqrt(stats.noise_sat).astype(cdt) * _cn(k_sat, (n, tau_p), cdt)
+    y_ap_full = sqrt_ptau * g_ap @ jnp.conj(phi.T) + noise_ap                       # [M, P], eq. (2)
+    y_sat_full = sqrt_ptau * g_sat.T @ jnp.conj(phi.T) + noise_sat                  # [N, P], eq. (4)
+    return y_ap_full @ phi, (y_sat_full @ phi).T

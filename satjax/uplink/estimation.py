@@ -1,0 +1,87 @@
+"""MMSE channel estimation with pilot reuse (paper A, Lemma 1, eqs. (6)-(11))."""
+
+from __future__ import annotations
+
+import equinox as eqx
+import jax.numpy as jnp
+
+from satjax._types import Array, Complex, Float
+from satjax.uplink.pilots import pilot_sharing
+from satjax.uplink.statistics import ChannelStats
+
+__all__ = ["MMSEStats", "mmse_statistics", "mmse_estimate"]
+
+
+class MMSEStats(eqx.Module):
+    r"""Statistics of the MMSE estimates (Lemma 1).
+
+    Attributes:
+        c: ``[M, K]`` AP estimator gains :math:`c_{mk}`, eq. (7).
+        gamma: ``[M, K]`` estimate variances :math:`\gamma_{mk} = \mathbb{E}|\hat g_{mk}|^2`, eq. (8).
+        phi_r: ``[K, N, N]`` :math:`\boldsymbol{\Phi}_k\mathbf{R}_k`, with
+            :math:`\boldsymbol{\Phi}_k = (\sum_{k'\in\mathcal{P}_k} p\tau_p\mathbf{R}_{k'} + \sigma_s^2\mathbf{I})^{-1}`.
+        psi: ``[K, N, N]`` covariance :math:`p\tau_p\mathbf{R}_k\boldsymbol{\Phi}_k\mathbf{R}_k`
+            of the satellite estimate around its mean, eq. (10).
+        sharing: ``[K, K]`` bool pilot-reuse indicator, eq. (1).
+    """
+
+    c: Float[Array, "M K"]
+    gamma: Float[Array, "M K"]
+    phi_r: Complex[Array, "K N N"]
+    psi: Complex[Array, "K N N"]
+    sharing: Array
+
+
+def mmse_statistics(stats: ChannelStats) -> MMSEStats:
+    r"""Estimator gains and estimate covariances of Lemma 1.
+
+    AP side, eqs. (7)-(8) (eq. (8) as printed has :math:`\sigma_s^2` in the denominator; the AP
+    noise :math:`\sigma_a^2` is right, see docs/deviations.md D2):
+
+    .. math::
+        c_{mk} = \frac{\sqrt{p\tau_p}\,\beta_{mk}}{\sum_{k'\in\mathcal{P}_k} p\tau_p\beta_{mk'} + \sigma_a^2},
+        \qquad \gamma_{mk} = \sqrt{p\tau_p}\,\beta_{mk}\,c_{mk}.
+
+    Satellite side, eqs. (9)-(10): :math:`\boldsymbol{\Psi}_k = p\tau_p\mathbf{R}_k\boldsymbol{\Phi}_k\mathbf{R}_k`.
+    """
+    ptau = stats.pilot_power * stats.tau_p
+    s = pilot_sharing(stats.pilot, stats.user_mask)
+    sf = s.astype(stats.beta_ap.dtype)
+    denom_ap = ptau * stats.beta_ap @ sf + stats.noise_ap                      # [M, K] (S symmetric)
+    c = jnp.sqrt(ptau) * stats.beta_ap / denom_ap
+    gamma = jnp.sqrt(ptau) * stats.beta_ap * c
+    n = stats.num_antennas
+    eye = jnp.eye(n, dtype=stats.r_sat.dtype)
+    q = ptau * jnp.einsum("kl,lij->kij", sf.astype(stats.r_sat.dtype), stats.r_sat) + stats.noise_sat * eye[None]
+    phi_r = jnp.linalg.solve(q, stats.r_sat)                                    # Phi_k R_k
+    psi = ptau * stats.r_sat @ phi_r
+    psi = 0.5 * (psi + jnp.conj(jnp.swapaxes(psi, -1, -2)))                    # exact Hermitian symmetry
+    return MMSEStats(c=c, gamma=gamma, phi_r=phi_r, psi=psi, sharing=s)
+
+
+def mmse_estimate(
+    stats: ChannelStats,
+    mmse: MMSEStats,
+    y_ap: Complex[Array, "M K"],
+    y_sat: Complex[Array, "K N"],
+) -> tuple[Complex[Array, "M K"], Complex[Array, "K N"]]:
+    r"""MMSE estimates from the projected pilot signals, eqs. (6) and (9).
+
+    .. math::
+        \hat g_{mk} = c_{mk}\, y_{pmk}, \qquad
+        \hat{\mathbf{g}}_k = \bar{\mathbf{g}}_k + \sqrt{p\tau_p}\,\mathbf{R}_k\boldsymbol{\Phi}_k
+        \big(\mathbf{y}_{pk} - \sqrt{p\tau_p}\textstyle\sum_{k'\in\mathcal{P}_k}\bar{\mathbf{g}}_{k'}\big)
+
+    (eq. (9) as printed writes the pilot-signal mean as :math:`\sum p\tau_p\bar{\mathbf g}_k`;
+    the mean of eq. (5) is the expression above, docs/deviations.md D1).
+
+    Args:
+        y_ap: ``[M, K]`` :math:`y_{pmk}`, AP pilot signals projected on each user's pilot, eq. (3).
+        y_sat: ``[K, N]`` :math:`\mathbf{y}_{pk}`, satellite pilot signals projected, eq. (5).
+    """
+    sqrt_ptau = jnp.sqrt(stats.pilot_power * stats.tau_p)
+    g_ap_hat = mmse.c.astype(y_ap.dtype) * y_ap
+    y_mean = sqrt_ptau * mmse.sharing.astype(stats.g_bar.dtype) @ stats.g_bar           # [K, N]
+    r_phi = jnp.conj(jnp.swapaxes(mmse.phi_r, -1, -2))                                   # R_k Phi_k
+    g_sat_hat = stats.g_bar + sqrt_ptau * jnp.einsum("kij,kj->ki", r_phi, y_sat - y_mean)
+    return g_ap_hat, g_sat_hat
