@@ -7,6 +7,7 @@ These are the validated boundary of the package: shapes, dtypes and ranges are c
 
 from __future__ import annotations
 
+import equinox as eqx
 import jax.numpy as jnp
 import numpy as np
 
@@ -109,6 +110,9 @@ def _check_rho(rho, k, dtype):
     return jnp.asarray(rho, dtype)
 
 
+_sinr_closed_form_jit = eqx.filter_jit(sinr_closed_form)
+
+
 def closed_form_sinr(
     beta_ap,
     g_bar,
@@ -147,7 +151,7 @@ def closed_form_sinr(
         beta_ap, g_bar, r_sat, pilot, pilot_power=pilot_power, tau_p=tau_p,
         noise_ap=noise_ap, noise_sat=noise_sat, user_mask=user_mask, ap_mask=ap_mask,
     )
-    return sinr_closed_form(stats, _check_rho(rho, stats.num_users, stats.beta_ap.dtype), link)
+    return _sinr_closed_form_jit(stats, _check_rho(rho, stats.num_users, stats.beta_ap.dtype), link)
 
 
 def monte_carlo_sinr(

@@ -117,6 +117,7 @@ class UplinkScenario(eqx.Module):
             raise ValueError(f"need 1 <= tau_p <= tau_c, got tau_p={self.stats.tau_p}, tau_c={self.tau_c}")
 
 
+@eqx.filter_jit
 def sample_uplink_scenario(key: PRNGKeyArray, params: UplinkParams, dtype=jnp.float32) -> UplinkScenario:
     """Draw one drop of system A: positions, shadowing, and the channel statistics (Sec. II, VI).
 
