@@ -16,7 +16,8 @@ from satjax.propagation.shadowing import (
     sample_shadowing_db,
     satellite_shadowing_std_db,
 )
-from satjax.units import db_to_lin, thermal_noise_w
+from satjax.constants import BOLTZMANN_J_K, REFERENCE_TEMPERATURE_K
+from satjax.units import db_to_lin
 from satjax.uplink.pilots import default_pilots
 from satjax.uplink.statistics import ChannelStats, satellite_statistics
 
@@ -84,11 +85,18 @@ class UplinkParams(eqx.Module):
 
     @property
     def noise_ap_w(self) -> float:
-        return float(thermal_noise_w(self.bandwidth_hz, self.noise_figure_ap_db))
+        """AP noise power k_B T B F [W]."""
+        return BOLTZMANN_J_K * REFERENCE_TEMPERATURE_K * self.bandwidth_hz * 10 ** (self.noise_figure_ap_db / 10)
 
     @property
     def noise_sat_w(self) -> float:
-        return float(thermal_noise_w(self.bandwidth_hz, self.noise_figure_sat_db))
+        """Satellite noise power k_B T B F [W]."""
+        return BOLTZMANN_J_K * REFERENCE_TEMPERATURE_K * self.bandwidth_hz * 10 ** (self.noise_figure_sat_db / 10)
+
+    @property
+    def rician_k(self) -> float:
+        """Rician factor (linear)."""
+        return 10 ** (self.rician_k_db / 10)
 
 
 class UplinkScenario(eqx.Module):
@@ -146,7 +154,7 @@ def sample_uplink_scenario(key: PRNGKeyArray, params: UplinkParams, dtype=jnp.fl
         n_v=params.n_v,
         n_h=params.n_h,
         carrier_hz=params.carrier_hz,
-        rician_k=float(db_to_lin(params.rician_k_db)),
+        rician_k=params.rician_k,
         angular_spread=params.sat_angular_spread,
     )
     k = params.num_users
