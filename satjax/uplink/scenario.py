@@ -48,7 +48,7 @@ class UplinkParams(eqx.Module):
     noise_figure_sat_db: float = _static(4.0)
     gain_ap_dbi: float = _static(10.0)
     gain_user_dbi: float = _static(10.0)
-    gain_sat_dbi: float = _static(20.0)
+    gain_sat_dbi: float = _static(16.0)
     shadowing_ap_db: float = _static(8.0)
     sat_environment: str = _static("dense_urban")
     rician_k_db: float = _static(10.0)

@@ -1,0 +1,1 @@
+"""satjax benchmarks (run as modules, e.g. ``python -m benchmarks.uplink_closed_form``)."""

@@ -1,0 +1,2 @@
+"""Plain reference implementations of satjax math, written without satjax, for timing and
+lockstep agreement tests."""

@@ -1,0 +1,1 @@
+"""Hydra entry points and paper-figure scripts of satjax (outside the library)."""
