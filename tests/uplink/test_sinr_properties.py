@@ -68,7 +68,6 @@ def test_padding_leaves_real_users_unchanged(link):
     k = stats.num_users
     padded = pad_stats(stats, k + 3, stats.num_aps + 2)
     # garbage in the padded slots must not leak
-    padded = jax.tree_util.tree_map(lambda x: x, padded)
     padded = padded.__class__(
         beta_ap=padded.beta_ap.at[:, k:].set(7.0).at[stats.num_aps:, :].set(3.0),
         g_bar=padded.g_bar.at[k:].set(2.0 + 1j),
