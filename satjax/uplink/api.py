@@ -23,10 +23,11 @@ from satjax._checks import (
 )
 from satjax._types import complex_dtype
 from satjax.uplink.monte_carlo import sinr_monte_carlo
+from satjax.uplink.power_control import SCHEDULING_THRESHOLD, algorithm1_solve
 from satjax.uplink.sinr import LINKS, sinr_closed_form
 from satjax.uplink.statistics import ChannelStats
 
-__all__ = ["make_channel_stats", "closed_form_sinr", "monte_carlo_sinr", "pad_stats"]
+__all__ = ["make_channel_stats", "closed_form_sinr", "monte_carlo_sinr", "algorithm1", "pad_stats"]
 
 
 def make_channel_stats(
@@ -183,6 +184,67 @@ def monte_carlo_sinr(
     )
     rho = _check_rho(rho, stats.num_users, stats.beta_ap.dtype)
     return sinr_monte_carlo(key, stats, rho, num_samples=num_samples, chunk_size=chunk_size, link=link)
+
+
+_algorithm1_jit = eqx.filter_jit(algorithm1_solve)
+
+
+def algorithm1(
+    beta_ap,
+    g_bar,
+    r_sat,
+    pilot,
+    p_max,
+    *,
+    pilot_power,
+    tau_p: int,
+    noise_ap,
+    noise_sat,
+    link: str = "space_ground",
+    tol: float = 1e-6,
+    max_iters: int = 1000,
+    threshold: float = SCHEDULING_THRESHOLD,
+    rho_init=None,
+    user_mask=None,
+    ap_mask=None,
+):
+    r"""Paper A, Algorithm 1: sum-throughput power control and user scheduling (eqs. (29)-(44)).
+
+    Same channel arguments as :func:`closed_form_sinr`, plus:
+
+    Args:
+        p_max: real ``[K]`` power budgets :math:`P_{\max,k}` [W] (>= 0).
+        tol: relative tolerance of the stopping rule (43) on the sum rate (> 0).
+        max_iters: iteration cap (>= 1).
+        threshold: user k is scheduled when :math:`\rho_k > \theta P_{\max,k}`, eq. (44), in (0, 1).
+        rho_init: optional ``[K]`` starting powers [W] (clipped to the budgets); full power if None.
+
+    Returns:
+        ``(rho, scheduled, trace)``: powers ``[K]`` [W], bool ``[K]`` scheduled set, and an
+        :class:`satjax.optim.IterationTrace` whose ``objective`` ``[max_iters + 1]`` is the sum
+        spectral efficiency :math:`\sum_k\log_2(1+\mathrm{SINR}_k)` [bit/s/Hz] at the start and
+        after every iteration (multiply by ``B (1 - tau_p/tau_c)`` for bit/s), with ``num_iters``
+        and ``converged``.
+    """
+    check_choice("link", link, LINKS)
+    check_positive("tol", tol)
+    check_int_range("max_iters", max_iters, 1)
+    check_positive("threshold", threshold)
+    if threshold >= 1:
+        raise ValueError(f"threshold must be in (0, 1) (a fraction of p_max), got {threshold}")
+    stats = make_channel_stats(
+        beta_ap, g_bar, r_sat, pilot, pilot_power=pilot_power, tau_p=tau_p,
+        noise_ap=noise_ap, noise_sat=noise_sat, user_mask=user_mask, ap_mask=ap_mask,
+    )
+    rdt = stats.beta_ap.dtype
+    p_max = jnp.asarray(p_max, rdt)
+    check_shape("p_max", p_max, (stats.num_users,))
+    check_nonnegative("p_max", p_max, "W")
+    if rho_init is not None:
+        rho_init = _check_rho(rho_init, stats.num_users, rdt)
+    res = _algorithm1_jit(stats, p_max, link=link, tol=float(tol), max_iters=max_iters,
+                          rho_init=rho_init, threshold=float(threshold))
+    return res.rho, res.scheduled, res.trace
 
 
 def pad_stats(stats: ChannelStats, num_users: int, num_aps: int) -> ChannelStats:

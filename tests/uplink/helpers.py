@@ -56,3 +56,12 @@ def positional(stats: ChannelStats):
 
 def split_keys(key, num):
     return jax.random.split(key, num)
+
+
+def permute_users(stats: ChannelStats, perm) -> ChannelStats:
+    """The same scenario with users relabelled: user i of the result is user perm[i]."""
+    return stats.__class__(
+        beta_ap=stats.beta_ap[:, perm], g_bar=stats.g_bar[perm], r_sat=stats.r_sat[perm], pilot=stats.pilot[perm],
+        pilot_power=stats.pilot_power, noise_ap=stats.noise_ap, noise_sat=stats.noise_sat,
+        user_mask=stats.user_mask[perm], ap_mask=stats.ap_mask, tau_p=stats.tau_p,
+    )

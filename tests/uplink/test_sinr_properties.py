@@ -16,7 +16,7 @@ from satjax.uplink import (
     sinr_closed_form,
     throughput_bps,
 )
-from tests.uplink.helpers import positional, random_stats, stats_arrays
+from tests.uplink.helpers import permute_users, positional, random_stats, stats_arrays
 
 
 def _sum_rate(stats, rho, link="space_ground"):
@@ -101,11 +101,7 @@ def test_scale_invariance(seed, log_scale):
 def test_permuting_users_permutes_sinr(seed):
     stats, rho = random_stats(seed)
     perm = np.random.default_rng(seed).permutation(stats.num_users)
-    permuted = stats.__class__(
-        beta_ap=stats.beta_ap[:, perm], g_bar=stats.g_bar[perm], r_sat=stats.r_sat[perm], pilot=stats.pilot[perm],
-        pilot_power=stats.pilot_power, noise_ap=stats.noise_ap, noise_sat=stats.noise_sat,
-        user_mask=stats.user_mask[perm], ap_mask=stats.ap_mask, tau_p=stats.tau_p,
-    )
+    permuted = permute_users(stats, perm)
     np.testing.assert_allclose(np.asarray(sinr_closed_form(permuted, rho[perm])), np.asarray(sinr_closed_form(stats, rho))[perm], rtol=1e-5)
 
 

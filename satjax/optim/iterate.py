@@ -1,0 +1,98 @@
+"""Drivers shared by every iterative algorithm: one step function, two ways to run it.
+
+* :func:`solve` — ``lax.while_loop`` until the tracked objective stops changing (relative
+  tolerance) or ``max_iters`` steps; forward only. Under ``vmap`` every scenario stops at its own
+  iteration count: JAX batches the loop and freezes the state of finished scenarios.
+* :func:`unroll` — ``lax.scan`` over a fixed number of steps; reverse-differentiable (deep
+  unfolding), optionally rematerialized with ``jax.checkpoint``.
+
+Both return an :class:`IterationTrace`; they agree once the unrolled depth reaches the solve
+mode's iteration count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+
+from satjax._types import Array, Bool, Float, Int
+
+__all__ = ["IterationTrace", "solve", "unroll"]
+
+S = TypeVar("S")
+
+
+class IterationTrace(eqx.Module):
+    """Objective along the iterations of an algorithm.
+
+    Attributes:
+        objective: ``[T + 1]`` objective at the initial point (entry 0) and after each step.
+            In solve mode, entries after the stopping iteration repeat the final value, so
+            traces of different scenarios can be averaged entry by entry.
+        num_iters: ``[]`` int, steps taken.
+        converged: ``[]`` bool, the stopping rule held (always True in unrolled mode, where
+            the depth is the user's choice).
+    """
+
+    objective: Float[Array, " T1"]
+    num_iters: Int[Array, ""]
+    converged: Bool[Array, ""]
+
+
+def unroll(step: Callable[[S], S], init: S, metric: Callable[[S], Array], num_iters: int, *,
+           checkpoint: bool = False) -> tuple[S, IterationTrace]:
+    """Apply ``step`` exactly ``num_iters`` times with ``lax.scan`` (differentiable).
+
+    Args:
+        step: one iteration, ``state -> state``.
+        init: initial state (any PyTree).
+        metric: scalar objective of a state, recorded in the trace.
+        num_iters: number of steps (static, >= 0).
+        checkpoint: rematerialize each step in the backward pass (memory O(1) in the depth).
+
+    Returns:
+        The final state and the :class:`IterationTrace` of length ``num_iters + 1``.
+    """
+    body_step = jax.checkpoint(step) if checkpoint else step
+
+    def body(state, _):
+        state = body_step(state)
+        return state, metric(state)
+
+    final, values = jax.lax.scan(body, init, length=num_iters)
+    objective = jnp.concatenate([metric(init)[None], values])
+    return final, IterationTrace(objective, jnp.asarray(num_iters, jnp.int32), jnp.asarray(True))
+
+
+def solve(step: Callable[[S], S], init: S, metric: Callable[[S], Array], *, tol: float,
+          max_iters: int) -> tuple[S, IterationTrace]:
+    r"""Apply ``step`` until :math:`|f_n - f_{n-1}| \le \mathrm{tol}\,|f_{n-1}|` or ``max_iters``.
+
+    The relative form of a stopping rule like paper A's eq. (43); scale-free, so the same
+    tolerance works in any unit. Forward only (use :func:`unroll` to differentiate).
+
+    Returns:
+        The final state and the :class:`IterationTrace` (length ``max_iters + 1``).
+    """
+    f0 = metric(init)
+    trace0 = jnp.full((max_iters + 1,), f0)
+
+    def cond(carry):
+        i, _, prev, cur, _ = carry
+        changing = jnp.abs(cur - prev) > tol * jnp.abs(prev)
+        return (i < max_iters) & ((i == 0) | changing)
+
+    def body(carry):
+        i, state, _, cur, trace = carry
+        state = step(state)
+        new = metric(state)
+        trace = jnp.where(jnp.arange(max_iters + 1) > i, new, trace)   # fill the tail with the latest
+        return i + 1, state, cur, new, trace
+
+    i, state, prev, cur, trace = jax.lax.while_loop(cond, body, (jnp.asarray(0, jnp.int32), init, f0, f0, trace0))
+    converged = jnp.abs(cur - prev) <= tol * jnp.abs(prev)
+    return state, IterationTrace(trace, i, converged)

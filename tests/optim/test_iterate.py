@@ -1,0 +1,78 @@
+"""Iteration drivers: solve stops per scenario under vmap; unroll is differentiable; they agree."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from satjax.optim import solve, unroll
+
+
+def _contraction(c):
+    """x <- x/2 + c converges to 2c; the metric is x itself."""
+    return (lambda x: 0.5 * x + c), (lambda x: x)
+
+
+def test_unroll_trace_and_state():
+    step, metric = _contraction(1.0)
+    x, trace = unroll(step, jnp.asarray(0.0), metric, 5)
+    expected = [0.0]
+    for _ in range(5):
+        expected.append(0.5 * expected[-1] + 1.0)
+    np.testing.assert_allclose(trace.objective, expected, rtol=1e-6)
+    assert float(x) == pytest.approx(expected[-1])
+    assert int(trace.num_iters) == 5 and bool(trace.converged)
+
+
+def test_solve_stops_at_tolerance_and_fills_tail():
+    step, metric = _contraction(1.0)
+    x, trace = solve(step, jnp.asarray(1.0), metric, tol=1e-3, max_iters=50)
+    n = int(trace.num_iters)
+    obj = np.asarray(trace.objective)
+    assert bool(trace.converged) and 1 <= n < 50
+    assert abs(obj[n] - obj[n - 1]) <= 1e-3 * abs(obj[n - 1])          # rule met at n
+    assert abs(obj[n - 1] - obj[n - 2]) > 1e-3 * abs(obj[n - 2])      # not one step earlier
+    np.testing.assert_array_equal(obj[n:], obj[n])                      # tail repeats the final value
+    assert float(x) == pytest.approx(obj[n])
+
+
+def test_solve_hits_max_iters_unconverged():
+    step, metric = _contraction(1.0)
+    _, trace = solve(step, jnp.asarray(0.0), metric, tol=1e-12, max_iters=3)
+    assert int(trace.num_iters) == 3 and not bool(trace.converged)
+
+
+def test_solve_vmap_per_scenario_counts_equal_loop():
+    cs = jnp.asarray([0.1, 1.0, 100.0])
+    inits = jnp.asarray([0.2, 0.0, 1.0])       # 0.2 is already the fixed point 2c of c = 0.1
+
+    def run(c, x0):
+        step, metric = _contraction(c)
+        return solve(step, x0, metric, tol=1e-4, max_iters=100)
+
+    xs, traces = jax.vmap(run)(cs, inits)
+    for i in range(3):
+        x, tr = run(cs[i], inits[i])
+        assert int(traces.num_iters[i]) == int(tr.num_iters)
+        np.testing.assert_allclose(xs[i], x, rtol=1e-6)
+        np.testing.assert_allclose(traces.objective[i], tr.objective, rtol=1e-6)
+    assert len(set(np.asarray(traces.num_iters).tolist())) > 1          # different stopping points
+
+
+def test_solve_equals_unroll_at_its_depth():
+    step, metric = _contraction(3.0)
+    x_s, tr_s = solve(step, jnp.asarray(0.0), metric, tol=1e-5, max_iters=100)
+    n = int(tr_s.num_iters)
+    x_u, tr_u = unroll(step, jnp.asarray(0.0), metric, n)
+    np.testing.assert_allclose(x_s, x_u, rtol=1e-6)
+    np.testing.assert_allclose(tr_s.objective[: n + 1], tr_u.objective, rtol=1e-6)
+
+
+@pytest.mark.parametrize("checkpoint", [False, True])
+def test_unroll_gradient(checkpoint):
+    def final(c):
+        step, metric = _contraction(c)
+        return unroll(step, jnp.asarray(0.0), metric, 4, checkpoint=checkpoint)[0]
+
+    # x_4 = c (1 + 1/2 + 1/4 + 1/8)
+    assert float(jax.grad(final)(2.0)) == pytest.approx(1.875)
