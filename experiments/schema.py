@@ -98,7 +98,42 @@ class PilotLengthConfig:
             raise ValueError(f"every tau_c in tau_c_values must exceed max(tau_p_values) = {max(self.tau_p_values)}")
 
 
+@dataclass
+class PowerControlConfig:
+    """Figs. 7-10 of paper A: Algorithm 1 convergence, CDF against baselines, scheduled users."""
+
+    scenario: ScenarioAConfig = field(default_factory=ScenarioAConfig)
+    seed: int = 0
+    k_values: list[int] = field(default_factory=lambda: [20, 30, 40, 50])
+    num_drops: int = 200
+    cdf_k: int = 30
+    pg_drops: int = 50
+    pg_starts: int = 8
+    pg_steps: int = 500
+    tol: float = 1e-6
+    max_iters: int = 1000
+    fig7_iters: int = 40
+    x64: bool = False
+
+    def __post_init__(self):
+        _positive_int("num_drops", self.num_drops)
+        _positive_int("pg_drops", self.pg_drops, 0)
+        _positive_int("pg_starts", self.pg_starts)
+        _positive_int("pg_steps", self.pg_steps)
+        _positive_int("max_iters", self.max_iters)
+        _positive_int("fig7_iters", self.fig7_iters)
+        if not self.k_values or min(self.k_values) < 2:
+            raise ValueError(f"k_values must be non-empty integers >= 2 (tau_p = K/2), got {self.k_values}")
+        if self.cdf_k not in self.k_values:
+            raise ValueError(f"cdf_k must be one of k_values {self.k_values}, got {self.cdf_k}")
+        if self.pg_drops > self.num_drops:
+            raise ValueError(f"pg_drops must be <= num_drops ({self.num_drops}), got {self.pg_drops}")
+        if not self.tol > 0:
+            raise ValueError(f"tol must be > 0, got {self.tol}")
+
+
 cs = ConfigStore.instance()
 cs.store(name="throughput_cdf_schema", node=ThroughputCdfConfig)
 cs.store(name="pilot_length_schema", node=PilotLengthConfig)
+cs.store(name="power_control_schema", node=PowerControlConfig)
 cs.store(group="scenario", name="scenario_a_schema", node=ScenarioAConfig)

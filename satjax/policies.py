@@ -17,8 +17,8 @@ from satjax._checks import check_choice, check_int_range, check_positive
 from satjax._types import Array, Float, PRNGKeyArray
 from satjax.optim.baselines import full_power, projected_gradient, random_power
 from satjax.optim.utilities import UTILITIES
-from satjax.uplink.objectives import utility_of_powers
-from satjax.uplink.power_control import algorithm1_solve
+from satjax.uplink.objectives import siso_utility
+from satjax.uplink.power_control import algorithm1_solve, siso_problem
 from satjax.uplink.scenario import UplinkScenario
 from satjax.uplink.sinr import LINKS
 
@@ -81,8 +81,10 @@ class ProjectedGradientPolicy(eqx.Module):
         check_positive("learning_rate", self.learning_rate)
 
     def __call__(self, scenario: UplinkScenario, key: PRNGKeyArray) -> Float[Array, " K"]:
+        problem = siso_problem(scenario.stats, scenario.p_max, self.link)   # terms computed once
+
         def objective(rho):
-            return utility_of_powers(scenario.stats, rho, self.utility, self.link)
+            return siso_utility(problem, rho, self.utility)
 
         rho, _ = projected_gradient(objective, scenario.p_max, key, num_starts=self.num_starts,
                                     num_steps=self.num_steps, learning_rate=self.learning_rate)

@@ -15,7 +15,7 @@ from satjax.uplink.api import algorithm1, closed_form_sinr, make_channel_stats, 
 from satjax.uplink.channels import hermitian_sqrt, sample_channels, sample_pilot_signals
 from satjax.uplink.estimation import MMSEStats, mmse_estimate, mmse_statistics
 from satjax.uplink.monte_carlo import RealizationTerms, monte_carlo_terms, sample_realization, sinr_monte_carlo
-from satjax.uplink.objectives import spectral_efficiency, utility_of_powers
+from satjax.uplink.objectives import siso_utility, spectral_efficiency, utility_of_powers
 from satjax.uplink.pilots import default_pilots, pilot_book, pilot_sharing
 from satjax.uplink.power_control import (
     SCHEDULING_THRESHOLD,
@@ -44,6 +44,7 @@ __all__ = [
     "algorithm1_unrolled",
     "scheduled_users",
     "siso_problem",
+    "siso_utility",
     "spectral_efficiency",
     "sum_spectral_efficiency",
     "utility_of_powers",

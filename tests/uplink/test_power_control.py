@@ -239,6 +239,15 @@ def test_unrolled_gradient_matches_finite_differences():
         assert np.all(np.isfinite(g))
 
 
+@pytest.mark.parametrize("utility", ["sum_rate", "proportional_fair", "max_min", "max_min_smooth"])
+def test_siso_utility_equals_closed_form_utility(utility):
+    from satjax.uplink import siso_utility, utility_of_powers
+    with jax.enable_x64(True):
+        stats, rho = random_stats(28)
+        problem = siso_problem(stats, jnp.ones_like(rho))
+        np.testing.assert_allclose(siso_utility(problem, rho, utility), utility_of_powers(stats, rho, utility), rtol=1e-10)
+
+
 # --- plain-array entry point -------------------------------------------------------------------
 
 def test_plain_array_entry_point_matches_scenario_api():
