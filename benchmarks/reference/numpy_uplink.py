@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 
-def closed_form_sinr(beta_ap, g_bar, r_sat, pilot, rho, *, pilot_power, tau_p, noise_ap, noise_sat):
-    """Space+ground SINR [K] for MRC, all users real (no padding)."""
+def closed_form_terms(beta_ap, g_bar, r_sat, pilot, *, pilot_power, tau_p, noise_ap, noise_sat):
+    """E z [K, K], Var z [K, K] and the noise term [K] of eq. (20), space+ground, MRC."""
     k, n = g_bar.shape
     ptau = pilot_power * tau_p
     s = (pilot[:, None] == pilot[None, :]).astype(float)
@@ -27,7 +27,45 @@ def closed_form_sinr(beta_ap, g_bar, r_sat, pilot, rho, *, pilot_power, tau_p, n
         + np.einsum("kij,lji->kl", psi, r_sat, optimize=True)
     ) + gamma.T @ beta_ap
     noise = noise_sat * (np.sum(np.abs(g_bar) ** 2, -1) + np.real(np.trace(psi, axis1=1, axis2=2))) + noise_ap * gamma.sum(0)
+    return mean_z, var_z, noise
+
+
+def closed_form_sinr(beta_ap, g_bar, r_sat, pilot, rho, *, pilot_power, tau_p, noise_ap, noise_sat):
+    """Space+ground SINR [K] for MRC, all users real (no padding)."""
+    mean_z, var_z, noise = closed_form_terms(beta_ap, g_bar, r_sat, pilot, pilot_power=pilot_power, tau_p=tau_p,
+                                             noise_ap=noise_ap, noise_sat=noise_sat)
     m2 = np.abs(mean_z) ** 2
     num = rho * np.diag(m2)
     den = var_z @ rho + (m2 - np.diag(np.diag(m2))) @ rho + noise
     return num / den
+
+
+def algorithm1(beta_ap, g_bar, r_sat, pilot, p_max, *, pilot_power, tau_p, noise_ap, noise_sat, tol=1e-6, max_iters=1000):
+    """Paper A, Algorithm 1 (WMMSE form of eqs. (36)-(42)) from full power; returns (rho, iterations).
+
+    Works in AP-noise units like satjax (float64 does not need it, but the iterates then match).
+    """
+    s = noise_ap
+    mean_z, var_z, noise = closed_form_terms(beta_ap / s, g_bar / np.sqrt(s), r_sat / s, pilot, pilot_power=pilot_power,
+                                             tau_p=tau_p, noise_ap=1.0, noise_sat=noise_sat / s)
+    a = np.real(np.diag(mean_z))
+    m2 = np.abs(mean_z) ** 2
+    b = var_z + m2 - np.diag(np.diag(m2))
+    sqrt_p = np.sqrt(p_max)
+
+    def sum_se(rt):
+        rho = rt**2
+        return np.sum(np.log2(1 + rho * a**2 / (b @ rho + noise)))
+
+    rt = sqrt_p.copy()
+    f = sum_se(rt)
+    for it in range(1, max_iters + 1):
+        delta = b @ rt**2 + noise
+        v = rt * a / (rt**2 * a**2 + delta)
+        alpha = 1 / ((rt * v * a - 1) ** 2 + v**2 * delta)
+        w = alpha * v**2
+        rt = np.clip(a * alpha * v / (w * a**2 + b.T @ w), 0, sqrt_p)
+        f, prev = sum_se(rt), f
+        if abs(f - prev) <= tol * abs(prev):
+            break
+    return rt**2, it

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import equinox as eqx
+import jax
 import jax.numpy as jnp
 
 from satjax._types import Array, Complex, Float
@@ -50,10 +51,15 @@ def mmse_statistics(stats: ChannelStats) -> MMSEStats:
     denom_ap = ptau * stats.beta_ap @ sf + stats.noise_ap                      # [M, K] (S symmetric)
     c = jnp.sqrt(ptau) * stats.beta_ap / denom_ap
     gamma = jnp.sqrt(ptau) * stats.beta_ap * c
+    # Satellite: one received-pilot covariance per pilot (users sharing a pilot share Phi_k),
+    # inverted once per pilot by Cholesky (tau_p factorizations instead of K LU solves).
     n = stats.num_antennas
     eye = jnp.eye(n, dtype=stats.r_sat.dtype)
-    q = ptau * jnp.einsum("kl,lij->kij", sf.astype(stats.r_sat.dtype), stats.r_sat) + stats.noise_sat * eye[None]
-    phi_r = jnp.linalg.solve(q, stats.r_sat)                                    # Phi_k R_k
+    r_real = jnp.where(stats.user_mask[:, None, None], stats.r_sat, 0)
+    q = ptau * jax.ops.segment_sum(r_real, stats.pilot, num_segments=stats.tau_p) + stats.noise_sat * eye[None]
+    chol = jnp.linalg.cholesky(q)                                                # [P, N, N]
+    q_inv = jax.scipy.linalg.cho_solve((chol, True), jnp.broadcast_to(eye, q.shape))   # Phi per pilot
+    phi_r = q_inv[stats.pilot] @ stats.r_sat                                     # Phi_k R_k
     psi = ptau * stats.r_sat @ phi_r
     psi = 0.5 * (psi + jnp.conj(jnp.swapaxes(psi, -1, -2)))                    # exact Hermitian symmetry
     return MMSEStats(c=c, gamma=gamma, phi_r=phi_r, psi=psi, sharing=s)

@@ -25,3 +25,18 @@ def test_benchmark_quick_run_writes_json(tmp_path):
     res = main(["--quick", "--out", str(tmp_path / "b.json")])
     assert (tmp_path / "b.json").exists()
     assert all(c.get("per_scenario_ms", 1) > 0 for c in res["cases"])
+
+
+def test_numpy_algorithm1_agrees_with_satjax():
+    from benchmarks.reference.numpy_uplink import algorithm1 as numpy_algorithm1
+    from satjax.uplink import algorithm1_solve
+
+    with jax.enable_x64(True):
+        stats, _ = random_stats(3, k=6)
+        p_max = np.full(6, 0.8)
+        ours = algorithm1_solve(stats, p_max, tol=1e-8)
+        rho, iters = numpy_algorithm1(np.asarray(stats.beta_ap), np.asarray(stats.g_bar), np.asarray(stats.r_sat),
+                                      np.asarray(stats.pilot), p_max, pilot_power=float(stats.pilot_power), tau_p=stats.tau_p,
+                                      noise_ap=float(stats.noise_ap), noise_sat=float(stats.noise_sat), tol=1e-8)
+        assert iters == int(ours.trace.num_iters)
+        np.testing.assert_allclose(rho, ours.rho, rtol=1e-9, atol=1e-15)
