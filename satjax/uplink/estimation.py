@@ -52,13 +52,14 @@ def mmse_statistics(stats: ChannelStats) -> MMSEStats:
     c = jnp.sqrt(ptau) * stats.beta_ap / denom_ap
     gamma = jnp.sqrt(ptau) * stats.beta_ap * c
     # Satellite: one received-pilot covariance per pilot (users sharing a pilot share Phi_k),
-    # inverted once per pilot by Cholesky (tau_p factorizations instead of K LU solves).
+    # inverted once per pilot (tau_p inverses instead of K solves; Q built by a segment sum, not
+    # a K x K x N^2 product). LU, not Cholesky: a Cholesky here deadlocked XLA:CPU inside the
+    # Monte Carlo scan (jax 0.10.2, docs/performance.md).
     n = stats.num_antennas
     eye = jnp.eye(n, dtype=stats.r_sat.dtype)
     r_real = jnp.where(stats.user_mask[:, None, None], stats.r_sat, 0)
     q = ptau * jax.ops.segment_sum(r_real, stats.pilot, num_segments=stats.tau_p) + stats.noise_sat * eye[None]
-    chol = jnp.linalg.cholesky(q)                                                # [P, N, N]
-    q_inv = jax.scipy.linalg.cho_solve((chol, True), jnp.broadcast_to(eye, q.shape))   # Phi per pilot
+    q_inv = jnp.linalg.inv(q)                                                    # [P, N, N], Phi per pilot
     phi_r = q_inv[stats.pilot] @ stats.r_sat                                     # Phi_k R_k
     psi = ptau * stats.r_sat @ phi_r
     psi = 0.5 * (psi + jnp.conj(jnp.swapaxes(psi, -1, -2)))                    # exact Hermitian symmetry
