@@ -24,7 +24,8 @@ import numpy as np
 
 from benchmarks.reference.numpy_uplink import algorithm1 as numpy_algorithm1
 from benchmarks.uplink_closed_form import _summary, _time
-from satjax.uplink import UplinkParams, algorithm1_solve, sample_uplink_scenarios
+from satjax.optim import solve
+from satjax.uplink import UplinkParams, algorithm1_solve, algorithm1_step, sample_uplink_scenarios, siso_problem, sum_spectral_efficiency
 
 #: Paper A, Table I: Algorithm 1 runtime per scenario [ms].
 PAPER_MS = {20: 621.0, 30: 1667.0, 40: 2939.0, 50: 5089.0}
@@ -43,6 +44,14 @@ def main(argv=None):
                             "repeats": repeats},
                "cases": [], "paper_ms": PAPER_MS}
     f = jax.jit(jax.vmap(lambda st, p: algorithm1_solve(st, p)))
+    # the two halves of f, to see where the time goes: closed-form terms, then the iterations
+    terms = jax.jit(jax.vmap(siso_problem))
+
+    def iterate(problem):
+        return solve(lambda r: algorithm1_step(r, problem), jax.numpy.sqrt(problem.p_max),
+                     lambda r: sum_spectral_efficiency(problem, r**2), tol=1e-6, max_iters=1000)[0]
+
+    iterations = jax.jit(jax.vmap(iterate))
     for k in k_values:
         params = UplinkParams(num_users=k, num_aps=40, tau_p=k // 2)
         scen = sample_uplink_scenarios(jax.random.key(k), params, max(batches))
@@ -52,6 +61,11 @@ def main(argv=None):
             iters = np.asarray(f(sub.stats, sub.p_max).trace.num_iters)
             results["cases"].append({"case": "algorithm1", "K": k, "batch": b, "iterations_mean": float(iters.mean()),
                                      "iterations_max": int(iters.max()), **_summary(first, times, b)})
+            first, times = _time(terms, sub.stats, sub.p_max, repeats=repeats)
+            results["cases"].append({"case": "closed_form_terms_only", "K": k, "batch": b, **_summary(first, times, b)})
+            problems = terms(sub.stats, sub.p_max)
+            first, times = _time(iterations, problems, repeats=repeats)
+            results["cases"].append({"case": "iterations_only", "K": k, "batch": b, **_summary(first, times, b)})
         nb = 4 if args.quick else 16
         arrays = [jax.tree.map(lambda x: np.asarray(x[i]), scen) for i in range(nb)]
         t0 = time.perf_counter()
