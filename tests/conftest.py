@@ -1,7 +1,11 @@
-"""Shared test configuration: strict rank promotion, key and dtype fixtures."""
+"""Shared test configuration: XLA CPU flags, strict rank promotion, key and dtype fixtures."""
 
-import jax
-import pytest
+from experiments.xla_env import configure_xla_cpu
+
+configure_xla_cpu()  # before any JAX computation: see experiments/xla_env.py
+
+import jax  # noqa: E402
+import pytest  # noqa: E402
 
 jax.config.update("jax_numpy_rank_promotion", "raise")
 
