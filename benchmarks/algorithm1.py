@@ -13,17 +13,14 @@ the same scenarios in the same process; the paper's runtimes (Table I) are print
 from __future__ import annotations
 
 import argparse
-import json
-import platform
-import statistics
 import time
 from pathlib import Path
 
 import jax
 import numpy as np
 
+from benchmarks.common import header, report, summarize, time_call
 from benchmarks.reference.numpy_uplink import algorithm1 as numpy_algorithm1
-from benchmarks.uplink_closed_form import _summary, _time
 from satjax.optim import solve
 from satjax.uplink import UplinkParams, algorithm1_solve, algorithm1_step, sample_uplink_scenarios, siso_problem, sum_spectral_efficiency
 
@@ -39,10 +36,9 @@ def main(argv=None):
     repeats = 2 if args.quick else 5
     batches = (1, 16) if args.quick else (1, 1024)
     k_values = (20, 50) if args.quick else (20, 30, 40, 50)
-    results = {"device": jax.devices()[0].device_kind, "platform": platform.platform(), "jax": jax.__version__,
-               "settings": {"K": list(k_values), "M": 40, "N": 25, "dtype": "float32", "tol": 1e-6, "max_iters": 1000,
-                            "repeats": repeats},
-               "cases": [], "paper_ms": PAPER_MS}
+    results = header({"K": list(k_values), "M": 40, "N": 25, "dtype": "float32", "tol": 1e-6, "max_iters": 1000,
+                      "repeats": repeats})
+    results["paper_ms"] = PAPER_MS
     f = jax.jit(jax.vmap(lambda st, p: algorithm1_solve(st, p)))
     # the two halves of f, to see where the time goes: closed-form terms, then the iterations
     terms = jax.jit(jax.vmap(siso_problem))
@@ -57,15 +53,15 @@ def main(argv=None):
         scen = sample_uplink_scenarios(jax.random.key(k), params, max(batches))
         for b in batches:
             sub = jax.tree.map(lambda x: x[:b], scen)
-            first, times = _time(f, sub.stats, sub.p_max, repeats=repeats)
+            first, times = time_call(f, sub.stats, sub.p_max, repeats=repeats)
             iters = np.asarray(f(sub.stats, sub.p_max).trace.num_iters)
             results["cases"].append({"case": "algorithm1", "K": k, "batch": b, "iterations_mean": float(iters.mean()),
-                                     "iterations_max": int(iters.max()), **_summary(first, times, b)})
-            first, times = _time(terms, sub.stats, sub.p_max, repeats=repeats)
-            results["cases"].append({"case": "closed_form_terms_only", "K": k, "batch": b, **_summary(first, times, b)})
+                                     "iterations_max": int(iters.max()), **summarize(first, times, b)})
+            first, times = time_call(terms, sub.stats, sub.p_max, repeats=repeats)
+            results["cases"].append({"case": "closed_form_terms_only", "K": k, "batch": b, **summarize(first, times, b)})
             problems = terms(sub.stats, sub.p_max)
-            first, times = _time(iterations, problems, repeats=repeats)
-            results["cases"].append({"case": "iterations_only", "K": k, "batch": b, **_summary(first, times, b)})
+            first, times = time_call(iterations, problems, repeats=repeats)
+            results["cases"].append({"case": "iterations_only", "K": k, "batch": b, **summarize(first, times, b)})
         nb = 4 if args.quick else 16
         arrays = [jax.tree.map(lambda x: np.asarray(x[i]), scen) for i in range(nb)]
         t0 = time.perf_counter()
@@ -85,13 +81,7 @@ def main(argv=None):
         results["ratios"][str(k)] = {"numpy_over_satjax_batched": by[("numpy_reference", 1)] / by[("algorithm1", big)],
                                      "numpy_over_satjax_single": by[("numpy_reference", 1)] / by[("algorithm1", 1)],
                                      "paper_over_satjax_batched": PAPER_MS[k] / by[("algorithm1", big)]}
-    for c in results["cases"]:
-        print(json.dumps(c))
-    print("ratios:", json.dumps(results["ratios"]))
-    out = args.out or Path("benchmarks/results") / f"algorithm1-{results['device'].replace(' ', '_')}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2))
-    print(f"wrote {out}")
+    report(results, "algorithm1", args.out)
     return results
 
 

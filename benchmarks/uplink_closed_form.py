@@ -11,8 +11,6 @@ timing ends with ``block_until_ready``.
 from __future__ import annotations
 
 import argparse
-import json
-import platform
 import statistics
 import time
 from pathlib import Path
@@ -20,26 +18,9 @@ from pathlib import Path
 import jax
 import numpy as np
 
+from benchmarks.common import header, report, summarize, time_call
 from benchmarks.reference.numpy_uplink import closed_form_sinr as numpy_sinr
 from satjax.uplink import UplinkParams, sample_uplink_scenarios, sinr_closed_form, sinr_monte_carlo
-
-
-def _time(fn, *args, repeats):
-    t0 = time.perf_counter()
-    jax.block_until_ready(fn(*args))
-    first = time.perf_counter() - t0
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        jax.block_until_ready(fn(*args))
-        times.append(time.perf_counter() - t0)
-    return first, times
-
-
-def _summary(first, times, per):
-    med = statistics.median(times)
-    return {"first_call_s": first, "compile_s_est": max(first - med, 0.0), "steady_median_s": med,
-            "steady_min_s": min(times), "steady_max_s": max(times), "per_scenario_ms": 1e3 * med / per}
 
 
 def main(argv=None):
@@ -50,14 +31,13 @@ def main(argv=None):
     repeats = 3 if args.quick else 10
     batches = (1, 16) if args.quick else (1, 64, 1024)
     params = UplinkParams(num_users=50, num_aps=40, tau_p=25)
-    results = {"device": jax.devices()[0].device_kind, "platform": platform.platform(), "jax": jax.__version__,
-               "settings": {"K": 50, "M": 40, "N": 25, "dtype": "float32", "repeats": repeats}, "cases": []}
+    results = header({"K": 50, "M": 40, "N": 25, "dtype": "float32", "repeats": repeats})
     scen = sample_uplink_scenarios(jax.random.key(0), params, max(batches))
     f = jax.jit(jax.vmap(sinr_closed_form))
     for b in batches:
         sub = jax.tree.map(lambda x: x[:b], scen)
-        first, times = _time(f, sub.stats, sub.p_max, repeats=repeats)
-        results["cases"].append({"case": "closed_form", "batch": b, **_summary(first, times, b)})
+        first, times = time_call(f, sub.stats, sub.p_max, repeats=repeats)
+        results["cases"].append({"case": "closed_form", "batch": b, **summarize(first, times, b)})
     # NumPy reference, one scenario at a time (float64 as NumPy users would), same scenarios
     nb = min(16, max(batches))
     arrays = [jax.tree.map(lambda x: np.asarray(x[i]), scen) for i in range(nb)]
@@ -79,18 +59,12 @@ def main(argv=None):
     sc = jax.tree.map(lambda x: x[0], sample_uplink_scenarios(jax.random.key(1), mc_params, 1))
     ns = 1_000 if args.quick else 10_000
     g = jax.jit(lambda key, st, r: sinr_monte_carlo(key, st, r, num_samples=ns))
-    first, times = _time(g, jax.random.key(2), sc.stats, sc.p_max, repeats=max(1, repeats // 3))
-    s = _summary(first, times, 1)
+    first, times = time_call(g, jax.random.key(2), sc.stats, sc.p_max, repeats=max(1, repeats // 3))
+    s = summarize(first, times, 1)
     s["realizations_per_s"] = ns / s["steady_median_s"]
     results["cases"].append({"case": "monte_carlo_K20", "num_samples": ns, **s})
 
-    for c in results["cases"]:
-        print(json.dumps(c))
-    print("ratios:", results["ratios"])
-    out = args.out or Path("benchmarks/results") / f"uplink-{results['device'].replace(' ', '_')}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2))
-    print(f"wrote {out}")
+    report(results, "uplink", args.out)
     return results
 
 

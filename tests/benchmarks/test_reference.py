@@ -40,3 +40,14 @@ def test_numpy_algorithm1_agrees_with_satjax():
                                       noise_ap=float(stats.noise_ap), noise_sat=float(stats.noise_sat), tol=1e-8)
         assert iters == int(ours.trace.num_iters)
         np.testing.assert_allclose(rho, ours.rho, rtol=1e-9, atol=1e-15)
+
+
+def test_algorithm1_benchmark_quick_run_writes_json(tmp_path):
+    import json
+
+    from benchmarks.algorithm1 import main
+
+    res = main(["--quick", "--out", str(tmp_path / "a.json")])
+    saved = json.loads((tmp_path / "a.json").read_text())
+    assert saved["device"] == res["device"] and set(saved["ratios"]) == {"20", "50"}
+    assert all(c["per_scenario_ms"] > 0 for c in saved["cases"])
