@@ -21,8 +21,7 @@ import numpy as np
 
 from benchmarks.common import header, report, summarize, time_call
 from benchmarks.reference.numpy_uplink import algorithm1 as numpy_algorithm1
-from satjax.optim import solve
-from satjax.uplink import UplinkParams, algorithm1_solve, algorithm1_step, sample_uplink_scenarios, siso_problem, sum_spectral_efficiency
+from satjax.uplink import UplinkParams, algorithm1_solve, algorithm1_solve_siso, sample_uplink_scenarios, siso_problem
 
 #: Paper A, Table I: Algorithm 1 runtime per scenario [ms].
 PAPER_MS = {20: 621.0, 30: 1667.0, 40: 2939.0, 50: 5089.0}
@@ -43,11 +42,7 @@ def main(argv=None):
     # the two halves of f, to see where the time goes: closed-form terms, then the iterations
     terms = jax.jit(jax.vmap(siso_problem))
 
-    def iterate(problem):
-        return solve(lambda r: algorithm1_step(r, problem), jax.numpy.sqrt(problem.p_max),
-                     lambda r: sum_spectral_efficiency(problem, r**2), tol=1e-6, max_iters=1000)[0]
-
-    iterations = jax.jit(jax.vmap(iterate))
+    iterations = jax.jit(jax.vmap(lambda problem: algorithm1_solve_siso(problem).rho))
     for k in k_values:
         params = UplinkParams(num_users=k, num_aps=40, tau_p=k // 2)
         scen = sample_uplink_scenarios(jax.random.key(k), params, max(batches))

@@ -20,7 +20,7 @@ from omegaconf import DictConfig, OmegaConf
 from experiments import schema  # noqa: F401  (registers the config schemas)
 from experiments.common import ecdf, output_dir, save_figure, set_precision, write_csv, write_json
 from satjax.optim import projected_gradient, random_power
-from satjax.uplink import algorithm1_solve, prelog, sample_uplink_scenarios, siso_problem, sum_spectral_efficiency
+from satjax.uplink import algorithm1_solve_siso, prelog, sample_uplink_scenarios, siso_problem, sum_spectral_efficiency
 
 #: Numbers printed in paper A, Sec. VI-B (Mbps, fractions).
 PAPER = {
@@ -54,8 +54,8 @@ def solve_drops(cfg, k: int):
     scen = sample_uplink_scenarios(key_drop, params, cfg.num_drops)
 
     def one(i, s):
-        problem = siso_problem(s.stats, s.p_max)
-        res = algorithm1_solve(s.stats, s.p_max, tol=cfg.tol, max_iters=cfg.max_iters)
+        problem = siso_problem(s.stats, s.p_max)                          # closed-form terms, once
+        res = algorithm1_solve_siso(problem, tol=cfg.tol, max_iters=cfg.max_iters)
         rand = random_power(jax.random.fold_in(key_rand, i), s.p_max)
         rates = jnp.stack([res.trace.objective[-1], sum_spectral_efficiency(problem, s.p_max),
                            sum_spectral_efficiency(problem, rand)])

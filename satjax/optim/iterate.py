@@ -79,7 +79,7 @@ def solve(step: Callable[[S], S], init: S, metric: Callable[[S], Array], *, tol:
         The final state and the :class:`IterationTrace` (length ``max_iters + 1``).
     """
     f0 = metric(init)
-    trace0 = jnp.full((max_iters + 1,), f0)
+    trace0 = jnp.zeros((max_iters + 1,), f0.dtype).at[0].set(f0)
 
     def cond(carry):
         i, _, prev, cur, _ = carry
@@ -90,9 +90,9 @@ def solve(step: Callable[[S], S], init: S, metric: Callable[[S], Array], *, tol:
         i, state, _, cur, trace = carry
         state = step(state)
         new = metric(state)
-        trace = jnp.where(jnp.arange(max_iters + 1) > i, new, trace)   # fill the tail with the latest
-        return i + 1, state, cur, new, trace
+        return i + 1, state, cur, new, trace.at[i + 1].set(new)
 
     i, state, prev, cur, trace = jax.lax.while_loop(cond, body, (jnp.asarray(0, jnp.int32), init, f0, f0, trace0))
     converged = jnp.abs(cur - prev) <= tol * jnp.abs(prev)
+    trace = jnp.where(jnp.arange(max_iters + 1) > i, cur, trace)          # tail repeats the final value
     return state, IterationTrace(trace, i, converged)

@@ -55,6 +55,7 @@ __all__ = [
     "power_denominator",
     "algorithm1_step",
     "algorithm1_solve",
+    "algorithm1_solve_siso",
     "algorithm1_unrolled",
     "scheduled_users",
 ]
@@ -103,7 +104,7 @@ def _safe_div(num, den):
 
 
 def interference_plus_noise(problem: SisoProblem, rho: Float[Array, " K"]) -> Float[Array, " K"]:
-    r""":math:`\delta_k = \sum_{k'} B_{kk'}\rho_{k'} + n_k`, eq. (37) (corrected, D13)."""
+    r""":math:`\delta_k = \sum_{k'} B_{kk'}\rho_{k'} + n_k`, eq. (37) (LaTeX form; D12)."""
     return problem.interference @ rho + problem.noise
 
 
@@ -118,19 +119,24 @@ def sum_spectral_efficiency(problem: SisoProblem, rho: Float[Array, " K"]) -> Fl
     return jnp.sum(jnp.log2(1.0 + siso_sinr(problem, rho)))
 
 
-def combiner(problem: SisoProblem, rho_tilde: Float[Array, " K"]) -> Float[Array, " K"]:
-    r"""MMSE combiner of the SISO model, eq. (36): :math:`v_k = \tilde\rho_k a_k/(\tilde\rho_k^2a_k^2+\delta_k)`."""
+def combiner(problem: SisoProblem, rho_tilde: Float[Array, " K"], delta: Float[Array, " K"] | None = None) -> Float[Array, " K"]:
+    r"""MMSE combiner of the SISO model, eq. (36): :math:`v_k = \tilde\rho_k a_k/(\tilde\rho_k^2a_k^2+\delta_k)`.
+
+    ``delta`` (:func:`interference_plus_noise` at :math:`\tilde\rho^2`) may be passed when known."""
     a = problem.gain
-    return _safe_div(rho_tilde * a, rho_tilde**2 * a**2 + interference_plus_noise(problem, rho_tilde**2))
+    delta = interference_plus_noise(problem, rho_tilde**2) if delta is None else delta
+    return _safe_div(rho_tilde * a, rho_tilde**2 * a**2 + delta)
 
 
-def mse(problem: SisoProblem, rho_tilde: Float[Array, " K"], v: Float[Array, " K"]) -> Float[Array, " K"]:
+def mse(problem: SisoProblem, rho_tilde: Float[Array, " K"], v: Float[Array, " K"],
+        delta: Float[Array, " K"] | None = None) -> Float[Array, " K"]:
     r"""SISO mean-square error, eqs. (32)/(39): :math:`e_k = (\tilde\rho_kv_ka_k-1)^2 + v_k^2\delta_k`."""
-    return (rho_tilde * v * problem.gain - 1.0) ** 2 + v**2 * interference_plus_noise(problem, rho_tilde**2)
+    delta = interference_plus_noise(problem, rho_tilde**2) if delta is None else delta
+    return (rho_tilde * v * problem.gain - 1.0) ** 2 + v**2 * delta
 
 
 def power_denominator(problem: SisoProblem, v: Float[Array, " K"], alpha: Float[Array, " K"]) -> Float[Array, " K"]:
-    r""":math:`t_k = \alpha_ka_k^2v_k^2 + \sum_{k''}\alpha_{k''}v_{k''}^2B_{k''k}`, eq. (42) (corrected, D14).
+    r""":math:`t_k = \alpha_ka_k^2v_k^2 + \sum_{k''}\alpha_{k''}v_{k''}^2B_{k''k}`, eq. (42) (LaTeX form; D13).
 
     Half the second derivative of :math:`\sum_k\alpha_ke_k` in :math:`\tilde\rho_k`."""
     w = alpha * v**2
@@ -140,8 +146,9 @@ def power_denominator(problem: SisoProblem, v: Float[Array, " K"], alpha: Float[
 def algorithm1_step(rho_tilde: Float[Array, " K"], problem: SisoProblem) -> Float[Array, " K"]:
     r"""One iteration of Algorithm 1 (steps 2-4): update :math:`v` (36), :math:`\alpha` (38) and
     :math:`\tilde\rho` (40)-(42). The state is :math:`\tilde\rho = \sqrt{\rho}` ``[K]``."""
-    v = combiner(problem, rho_tilde)
-    alpha = _safe_div(jnp.ones_like(v), mse(problem, rho_tilde, v))        # e_k > 0 unless a_k = 0
+    delta = interference_plus_noise(problem, rho_tilde**2)                 # (37), shared by (36) and (39)
+    v = combiner(problem, rho_tilde, delta)
+    alpha = _safe_div(jnp.ones_like(v), mse(problem, rho_tilde, v, delta))  # e_k > 0 unless a_k = 0
     rho_bar = _safe_div(problem.gain * alpha * v, power_denominator(problem, v, alpha))
     return jnp.where(problem.user_mask, jnp.clip(rho_bar, 0.0, jnp.sqrt(problem.p_max)), 0)
 
@@ -166,15 +173,28 @@ class Algorithm1Result(eqx.Module):
     trace: IterationTrace
 
 
-def _setup(stats, p_max, link, rho_init):
-    problem = siso_problem(stats, p_max, link)
+def _start(problem, rho_init):
     rho0 = problem.p_max if rho_init is None else jnp.clip(rho_init, 0, problem.p_max)
-    return problem, jnp.sqrt(jnp.where(problem.user_mask, rho0, 0))
+    return jnp.sqrt(jnp.where(problem.user_mask, rho0, 0))
+
+
+def _step_and_metric(problem):
+    return (lambda r: algorithm1_step(r, problem)), (lambda r: sum_spectral_efficiency(problem, r**2))
 
 
 def _result(problem, rho_tilde, trace, threshold):
     rho = rho_tilde**2
     return Algorithm1Result(rho, scheduled_users(rho, problem.p_max, threshold) & problem.user_mask, trace)
+
+
+def algorithm1_solve_siso(problem: SisoProblem, *, tol: float = 1e-6, max_iters: int = 1000,
+                          rho_init: Float[Array, " K"] | None = None,
+                          threshold: float = SCHEDULING_THRESHOLD) -> Algorithm1Result:
+    """:func:`algorithm1_solve` on a prebuilt :class:`SisoProblem` (the closed-form terms
+    computed once elsewhere, e.g. shared with other methods on the same scenario)."""
+    step, metric = _step_and_metric(problem)
+    rho_tilde, trace = solve(step, _start(problem, rho_init), metric, tol=tol, max_iters=max_iters)
+    return _result(problem, rho_tilde, trace, threshold)
 
 
 def algorithm1_solve(stats: ChannelStats, p_max: Float[Array, " K"], *, link: Link = "space_ground",
@@ -183,11 +203,8 @@ def algorithm1_solve(stats: ChannelStats, p_max: Float[Array, " K"], *, link: Li
     r"""Algorithm 1 in solve mode: iterate until the relative change of the sum rate is at most
     ``tol`` (relative form of eq. (43)) or ``max_iters``. Forward only; under ``vmap`` each scenario
     stops at its own count. Starts from full power unless ``rho_init`` is given."""
-    problem, rho_tilde0 = _setup(stats, p_max, link, rho_init)
-    step = lambda r: algorithm1_step(r, problem)                           # noqa: E731
-    metric = lambda r: sum_spectral_efficiency(problem, r**2)               # noqa: E731
-    rho_tilde, trace = solve(step, rho_tilde0, metric, tol=tol, max_iters=max_iters)
-    return _result(problem, rho_tilde, trace, threshold)
+    return algorithm1_solve_siso(siso_problem(stats, p_max, link), tol=tol, max_iters=max_iters,
+                                 rho_init=rho_init, threshold=threshold)
 
 
 def algorithm1_unrolled(stats: ChannelStats, p_max: Float[Array, " K"], *, num_iters: int,
@@ -195,9 +212,7 @@ def algorithm1_unrolled(stats: ChannelStats, p_max: Float[Array, " K"], *, num_i
                         threshold: float = SCHEDULING_THRESHOLD, checkpoint: bool = False) -> Algorithm1Result:
     """Algorithm 1 unrolled for exactly ``num_iters`` iterations (``lax.scan``): differentiable in
     the statistics and budgets (deep unfolding). Same step function as :func:`algorithm1_solve`."""
-    problem, rho_tilde0 = _setup(stats, p_max, link, rho_init)
-    step = lambda r: algorithm1_step(r, problem)                           # noqa: E731
-    metric = lambda r: sum_spectral_efficiency(problem, r**2)               # noqa: E731
-    rho_tilde, trace = unroll(step, rho_tilde0, metric, num_iters, checkpoint=checkpoint)
+    problem = siso_problem(stats, p_max, link)
+    step, metric = _step_and_metric(problem)
+    rho_tilde, trace = unroll(step, _start(problem, rho_init), metric, num_iters, checkpoint=checkpoint)
     return _result(problem, rho_tilde, trace, threshold)
-

@@ -2,6 +2,7 @@
 baselines ordering, equivariance, modes, batching and bad input."""
 
 import chex
+import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -228,10 +229,7 @@ def test_unrolled_gradient_matches_finite_differences():
         stats, _ = random_stats(25, k=4)
 
         def final_rate(p_max, beta_ap):
-            s = jax.tree_util.tree_map(lambda x: x, stats)
-            s = s.__class__(beta_ap=beta_ap, g_bar=s.g_bar, r_sat=s.r_sat, pilot=s.pilot, pilot_power=s.pilot_power,
-                            noise_ap=s.noise_ap, noise_sat=s.noise_sat, user_mask=s.user_mask, ap_mask=s.ap_mask,
-                            tau_p=s.tau_p)
+            s = eqx.tree_at(lambda x: x.beta_ap, stats, beta_ap)
             return algorithm1_unrolled(s, p_max, num_iters=5).trace.objective[-1]
 
         check_grads(final_rate, (jnp.full((4,), 0.7), stats.beta_ap), order=1, modes=("rev",), eps=1e-6)
