@@ -132,7 +132,147 @@ class PowerControlConfig:
             raise ValueError(f"tol must be > 0, got {self.tol}")
 
 
+# --------------------------------------------------------------------------- main job: training
+
+#: Modules whose objects a config may instantiate through ``_target_``.
+ALLOWED_TARGET_PREFIXES = ("satjax.", "experiments.")
+OPTIMIZERS = ("adam", "adamw", "sgd", "lion")
+SCHEDULES = ("constant", "cosine", "warmup_cosine")
+
+
+def _check(cond: bool, message: str) -> None:
+    if not cond:
+        raise ValueError(message)
+
+
+@dataclass
+class ModelConfig:
+    """The learned policy; ``_target_`` names a satjax class built with these fields plus
+    ``num_antennas`` and ``key`` (only ``satjax.``/``experiments.`` targets are accepted)."""
+
+    _target_: str = "satjax.nn.SHGNN"
+    hidden: int = 64
+    num_layers: int = 3
+    sat_features: str = "compact"
+    ap_features: str = "beta"
+
+    def __post_init__(self):
+        _check(self._target_.startswith(ALLOWED_TARGET_PREFIXES),
+               f"model._target_ must name an object in {ALLOWED_TARGET_PREFIXES}, got {self._target_!r}")
+        _check(self.hidden >= 1, f"model.hidden must be >= 1, got {self.hidden}")
+        _check(self.num_layers >= 1, f"model.num_layers must be >= 1, got {self.num_layers}")
+        from satjax.nn import AP_FEATURES, SAT_FEATURES
+
+        _check(self.sat_features in SAT_FEATURES,
+               f"model.sat_features must be one of {SAT_FEATURES}, got {self.sat_features!r}")
+        _check(self.ap_features in AP_FEATURES,
+               f"model.ap_features must be one of {AP_FEATURES}, got {self.ap_features!r}")
+
+
+@dataclass
+class OptimizerConfig:
+    """An Optax optimizer and learning-rate schedule (the peak rate is ``trainer.lr``)."""
+
+    name: str = "adam"
+    b1: float = 0.9
+    b2: float = 0.999
+    weight_decay: float = 0.0
+    momentum: float = 0.9
+    grad_clip_norm: float = 0.0        # 0 = no clipping
+    schedule: str = "warmup_cosine"
+    warmup_steps: int = 50
+    final_lr_fraction: float = 0.02
+
+    def __post_init__(self):
+        _check(self.name in OPTIMIZERS, f"optimizer.name must be one of {OPTIMIZERS}, got {self.name!r}")
+        _check(self.schedule in SCHEDULES, f"optimizer.schedule must be one of {SCHEDULES}, got {self.schedule!r}")
+        for name in ("b1", "b2", "momentum"):
+            v = getattr(self, name)
+            _check(0 <= v < 1, f"optimizer.{name} must be in [0, 1), got {v}")
+        _check(self.weight_decay >= 0, f"optimizer.weight_decay must be >= 0, got {self.weight_decay}")
+        _check(self.grad_clip_norm >= 0, f"optimizer.grad_clip_norm must be >= 0 (0 = off), got {self.grad_clip_norm}")
+        _check(self.warmup_steps >= 0, f"optimizer.warmup_steps must be >= 0, got {self.warmup_steps}")
+        _check(0 <= self.final_lr_fraction <= 1,
+               f"optimizer.final_lr_fraction must be in [0, 1], got {self.final_lr_fraction}")
+
+
+@dataclass
+class TrainerConfig:
+    """Training loop settings (see :class:`satjax.train.TrainSettings`)."""
+
+    num_steps: int = 2500
+    batch_size: int = 32
+    lr: float = 3e-3
+    utility: str = "sum_rate"
+    link: str = "space_ground"
+    eval_every: int = 100
+    eval_drops: int = 128
+    log_every: int = 10
+    checkpoint_every: int = 500
+    keep_checkpoints: int = 3
+    resume: bool = False
+    metrics: list[str] = field(default_factory=lambda: ["csv", "jsonl"])
+    progress: bool = True
+    distributed: bool = False          # call jax.distributed.initialize() (multi-host clusters)
+
+    def __post_init__(self):
+        from satjax.optim import UTILITIES
+        from satjax.train import METRIC_FORMATS
+        from satjax.uplink import LINKS
+
+        _check(self.num_steps >= 1, f"trainer.num_steps must be >= 1, got {self.num_steps}")
+        _check(self.batch_size >= 1, f"trainer.batch_size must be >= 1, got {self.batch_size}")
+        _check(self.lr > 0 and self.lr < float("inf"), f"trainer.lr must be a finite number > 0, got {self.lr}")
+        _check(self.utility in UTILITIES, f"trainer.utility must be one of {tuple(UTILITIES)}, got {self.utility!r}")
+        _check(self.link in LINKS, f"trainer.link must be one of {LINKS}, got {self.link!r}")
+        _check(self.eval_every >= 0, f"trainer.eval_every must be >= 0 (0 = only at the end), got {self.eval_every}")
+        _check(self.eval_drops >= 1, f"trainer.eval_drops must be >= 1, got {self.eval_drops}")
+        _check(self.log_every >= 1, f"trainer.log_every must be >= 1, got {self.log_every}")
+        _check(self.checkpoint_every >= 1, f"trainer.checkpoint_every must be >= 1, got {self.checkpoint_every}")
+        _check(self.keep_checkpoints >= 1, f"trainer.keep_checkpoints must be >= 1, got {self.keep_checkpoints}")
+        bad = [m for m in self.metrics if m not in METRIC_FORMATS]
+        _check(not bad, f"trainer.metrics entries must be in {METRIC_FORMATS}, got {bad}")
+
+
+@dataclass
+class EvaluationConfig:
+    """Final evaluation (paper A, Table I) on fixed, seeded drops: tau_p = K/2 at every K."""
+
+    k_values: list[int] = field(default_factory=lambda: [20, 30, 40, 50])
+    num_drops: int = 200
+    seed: int = 2024                   # fixed evaluation set, independent of the training seed
+    robust: bool = False               # also train one model per K (GNN-Robust)
+    timing_repeats: int = 5
+    algorithm1_tol: float = 1e-6
+    algorithm1_max_iters: int = 1000
+
+    def __post_init__(self):
+        _check(bool(self.k_values) and min(self.k_values) >= 2,
+               f"evaluation.k_values must be non-empty integers >= 2 (tau_p = K/2), got {self.k_values}")
+        _check(self.num_drops >= 1, f"evaluation.num_drops must be >= 1, got {self.num_drops}")
+        _check(self.timing_repeats >= 1, f"evaluation.timing_repeats must be >= 1, got {self.timing_repeats}")
+        _check(self.algorithm1_tol > 0, f"evaluation.algorithm1_tol must be > 0, got {self.algorithm1_tol}")
+        _check(self.algorithm1_max_iters >= 1,
+               f"evaluation.algorithm1_max_iters must be >= 1, got {self.algorithm1_max_iters}")
+
+
+@dataclass
+class TrainConfig:
+    """The main job, ``python -m experiments.train``: train a learned power-control policy on
+    system A and compare it with Algorithm 1 and the baselines (paper A, Sec. V and Table I)."""
+
+    scenario: ScenarioAConfig = field(default_factory=lambda: ScenarioAConfig(num_users=30, tau_p=15))
+    model: ModelConfig = field(default_factory=ModelConfig)
+    optimizer: OptimizerConfig = field(default_factory=OptimizerConfig)
+    trainer: TrainerConfig = field(default_factory=TrainerConfig)
+    evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)
+    seed: int = 0
+    x64: bool = False
+
+
 cs = ConfigStore.instance()
+cs.store(name="train_schema", node=TrainConfig)
+
 cs.store(name="throughput_cdf_schema", node=ThroughputCdfConfig)
 cs.store(name="pilot_length_schema", node=PilotLengthConfig)
 cs.store(name="power_control_schema", node=PowerControlConfig)

@@ -1,0 +1,276 @@
+"""The main job of satjax: train SHGNN (paper A, Sec. V) and reproduce Table I.
+
+Run ``python -m experiments.train +exp=shgnn`` (overrides e.g. ``trainer.lr=1e-3``,
+``model.sat_features=raw``, ``trainer=smoke``, ``evaluation.robust=true``; sweeps with ``-m``).
+Everything of a run lands in its Hydra run directory:
+
+* ``metrics.csv`` / ``metrics.jsonl`` — appended while training (loss, gradient norm, learning
+  rate, examples/s, evaluation sum throughput and its ratio to Algorithm 1);
+* ``checkpoints/`` — Orbax; ``trainer.resume=true hydra.run.dir=<that directory>`` continues;
+* ``model.eqx`` — the trained parameters (``equinox.tree_serialise_leaves``, no pickle);
+* ``results.json`` / ``results.csv`` / ``results.md`` — Table I: sum throughput and runtime per
+  scenario for GNN-Stable (trained at the scenario's K, tested at every K), GNN-Robust (with
+  ``evaluation.robust=true``: one model trained per K), Algorithm 1, full and random power;
+* ``training.png``, ``table1.png``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from pathlib import Path
+
+import equinox as eqx
+import hydra
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+from omegaconf import DictConfig, OmegaConf
+
+from benchmarks.common import summarize, time_call
+from experiments import schema
+from experiments.common import output_dir, save_figure, set_precision, write_csv, write_json
+from satjax.policies import Algorithm1Policy, FullPower, RandomPower
+from satjax.train import Evaluator, PowerControlTask, TrainSettings, fit
+
+log = logging.getLogger(__name__)
+
+#: Paper A, Table I: sum throughput [Mbps] and runtime [ms] per K.
+PAPER_TABLE1 = {
+    20: {"gnn_stable": 170.5, "gnn_robust": 171.4, "algorithm1": 167.1, "gnn_ms": 30, "algorithm1_ms": 621},
+    30: {"gnn_stable": 228.6, "gnn_robust": 228.6, "algorithm1": 226.5, "gnn_ms": 34, "algorithm1_ms": 1667},
+    40: {"gnn_stable": 275.6, "gnn_robust": 275.9, "algorithm1": 279.3, "gnn_ms": 35, "algorithm1_ms": 2939},
+    50: {"gnn_stable": 317.8, "gnn_robust": 318.9, "algorithm1": 321.9, "gnn_ms": 36, "algorithm1_ms": 5089},
+}
+
+
+# ----------------------------------------------------------------------------- building blocks
+
+def instantiate_model(model_cfg: schema.ModelConfig, *, num_antennas: int, key):
+    """Build the model named by ``_target_`` (only satjax/experiments objects; checked again here
+    because a config can also be built without the schema)."""
+    target = model_cfg._target_
+    if not target.startswith(schema.ALLOWED_TARGET_PREFIXES):
+        raise ValueError(f"model._target_ must name an object in {schema.ALLOWED_TARGET_PREFIXES}, got {target!r}")
+    cls = hydra.utils.get_object(target)
+    kwargs = {f.name: getattr(model_cfg, f.name) for f in dataclasses.fields(model_cfg) if f.name != "_target_"}
+    return cls(num_antennas, key=key, **kwargs)
+
+
+def build_optimizer(opt: schema.OptimizerConfig, lr: float, num_steps: int):
+    """The Optax optimizer and its learning-rate schedule."""
+    end = lr * opt.final_lr_fraction
+    if opt.schedule == "constant":
+        schedule = optax.constant_schedule(lr)
+    elif opt.schedule == "cosine":
+        schedule = optax.cosine_decay_schedule(lr, num_steps, alpha=opt.final_lr_fraction)
+    else:
+        warmup = min(opt.warmup_steps, max(num_steps - 1, 0))
+        schedule = optax.warmup_cosine_decay_schedule(0.0, lr, warmup, max(num_steps, warmup + 1), end_value=end)
+    if opt.name == "adam":
+        tx = optax.adam(schedule, b1=opt.b1, b2=opt.b2)
+    elif opt.name == "adamw":
+        tx = optax.adamw(schedule, b1=opt.b1, b2=opt.b2, weight_decay=opt.weight_decay)
+    elif opt.name == "lion":
+        tx = optax.lion(schedule, b1=opt.b1, b2=opt.b2, weight_decay=opt.weight_decay)
+    else:
+        tx = optax.sgd(schedule, momentum=opt.momentum or None)
+    if opt.grad_clip_norm > 0:
+        tx = optax.chain(optax.clip_by_global_norm(opt.grad_clip_norm), tx)
+    return tx, schedule
+
+
+def scenario_params(cfg: schema.TrainConfig, num_users: int | None = None):
+    """The training scenario, or the evaluation scenario at ``num_users`` (tau_p = K/2)."""
+    if num_users is None:
+        return cfg.scenario.to_params()
+    return cfg.scenario.to_params(num_users=num_users, tau_p=max(1, num_users // 2))
+
+
+def make_task(cfg: schema.TrainConfig, params) -> PowerControlTask:
+    return PowerControlTask(params, utility=cfg.trainer.utility, link=cfg.trainer.link)
+
+
+def algorithm1_policy(cfg: schema.TrainConfig) -> Algorithm1Policy:
+    return Algorithm1Policy(link=cfg.trainer.link, tol=cfg.evaluation.algorithm1_tol,
+                            max_iters=cfg.evaluation.algorithm1_max_iters)
+
+
+def train_model(cfg: schema.TrainConfig, params, run_dir: Path, *, callbacks=()):
+    """Train one model on the scenario distribution ``params``; returns the
+    :class:`~satjax.train.TrainResult` and Algorithm 1's evaluation metrics.
+
+    Evaluates every ``trainer.eval_every`` steps on ``trainer.eval_drops`` fixed drops against
+    Algorithm 1 (the logged ``eval_sum_mbps_vs_reference`` is the fraction of its throughput).
+    """
+    key_model = jax.random.fold_in(jax.random.key(cfg.seed), 1)
+    model = instantiate_model(cfg.model, num_antennas=params.num_antennas, key=key_model)
+    tx, schedule = build_optimizer(cfg.optimizer, cfg.trainer.lr, cfg.trainer.num_steps)
+    task = make_task(cfg, params)
+    evaluator = Evaluator(task, jax.random.key(cfg.evaluation.seed), cfg.trainer.eval_drops)
+    reference = evaluator(algorithm1_policy(cfg))
+    t = cfg.trainer
+    settings = TrainSettings(num_steps=t.num_steps, batch_size=t.batch_size, seed=cfg.seed, log_every=t.log_every,
+                             eval_every=t.eval_every, checkpoint_every=t.checkpoint_every,
+                             keep_checkpoints=t.keep_checkpoints, resume=t.resume, metrics=tuple(t.metrics),
+                             progress=t.progress)
+    result = fit(model, tx, task, settings, run_dir, evaluator=evaluator, reference=reference, schedule=schedule,
+                 callbacks=callbacks)
+    eqx.tree_serialise_leaves(run_dir / "model.eqx", result.model)
+    return result, reference
+
+
+def _runtime_ms(policy, evaluator: Evaluator, repeats: int) -> dict:
+    """Runtime per scenario of ``policy``: batched over the evaluation set, and one scenario at a
+    time (jitted; compile time reported apart; ``block_until_ready`` throughout)."""
+    ex, keys, n = evaluator.examples, evaluator.policy_keys, evaluator.num
+    batched = eqx.filter_jit(lambda p, s, k: jax.vmap(p)(s, k))
+    first, times = time_call(batched, policy, ex.scenario, keys, repeats=repeats)
+    one = jax.tree.map(lambda x: x[0], ex.scenario)
+    single = eqx.filter_jit(lambda p, s, k: p(s, k))
+    first1, times1 = time_call(single, policy, one, keys[0], repeats=max(repeats, 5))
+    b, s = summarize(first, times, n), summarize(first1, times1, 1)
+    return {"batched_ms": b["per_scenario_ms"], "single_ms": s["per_scenario_ms"],
+            "compile_s": b["compile_s_est"]}
+
+
+def evaluate_table(cfg: schema.TrainConfig, stable, robust: dict | None = None) -> list[dict]:
+    """Table I rows: every method on ``evaluation.num_drops`` fixed drops per K."""
+    rows = []
+    ev = cfg.evaluation
+    for k in ev.k_values:
+        params = scenario_params(cfg, k)
+        evaluator = Evaluator(make_task(cfg, params), jax.random.fold_in(jax.random.key(ev.seed), k), ev.num_drops)
+        methods = {"gnn_stable": stable, "algorithm1": algorithm1_policy(cfg), "full_power": FullPower(),
+                   "random_power": RandomPower()}
+        if robust is not None and k in robust:
+            methods["gnn_robust"] = robust[k]
+        row = {"K": k, "tau_p": params.tau_p}
+        per = {name: evaluator.per_example(pol)["sum_mbps"] for name, pol in methods.items()}
+        for name, v in per.items():
+            row[f"{name}_mbps"] = float(np.mean(v))
+            row[f"{name}_mbps_se"] = float(np.std(v, ddof=1) / np.sqrt(v.size)) if v.size > 1 else float("nan")
+        for name in ("gnn_stable", "gnn_robust"):
+            if name in per:
+                row[f"{name}_vs_algorithm1"] = float(np.mean(per[name]) / np.mean(per["algorithm1"]))
+        for name in ("gnn_stable", "algorithm1"):
+            for key, v in _runtime_ms(methods[name], evaluator, ev.timing_repeats).items():
+                row[f"{name}_{key}"] = v
+        paper = PAPER_TABLE1.get(k, {})
+        row.update({f"paper_{a}": b for a, b in paper.items()})
+        rows.append(row)
+        log.info("K=%d: GNN-Stable %.1f Mbps (%.1f %% of Algorithm 1 %.1f), full %.1f, random %.1f", k,
+                 row["gnn_stable_mbps"], 100 * row["gnn_stable_vs_algorithm1"], row["algorithm1_mbps"],
+                 row["full_power_mbps"], row["random_power_mbps"])
+    return rows
+
+
+# ----------------------------------------------------------------------------- reporting
+
+def _markdown(rows: list[dict]) -> str:
+    robust = any("gnn_robust_mbps" in r for r in rows)
+    head = ["K", "GNN-Stable [Mbps]"] + (["GNN-Robust [Mbps]"] if robust else []) + [
+        "Algorithm 1 [Mbps]", "Full [Mbps]", "Random [Mbps]", "GNN / Alg. 1", "GNN [ms/scen.] batched / single",
+        "Alg. 1 [ms/scen.] batched / single", "Paper GNN-S / Alg. 1 [Mbps]", "Paper [ms] GNN / Alg. 1"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in rows:
+        cells = [str(r["K"]), f"{r['gnn_stable_mbps']:.1f}"]
+        if robust:
+            cells.append(f"{r['gnn_robust_mbps']:.1f}" if "gnn_robust_mbps" in r else "")
+        cells += [f"{r['algorithm1_mbps']:.1f}", f"{r['full_power_mbps']:.1f}", f"{r['random_power_mbps']:.1f}",
+                  f"{100 * r['gnn_stable_vs_algorithm1']:.1f} %",
+                  f"{r['gnn_stable_batched_ms']:.3f} / {r['gnn_stable_single_ms']:.2f}",
+                  f"{r['algorithm1_batched_ms']:.3f} / {r['algorithm1_single_ms']:.2f}",
+                  f"{r.get('paper_gnn_stable', '')} / {r.get('paper_algorithm1', '')}",
+                  f"{r.get('paper_gnn_ms', '')} / {r.get('paper_algorithm1_ms', '')}"]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def plot_training(history: list[dict], path: Path) -> Path:
+    import matplotlib.pyplot as plt
+
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.6))
+    tr = [(h["step"], h["loss"]) for h in history if h.get("loss") is not None]
+    ax1.plot(*zip(*tr), lw=1)
+    ax1.set(xlabel="step", ylabel="loss (-utility per drop)", title="training loss")
+    ev = [(h["step"], h["eval_sum_mbps_vs_reference"]) for h in history
+          if h.get("eval_sum_mbps_vs_reference") is not None]
+    if ev:
+        ax2.plot(*zip(*ev), "o-", ms=3)
+        ax2.axhline(1.0, color="k", lw=0.8, ls="--", label="Algorithm 1")
+        ax2.axhline(0.98, color="gray", lw=0.8, ls=":", label="98 %")
+        ax2.legend()
+    ax2.set(xlabel="step", ylabel="sum throughput / Algorithm 1", title="evaluation set")
+    return save_figure(fig, path)
+
+
+def plot_table(rows: list[dict], path: Path) -> Path:
+    import matplotlib.pyplot as plt
+
+    names = [("gnn_stable", "GNN-Stable"), ("gnn_robust", "GNN-Robust"), ("algorithm1", "Algorithm 1"),
+             ("full_power", "full power"), ("random_power", "random power")]
+    names = [(n, lab) for n, lab in names if f"{n}_mbps" in rows[0]]
+    ks = np.arange(len(rows))
+    width = 0.8 / len(names)
+    fig, ax = plt.subplots(figsize=(7, 3.8))
+    for i, (n, lab) in enumerate(names):
+        ax.bar(ks + i * width, [r.get(f"{n}_mbps", np.nan) for r in rows], width,
+               yerr=[r.get(f"{n}_mbps_se", 0) for r in rows], label=lab)
+    ax.set_xticks(ks + width * (len(names) - 1) / 2, [f"K = {r['K']}" for r in rows])
+    ax.set(ylabel="mean sum throughput [Mbps]", title="Table I: learned vs model-based power control")
+    ax.legend(fontsize=8)
+    return save_figure(fig, path)
+
+
+# ----------------------------------------------------------------------------- the job
+
+def run(cfg: schema.TrainConfig, run_dir: Path, *, callbacks=()) -> dict:
+    """Train, evaluate and write every output into ``run_dir``; returns the results dict."""
+    set_precision(cfg.x64)
+    logging.getLogger("absl").setLevel(logging.WARNING)      # Orbax logs every save step at INFO
+    run_dir.mkdir(parents=True, exist_ok=True)
+    if cfg.trainer.distributed:
+        jax.distributed.initialize()
+    params = scenario_params(cfg)
+    log.info("devices: %s; training at K = %d, M = %d, N = %d", jax.devices(), params.num_users, params.num_aps,
+             params.num_antennas)
+    result, reference = train_model(cfg, params, run_dir, callbacks=callbacks)
+    robust = None
+    if cfg.evaluation.robust:
+        robust = {}
+        for k in cfg.evaluation.k_values:
+            if k == params.num_users and params.tau_p == max(1, k // 2):
+                robust[k] = result.model
+                continue
+            robust[k] = train_model(cfg, scenario_params(cfg, k), run_dir / f"robust_K{k}", callbacks=callbacks)[0].model
+    rows = evaluate_table(cfg, result.model, robust)
+    final = [h for h in result.history if h.get("eval_sum_mbps_vs_reference") is not None]
+    results = {
+        "config": OmegaConf.to_container(OmegaConf.structured(cfg)),
+        "devices": [str(d) for d in jax.devices()],
+        "training": {"steps": cfg.trainer.num_steps, "resumed_from": result.resumed_from,
+                     "seconds": result.seconds, "examples_per_s": result.examples_per_s,
+                     "final_eval_vs_algorithm1": final[-1]["eval_sum_mbps_vs_reference"] if final else None,
+                     "algorithm1_eval_mbps": reference.get("sum_mbps")},
+        "table1": rows,
+        "paper_table1": PAPER_TABLE1,
+    }
+    write_json(run_dir / "results.json", results)
+    write_csv(run_dir / "results.csv", list(rows[0].keys()), [[r.get(k) for k in rows[0]] for r in rows])
+    (run_dir / "results.md").write_text(_markdown(rows))
+    plot_training(result.history, run_dir / "training.png")
+    plot_table(rows, run_dir / "table1.png")
+    print(_markdown(rows))
+    print(f"training: {cfg.trainer.num_steps} steps in {result.seconds:.1f} s; outputs in {run_dir}")
+    return results
+
+
+@hydra.main(version_base="1.3", config_path="../conf", config_name="config")
+def main(cfg: DictConfig) -> None:
+    run(OmegaConf.to_object(cfg), output_dir())
+
+
+if __name__ == "__main__":
+    main()

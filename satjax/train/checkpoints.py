@@ -1,0 +1,80 @@
+"""Orbax checkpoints of a training state, with fallback past a corrupted latest checkpoint.
+
+A checkpoint holds the array PyTree of the training state (model parameters, optimizer state,
+step) plus a small JSON record. Orbax writes each step into a temporary directory and renames it
+when complete, so an interrupted save never shows up as a step; a checkpoint damaged afterwards
+(truncated or deleted files) fails to restore, and :meth:`Checkpoints.restore_latest` then warns
+and falls back to the previous one. No pickle is involved (OCDBT/TensorStore arrays + JSON).
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Any
+
+import jax
+import orbax.checkpoint as ocp
+
+__all__ = ["Checkpoints"]
+
+
+class Checkpoints:
+    """Save every ``every`` steps into ``directory``, keeping the newest ``keep``.
+
+    Arguments:
+        directory: where step sub-directories go (created if missing).
+        every: save when ``step % every == 0`` (and always at the final step via ``force``).
+        keep: number of checkpoints kept (>= 2 so a fallback exists).
+    """
+
+    def __init__(self, directory: str | Path, *, every: int, keep: int = 3):
+        if every < 1:
+            raise ValueError(f"checkpoint every must be >= 1 step, got {every}")
+        if keep < 1:
+            raise ValueError(f"keep must be >= 1 checkpoint, got {keep}")
+        self.directory = Path(directory).absolute()
+        self.every = every
+        options = ocp.CheckpointManagerOptions(max_to_keep=keep, enable_async_checkpointing=False,
+                                               create=True)
+        self._manager = ocp.CheckpointManager(self.directory, options=options)
+
+    def steps(self) -> list[int]:
+        """Finalized checkpoint steps, oldest first."""
+        return sorted(self._manager.all_steps())
+
+    def save(self, step: int, state: Any, record: dict | None = None, *, force: bool = False) -> bool:
+        """Save ``state`` (a PyTree of arrays) at ``step`` if it is due (or ``force``)."""
+        if not force and step % self.every:
+            return False
+        if step in self._manager.all_steps():
+            return False
+        args = ocp.args.Composite(state=ocp.args.StandardSave(state), record=ocp.args.JsonSave(record or {}))
+        self._manager.save(step, args=args, force=True)
+        self._manager.wait_until_finished()
+        return True
+
+    def restore(self, step: int, like: Any) -> tuple[Any, dict]:
+        """Restore the checkpoint of ``step`` into the structure, dtypes and shardings of ``like``."""
+        abstract = jax.tree.map(ocp.utils.to_shape_dtype_struct, like)
+        out = self._manager.restore(step, args=ocp.args.Composite(state=ocp.args.StandardRestore(abstract),
+                                                                 record=ocp.args.JsonRestore()))
+        return out.state, dict(out.record or {})
+
+    def restore_latest(self, like: Any) -> tuple[int, Any, dict] | None:
+        """The newest checkpoint that restores, as ``(step, state, record)``; ``None`` if there is
+        none. A checkpoint that fails to restore is reported with a warning and skipped."""
+        for step in reversed(self.steps()):
+            try:
+                state, record = self.restore(step, like)
+            except Exception as err:  # noqa: BLE001 - any failure to read means "unusable"
+                warnings.warn(f"checkpoint at step {step} in {self.directory} could not be restored "
+                              f"({type(err).__name__}: {str(err)[:200]}); falling back to an earlier one",
+                              RuntimeWarning, stacklevel=2)
+                continue
+            return step, state, record
+        return None
+
+    def close(self) -> None:
+        self._manager.wait_until_finished()
+        self._manager.close()
