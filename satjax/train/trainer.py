@@ -113,7 +113,7 @@ class Evaluator:
     ``fold_in(k_policy, i)`` for example ``i``.
     """
 
-    def __init__(self, task: Task, key, num: int, *, mesh: Mesh | None = None):
+    def __init__(self, task: Task, key, num: int):
         check_int_range("eval examples", num, 1)
         self.task, self.num = task, num
         k_examples, k_policy = jax.random.split(key)
@@ -218,7 +218,7 @@ def fit(
                "step": state["step"] + 1}
         return new, {"loss": loss, "grad_norm": optax.tree.norm(grads)}
 
-    def evaluate(step, st):
+    def evaluate(st):
         if evaluator is None:
             return {}
         vals = evaluator(eqx.combine(st["params"], static))
@@ -252,7 +252,7 @@ def fit(
                        "learning_rate": _learning_rate(schedule, step), "examples_per_s": speed,
                        "wall_s": now - t_start}
                 if is_eval:
-                    last_eval = evaluate(done, state)
+                    last_eval = evaluate(state)
                     row.update(last_eval)
                 log.log(done, row)
                 history.append({"step": done, **row})
@@ -260,9 +260,12 @@ def fit(
                     cb(done, row)
                 if bar is not None:
                     post = {"loss": f"{row['loss']:.4g}", "ex/s": f"{speed:.0f}"}
-                    for k, v in last_eval.items():
-                        if k.endswith("_vs_reference"):
-                            post[k.removeprefix("eval_").removesuffix("_vs_reference") + "/ref"] = f"{v:.3f}"
+                    for k, v in last_eval.items():     # e.g. eval sum_mbps=521.1, sum_mbps/ref=0.991
+                        name = k.removeprefix("eval_")
+                        if name.endswith("_vs_reference"):
+                            post[name.removesuffix("_vs_reference") + "/ref"] = f"{v:.3f}"
+                        else:
+                            post[name] = f"{v:.4g}"
                     bar.set_postfix(post)
                 t_last, n_last = time.perf_counter(), 0
             ckpt.save(done, state, {"step": done}, force=done == settings.num_steps)

@@ -164,3 +164,31 @@ def test_checkpoints_roundtrip(tmp_path):
     ck.close()
     with pytest.raises(ValueError, match="every"):
         Checkpoints(tmp_path, every=0)
+
+
+def test_tensorboard_rows_when_installed(tmp_path, monkeypatch):
+    """With tensorboardX importable, every numeric metric of a row becomes a scalar event."""
+    import sys
+    import types
+
+    events = []
+
+    class Writer:
+        def __init__(self, logdir):
+            events.append(("open", logdir))
+
+        def add_scalar(self, tag, value, step):
+            events.append((tag, value, step))
+
+        def flush(self):
+            pass
+
+        def close(self):
+            events.append(("close",))
+
+    monkeypatch.setitem(sys.modules, "tensorboardX", types.SimpleNamespace(SummaryWriter=Writer))
+    log = MetricsLog(tmp_path, ["loss"], ["jsonl", "tensorboard"])
+    log.log(3, {"loss": -1.5, "note": "x"})
+    log.close()
+    assert events == [("open", str(tmp_path / "tensorboard")), ("loss", -1.5, 3), ("close",)]
+    assert not (tmp_path / "metrics.csv").exists()
