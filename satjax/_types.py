@@ -8,13 +8,14 @@ Dimension vocabulary (used in every jaxtyping annotation of the package):
 from __future__ import annotations
 
 import jax.numpy as jnp
-from jaxtyping import Array, Bool, Complex, Float, Int, PRNGKeyArray, Shaped
+from jaxtyping import Array, Bool, Complex, Float, Inexact, Int, PRNGKeyArray, Shaped
 
 __all__ = [
     "Array",
     "Bool",
     "Complex",
     "Float",
+    "Inexact",
     "Int",
     "PRNGKeyArray",
     "Shaped",
