@@ -2,8 +2,9 @@
 
 Landed: rates and energy efficiency (eqs. (5), (7)-(10)), linear precoders (MRT, ZF, RZF, MMSE,
 statistical MRT), WMMSE and Dinkelbach + WMMSE in solve and unrolled modes (eqs. (16)-(24)),
-validated plain-array entry points. Still to come (issue 5): the geometric channel sampler
-(users in the footprint, Doppler/delay), the imperfect-CSI model and the paper's figures.
+validated plain-array entry points, the scenario sampler (users in the footprint, Doppler,
+delays, power model (6), SNR conventions). Still to come: the imperfect-CSI model and the
+paper's figures.
 """
 
 from satjax.downlink.precoders import (
@@ -61,3 +62,12 @@ __all__ += [
 from satjax.downlink.api import dinkelbach_wmmse, energy_efficiency, precoding_problem  # noqa: E402
 
 __all__ += ["dinkelbach_wmmse", "energy_efficiency", "precoding_problem"]
+from satjax.downlink.scenario import (  # noqa: E402
+    SNR_CONVENTIONS,
+    DownlinkParams,
+    DownlinkScenario,
+    channel_response,
+    sample_downlink_scenario,
+)
+
+__all__ += ["SNR_CONVENTIONS", "DownlinkParams", "DownlinkScenario", "channel_response", "sample_downlink_scenario"]

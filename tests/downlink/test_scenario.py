@@ -1,0 +1,80 @@
+"""System B scenario sampler (paper B, eqs. (1)-(3), (6)) and the SNR conventions."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from satjax.downlink import DownlinkParams, channel_response, sample_downlink_scenario
+
+SMALL = DownlinkParams(nx=4, ny=2, num_users=5, num_paths=3)
+
+
+def test_shapes_and_statistical_csi():
+    p = SMALL
+    s = sample_downlink_scenario(jax.random.key(0), p)
+    assert s.v.shape == (8, 5) and s.alpha.shape == (5, 3)
+    np.testing.assert_allclose(jnp.abs(s.v), 1.0, rtol=1e-6)                        # UPA: unit modulus
+    np.testing.assert_allclose(jnp.sum(s.alpha**2, axis=1), s.gamma, rtol=1e-5)       # gamma = E|g|^2
+    kappa = 10 ** (p.rician_k_db / 10)
+    np.testing.assert_allclose(s.alpha[:, 0] ** 2 / s.gamma, kappa / (1 + kappa), rtol=1e-5)
+    assert np.all(np.linalg.norm(np.asarray(s.user_pos[:, :2]), axis=1) <= p.footprint_radius_m)
+    assert np.all(np.asarray(s.tau_ut[:, 0]) == 0) and np.all(np.asarray(s.tau_ut) >= 0)
+    np.testing.assert_allclose(s.tau_min * 299_792_458.0, jnp.linalg.norm(s.user_pos - s.sat_pos[None, :], axis=1), rtol=1e-5)
+    assert np.all(np.abs(np.asarray(s.nu_sat)) <= p.orbital_speed_mps / p.wavelength_m)
+
+
+def test_channel_is_along_the_array_response_with_mean_power_gamma():
+    s = sample_downlink_scenario(jax.random.key(1), SMALL)
+    h = channel_response(s, 1e-3, 2e6)
+    ratio = h / s.v                                                                 # same complex factor per column
+    np.testing.assert_allclose(ratio, jnp.broadcast_to(ratio[:1], ratio.shape), rtol=1e-4, atol=1e-6 * float(jnp.abs(ratio).max()))
+    # time average over many Doppler cycles: E|g_k|^2 = gamma_k (cross terms average out)
+    ts = jax.random.uniform(jax.random.key(2), (20_000,), minval=0.0, maxval=20.0)
+    fs = jax.random.uniform(jax.random.key(3), (20_000,), minval=-1e7, maxval=1e7)
+    power = jax.vmap(lambda t, f: jnp.abs(channel_response(s, t, f)[0]) ** 2)(ts, fs)   # antenna 0, |v| = 1
+    mean, se = power.mean(0), power.std(0) / np.sqrt(ts.size)
+    assert np.all(np.abs(np.asarray(mean - s.gamma)) < 5 * np.asarray(se))
+
+
+@pytest.mark.parametrize("convention, gain", [("transmit", 1), ("receive", 8)])
+def test_snr_conventions_set_the_noise(convention, gain):
+    p = DownlinkParams(nx=4, ny=2, num_users=5, snr_convention=convention, snr_db=3.0)
+    s = sample_downlink_scenario(jax.random.key(4), p)
+    snr = float(p.p_max_w * gain * jnp.mean(s.gamma) / s.problem.noise)
+    np.testing.assert_allclose(10 * np.log10(snr), 3.0, rtol=1e-5)
+
+
+def test_link_budget_uses_free_space_path_loss_and_thermal_noise():
+    p = DownlinkParams(nx=4, ny=2, num_users=5, snr_convention="link_budget")
+    s = sample_downlink_scenario(jax.random.key(5), p)
+    d = jnp.linalg.norm(s.user_pos - s.sat_pos[None, :], axis=1)
+    fspl_db = 20 * jnp.log10(4 * jnp.pi * d / p.wavelength_m)
+    np.testing.assert_allclose(10 * jnp.log10(s.gamma), p.gain_sat_dbi + p.gain_ut_dbi - fspl_db, atol=0.01)
+    np.testing.assert_allclose(s.problem.noise, 1.380649e-23 * 290 * p.bandwidth_hz * 10 ** (p.noise_figure_db / 10), rtol=1e-5)
+
+
+def test_power_model_eq6():
+    p = DownlinkParams()
+    rfc = p.p_dac_w + p.p_mixer_w + p.p_lpf_w + p.p_bba_w
+    assert p.static_power_w == pytest.approx(64 * rfc + p.p_lo_w + p.p_bb_w)
+    assert p.xi == pytest.approx(2.0)
+
+
+def test_same_key_same_drop_and_vmap():
+    a = sample_downlink_scenario(jax.random.key(6), SMALL)
+    b = sample_downlink_scenario(jax.random.key(6), SMALL)
+    np.testing.assert_array_equal(a.alpha, b.alpha)
+    batch = jax.vmap(lambda k: sample_downlink_scenario(k, SMALL))(jax.random.split(jax.random.key(7), 3))
+    assert batch.v.shape == (3, 8, 5)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(nx=0), "nx must be in"), (dict(p_max_w=0.0), "p_max_w must be a finite number > 0"),
+    (dict(amplifier_efficiency=1.5), r"amplifier_efficiency \(1/xi\) must be in \(0, 1\]"),
+    (dict(snr_convention="peak"), "snr_convention must be one of"),
+    (dict(p_bb_w=-1.0), "p_bb_w must be a finite number >= 0"),
+])
+def test_bad_parameters(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        DownlinkParams(**kwargs)
