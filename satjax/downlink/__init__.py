@@ -3,8 +3,8 @@
 Landed: rates and energy efficiency (eqs. (5), (7)-(10)), linear precoders (MRT, ZF, RZF, MMSE,
 statistical MRT), WMMSE and Dinkelbach + WMMSE in solve and unrolled modes (eqs. (16)-(24)),
 validated plain-array entry points, the scenario sampler (users in the footprint, Doppler,
-delays, power model (6), SNR conventions). Still to come: the imperfect-CSI model and the
-paper's figures.
+delays, power model (6), SNR conventions), imperfect CSI. Still to come: the paper's figures and
+benchmarks.
 """
 
 from satjax.downlink.precoders import (
@@ -71,3 +71,6 @@ from satjax.downlink.scenario import (  # noqa: E402
 )
 
 __all__ += ["SNR_CONVENTIONS", "DownlinkParams", "DownlinkScenario", "channel_response", "sample_downlink_scenario"]
+from satjax.downlink.csi import estimated_channel  # noqa: E402
+
+__all__ += ["estimated_channel"]

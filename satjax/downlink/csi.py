@@ -1,0 +1,26 @@
+r"""Imperfect channel knowledge for the robustness study (paper B, Fig. 13).
+
+The transmitter sees :math:`\hat h_k = h_k + e_k` with :math:`e_k \sim \mathcal{CN}(0,
+\epsilon\,\gamma_k I_{N_t})`: ``error_variance`` :math:`\epsilon` is the error power relative to
+the mean channel power per antenna (:math:`\mathbb E|[h_k]_n|^2 = \gamma_k` for a UPA response of
+unit-modulus entries). Precoders are designed on :math:`\hat h` and evaluated on :math:`h`.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+
+from satjax._checks import check_nonnegative
+from satjax._types import Array, Complex, Float, PRNGKeyArray
+
+__all__ = ["estimated_channel"]
+
+
+def estimated_channel(key: PRNGKeyArray, h: Complex[Array, "Nt K"], gamma: Float[Array, " K"],
+                      error_variance) -> Complex[Array, "Nt K"]:
+    """:math:`\\hat h = h + e`, :math:`e_k \\sim \\mathcal{CN}(0, \\epsilon \\gamma_k I)` (module docstring)."""
+    check_nonnegative("error_variance", error_variance)
+    noise = jax.random.normal(key, h.shape, h.dtype)                 # CN(0, 1) for a complex dtype
+    scale = jnp.sqrt(error_variance * gamma)[None, :].astype(h.dtype)
+    return h + scale * noise
