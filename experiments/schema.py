@@ -132,6 +132,73 @@ class PowerControlConfig:
             raise ValueError(f"tol must be > 0, got {self.tol}")
 
 
+# --------------------------------------------------------------------------- system B
+
+def _mirror_config(cls, name: str):
+    """A structured-config dataclass with the static fields (names, types, defaults) of a satjax
+    parameter module, so the schema cannot drift from the library; ``to_params`` builds the module
+    and its validation names the offending ``scenario.<field>``."""
+    types = {"int": int, "float": float, "str": str, "bool": bool}
+    fields = [(f.name, types[f.type] if isinstance(f.type, str) else f.type, field(default=f.default))
+              for f in dataclasses.fields(cls)]
+
+    def to_params(self, **overrides):
+        values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)} | overrides
+        try:
+            return cls(**values)
+        except ValueError as err:
+            raise ValueError(f"scenario.{err}") from None
+
+    def post_init(self):
+        self.to_params()
+
+    return dataclasses.make_dataclass(name, fields, namespace={"to_params": to_params, "__post_init__": post_init})
+
+
+from satjax.downlink import DownlinkParams  # noqa: E402
+
+ScenarioBConfig = _mirror_config(DownlinkParams, "ScenarioBConfig")
+
+
+@dataclass
+class EnergyEfficiencyConfig:
+    """Paper B, Figs. 7-9 and 11-13: EE of model-based precoders and their runtime."""
+
+    scenario: ScenarioBConfig = field(default_factory=ScenarioBConfig)
+    seed: int = 0
+    num_drops: int = 50
+    tol: float = 1e-5
+    max_iters: int = 30
+    inner_max_iters: int = 200
+    p_max_values: list[float] = field(default_factory=lambda: [1.0, 2.0, 5.0, 10.0, 20.0, 50.0])
+    fig7_configs: list[list[int]] = field(default_factory=lambda: [[8, 8, 10], [4, 4, 4]])
+    mc_samples: int = 2000
+    nt_side_values: list[int] = field(default_factory=lambda: [4, 6, 8, 10, 12])
+    k_values: list[int] = field(default_factory=lambda: [2, 4, 6, 8, 10, 12, 16])
+    csi_errors: list[float] = field(default_factory=lambda: [0.0, 0.01, 0.03, 0.1, 0.3, 1.0])
+    csi_samples: int = 200
+    runtime_k_values: list[int] = field(default_factory=lambda: [2, 4, 9, 16, 32])
+    runtime_side_values: list[int] = field(default_factory=lambda: [4, 8, 12, 16])
+    timing_repeats: int = 5
+    x64: bool = False
+
+    def __post_init__(self):
+        for name in ("num_drops", "max_iters", "inner_max_iters", "mc_samples", "csi_samples", "timing_repeats"):
+            _positive_int(name, getattr(self, name))
+        if not self.tol > 0:
+            raise ValueError(f"tol must be > 0, got {self.tol}")
+        if not self.p_max_values or min(self.p_max_values) <= 0:
+            raise ValueError(f"p_max_values must be non-empty and > 0 W, got {self.p_max_values}")
+        if any(len(c) != 3 or min(c) < 1 for c in self.fig7_configs):
+            raise ValueError(f"fig7_configs entries must be [nx, ny, K] with positive integers, got {self.fig7_configs}")
+        if not self.csi_errors or min(self.csi_errors) < 0:
+            raise ValueError(f"csi_errors must be non-empty and >= 0, got {self.csi_errors}")
+        for name in ("nt_side_values", "k_values", "runtime_k_values", "runtime_side_values"):
+            values = getattr(self, name)
+            if not values or min(values) < 1:
+                raise ValueError(f"{name} must be non-empty integers >= 1, got {values}")
+
+
 # --------------------------------------------------------------------------- main job: training
 
 #: Modules whose objects a config may instantiate through ``_target_``.
@@ -272,6 +339,7 @@ class TrainConfig:
 
 cs = ConfigStore.instance()
 cs.store(name="train_schema", node=TrainConfig)
+cs.store(name="energy_efficiency_schema", node=EnergyEfficiencyConfig)
 
 cs.store(name="throughput_cdf_schema", node=ThroughputCdfConfig)
 cs.store(name="pilot_length_schema", node=PilotLengthConfig)

@@ -53,3 +53,35 @@ def test_bad_override_is_a_clear_error(module, override, match, tmp_path):
     proc = _run(module, [override], tmp_path)
     assert proc.returncode != 0
     assert match in proc.stderr
+
+
+def test_paper_b_energy_efficiency_runs(tmp_path):
+    overrides = ["num_drops=2", "p_max_values=[1.0,10.0]", "fig7_configs=[[2,2,2]]", "mc_samples=50", "nt_side_values=[2,3]",
+                 "k_values=[2,3]", "csi_errors=[0.0,0.1]", "csi_samples=4", "runtime_k_values=[2]", "runtime_side_values=[2]",
+                 "timing_repeats=1"]
+    env = dict(os.environ, JAX_PLATFORMS="cpu")
+    proc = subprocess.run([sys.executable, "-m", "experiments.paper_b.energy_efficiency", f"hydra.run.dir={tmp_path}",
+                           *overrides], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    for name in ("fig7", "fig11", "fig12", "fig13", "fig8_fig9_runtime"):
+        assert summary[name], name
+    for row in summary["fig7"]:
+        assert row["ee_monte_carlo"] <= row["ee_bound"] * (1 + 1e-5)          # Jensen: (8) <= (9)
+    for row in summary["fig11"] + summary["fig12"]:
+        assert row["dinkelbach"] >= row["mrt"] * (1 - 1e-5)
+    for name in ("fig7_ee_vs_pmax.png", "fig13_ee_vs_csi_error.png", "fig8_runtime_vs_k.png"):
+        assert (tmp_path / name).is_file()
+
+
+@pytest.mark.parametrize("override, match", [
+    ("scenario.nx=0", "scenario.nx must be in"),
+    ("scenario.snr_convention=peak", "scenario.snr_convention must be one of"),
+    ("csi_errors=[-1.0]", "csi_errors must be non-empty and >= 0"),
+    ("num_drops=0", "num_drops must be >= 1"),
+])
+def test_paper_b_bad_overrides(override, match, tmp_path):
+    env = dict(os.environ, JAX_PLATFORMS="cpu")
+    proc = subprocess.run([sys.executable, "-m", "experiments.paper_b.energy_efficiency", f"hydra.run.dir={tmp_path}",
+                           override], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode != 0 and match in proc.stderr, proc.stderr[-2000:]

@@ -1,0 +1,1 @@
+"""Paper B figure scripts (Hydra apps)."""
