@@ -51,3 +51,17 @@ def test_algorithm1_benchmark_quick_run_writes_json(tmp_path):
     saved = json.loads((tmp_path / "a.json").read_text())
     assert saved["device"] == res["device"] and set(saved["ratios"]) == {"20", "50"}
     assert all(c["per_scenario_ms"] > 0 for c in saved["cases"])
+
+
+def test_downlink_precoding_benchmark_quick_run_writes_json(tmp_path):
+    import json
+
+    from benchmarks.downlink_precoding import main
+
+    res = main(["--quick", "--out", str(tmp_path / "b.json")])
+    saved = json.loads((tmp_path / "b.json").read_text())
+    assert saved["device"] == res["device"]
+    cases = {(c["case"], c["N_t"], c["K"], c["batch"]) for c in saved["cases"]}
+    assert len(cases) == 3 * 2                                           # 3 methods x 2 batch sizes
+    assert all(c["per_scenario_ms"] > 0 and c["compile_s_est"] >= 0 for c in saved["cases"])
+    assert all(c["iterations_mean"] >= 1 for c in saved["cases"] if c["case"] != "mmse")
