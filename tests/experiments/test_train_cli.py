@@ -81,6 +81,16 @@ def test_type_errors_and_unknown_experiment_from_the_command_line(tmp_path):
     assert proc.returncode != 0 and "trainer.lr must be a finite number > 0" in proc.stderr
 
 
+def test_gnn_robust_trains_one_model_per_test_size(tmp_path):
+    proc = _run(["-m", "experiments.train", "+exp=shgnn", "trainer=smoke", "trainer.num_steps=2", "trainer.checkpoint_every=2",
+                 "evaluation.num_drops=2", "evaluation.robust=true", f"hydra.run.dir={tmp_path}"])
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert (tmp_path / "robust_K10" / "model.eqx").is_file()
+    row = json.loads((tmp_path / "results.json").read_text())["table1"][0]
+    assert row["K"] == 10 and row["gnn_robust_mbps"] > 0 and "gnn_robust_vs_algorithm1" in row
+    assert "GNN-Robust" in (tmp_path / "results.md").read_text()
+
+
 def test_local_multirun_sweep(tmp_path):
     proc = _run(["-m", "experiments.train", "-m", "+exp=shgnn", "trainer=smoke", "trainer.num_steps=2",
                  "trainer.checkpoint_every=2", "evaluation.num_drops=2", "seed=0,1", f"hydra.sweep.dir={tmp_path}"])
