@@ -300,6 +300,13 @@ class TrainerConfig:
         bad = [m for m in self.metrics if m not in METRIC_FORMATS]
         _check(not bad, f"trainer.metrics entries must be in {METRIC_FORMATS}, got {bad}")
 
+    def settings(self, seed: int):
+        """The library's :class:`satjax.train.TrainSettings` (the fields both share, and ``seed``)."""
+        from satjax.train import TrainSettings
+
+        shared = {f.name: getattr(self, f.name) for f in dataclasses.fields(TrainSettings) if hasattr(self, f.name)}
+        return TrainSettings(**(shared | {"seed": seed, "metrics": tuple(self.metrics)}))
+
 
 @dataclass
 class EvaluationConfig:

@@ -32,7 +32,7 @@ from benchmarks.common import summarize, time_call
 from experiments import schema
 from experiments.common import output_dir, save_figure, set_precision, write_csv, write_json
 from satjax.policies import Algorithm1Policy, FullPower, RandomPower
-from satjax.train import Evaluator, PowerControlTask, TrainSettings, fit
+from satjax.train import Evaluator, PowerControlTask, fit
 
 log = logging.getLogger(__name__)
 
@@ -110,12 +110,7 @@ def train_model(cfg: schema.TrainConfig, params, run_dir: Path, *, callbacks=())
     task = make_task(cfg, params)
     evaluator = Evaluator(task, jax.random.key(cfg.evaluation.seed), cfg.trainer.eval_drops)
     reference = evaluator(algorithm1_policy(cfg))
-    t = cfg.trainer
-    settings = TrainSettings(num_steps=t.num_steps, batch_size=t.batch_size, seed=cfg.seed, log_every=t.log_every,
-                             eval_every=t.eval_every, checkpoint_every=t.checkpoint_every,
-                             keep_checkpoints=t.keep_checkpoints, resume=t.resume, metrics=tuple(t.metrics),
-                             progress=t.progress)
-    result = fit(model, tx, task, settings, run_dir, evaluator=evaluator, reference=reference, schedule=schedule,
+    result = fit(model, tx, task, cfg.trainer.settings(cfg.seed), run_dir, evaluator=evaluator, reference=reference, schedule=schedule,
                  callbacks=callbacks)
     eqx.tree_serialise_leaves(run_dir / "model.eqx", result.model)
     return result, reference

@@ -142,3 +142,9 @@ def test_one_device_equals_four_devices(tmp_path):
     assert names
     for k in names:
         np.testing.assert_allclose(out[4][k], out[1][k], rtol=1e-4, atol=1e-6)
+
+
+def test_trainer_config_maps_onto_library_settings():
+    cfg = OmegaConf.to_object(_compose(["+exp=shgnn", "trainer.num_steps=7", "trainer.resume=true", "seed=5"]))
+    s = cfg.trainer.settings(cfg.seed)
+    assert (s.num_steps, s.resume, s.seed, s.batch_size, s.metrics) == (7, True, 5, cfg.trainer.batch_size, ("csv", "jsonl"))
