@@ -1,8 +1,20 @@
-"""Shared test configuration: XLA CPU flags, strict rank promotion, key and dtype fixtures."""
+"""Shared test configuration: XLA CPU flags, one core per xdist worker, strict rank promotion,
+key fixture."""
+
+import os
 
 from experiments.xla_env import configure_xla_cpu
 
 configure_xla_cpu()  # before any JAX computation: see experiments/xla_env.py
+
+# Each pytest-xdist worker runs on its own core (and so do the subprocesses it starts). XLA:CPU
+# sizes its thread pools from the affinity mask; with more than one schedulable core we saw rare
+# deadlocks (every thread parked) in vmap-heavy programs even with single-threaded Eigen — one
+# stalled a CI run in the closed-form benchmark test — and none on one core (docs/performance.md).
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _worker.startswith("gw") and hasattr(os, "sched_setaffinity"):
+    _cores = sorted(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, {_cores[int(_worker[2:]) % len(_cores)]})
 
 import jax  # noqa: E402
 import pytest  # noqa: E402
