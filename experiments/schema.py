@@ -11,48 +11,41 @@ from dataclasses import dataclass, field
 
 from hydra.core.config_store import ConfigStore
 
+from satjax.downlink import DownlinkParams
 from satjax.uplink import UplinkParams
 
 
-@dataclass
-class ScenarioAConfig:
-    """System-A scenario; field names and units match :class:`satjax.uplink.UplinkParams`."""
+def _mirror_config(cls, name: str):
+    """A structured-config dataclass with the static fields (names, types, defaults) of a satjax
+    parameter module, so the schema cannot drift from the library; ``to_params`` builds the module
+    and its validation names the offending ``scenario.<field>``. Tuple fields become lists in
+    the config (OmegaConf has no tuples) and tuples again in ``to_params``."""
+    types = {"int": int, "float": float, "str": str, "bool": bool}
+    fields, tuples = [], set()
+    for f in dataclasses.fields(cls):
+        if isinstance(f.type, str) and f.type.startswith("tuple"):
+            tuples.add(f.name)
+            fields.append((f.name, list[float], field(default_factory=lambda d=f.default: list(d))))
+        else:
+            fields.append((f.name, types[f.type] if isinstance(f.type, str) else f.type, field(default=f.default)))
 
-    num_aps: int = 40
-    num_users: int = 20
-    area_side_m: float = 4_000.0
-    ap_height_m: float = 15.0
-    user_height_m: float = 1.5
-    sat_position_m: list[float] = field(default_factory=lambda: [300e3, 300e3, 400e3])
-    n_v: int = 5
-    n_h: int = 5
-    carrier_hz: float = 3e9
-    bandwidth_hz: float = 20e6
-    noise_figure_ap_db: float = 1.2
-    noise_figure_sat_db: float = 4.0
-    gain_ap_dbi: float = 10.0
-    gain_user_dbi: float = 10.0
-    gain_sat_dbi: float = 16.0
-    shadowing_ap_db: float = 8.0
-    sat_environment: str = "dense_urban"
-    rician_k_db: float = 10.0
-    sat_angular_spread: float = 0.02
-    p_max_w: float = 0.2
-    pilot_power_w: float = 0.2
-    tau_p: int = 10
-    tau_c: int = 10_000
-
-    def __post_init__(self):
-        self.to_params()  # the library's validation names the offending parameter
-
-    def to_params(self, **overrides) -> UplinkParams:
+    def to_params(self, **overrides):
         values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
-        values["sat_position_m"] = tuple(float(x) for x in values["sat_position_m"])
-        values.update(overrides)
+        values = {k: tuple(float(x) for x in v) if k in tuples else v for k, v in values.items()} | overrides
         try:
-            return UplinkParams(**values)
+            return cls(**values)
         except ValueError as err:
             raise ValueError(f"scenario.{err}") from None
+
+    def post_init(self):
+        self.to_params()  # the library's validation names the offending parameter
+
+    return dataclasses.make_dataclass(name, fields, namespace={"to_params": to_params, "__post_init__": post_init,
+                                                               "__doc__": f"Config mirror of :class:`{cls.__name__}`."})
+
+
+#: System-A scenario: the fields, units and defaults of :class:`satjax.uplink.UplinkParams`.
+ScenarioAConfig = _mirror_config(UplinkParams, "ScenarioAConfig")
 
 
 def _positive_int(name, value, lo=1):
@@ -133,29 +126,6 @@ class PowerControlConfig:
 
 
 # --------------------------------------------------------------------------- system B
-
-def _mirror_config(cls, name: str):
-    """A structured-config dataclass with the static fields (names, types, defaults) of a satjax
-    parameter module, so the schema cannot drift from the library; ``to_params`` builds the module
-    and its validation names the offending ``scenario.<field>``."""
-    types = {"int": int, "float": float, "str": str, "bool": bool}
-    fields = [(f.name, types[f.type] if isinstance(f.type, str) else f.type, field(default=f.default))
-              for f in dataclasses.fields(cls)]
-
-    def to_params(self, **overrides):
-        values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)} | overrides
-        try:
-            return cls(**values)
-        except ValueError as err:
-            raise ValueError(f"scenario.{err}") from None
-
-    def post_init(self):
-        self.to_params()
-
-    return dataclasses.make_dataclass(name, fields, namespace={"to_params": to_params, "__post_init__": post_init})
-
-
-from satjax.downlink import DownlinkParams  # noqa: E402
 
 ScenarioBConfig = _mirror_config(DownlinkParams, "ScenarioBConfig")
 

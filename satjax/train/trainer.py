@@ -128,6 +128,10 @@ class Evaluator:
         out = self._score(policy, self.examples, self.policy_keys)
         return {k: np.asarray(v) for k, v in jax.block_until_ready(out).items()}
 
+    def metric_names(self, policy) -> list[str]:
+        """Names of the metrics ``task.score`` returns, from shapes only (nothing is evaluated)."""
+        return list(eqx.filter_eval_shape(self._score, policy, self.examples, self.policy_keys).keys())
+
     def __call__(self, policy) -> dict[str, float]:
         """Mean of every metric over the set."""
         return {k: float(np.mean(v)) for k, v in self.per_example(policy).items()}
@@ -182,7 +186,7 @@ def fit(
     opt_state = optimizer.init(params)
     state = jax.device_put({"params": params, "opt_state": opt_state, "step": jnp.asarray(0, jnp.int32)}, replicated)
 
-    eval_names = list(evaluator(model).keys()) if evaluator is not None else []
+    eval_names = evaluator.metric_names(model) if evaluator is not None else []
     fields = list(TRAIN_FIELDS) + [f"eval_{n}" for n in eval_names]
     if reference:
         fields += [f"eval_{n}_vs_reference" for n in eval_names if n in reference]
