@@ -17,10 +17,17 @@ and exponential with mean ``delay_spread_s`` for the others; satellite Doppler
 
 * ``"link_budget"`` — :math:`\gamma_k` from free-space path loss with antenna gains, noise
   :math:`k_B T B_w F`; ``snr_db`` unused;
-* ``"transmit"`` — noise set so that :math:`P_{\max}\,\bar\gamma / N_0` = ``snr_db``
+* ``"transmit"`` — noise set so that :math:`P_{\rm ref}\,\bar\gamma / N_0` = ``snr_db``
   (:math:`\bar\gamma` the mean of :math:`\gamma_k` over the drop): SNR per antenna, before the
   array gain;
-* ``"receive"`` — :math:`P_{\max} N_t \bar\gamma / N_0` = ``snr_db``: SNR after the full array gain.
+* ``"receive"`` — :math:`P_{\rm ref} N_{\rm ref} \bar\gamma / N_0` = ``snr_db``: SNR after the
+  full array gain.
+
+The SNR is a calibration of the receiver noise at a reference point — by default paper B's
+Table I (:math:`P_{\rm ref}` = ``snr_reference_power_w`` = 10 W, :math:`N_{\rm ref}` =
+``snr_reference_antennas`` = 64) — so sweeping ``p_max_w`` or the array size changes the signal,
+not the noise. (Tying the noise to each swept P_max would make every budget see the same SNR and
+the EE fall as 1/P_max; tying it to each N_t would cancel the array gain.)
 """
 
 from __future__ import annotations
@@ -73,6 +80,8 @@ class DownlinkParams(eqx.Module):
     noise_figure_db: float = _static(7.0)
     snr_convention: str = _static("receive")            # the reading that lands in the paper's EE range
     snr_db: float = _static(0.0)
+    snr_reference_power_w: float = _static(10.0)        # P_ref: budget at which snr_db holds (Table I)
+    snr_reference_antennas: int = _static(64)           # N_ref: array size at which snr_db holds ("receive")
     # Power model (6): P_t = N_t P_RFC + P_LO + P_BB, P_RFC = P_DAC + P_mixer + P_LPF + P_BBA
     p_dac_w: float = _static(5.1e-3)
     p_mixer_w: float = _static(19e-3)
@@ -82,10 +91,10 @@ class DownlinkParams(eqx.Module):
     p_bb_w: float = _static(200e-3)
 
     def __check_init__(self):
-        for name in ("nx", "ny", "num_users", "num_paths"):
+        for name in ("nx", "ny", "num_users", "num_paths", "snr_reference_antennas"):
             check_int_range(name, getattr(self, name), 1)
         check_choice("snr_convention", self.snr_convention, SNR_CONVENTIONS)
-        positive = ("altitude_m", "footprint_radius_m", "carrier_hz", "bandwidth_hz", "p_max_w")
+        positive = ("altitude_m", "footprint_radius_m", "carrier_hz", "bandwidth_hz", "p_max_w", "snr_reference_power_w")
         nonneg = ("delay_spread_s", "ut_speed_mps", "p_dac_w", "p_mixer_w", "p_lpf_w", "p_bba_w", "p_lo_w", "p_bb_w")
         for name in positive + nonneg:
             v = getattr(self, name)
@@ -150,8 +159,8 @@ def _noise(params: DownlinkParams, gamma, dtype):
         n0 = BOLTZMANN_J_K * REFERENCE_TEMPERATURE_K * params.bandwidth_hz * 10 ** (params.noise_figure_db / 10)
         return jnp.asarray(n0, dtype)
     snr = 10 ** (params.snr_db / 10)
-    array_gain = params.num_antennas if params.snr_convention == "receive" else 1
-    return params.p_max_w * array_gain * jnp.mean(gamma) / snr
+    array_gain = params.snr_reference_antennas if params.snr_convention == "receive" else 1
+    return params.snr_reference_power_w * array_gain * jnp.mean(gamma) / snr
 
 
 @eqx.filter_jit

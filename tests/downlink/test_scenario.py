@@ -39,10 +39,22 @@ def test_channel_is_along_the_array_response_with_mean_power_gamma():
 
 @pytest.mark.parametrize("convention, gain", [("transmit", 1), ("receive", 8)])
 def test_snr_conventions_set_the_noise(convention, gain):
-    p = DownlinkParams(nx=4, ny=2, num_users=5, snr_convention=convention, snr_db=3.0)
+    p = DownlinkParams(nx=4, ny=2, num_users=5, snr_convention=convention, snr_db=3.0, snr_reference_power_w=2.0,
+                       snr_reference_antennas=8)
     s = sample_downlink_scenario(jax.random.key(4), p)
-    snr = float(p.p_max_w * gain * jnp.mean(s.gamma) / s.problem.noise)
+    snr = float(2.0 * gain * jnp.mean(s.gamma) / s.problem.noise)
     np.testing.assert_allclose(10 * np.log10(snr), 3.0, rtol=1e-5)
+
+
+@pytest.mark.parametrize("convention", ["transmit", "receive"])
+def test_noise_is_calibrated_at_the_reference_point_not_per_sweep_value(convention):
+    """Sweeping the budget or the array size leaves the receiver noise where the reference put it."""
+    noise = [float(sample_downlink_scenario(jax.random.key(4), DownlinkParams(
+        nx=nx, ny=4, num_users=5, p_max_w=pm, snr_convention=convention)).problem.noise)
+        for nx, pm in [(4, 1.0), (4, 50.0), (8, 10.0)]]
+    np.testing.assert_allclose(noise, noise[0], rtol=1e-6)
+    gain = 64 if convention == "receive" else 1
+    np.testing.assert_allclose(noise[0], 10.0 * gain, rtol=1e-6)                      # gamma = 1, 0 dB
 
 
 def test_link_budget_uses_free_space_path_loss_and_thermal_noise():
@@ -74,6 +86,8 @@ def test_same_key_same_drop_and_vmap():
     (dict(amplifier_efficiency=1.5), r"amplifier_efficiency \(1/xi\) must be in \(0, 1\]"),
     (dict(snr_convention="peak"), "snr_convention must be one of"),
     (dict(p_bb_w=-1.0), "p_bb_w must be a finite number >= 0"),
+    (dict(snr_reference_power_w=0.0), "snr_reference_power_w must be a finite number > 0"),
+    (dict(snr_reference_antennas=0), "snr_reference_antennas must be in"),
 ])
 def test_bad_parameters(kwargs, match):
     with pytest.raises(ValueError, match=match):
