@@ -10,34 +10,40 @@ import numpy as np
 
 
 def closed_form_terms(beta_ap, g_bar, r_sat, pilot, *, pilot_power, tau_p, noise_ap, noise_sat):
-    """E z [K, K], Var z [K, K] and the noise term [K] of eq. (20), space+ground, MRC."""
-    k, n = g_bar.shape
+    """E z [..., K, K], Var z [..., K, K] and the noise term [..., K] of eq. (20), space+ground,
+    MRC. Any leading batch axes (``beta_ap [..., M, K]``, ``g_bar [..., K, N]``, ``r_sat
+    [..., K, N, N]``, ``pilot [..., K]``)."""
+    n = g_bar.shape[-1]
     ptau = pilot_power * tau_p
-    s = (pilot[:, None] == pilot[None, :]).astype(float)
+    s = (pilot[..., :, None] == pilot[..., None, :]).astype(beta_ap.dtype)
     denom = ptau * beta_ap @ s + noise_ap
     c = np.sqrt(ptau) * beta_ap / denom
     gamma = np.sqrt(ptau) * beta_ap * c
-    q = ptau * np.einsum("kl,lij->kij", s, r_sat) + noise_sat * np.eye(n)[None]
+    q = ptau * np.einsum("...kl,...lij->...kij", s, r_sat) + noise_sat * np.eye(n, dtype=r_sat.dtype)
     phi_r = np.linalg.solve(q, r_sat)
     psi = ptau * r_sat @ phi_r
-    mean_z = g_bar.conj() @ g_bar.T + s * (ptau * np.einsum("lij,kji->kl", r_sat, phi_r) + np.sqrt(ptau) * c.T @ beta_ap)
+    g_h = g_bar.conj()
+    t = lambda x: np.swapaxes(x, -1, -2)  # noqa: E731
+    mean_z = g_h @ t(g_bar) + s * (ptau * np.einsum("...lij,...kji->...kl", r_sat, phi_r, optimize=True)
+                                  + np.sqrt(ptau) * t(c) @ beta_ap)
     var_z = np.real(
-        np.einsum("ki,lij,kj->kl", g_bar.conj(), r_sat, g_bar, optimize=True)
-        + np.einsum("li,kij,lj->kl", g_bar.conj(), psi, g_bar, optimize=True)
-        + np.einsum("kij,lji->kl", psi, r_sat, optimize=True)
-    ) + gamma.T @ beta_ap
-    noise = noise_sat * (np.sum(np.abs(g_bar) ** 2, -1) + np.real(np.trace(psi, axis1=1, axis2=2))) + noise_ap * gamma.sum(0)
+        np.einsum("...ki,...lij,...kj->...kl", g_h, r_sat, g_bar, optimize=True)
+        + np.einsum("...li,...kij,...lj->...kl", g_h, psi, g_bar, optimize=True)
+        + np.einsum("...kij,...lji->...kl", psi, r_sat, optimize=True)
+    ) + t(gamma) @ beta_ap
+    noise = (noise_sat * (np.sum(np.abs(g_bar) ** 2, -1) + np.real(np.trace(psi, axis1=-2, axis2=-1)))
+             + noise_ap * gamma.sum(-2))
     return mean_z, var_z, noise
 
 
 def closed_form_sinr(beta_ap, g_bar, r_sat, pilot, rho, *, pilot_power, tau_p, noise_ap, noise_sat):
-    """Space+ground SINR [K] for MRC, all users real (no padding)."""
+    """Space+ground SINR [..., K] for MRC, all users real (no padding); leading batch axes allowed."""
     mean_z, var_z, noise = closed_form_terms(beta_ap, g_bar, r_sat, pilot, pilot_power=pilot_power, tau_p=tau_p,
                                              noise_ap=noise_ap, noise_sat=noise_sat)
     m2 = np.abs(mean_z) ** 2
-    num = rho * np.diag(m2)
-    den = var_z @ rho + (m2 - np.diag(np.diag(m2))) @ rho + noise
-    return num / den
+    own = np.diagonal(m2, axis1=-2, axis2=-1)
+    leak = var_z + m2 - own[..., :, None] * np.eye(m2.shape[-1], dtype=m2.dtype)
+    return rho * own / ((leak @ rho[..., None])[..., 0] + noise)
 
 
 def algorithm1(beta_ap, g_bar, r_sat, pilot, p_max, *, pilot_power, tau_p, noise_ap, noise_sat, tol=1e-6, max_iters=1000):

@@ -135,20 +135,22 @@ def graph_inputs(stats: ChannelStats, p_max: Float[Array, " K"], sat_features: s
 
 class Dense(eqx.Module):
     """Affine map on the last axis, ``x @ weight + bias`` (any leading axes); Equinox's default
-    uniform(±1/sqrt(fan_in)) initialization."""
+    uniform(±1/sqrt(fan_in)) initialization. ``bias=False`` gives a linear map with no bias leaf
+    (nothing to train)."""
 
     weight: Float[Array, "i o"]
-    bias: Float[Array, " o"]
+    bias: Float[Array, " o"] | None
 
     def __init__(self, in_size: int, out_size: int, *, key: PRNGKeyArray, dtype=jnp.float32,
                  fan_in: int | None = None, bias: bool = True):
         kw, kb = jax.random.split(key)
         lim = 1 / math.sqrt(max(fan_in or in_size, 1))
         self.weight = jax.random.uniform(kw, (in_size, out_size), dtype, -lim, lim)
-        self.bias = jax.random.uniform(kb, (out_size,), dtype, -lim, lim) if bias else jnp.zeros((out_size,), dtype)
+        self.bias = jax.random.uniform(kb, (out_size,), dtype, -lim, lim) if bias else None
 
     def __call__(self, x):
-        return x @ self.weight + self.bias.reshape((1,) * (x.ndim - 1) + (-1,))
+        y = x @ self.weight
+        return y if self.bias is None else y + self.bias.reshape((1,) * (x.ndim - 1) + (-1,))
 
 
 class MLP(eqx.Module):

@@ -152,7 +152,7 @@ def test_pooled_message_equals_per_edge_mlp_then_mean():
     d = jax.random.normal(jax.random.key(2), (6, 5))
     mask = jnp.array([True, True, False, True, True, False])
     w1 = jnp.concatenate([msg.edge.weight, msg.state.weight])
-    b1 = msg.edge.bias + msg.state.bias
+    b1 = msg.edge.bias                                                   # the state block has no bias
 
     def edge_mlp(ei, dj):
         return jax.nn.relu(jnp.concatenate([ei, dj]) @ w1 + b1) @ msg.outer.weight + msg.outer.bias

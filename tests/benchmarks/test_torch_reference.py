@@ -1,0 +1,88 @@
+"""The PyTorch (and batched NumPy) references compute the same math as satjax, so the benchmark
+ratios compare equal work: closed form, Algorithm 1, SHGNN forward, loss, gradients, one Adam step."""
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from benchmarks.reference import numpy_uplink, torch_shgnn, torch_uplink  # noqa: E402
+from benchmarks.reference.convert import plain_arrays  # noqa: E402
+from satjax.nn import SHGNN  # noqa: E402
+from satjax.train import PowerControlTask  # noqa: E402
+from satjax.uplink import UplinkParams, algorithm1_solve, sample_uplink_scenarios, sinr_closed_form  # noqa: E402
+
+SMALL = UplinkParams(num_users=6, num_aps=5, n_v=2, n_h=2, tau_p=3)
+
+
+@pytest.fixture(scope="module")
+def batch64():
+    with jax.enable_x64(True):
+        scen = sample_uplink_scenarios(jax.random.key(0), SMALL, 3, dtype=jnp.float64)
+        rho = 0.5 * scen.p_max
+        sinr = jax.vmap(sinr_closed_form)(scen.stats, rho)
+        return scen, np.asarray(rho), np.asarray(sinr)
+
+
+def test_batched_closed_form_references_agree(batch64):
+    scen, rho, ours = batch64
+    (beta, g, r, pilot, _), scalars = plain_arrays(scen.stats, scen.p_max, "numpy", double=True)
+    np.testing.assert_allclose(numpy_uplink.closed_form_sinr(beta, g, r, pilot, rho, **scalars), ours, rtol=1e-10)
+    t_args, _ = plain_arrays(scen.stats, scen.p_max, "torch", double=True)
+    got = torch_uplink.closed_form_sinr(*t_args[:4], torch.from_numpy(rho), **scalars).numpy()
+    np.testing.assert_allclose(got, ours, rtol=1e-10)
+
+
+def test_torch_algorithm1_agrees_with_satjax():
+    with jax.enable_x64(True):
+        scen = sample_uplink_scenarios(jax.random.key(1), SMALL, 3, dtype=jnp.float64)
+        ours = jax.vmap(lambda s, p: algorithm1_solve(s, p, tol=1e-8))(scen.stats, scen.p_max)
+        args, scalars = plain_arrays(scen.stats, scen.p_max, "torch", double=True)
+        rho, iters = torch_uplink.algorithm1(*args, **scalars, tol=1e-8)
+    np.testing.assert_array_equal(iters.numpy(), np.asarray(ours.trace.num_iters))
+    np.testing.assert_allclose(rho.numpy(), np.asarray(ours.rho), rtol=1e-9, atol=1e-15)
+
+
+def _torch_batch(examples):
+    (beta, g, r, pilot, p_max), scalars = plain_arrays(examples.scenario.stats, examples.scenario.p_max, "torch", double=True)
+    ap, sat = torch_shgnn.features(beta, g, r, pilot, p_max, **scalars)
+    pr = examples.problem
+    return ap, sat, p_max, *(torch.from_numpy(np.asarray(x)) for x in (pr.gain, pr.interference, pr.noise))
+
+
+def test_torch_shgnn_forward_gradients_and_adam_step_agree():
+    with jax.enable_x64(True):
+        task = PowerControlTask(SMALL)
+        examples = jax.vmap(lambda k: task.sample(k))(jax.random.split(jax.random.key(2), 4))
+        examples = jax.tree.map(lambda x: x.astype(jnp.float64) if jnp.issubdtype(x.dtype, jnp.floating) else x, examples)
+        model = SHGNN(4, hidden=8, num_layers=2, key=jax.random.key(3), dtype=jnp.float64)
+        ref = torch_shgnn.from_satjax(model, torch.float64)
+        batch = _torch_batch(examples)
+
+        powers = jax.vmap(lambda ex: model(ex.scenario))(examples)
+        np.testing.assert_allclose(ref(*batch[:3]).detach().numpy(), powers, rtol=1e-10)
+
+        def loss_fn(m):
+            return jnp.mean(jax.vmap(lambda ex: task.loss(m, ex))(examples))
+
+        loss, grads = eqx.filter_value_and_grad(loss_fn)(model)
+        opt = optax.adam(1e-2)
+        params = eqx.filter(model, eqx.is_inexact_array)
+        updates, _ = opt.update(grads, opt.init(params), params)
+        stepped = eqx.apply_updates(model, updates)
+
+        t_opt = torch.optim.Adam(ref.parameters(), lr=1e-2)
+        t_loss = torch_shgnn.train_step(ref, t_opt, batch)
+    np.testing.assert_allclose(float(t_loss), float(loss), rtol=1e-10)
+    jax_grads = torch_shgnn.from_satjax(grads, torch.float64)          # same structure as the model
+    for (name, p), g in zip(ref.named_parameters(), jax_grads.parameters(), strict=True):
+        # the last layer's AP and satellite updates feed nothing: torch leaves no grad, JAX zeros
+        t_grad = np.zeros(p.shape) if p.grad is None else p.grad.numpy()
+        np.testing.assert_allclose(t_grad, g.detach().numpy(), rtol=1e-8, atol=1e-14, err_msg=name)
+    after = torch_shgnn.from_satjax(stepped, torch.float64)
+    for (name, p), q in zip(ref.named_parameters(), after.parameters(), strict=True):
+        np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), rtol=1e-7, atol=1e-12, err_msg=name)
