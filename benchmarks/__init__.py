@@ -1,4 +1,4 @@
-"""satjax benchmarks (run as modules, e.g. ``python -m benchmarks.uplink_closed_form``)."""
+"""satjax benchmarks: ``python -m benchmarks.run [--suite NAME] [--quick]`` (see benchmarks/run.py)."""
 
 from experiments.xla_env import configure_xla_cpu
 

@@ -115,9 +115,9 @@ def from_satjax(model, dtype=torch.float32) -> SHGNN:
 
     def copy(lin: nn.Linear, dense):
         with torch.no_grad():
-            lin.weight.copy_(torch.as_tensor(np.asarray(dense.weight).T.copy(), dtype=dtype))
+            lin.weight.copy_(torch.tensor(np.asarray(dense.weight).T, dtype=dtype))
             if lin.bias is not None:
-                lin.bias.copy_(torch.as_tensor(np.asarray(dense.bias), dtype=dtype))
+                lin.bias.copy_(torch.tensor(np.asarray(dense.bias), dtype=dtype))
 
     def copy_pooled(p, q):
         copy(p.edge, q.edge), copy(p.state, q.state), copy(p.outer, q.outer)

@@ -95,16 +95,16 @@ def normalize(stats: ChannelStats) -> ChannelStats:
     scaled by one factor. Working in noise units keeps float32 away from underflow: raw
     channel gains are ~1e-16 and their squares would be denormal.
     """
-    scale = stats.noise_ap
+    inv = 1 / stats.noise_ap                       # multiply by the reciprocal: XLA's complex divide is slow
     return eqx.tree_at(
         lambda s: (s.beta_ap, s.g_bar, s.r_sat, s.noise_ap, s.noise_sat),
         stats,
         (
-            stats.beta_ap / scale,
-            stats.g_bar / jnp.sqrt(scale).astype(stats.g_bar.dtype),
-            stats.r_sat / scale.astype(stats.r_sat.dtype),
+            stats.beta_ap * inv,
+            stats.g_bar * jnp.sqrt(inv).astype(stats.g_bar.dtype),
+            stats.r_sat * inv.astype(stats.r_sat.dtype),
             jnp.ones_like(stats.noise_ap),
-            stats.noise_sat / scale,
+            stats.noise_sat * inv,
         ),
     )
 

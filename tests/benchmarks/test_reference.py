@@ -19,14 +19,6 @@ def test_numpy_reference_agrees_with_satjax():
             np.testing.assert_allclose(ours, ref, rtol=1e-9)
 
 
-def test_benchmark_quick_run_writes_json(tmp_path):
-    from benchmarks.uplink_closed_form import main
-
-    res = main(["--quick", "--out", str(tmp_path / "b.json")])
-    assert (tmp_path / "b.json").exists()
-    assert all(c.get("per_scenario_ms", 1) > 0 for c in res["cases"])
-
-
 def test_numpy_algorithm1_agrees_with_satjax():
     from benchmarks.reference.numpy_uplink import algorithm1 as numpy_algorithm1
     from satjax.uplink import algorithm1_solve
@@ -42,26 +34,45 @@ def test_numpy_algorithm1_agrees_with_satjax():
         np.testing.assert_allclose(rho, ours.rho, rtol=1e-9, atol=1e-15)
 
 
-def test_algorithm1_benchmark_quick_run_writes_json(tmp_path):
+def test_quick_run_of_every_suite_writes_a_valid_results_file(tmp_path):
+    """``python -m benchmarks.run --quick``: every suite, every implementation, a results file
+    with the environment, timings that are positive, and a ratio for every reference case."""
     import json
 
-    from benchmarks.algorithm1 import main
+    from benchmarks.run import main
+    from benchmarks.suites import SUITES
 
-    res = main(["--quick", "--out", str(tmp_path / "a.json")])
-    saved = json.loads((tmp_path / "a.json").read_text())
-    assert saved["device"] == res["device"] and set(saved["ratios"]) == {"20", "50"}
-    assert all(c["per_scenario_ms"] > 0 for c in saved["cases"])
+    out = tmp_path / "r.json"
+    res = main(["--quick", "--out", str(out)])
+    doc = json.loads(out.read_text())
+    assert doc["device"] and doc["jax"] and doc["date"] and doc["settings"]["quick"] is True
+    assert doc["peak_matmul"]["gflops_per_s"] > 0
+    assert {c["suite"] for c in doc["cases"]} == set(SUITES) and len(doc["cases"]) == len(res["cases"])
+    for c in doc["cases"]:
+        assert c["per_scenario_ms"] > 0, c
+        if c["impl"] == "satjax":
+            assert c["compile_s"] > 0 and c["min_s"] <= c["median_s"] <= c["max_s"] and c["xla_memory_mb"] > 0, c
+    impls = {c["impl"] for c in doc["cases"]}
+    assert {"satjax", "numpy", "torch", "paper"} <= impls
+    refs = [c for c in doc["cases"] if c["impl"] in ("numpy", "torch") and c["batch"] in
+            {d["batch"] for d in doc["cases"] if d["impl"] == "satjax" and d["case"] == c["case"] and d["params"] == c["params"]}]
+    assert len(doc["ratios"]) >= len(refs) > 0
+    assert all(r["over_satjax"] > 0 for r in doc["ratios"])
+    closed = [c for c in doc["cases"] if c["suite"] == "closed_form" and c["impl"] == "satjax" and c["case"] == "closed_form"]
+    assert all(c["flops"] > 0 and 0 < c["fraction_of_peak"] for c in closed)
 
 
-def test_downlink_precoding_benchmark_quick_run_writes_json(tmp_path):
+def test_results_of_separate_suite_runs_accumulate_in_one_file(tmp_path):
+    from benchmarks.common import Settings, write_results
+
+    out = tmp_path / "r.json"
+    a = {"suite": "a", "case": "x", "impl": "satjax", "params": {}, "batch": 1, "per_scenario_ms": 2.0}
+    b = {"suite": "b", "case": "y", "impl": "satjax", "params": {}, "batch": 1, "per_scenario_ms": 1.0}
+    b_ref = {**b, "impl": "numpy", "per_scenario_ms": 5.0}
+    write_results(out, {"device": "cpu"}, Settings(), [a], {})
+    write_results(out, {"device": "cpu"}, Settings(), [b, b_ref], {})
     import json
 
-    from benchmarks.downlink_precoding import main
-
-    res = main(["--quick", "--out", str(tmp_path / "b.json")])
-    saved = json.loads((tmp_path / "b.json").read_text())
-    assert saved["device"] == res["device"]
-    cases = {(c["case"], c["N_t"], c["K"], c["batch"]) for c in saved["cases"]}
-    assert len(cases) == 3 * 2                                           # 3 methods x 2 batch sizes
-    assert all(c["per_scenario_ms"] > 0 and c["compile_s_est"] >= 0 for c in saved["cases"])
-    assert all(c["iterations_mean"] >= 1 for c in saved["cases"] if c["case"] != "mmse")
+    doc = json.loads(out.read_text())
+    assert [c["suite"] for c in doc["cases"]] == ["a", "b", "b"]
+    assert doc["ratios"] == [{"suite": "b", "case": "y", "params": {}, "batch": 1, "impl": "numpy", "over_satjax": 5.0}]

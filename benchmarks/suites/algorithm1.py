@@ -1,0 +1,76 @@
+"""Paper A's Algorithm 1 (statistics -> closed-form terms -> iterations to convergence) against
+NumPy, PyTorch and the paper's runtimes (Table I).
+
+K in {20, 30, 40, 50} users (tau_p = K/2), M = 40 APs, N = 25 satellite antennas, float32, solve
+mode with relative tolerance 1e-6 and at most 1000 iterations, from full power. satjax and
+PyTorch run a batch until its slowest scenario stops (satjax ``vmap`` of the ``while_loop``;
+PyTorch freezes converged scenarios); NumPy goes one scenario at a time, as a researcher's loop
+would. For satjax the two halves (closed-form terms; iterations) are also timed apart.
+"""
+
+from __future__ import annotations
+
+import time
+
+import jax
+import numpy as np
+
+from benchmarks.common import Settings, case, time_eager, time_jax
+from benchmarks.reference import numpy_uplink
+from benchmarks.reference.convert import plain_arrays
+from satjax.uplink import UplinkParams, algorithm1_solve, algorithm1_solve_siso, sample_uplink_scenarios, siso_problem
+
+SUITE = "algorithm1"
+#: Paper A, Table I: Algorithm 1 runtime per scenario [ms].
+PAPER_MS = {20: 621.0, 30: 1667.0, 40: 2939.0, 50: 5089.0}
+
+
+def run(settings: Settings):
+    k_values = (20,) if settings.quick else (20, 30, 40, 50)
+    batches = (1, 8) if settings.quick else (1, 256)
+    repeats = max(2, settings.repeats // 2)
+    solve = jax.jit(jax.vmap(lambda st, p: algorithm1_solve(st, p)))
+    terms = jax.jit(jax.vmap(siso_problem))
+    iterations = jax.jit(jax.vmap(lambda problem: algorithm1_solve_siso(problem).rho))
+    for k in k_values:
+        desc = {"K": k, "M": 40, "N": 25, "tau_p": k // 2}
+        scen = sample_uplink_scenarios(jax.random.key(k), UplinkParams(num_users=k, num_aps=40, tau_p=k // 2), max(batches))
+        for b in batches:
+            sub = jax.tree.map(lambda x: x[:b], scen)
+            iters = np.asarray(solve(sub.stats, sub.p_max).trace.num_iters)
+            yield case(SUITE, "algorithm1", "satjax", desc, b, time_jax(solve, sub.stats, sub.p_max, repeats=repeats, per=b),
+                       iterations_mean=float(iters.mean()), iterations_max=int(iters.max()))
+            if b == max(batches):
+                yield case(SUITE, "terms_only", "satjax", desc, b, time_jax(terms, sub.stats, sub.p_max, repeats=repeats, per=b))
+                problems = terms(sub.stats, sub.p_max)
+                yield case(SUITE, "iterations_only", "satjax", desc, b, time_jax(iterations, problems, repeats=repeats, per=b))
+                yield from _torch(sub, desc, b, repeats)
+        yield from _numpy(scen, desc, 4 if settings.quick else 16)
+        yield case(SUITE, "algorithm1", "paper", desc, 1, {"per_scenario_ms": PAPER_MS[k]})
+
+
+def _numpy(scen, desc, num):
+    """One scenario at a time over ``num`` scenarios (float32 inputs, as satjax); reported at batch 1."""
+    singles = [plain_arrays(*jax.tree.map(lambda x: x[i], (scen.stats, scen.p_max))) for i in range(num)]
+    numpy_uplink.algorithm1(*singles[0][0], **singles[0][1])          # warm-up, excluded
+    iters = []
+    t0 = time.perf_counter()
+    for args, scalars in singles:
+        iters.append(numpy_uplink.algorithm1(*args, **scalars)[1])
+    per = 1e3 * (time.perf_counter() - t0) / num
+    yield case(SUITE, "algorithm1", "numpy", desc, 1, {"per_scenario_ms": per, "scenarios": num},
+               iterations_mean=float(np.mean(iters)))
+
+
+def _torch(sub, desc, b, repeats):
+    try:
+        from benchmarks.reference import torch_uplink
+    except ImportError:
+        return
+    import torch
+
+    args, scalars = plain_arrays(sub.stats, sub.p_max, "torch")
+    with torch.no_grad():
+        stats = time_eager(lambda: torch_uplink.algorithm1(*args, **scalars), repeats=repeats, per=b)
+        iters = torch_uplink.algorithm1(*args, **scalars)[1].numpy()
+    yield case(SUITE, "algorithm1", "torch", desc, b, stats, iterations_mean=float(iters.mean()), iterations_max=int(iters.max()))
