@@ -87,12 +87,11 @@ class PeakRSS:
 
 def _timings(call, repeats: int, per: int) -> dict:
     times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        block(call())
-        times.append(time.perf_counter() - t0)
     with PeakRSS() as mem:
-        block(call())
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            block(call())
+            times.append(time.perf_counter() - t0)
     med = statistics.median(times)
     return {"median_s": med, "min_s": min(times), "max_s": max(times), "repeats": repeats,
             "per_scenario_ms": 1e3 * med / per, "peak_rss_delta_mb": mem.delta_mb}
@@ -131,6 +130,15 @@ def time_eager(fn, *args, repeats: int, per: int = 1) -> dict:
     first = time.perf_counter() - t0
     out = _timings(lambda: fn(*args), repeats, per)
     return {"first_call_s": first, **out}
+
+
+def torch_compiled(fn):
+    """``torch.compile(fn)`` for one workload: Dynamo's caches are reset first, so a suite that
+    compiles many shapes never reaches its recompile limit (past it, torch silently runs eager)."""
+    import torch
+
+    torch._dynamo.reset()
+    return torch.compile(fn, dynamic=False)
 
 
 def measure_peak_gflops(n: int) -> dict:

@@ -5,6 +5,13 @@ from __future__ import annotations
 import numpy as np
 
 
+def torch_device():
+    """Where the PyTorch references run: the GPU when PyTorch sees one, else the CPU."""
+    import torch
+
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
 def plain_arrays(stats, p_max, lib: str = "numpy", double: bool = False):
     """``(beta_ap, g_bar, r_sat, pilot, p_max), scalars`` from batched (or single) satjax
     statistics: arrays of ``lib`` ("numpy" or "torch") in float32/complex64 (float64/complex128
@@ -16,7 +23,7 @@ def plain_arrays(stats, p_max, lib: str = "numpy", double: bool = False):
     if lib == "torch":
         import torch
 
-        arrays = tuple(torch.from_numpy(np.array(a)) for a in arrays)
+        arrays = tuple(torch.from_numpy(np.array(a)).to(torch_device()) for a in arrays)
     elif lib != "numpy":
         raise ValueError(f"lib must be 'numpy' or 'torch', got {lib!r}")
     first = lambda x: float(np.ravel(np.asarray(x))[0])  # noqa: E731

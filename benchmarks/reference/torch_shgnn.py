@@ -13,6 +13,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from benchmarks.reference.convert import torch_device
 from satjax.nn.shgnn import AP_DB_MEAN, AP_DB_STD, SAT_DB_MEAN, SAT_DB_STD  # the model's input standardization
 
 
@@ -66,7 +67,8 @@ def features(beta_ap, g_bar, r_sat, pilot, p_max, *, pilot_power, tau_p, noise_a
     los = (g_bar.abs() ** 2).sum(-1) / noise_sat
     scatter = torch.real(torch.diagonal(r_sat, dim1=-2, dim2=-1).sum(-1)) / g_bar.shape[-1]
     db = torch.stack([10 * torch.log10(los), 10 * torch.log10(scatter / noise_sat)], -1)
-    db = (db - torch.tensor(SAT_DB_MEAN, dtype=db.dtype)) / torch.tensor(SAT_DB_STD, dtype=db.dtype)
+    mean, std = (torch.tensor(x, dtype=db.dtype, device=db.device) for x in (SAT_DB_MEAN, SAT_DB_STD))
+    db = (db - mean) / std
     sharing = (pilot[..., :, None] == pilot[..., None, :]).to(scatter.dtype)
     ptau = pilot_power * tau_p
     q = ptau * scatter / (ptau * (scatter[..., None, :] @ sharing)[..., 0, :] + noise_sat)
@@ -83,8 +85,8 @@ class SHGNN(nn.Module):
     def forward(self, ap_user, sat_user, p_max):
         """Powers [B, K] in [0, p_max] from the edge features and budgets."""
         bsz, m = ap_user.shape[:2]
-        b = torch.ones(bsz, m, 1, dtype=ap_user.dtype)
-        s = torch.ones(bsz, 1, dtype=ap_user.dtype)
+        b = torch.ones(bsz, m, 1, dtype=ap_user.dtype, device=ap_user.device)
+        s = torch.ones(bsz, 1, dtype=ap_user.dtype, device=ap_user.device)
         u = p_max[..., None]
         for layer in self.layers:
             b, s, u = layer(b, s, u, ap_user, sat_user)
@@ -107,8 +109,9 @@ def train_step(model, optimizer, batch, loss_fn=loss):
     return value.detach()
 
 
-def from_satjax(model, dtype=torch.float32) -> SHGNN:
-    """A torch SHGNN with the weights of a ``satjax.nn.SHGNN`` (compact / beta features)."""
+def from_satjax(model, dtype=torch.float32, device=None) -> SHGNN:
+    """A torch SHGNN with the weights of a ``satjax.nn.SHGNN`` (compact / beta features), on
+    ``device`` (default: where :func:`benchmarks.reference.convert.torch_device` puts data)."""
     if model.sat_features != "compact" or model.ap_features != "beta":
         raise ValueError("the reference implements sat_features='compact', ap_features='beta'")
     out = SHGNN(model.hidden, len(model.layers), dtype)
@@ -131,4 +134,4 @@ def from_satjax(model, dtype=torch.float32) -> SHGNN:
         for name in ("ap_combine", "sat_combine", "user_from_sat", "user_combine"):
             copy_mlp(getattr(t, name), getattr(j, name))
     copy_mlp(out.readout, model.readout)
-    return out
+    return out.to(torch_device() if device is None else device)

@@ -25,7 +25,7 @@ def closed_form_terms(beta_ap, g_bar, r_sat, pilot, *, pilot_power, tau_p, noise
     s = (pilot[..., :, None] == pilot[..., None, :]).to(beta_ap.dtype)
     c = math.sqrt(ptau) * beta_ap / (ptau * beta_ap @ s + noise_ap)
     gamma = math.sqrt(ptau) * beta_ap * c
-    q = ptau * torch.einsum("...kl,...lij->...kij", s.to(r_sat.dtype), r_sat) + noise_sat * torch.eye(n, dtype=r_sat.dtype)
+    q = ptau * torch.einsum("...kl,...lij->...kij", s.to(r_sat.dtype), r_sat) + noise_sat * torch.eye(n, dtype=r_sat.dtype, device=r_sat.device)
     phi_r = torch.linalg.solve(q, r_sat)
     psi = ptau * r_sat @ phi_r
     g_h = g_bar.conj()
@@ -74,8 +74,8 @@ def algorithm1(beta_ap, g_bar, r_sat, pilot, p_max, *, pilot_power, tau_p, noise
 
     rt = sqrt_p.clone()
     f = sum_se(rt)
-    active = torch.ones(f.shape, dtype=torch.bool)
-    iters = torch.zeros(f.shape, dtype=torch.int64)
+    active = torch.ones(f.shape, dtype=torch.bool, device=f.device)
+    iters = torch.zeros(f.shape, dtype=torch.int64, device=f.device)
     for _ in range(max_iters):
         delta = (b @ (rt**2)[..., None])[..., 0] + noise
         v = rt * a / (rt**2 * a**2 + delta)

@@ -14,7 +14,7 @@ import jax
 import numpy as np
 import optax
 
-from benchmarks.common import Settings, case, time_eager, time_jax
+from benchmarks.common import Settings, case, time_eager, time_jax, torch_compiled
 from benchmarks.reference.convert import plain_arrays
 from satjax.nn import SHGNN
 from satjax.train import PowerControlTask
@@ -53,7 +53,7 @@ def inference(settings: Settings, model):
             net = ref.from_satjax(model)
             impls = {"torch": net}
             if settings.torch_compile and not settings.quick:
-                impls["torch.compile"] = torch.compile(net, dynamic=False)
+                impls["torch.compile"] = torch_compiled(net)
 
             for impl, fn in impls.items():
                 def call(fn=fn):
@@ -91,7 +91,7 @@ def training_step(settings: Settings, model):
             continue
         args, scalars = plain_arrays(examples.scenario.stats, examples.scenario.p_max, "torch")
         pr = examples.problem
-        batch = (*args, *(torch.from_numpy(np.array(x)) for x in (pr.gain, pr.interference, pr.noise)))
+        batch = (*args, *(torch.from_numpy(np.array(x)).to(args[0].device) for x in (pr.gain, pr.interference, pr.noise)))
 
         def loss_from_stats(net, beta, g, r, pilot, p_max, a, interference, noise):
             # features from the statistics inside the step, as satjax's task.loss does
@@ -99,7 +99,7 @@ def training_step(settings: Settings, model):
 
         impls = {"torch": loss_from_stats}
         if settings.torch_compile and not settings.quick:
-            impls["torch.compile"] = torch.compile(loss_from_stats, dynamic=False)
+            impls["torch.compile"] = torch_compiled(loss_from_stats)
         for impl, loss_fn in impls.items():
             net = ref.from_satjax(model)
             opt = torch.optim.Adam(net.parameters(), lr=LR)
