@@ -47,7 +47,7 @@ def render(doc: dict) -> str:
             row += [_fmt(ms.get(i)) for i in impls]
             row += [_fmt(ms[i] / ms["satjax"]) if ms.get(i) and ms.get("satjax") else "" for i in refs]
             peak = f"{ours['gflops_per_s']:.3g} ({ours['fraction_of_peak']:.2f})" if "fraction_of_peak" in ours else ""
-            extra = {k: v for c in g.values() for k, v in c.items()
+            extra = {(k if impl == "satjax" else f"{impl} {k}"): v for impl, c in g.items() for k, v in c.items()
                      if k in ("iterations_mean", "iterations_max", "realizations_per_s", "scenarios")}
             row += [_fmt(ours.get("compile_s")), peak, _fmt(ours.get("xla_memory_mb")), _fmt(ours.get("peak_rss_delta_mb")),
                     ", ".join(f"{k} {_fmt(v)}" for k, v in extra.items())]
