@@ -97,10 +97,13 @@ def _timings(call, repeats: int, per: int) -> dict:
             "per_scenario_ms": 1e3 * med / per, "peak_rss_delta_mb": mem.delta_mb}
 
 
-def time_jax(fn, *args, repeats: int, per: int = 1, settings: Settings | None = None) -> dict:
-    """Compile ``jax.jit(fn)`` for ``args`` ahead of time (``compile_s``), record XLA's cost and
-    memory analysis (``flops``, ``xla_memory_mb`` = arguments + outputs + temporaries), then time
-    the compiled program: one warm-up call, ``repeats`` timed calls."""
+def time_jax(fn, *args, repeats: int, per: int = 1, settings: Settings | None = None, roofline: bool = False) -> dict:
+    """Compile ``jax.jit(fn)`` for ``args`` ahead of time (``compile_s``), record XLA's memory
+    analysis (``xla_memory_mb`` = arguments + outputs + temporaries), then time the compiled
+    program: one warm-up call, ``repeats`` timed calls. With ``roofline`` (loop-free programs
+    only: XLA's cost analysis counts a ``while``/``scan`` body once), also ``flops``, achieved
+    ``gflops_per_s`` and ``fraction_of_peak`` (XLA counts a complex multiply-add as 2 FLOPs, like
+    a real one; in real arithmetic it is 8, so complex-heavy programs do up to 4x the work shown)."""
     jitted = fn if hasattr(fn, "lower") else jax.jit(fn)
     t0 = time.perf_counter()
     lowered = jitted.lower(*args)
@@ -110,7 +113,7 @@ def time_jax(fn, *args, repeats: int, per: int = 1, settings: Settings | None = 
     out = {"compile_s": compile_s, **_timings(lambda: compiled(*args), repeats, per)}
     cost = compiled.cost_analysis()
     cost = cost[0] if isinstance(cost, list) else cost
-    if cost and cost.get("flops"):
+    if roofline and cost and cost.get("flops"):
         out["flops"] = float(cost["flops"])
         out["gflops_per_s"] = out["flops"] / out["median_s"] / 1e9
         if settings is not None and settings.peak_gflops:
@@ -145,7 +148,7 @@ def measure_peak_gflops(n: int) -> dict:
     """The machine's float32 matmul throughput through XLA (an ``n x n`` by ``n x n`` product,
     2 n^3 FLOPs): the roofline's compute ceiling for this run."""
     a = jax.random.normal(jax.random.key(0), (n, n), np.float32)
-    stats = time_jax(lambda x: x @ x, a, repeats=5)
+    stats = time_jax(lambda x: x @ x, a, repeats=5, roofline=True)
     return {"n": n, "median_s": stats["median_s"], "gflops_per_s": 2 * n**3 / stats["median_s"] / 1e9}
 
 

@@ -49,7 +49,8 @@ def compare(k, m, n, tau_p, batches, settings: Settings, name: str, seed: int = 
     torch_fns = _torch_fns(settings)
     for b in batches:
         sub, r = jax.tree.map(lambda x: x[:b], scen), rho[:b]
-        yield case(SUITE, name, "satjax", desc, b, time_jax(f, sub.stats, r, repeats=repeats, per=b, settings=settings))
+        yield case(SUITE, name, "satjax", desc, b, time_jax(f, sub.stats, r, repeats=repeats, per=b, settings=settings,
+                                                           roofline=True))
         (beta, g, rs, pilot, _), scalars = plain_arrays(sub.stats, sub.p_max, "numpy")
         rn = np.asarray(r)
         yield case(SUITE, name, "numpy", desc, b, time_eager(

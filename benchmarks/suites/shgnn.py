@@ -46,7 +46,8 @@ def inference(settings: Settings, model):
         for b in batches:
             sub = jax.tree.map(lambda x: x[:b], scen)
             yield case(SUITE, "inference", "satjax", desc, b,
-                       time_jax(f, model, sub.stats, sub.p_max, repeats=settings.repeats, per=b, settings=settings))
+                       time_jax(f, model, sub.stats, sub.p_max, repeats=settings.repeats, per=b, settings=settings,
+                                roofline=True))
             if ref is None:
                 continue
             args, scalars = plain_arrays(sub.stats, sub.p_max, "torch")
@@ -86,7 +87,7 @@ def training_step(settings: Settings, model):
         examples = jax.vmap(task.sample)(jax.random.split(jax.random.key(b), b))
         yield case(SUITE, "training_step", "satjax", desc, b,
                    time_jax(step, trainable, optimizer.init(trainable), examples, repeats=settings.repeats, per=b,
-                            settings=settings))
+                            settings=settings, roofline=True))
         if ref is None:
             continue
         args, scalars = plain_arrays(examples.scenario.stats, examples.scenario.p_max, "torch")
