@@ -87,11 +87,12 @@ class PeakRSS:
 
 def _timings(call, repeats: int, per: int) -> dict:
     times = []
-    with PeakRSS() as mem:
-        for _ in range(repeats):
-            t0 = time.perf_counter()
-            block(call())
-            times.append(time.perf_counter() - t0)
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        block(call())
+        times.append(time.perf_counter() - t0)
+    with PeakRSS() as mem:                        # its own, untimed call: the sampler thread costs CPU
+        block(call())
     med = statistics.median(times)
     return {"median_s": med, "min_s": min(times), "max_s": max(times), "repeats": repeats,
             "per_scenario_ms": 1e3 * med / per, "peak_rss_delta_mb": mem.delta_mb}
@@ -117,6 +118,7 @@ def time_jax(fn, *args, repeats: int, per: int = 1, settings: Settings | None = 
         out["flops"] = float(cost["flops"])
         out["gflops_per_s"] = out["flops"] / out["median_s"] / 1e9
         if settings is not None and settings.peak_gflops:
+            out["peak_gflops"] = settings.peak_gflops                   # this run's ceiling, kept with the case
             out["fraction_of_peak"] = out["gflops_per_s"] / settings.peak_gflops
     mem = compiled.memory_analysis()
     if mem is not None:
@@ -126,8 +128,9 @@ def time_jax(fn, *args, repeats: int, per: int = 1, settings: Settings | None = 
 
 
 def time_eager(fn, *args, repeats: int, per: int = 1) -> dict:
-    """Time a NumPy or PyTorch callable: the first call (``first_call_s``: warm-up, or compile for
-    ``torch.compile``) is reported apart and excluded; then ``repeats`` timed calls."""
+    """Time any callable (NumPy, PyTorch, a jitted function): the first call (``first_call_s``:
+    warm-up, or compilation for ``torch.compile``/``jit``) is reported apart and excluded; then
+    ``repeats`` timed calls."""
     t0 = time.perf_counter()
     block(fn(*args))
     first = time.perf_counter() - t0
@@ -158,15 +161,21 @@ def case(suite: str, name: str, impl: str, params: dict, batch: int, stats: dict
     return {"suite": suite, "case": name, "impl": impl, "params": params, "batch": batch, **stats, **extra}
 
 
-def ratios(cases: list[dict]) -> list[dict]:
-    """For every workload (suite, case, params, batch) that has a satjax timing: each other
-    implementation's time per scenario over satjax's (> 1: satjax faster)."""
+def workloads(cases: list[dict]) -> list[dict[str, dict]]:
+    """Cases grouped by workload (suite, case, params, batch), in first-seen order; each group
+    maps implementation -> case."""
     groups: dict[str, dict[str, dict]] = {}
     for c in cases:
         key = json.dumps([c["suite"], c["case"], c["params"], c["batch"]], sort_keys=True)
         groups.setdefault(key, {})[c["impl"]] = c
+    return list(groups.values())
+
+
+def ratios(cases: list[dict]) -> list[dict]:
+    """For every workload (suite, case, params, batch) that has a satjax timing: each other
+    implementation's time per scenario over satjax's (> 1: satjax faster)."""
     out = []
-    for group in groups.values():
+    for group in workloads(cases):
         ours = group.get("satjax")
         if ours is None:
             continue
@@ -195,10 +204,11 @@ def environment() -> dict:
     return env
 
 
-def results_path(env: dict, directory: Path = Path("benchmarks/results")) -> Path:
-    """``benchmarks/results/<device>-<date>.json`` (device name lower-cased, non-alphanumerics as -)."""
+def results_path(env: dict, quick: bool = False, directory: Path = Path("benchmarks/results")) -> Path:
+    """``benchmarks/results/<device>-<date>.json`` (device name lower-cased, non-alphanumerics as
+    -); ``...-quick.json`` for smoke runs, so they never mix with full results."""
     slug = re.sub(r"[^a-z0-9]+", "-", env["device"].lower()).strip("-") or env["platform"]
-    return directory / f"{slug}-{env['date']}.json"
+    return directory / f"{slug}-{env['date']}{'-quick' if quick else ''}.json"
 
 
 def write_results(path: Path, env: dict, settings: Settings, cases: list[dict], extra: dict) -> None:
@@ -208,8 +218,10 @@ def write_results(path: Path, env: dict, settings: Settings, cases: list[dict], 
     kept = []
     if path.exists():
         try:
-            kept = [c for c in json.loads(path.read_text()).get("cases", []) if c["suite"] not in suites]
-        except (json.JSONDecodeError, KeyError, TypeError):
+            old = json.loads(path.read_text())
+            same = old.get("device") == env.get("device") and old.get("settings", {}).get("quick") == settings.quick
+            kept = [c for c in old.get("cases", []) if c["suite"] not in suites] if same else []
+        except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
             kept = []
     all_cases = kept + cases
     doc = {**env, "settings": {"quick": settings.quick, "repeats": settings.repeats, "torch_compile": settings.torch_compile},
@@ -223,12 +235,9 @@ def write_results(path: Path, env: dict, settings: Settings, cases: list[dict], 
 def table(cases: list[dict]) -> str:
     """One row per workload: time per scenario of each implementation and its ratio to satjax."""
     impls = [i for i in IMPLEMENTATIONS if any(c["impl"] == i for c in cases)]
-    rows, seen = [], {}
-    for c in cases:
-        key = json.dumps([c["suite"], c["case"], c["params"], c["batch"]], sort_keys=True)
-        seen.setdefault(key, {})[c["impl"]] = c
+    rows = []
     head = ["suite", "case", "params", "batch"] + [f"{i} ms" for i in impls] + [f"{i}/satjax" for i in impls if i != "satjax"]
-    for group in seen.values():
+    for group in workloads(cases):
         any_c = next(iter(group.values()))
         ms = {i: group[i]["per_scenario_ms"] for i in impls if i in group and group[i].get("per_scenario_ms")}
         params = " ".join(f"{k}={v}" for k, v in any_c["params"].items())

@@ -13,7 +13,7 @@ import argparse
 import json
 from pathlib import Path
 
-from benchmarks.common import IMPLEMENTATIONS
+from benchmarks.common import IMPLEMENTATIONS, workloads
 
 
 def _fmt(x, digits=3):
@@ -25,21 +25,22 @@ def _fmt(x, digits=3):
 
 
 def render(doc: dict) -> str:
-    lines = [f"Device: {doc['device']} ({doc['platform']}, {doc.get('cores_usable', '?')} usable cores), jax {doc['jax']}, "
-             f"numpy {doc['numpy']}, torch {doc.get('torch')} ({doc.get('torch_threads', '?')} threads), {doc['date']}; "
-             f"XLA_FLAGS `{doc.get('xla_flags', '')}`; float32 matmul peak {doc['peak_matmul']['gflops_per_s']:.0f} GFLOP/s "
-             f"(n = {doc['peak_matmul']['n']})."]
-    suites: dict[str, dict[str, dict]] = {}
-    for c in doc["cases"]:
-        key = json.dumps([c["case"], c["params"], c["batch"]])
-        suites.setdefault(c["suite"], {}).setdefault(key, {})[c["impl"]] = c
+    g = doc.get
+    peak = g("peak_matmul") or {}
+    lines = [f"Device: {g('device', '?')} ({g('platform', '?')}, {g('cores_usable', '?')} usable cores), jax {g('jax', '?')}, "
+             f"numpy {g('numpy', '?')}, torch {g('torch')} ({g('torch_threads', '?')} threads), {g('date', '?')}; "
+             f"XLA_FLAGS `{g('xla_flags', '')}`; float32 matmul peak of the latest run "
+             f"{_fmt(peak.get('gflops_per_s'))} GFLOP/s (n = {peak.get('n', '?')}; each case keeps the peak of its own run)."]
+    suites: dict[str, list[dict[str, dict]]] = {}
+    for group in workloads(doc.get("cases", [])):
+        suites.setdefault(next(iter(group.values()))["suite"], []).append(group)
     for suite, groups in suites.items():
-        impls = [i for i in IMPLEMENTATIONS if any(i in g for g in groups.values())]
+        impls = [i for i in IMPLEMENTATIONS if any(i in g for g in groups)]
         refs = [i for i in impls if i != "satjax"]
         head = (["case", "params", "batch"] + [f"{i} [ms/scen.]" for i in impls] + [f"{i} / satjax" for i in refs]
                 + ["compile [s]", "GFLOP/s (peak frac.)", "XLA mem [MB]", "RSS +[MB]", "extra"])
         lines += ["", f"### {suite}", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-        for g in groups.values():
+        for g in groups:
             any_c = next(iter(g.values()))
             ours = g.get("satjax", {})
             ms = {i: g[i].get("per_scenario_ms") for i in impls if i in g}

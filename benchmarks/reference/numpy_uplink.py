@@ -19,8 +19,10 @@ def closed_form_terms(beta_ap, g_bar, r_sat, pilot, *, pilot_power, tau_p, noise
     denom = ptau * beta_ap @ s + noise_ap
     c = np.sqrt(ptau) * beta_ap / denom
     gamma = np.sqrt(ptau) * beta_ap * c
-    q = ptau * np.einsum("...kl,...lij->...kij", s, r_sat) + noise_sat * np.eye(n, dtype=r_sat.dtype)
-    phi_r = np.linalg.solve(q, r_sat)
+    # one received-pilot covariance per pilot, inverted once (users sharing a pilot share it)
+    onehot = (pilot[..., :, None] == np.arange(tau_p)).astype(r_sat.dtype)                      # [..., K, P]
+    q = ptau * np.einsum("...kp,...kij->...pij", onehot, r_sat) + noise_sat * np.eye(n, dtype=r_sat.dtype)
+    phi_r = np.take_along_axis(np.linalg.inv(q), pilot[..., :, None, None], axis=-3) @ r_sat
     psi = ptau * r_sat @ phi_r
     g_h = g_bar.conj()
     t = lambda x: np.swapaxes(x, -1, -2)  # noqa: E731

@@ -25,8 +25,10 @@ def closed_form_terms(beta_ap, g_bar, r_sat, pilot, *, pilot_power, tau_p, noise
     s = (pilot[..., :, None] == pilot[..., None, :]).to(beta_ap.dtype)
     c = math.sqrt(ptau) * beta_ap / (ptau * beta_ap @ s + noise_ap)
     gamma = math.sqrt(ptau) * beta_ap * c
-    q = ptau * torch.einsum("...kl,...lij->...kij", s.to(r_sat.dtype), r_sat) + noise_sat * torch.eye(n, dtype=r_sat.dtype, device=r_sat.device)
-    phi_r = torch.linalg.solve(q, r_sat)
+    # one received-pilot covariance per pilot, inverted once (users sharing a pilot share it)
+    onehot = torch.nn.functional.one_hot(pilot.long(), tau_p).to(r_sat.dtype)                  # [..., K, P]
+    q = ptau * torch.einsum("...kp,...kij->...pij", onehot, r_sat) + noise_sat * torch.eye(n, dtype=r_sat.dtype, device=r_sat.device)
+    phi_r = torch.take_along_dim(torch.linalg.inv(q), pilot.long()[..., :, None, None], dim=-3) @ r_sat
     psi = ptau * r_sat @ phi_r
     g_h = g_bar.conj()
     mean_z = g_h @ _t(g_bar) + s * (ptau * torch.einsum("...lij,...kji->...kl", r_sat, phi_r)

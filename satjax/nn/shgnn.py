@@ -189,7 +189,9 @@ class PooledMessage(eqx.Module):
         ``axis=1``) or ``[M, D]`` (pool over APs, ``axis=0``); ``mask`` of the neighbours."""
         s = self.state(states)
         s = s[None] if axis == 1 else s[:, None]
-        h = jax.nn.relu(self.edge(edges) + s)                                   # [M, K, H], finite
+        # finite everywhere: graph_inputs zeroes padded features, so masked entries are finite and
+        # a zero weight gives them zero value and zero gradient
+        h = jax.nn.relu(self.edge(edges) + s)                                   # [M, K, H]
         w = mask.astype(h.dtype)
         w = w / jnp.maximum(jnp.sum(w), 1)                                      # mean over valid neighbours
         # The masked mean as a contraction with the weights (a dot): XLA:CPU then reads the [M, K, H]

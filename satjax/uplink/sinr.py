@@ -101,12 +101,13 @@ def closed_form_terms(stats: ChannelStats, link: Link = "space_ground") -> SinrT
         # one [K, N^2] x [N^2, K] product (docs/performance.md): with G_k = conj(g_k) g_k^T,
         # g_k^H A g_k = <G_k, A> and tr(A B) = <A, B^T>, where <A, B> = sum_ij A_ij B_ij.
         outer = jnp.conj(g)[:, :, None] * g[:, None, :]                               # G_k
-        lhs = jnp.concatenate([outer, jnp.swapaxes(est.phi_r, -1, -2)])               # [2K, N, N]
-        with_r = jnp.einsum("aij,lij->al", lhs, r)
-        quad_r, coherent = with_r[:k], ptau * with_r[k:]                              # g_k^H R_k' g_k, tr(R_k' Phi_k R_k)
-        with_psi = jnp.einsum("kij,lij->kl", psi, outer + jnp.swapaxes(r, -1, -2))     # g_k'^H Psi_k g_k' + tr(Psi_k R_k')
+        coherent = ptau * jnp.einsum("kji,lij->kl", est.phi_r, r)                      # tr(R_k' Phi_k R_k)
         mean_z = mean_z + jnp.conj(g) @ g.T + jnp.where(s, coherent, 0)
-        var_z = var_z + jnp.real(quad_r + with_psi)
+        var_z = var_z + jnp.real(
+            jnp.einsum("kij,lij->kl", outer, r)                                        # g_k^H R_k' g_k
+            + jnp.einsum("lij,kij->kl", outer, psi)                                    # g_k'^H Psi_k g_k'
+            + jnp.einsum("kij,lji->kl", psi, r)                                        # tr(Psi_k R_k')
+        )
         est_power = jnp.sum(_abs2(g), -1) + jnp.real(jnp.trace(psi, axis1=-2, axis2=-1))
         noise = noise + stats.noise_sat * est_power
     if link in ("space_ground", "ground"):

@@ -2,6 +2,7 @@
 
 import jax
 import numpy as np
+import pytest
 
 from benchmarks.reference.numpy_uplink import closed_form_sinr as numpy_sinr
 from satjax.uplink import sinr_closed_form
@@ -76,3 +77,14 @@ def test_results_of_separate_suite_runs_accumulate_in_one_file(tmp_path):
     doc = json.loads(out.read_text())
     assert [c["suite"] for c in doc["cases"]] == ["a", "b", "b"]
     assert doc["ratios"] == [{"suite": "b", "case": "y", "params": {}, "batch": 1, "impl": "numpy", "over_satjax": 5.0}]
+
+
+@pytest.mark.parametrize("argv, match", [(["--repeats", "0"], "--repeats must be >= 1"),
+                                         (["--out", "."], "--out must be a .json file path"),
+                                         (["--suite", "nope"], "invalid choice")])
+def test_benchmark_cli_rejects_bad_arguments(argv, match, capsys):
+    from benchmarks.run import main
+
+    with pytest.raises(SystemExit):
+        main(argv)
+    assert match in capsys.readouterr().err
