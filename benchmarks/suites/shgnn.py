@@ -1,5 +1,6 @@
 """Paper A's SHGNN: inference per scenario (features from the statistics -> powers) and one
-training step (forward, loss (51), backward, Adam update) against PyTorch.
+training step (forward, loss (51), backward, Adam update) against NumPy (hand-written backward
+pass) and PyTorch, all float32.
 
 Model as trained by ``python -m experiments.train +exp=shgnn``: hidden 64, 3 layers, compact
 satellite features, float32. Inference at K in {20, 50} (M = 40, N = 25), batch 1 and 256;
@@ -15,6 +16,7 @@ import numpy as np
 import optax
 
 from benchmarks.common import Settings, case, time_eager, time_jax, torch_compiled
+from benchmarks.reference import numpy_shgnn
 from benchmarks.reference.convert import plain_arrays
 from satjax.nn import SHGNN
 from satjax.train import PowerControlTask
@@ -45,6 +47,11 @@ def inference(settings: Settings, model):
         scen = sample_uplink_scenarios(jax.random.key(k), params, max(batches))
         for b in batches:
             sub = jax.tree.map(lambda x: x[:b], scen)
+            (nb_, ng, nr, npl, npm), nscal = plain_arrays(sub.stats, sub.p_max, "numpy")
+            np_params = numpy_shgnn.params_from_satjax(model, np.float32)
+            yield case(SUITE, "inference", "numpy", desc, b, time_eager(
+                lambda: numpy_shgnn.powers(np_params, *numpy_shgnn.features(nb_, ng, nr, npl, npm, **nscal), npm, LAYERS),
+                repeats=settings.repeats, per=b))
             yield case(SUITE, "inference", "satjax", desc, b,
                        time_jax(f, model, sub.stats, sub.p_max, repeats=settings.repeats, per=b, settings=settings,
                                 roofline=True))
@@ -88,6 +95,14 @@ def training_step(settings: Settings, model):
         yield case(SUITE, "training_step", "satjax", desc, b,
                    time_jax(step, trainable, optimizer.init(trainable), examples, repeats=settings.repeats, per=b,
                             settings=settings, roofline=True))
+        (nbeta, ng, nr, npl, npm), nscal = plain_arrays(examples.scenario.stats, examples.scenario.p_max, "numpy")
+        nbatch = (nbeta, ng, nr, npl, npm, *(np.asarray(x) for x in (examples.problem.gain, examples.problem.interference,
+                                                                   examples.problem.noise)))
+        np_params = numpy_shgnn.params_from_satjax(model, np.float32)
+        np_opt = numpy_shgnn.Adam(np_params, lr=LR)
+        yield case(SUITE, "training_step", "numpy", desc, b, time_eager(
+            lambda: numpy_shgnn.train_step(np_params, np_opt, nbatch, scalars=nscal, num_layers=LAYERS),
+            repeats=settings.repeats, per=b))
         if ref is None:
             continue
         args, scalars = plain_arrays(examples.scenario.stats, examples.scenario.p_max, "torch")

@@ -10,7 +10,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from benchmarks.reference import numpy_uplink, torch_shgnn, torch_uplink  # noqa: E402
+from benchmarks.reference import numpy_shgnn, numpy_uplink, torch_shgnn, torch_uplink  # noqa: E402
 from benchmarks.reference.convert import plain_arrays  # noqa: E402
 from satjax.nn import SHGNN  # noqa: E402
 from satjax.train import PowerControlTask  # noqa: E402
@@ -86,3 +86,33 @@ def test_torch_shgnn_forward_gradients_and_adam_step_agree():
     after = torch_shgnn.from_satjax(stepped, torch.float64)
     for (name, p), q in zip(ref.named_parameters(), after.parameters(), strict=True):
         np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), rtol=1e-7, atol=1e-12, err_msg=name)
+
+
+def test_numpy_shgnn_backward_and_adam_step_agree_with_satjax():
+    """The hand-written NumPy backward pass gives satjax's gradients; its Adam step optax's."""
+    with jax.enable_x64(True):
+        task = PowerControlTask(SMALL)
+        examples = jax.vmap(lambda k: task.sample(k))(jax.random.split(jax.random.key(5), 3))
+        examples = jax.tree.map(lambda x: x.astype(jnp.float64) if jnp.issubdtype(x.dtype, jnp.floating) else x, examples)
+        model = SHGNN(4, hidden=8, num_layers=3, key=jax.random.key(6), dtype=jnp.float64)
+        loss, grads = eqx.filter_value_and_grad(
+            lambda m: jnp.mean(jax.vmap(lambda ex: task.loss(m, ex))(examples)))(model)
+        opt = optax.adam(1e-2)
+        params = eqx.filter(model, eqx.is_inexact_array)
+        updates, _ = opt.update(grads, opt.init(params), params)
+        stepped = numpy_shgnn.params_from_satjax(eqx.apply_updates(model, updates))
+
+    (beta, g, r, pilot, p_max), scalars = plain_arrays(examples.scenario.stats, examples.scenario.p_max, "numpy", double=True)
+    pr = examples.problem
+    batch = (beta, g, r, pilot, p_max, *(np.asarray(x) for x in (pr.gain, pr.interference, pr.noise)))
+    p = numpy_shgnn.params_from_satjax(model)
+    ap, sat = numpy_shgnn.features(beta, g, r, pilot, p_max, **scalars)
+    np_loss, np_grads = numpy_shgnn.loss_and_grads(p, ap, sat, p_max, *batch[5:], num_layers=3)
+    np.testing.assert_allclose(np_loss, float(loss), rtol=1e-10)
+    expected = numpy_shgnn.params_from_satjax(grads)
+    assert set(np_grads) == set(expected)
+    for name, value in expected.items():
+        np.testing.assert_allclose(np_grads[name], value, rtol=1e-8, atol=1e-13, err_msg=name)
+    numpy_shgnn.train_step(p, numpy_shgnn.Adam(p, lr=1e-2), batch, scalars=scalars, num_layers=3)
+    for name, value in stepped.items():
+        np.testing.assert_allclose(p[name], value, rtol=1e-9, atol=1e-13, err_msg=name)
