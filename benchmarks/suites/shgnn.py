@@ -41,6 +41,7 @@ def inference(settings: Settings, model):
     k_values, batches = ((10,), (1, 8)) if settings.quick else ((20, 50), (1, 256))
     m, n = (8, 4) if settings.quick else (40, 25)
     f = jax.jit(lambda net, st, p: jax.vmap(net.powers)(st, p))       # weights as an argument, not constants
+    np_params = numpy_shgnn.params_from_satjax(model, np.float32)
     for k in k_values:
         desc = {"K": k, "M": m, "N": n, "hidden": HIDDEN, "layers": LAYERS}
         params = UplinkParams(num_users=k, num_aps=m, n_v=int(n**0.5), n_h=int(n**0.5), tau_p=k // 2)
@@ -48,7 +49,6 @@ def inference(settings: Settings, model):
         for b in batches:
             sub = jax.tree.map(lambda x: x[:b], scen)
             (nb_, ng, nr, npl, npm), nscal = plain_arrays(sub.stats, sub.p_max, "numpy")
-            np_params = numpy_shgnn.params_from_satjax(model, np.float32)
             yield case(SUITE, "inference", "numpy", desc, b, time_eager(
                 lambda: numpy_shgnn.powers(np_params, *numpy_shgnn.features(nb_, ng, nr, npl, npm, **nscal), npm, LAYERS),
                 repeats=settings.repeats, per=b))

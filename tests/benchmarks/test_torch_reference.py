@@ -54,26 +54,28 @@ def _torch_batch(examples):
     return ap, sat, p_max, *(torch.from_numpy(np.asarray(x)) for x in (pr.gain, pr.interference, pr.noise))
 
 
+def _satjax_step(seed: int, num: int, num_layers: int):
+    """float64 drops, a small SHGNN, its loss (51) and gradients, and the model after one optax
+    Adam step (lr 1e-2): what the references must reproduce. Call inside ``enable_x64``."""
+    task = PowerControlTask(SMALL)
+    examples = jax.vmap(task.sample)(jax.random.split(jax.random.key(seed), num))
+    examples = jax.tree.map(lambda x: x.astype(jnp.float64) if jnp.issubdtype(x.dtype, jnp.floating) else x, examples)
+    model = SHGNN(4, hidden=8, num_layers=num_layers, key=jax.random.key(seed + 1), dtype=jnp.float64)
+    loss, grads = eqx.filter_value_and_grad(lambda m: jnp.mean(jax.vmap(lambda ex: task.loss(m, ex))(examples)))(model)
+    opt = optax.adam(1e-2)
+    params = eqx.filter(model, eqx.is_inexact_array)
+    updates, _ = opt.update(grads, opt.init(params), params)
+    return examples, model, loss, grads, eqx.apply_updates(model, updates)
+
+
 def test_torch_shgnn_forward_gradients_and_adam_step_agree():
     with jax.enable_x64(True):
-        task = PowerControlTask(SMALL)
-        examples = jax.vmap(lambda k: task.sample(k))(jax.random.split(jax.random.key(2), 4))
-        examples = jax.tree.map(lambda x: x.astype(jnp.float64) if jnp.issubdtype(x.dtype, jnp.floating) else x, examples)
-        model = SHGNN(4, hidden=8, num_layers=2, key=jax.random.key(3), dtype=jnp.float64)
+        examples, model, loss, grads, stepped = _satjax_step(seed=2, num=4, num_layers=2)
         ref = torch_shgnn.from_satjax(model, torch.float64)
         batch = _torch_batch(examples)
 
         powers = jax.vmap(lambda ex: model(ex.scenario))(examples)
         np.testing.assert_allclose(ref(*batch[:3]).detach().numpy(), powers, rtol=1e-10)
-
-        def loss_fn(m):
-            return jnp.mean(jax.vmap(lambda ex: task.loss(m, ex))(examples))
-
-        loss, grads = eqx.filter_value_and_grad(loss_fn)(model)
-        opt = optax.adam(1e-2)
-        params = eqx.filter(model, eqx.is_inexact_array)
-        updates, _ = opt.update(grads, opt.init(params), params)
-        stepped = eqx.apply_updates(model, updates)
 
         t_opt = torch.optim.Adam(ref.parameters(), lr=1e-2)
         t_loss = torch_shgnn.train_step(ref, t_opt, batch)
@@ -91,16 +93,8 @@ def test_torch_shgnn_forward_gradients_and_adam_step_agree():
 def test_numpy_shgnn_backward_and_adam_step_agree_with_satjax():
     """The hand-written NumPy backward pass gives satjax's gradients; its Adam step optax's."""
     with jax.enable_x64(True):
-        task = PowerControlTask(SMALL)
-        examples = jax.vmap(lambda k: task.sample(k))(jax.random.split(jax.random.key(5), 3))
-        examples = jax.tree.map(lambda x: x.astype(jnp.float64) if jnp.issubdtype(x.dtype, jnp.floating) else x, examples)
-        model = SHGNN(4, hidden=8, num_layers=3, key=jax.random.key(6), dtype=jnp.float64)
-        loss, grads = eqx.filter_value_and_grad(
-            lambda m: jnp.mean(jax.vmap(lambda ex: task.loss(m, ex))(examples)))(model)
-        opt = optax.adam(1e-2)
-        params = eqx.filter(model, eqx.is_inexact_array)
-        updates, _ = opt.update(grads, opt.init(params), params)
-        stepped = numpy_shgnn.params_from_satjax(eqx.apply_updates(model, updates))
+        examples, model, loss, grads, stepped = _satjax_step(seed=5, num=3, num_layers=3)
+    stepped = numpy_shgnn.params_from_satjax(stepped)
 
     (beta, g, r, pilot, p_max), scalars = plain_arrays(examples.scenario.stats, examples.scenario.p_max, "numpy", double=True)
     pr = examples.problem
