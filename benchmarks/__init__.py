@@ -1,5 +1,3 @@
-"""satjax benchmarks: ``python -m benchmarks.run [--suite NAME] [--quick]`` (see benchmarks/run.py)."""
+"""satjax benchmarks: ``python -m benchmarks.run [--suite NAME] [--quick]`` (see benchmarks/run.py).
 
-from experiments.xla_env import configure_xla_cpu
-
-configure_xla_cpu()
+Importing this package has no side effects: ``benchmarks.run.main`` sets the XLA flags."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
+import statistics
+import time
 from pathlib import Path
 
 import jax
@@ -11,6 +13,41 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+
+
+def load_config(cfg):
+    """The validated config object of a Hydra app: unknown keys rejected (also ones added with
+    ``+key=``), then ``OmegaConf.to_object`` (types and ranges checked by the schemas). If validation fails, the run directory Hydra has just
+    created is removed again when it holds nothing but Hydra's own files, so a mistyped override
+    leaves no empty run behind; the error propagates."""
+    from omegaconf import OmegaConf
+
+    from experiments.schema import check_known_keys
+
+    try:
+        check_known_keys(cfg)
+        return OmegaConf.to_object(cfg)
+    except Exception:
+        _remove_unused_run_dir()
+        raise
+
+
+def _remove_unused_run_dir() -> None:
+    import shutil
+
+    try:
+        from hydra.core.hydra_config import HydraConfig
+
+        cfg = HydraConfig.get()
+    except ValueError:
+        return
+    run_dir = Path(cfg.runtime.output_dir)
+    hydra_files = {".hydra", f"{cfg.job.name}.log"}
+    if run_dir.is_dir() and {p.name for p in run_dir.iterdir()} <= hydra_files:
+        import logging
+
+        logging.shutdown()
+        shutil.rmtree(run_dir, ignore_errors=True)
 
 
 def output_dir() -> Path:
@@ -54,3 +91,19 @@ def ecdf(values):
 
     x = np.sort(np.asarray(values).ravel())
     return x, np.arange(1, x.size + 1) / x.size
+
+
+def time_call(fn, *args, repeats: int, per: int = 1) -> dict:
+    """Time ``fn(*args)`` (blocking on every output): the first call (compilation for a jitted
+    function, plus one run) is reported apart as ``first_call_s`` and excluded; then ``repeats``
+    timed calls, their median as ``median_s`` and ``per_scenario_ms`` (median / ``per``)."""
+    t0 = time.perf_counter()
+    jax.block_until_ready(fn(*args))
+    first = time.perf_counter() - t0
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        jax.block_until_ready(fn(*args))
+        times.append(time.perf_counter() - t0)
+    med = statistics.median(times)
+    return {"first_call_s": first, "median_s": med, "per_scenario_ms": 1e3 * med / per, "repeats": repeats}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from typing import Optional
 
 from hydra.core.config_store import ConfigStore
 
@@ -15,27 +16,59 @@ from satjax.downlink import DownlinkParams
 from satjax.uplink import UplinkParams
 
 
+def check_known_keys(cfg, path: str = "") -> None:
+    """Reject keys a schema does not declare, however they were added (Hydra's ``+key=value``
+    bypasses the struct flag), suggesting the closest valid key."""
+    import difflib
+
+    from omegaconf import DictConfig, OmegaConf
+
+    kind = OmegaConf.get_type(cfg)
+    if dataclasses.is_dataclass(kind):
+        names = [f.name for f in dataclasses.fields(kind)]
+        for key in cfg.keys():
+            if key not in names:
+                close = difflib.get_close_matches(str(key), names, n=1, cutoff=0.5)
+                hint = f"did you mean {path}{close[0]}?" if close else f"valid keys: {sorted(names)}"
+                raise ValueError(f"unknown config key {path}{key}: {hint}")
+    for key in cfg.keys():
+        node = cfg._get_node(key)
+        if isinstance(node, DictConfig) and not node._is_none():
+            check_known_keys(node, f"{path}{key}.")
+
+
+def _library_checked(prefix: str, fn, *args, **kwargs):
+    """Call a satjax constructor or validator; its ``ValueError`` (which names the parameter)
+    comes back naming the config key, e.g. ``trainer.seed must be ...``. One rule, one place: the
+    library's."""
+    try:
+        return fn(*args, **kwargs)
+    except ValueError as err:
+        raise ValueError(f"{prefix}.{err}") from None
+
+
 def _mirror_config(cls, name: str):
-    """A structured-config dataclass with the static fields (names, types, defaults) of a satjax
-    parameter module, so the schema cannot drift from the library; ``to_params`` builds the module
-    and its validation names the offending ``scenario.<field>``. Tuple fields become lists in
-    the config (OmegaConf has no tuples) and tuples again in ``to_params``."""
-    types = {"int": int, "float": float, "str": str, "bool": bool}
-    fields, tuples = [], set()
+    """A structured-config dataclass with the fields (names, defaults) of a satjax ``Params``
+    class, typed from their metadata (sizes ``int``, modes ``str``, physical scalars ``float``,
+    physical vectors ``list[float]``), so the schema cannot drift from the library; ``to_params``
+    builds the parameters and the library's validation names the offending ``scenario.<field>``."""
+    fields, vectors = [], set()
     for f in dataclasses.fields(cls):
-        if isinstance(f.type, str) and f.type.startswith("tuple"):
-            tuples.add(f.name)
-            fields.append((f.name, list[float], field(default_factory=lambda d=f.default: list(d))))
+        kind = f.metadata.get("kind")
+        if kind == "physical" and f.metadata["shape"]:
+            vectors.add(f.name)
+            fields.append((f.name, list[float], field(default_factory=lambda d=f.default: [float(x) for x in d])))
+        elif kind == "physical":
+            fields.append((f.name, float, field(default=float(f.default))))
+        elif kind == "size":
+            fields.append((f.name, int, field(default=f.default)))
         else:
-            fields.append((f.name, types[f.type] if isinstance(f.type, str) else f.type, field(default=f.default)))
+            fields.append((f.name, str, field(default=f.default)))
 
     def to_params(self, **overrides):
         values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
-        values = {k: tuple(float(x) for x in v) if k in tuples else v for k, v in values.items()} | overrides
-        try:
-            return cls(**values)
-        except ValueError as err:
-            raise ValueError(f"scenario.{err}") from None
+        values = {k: tuple(float(x) for x in v) if k in vectors else v for k, v in values.items()} | overrides
+        return _library_checked("scenario", cls, **values)
 
     def post_init(self):
         self.to_params()  # the library's validation names the offending parameter
@@ -60,12 +93,14 @@ class ThroughputCdfConfig:
     scenario: ScenarioAConfig = field(default_factory=ScenarioAConfig)
     seed: int = 0
     num_drops: int = 200
-    mc_drops: int = 20
+    mc_drops: Optional[int] = None           # default min(20, num_drops)
     mc_samples: int = 1_000
     x64: bool = False
 
     def __post_init__(self):
         _positive_int("num_drops", self.num_drops)
+        if self.mc_drops is None:
+            self.mc_drops = min(20, self.num_drops)
         _positive_int("mc_drops", self.mc_drops, 0)
         _positive_int("mc_samples", self.mc_samples)
         if self.mc_drops > self.num_drops:
@@ -100,7 +135,7 @@ class PowerControlConfig:
     k_values: list[int] = field(default_factory=lambda: [20, 30, 40, 50])
     num_drops: int = 200
     cdf_k: int = 30
-    pg_drops: int = 50
+    pg_drops: Optional[int] = None           # default min(50, num_drops)
     pg_starts: int = 8
     pg_steps: int = 500
     tol: float = 1e-6
@@ -110,6 +145,8 @@ class PowerControlConfig:
 
     def __post_init__(self):
         _positive_int("num_drops", self.num_drops)
+        if self.pg_drops is None:
+            self.pg_drops = min(50, self.num_drops)
         _positive_int("pg_drops", self.pg_drops, 0)
         _positive_int("pg_starts", self.pg_starts)
         _positive_int("pg_steps", self.pg_steps)
@@ -182,10 +219,31 @@ def _check(cond: bool, message: str) -> None:
         raise ValueError(message)
 
 
+def resolve_target(key: str, target: str) -> type:
+    """The class a ``_target_`` names, accepted only if it *is* a class defined in a satjax or
+    experiments module (a string prefix is not enough: ``experiments.xla_env.os.system`` starts
+    with ``experiments.`` but is ``os.system``). The prefix is checked before anything is imported."""
+    import inspect
+
+    import hydra.utils
+
+    _check(isinstance(target, str) and target.startswith(ALLOWED_TARGET_PREFIXES),
+           f"{key} must name a class in {ALLOWED_TARGET_PREFIXES}, got {target!r}")
+    try:
+        obj = hydra.utils.get_object(target)
+    except Exception as err:  # noqa: BLE001 - any import/lookup failure is a bad config value
+        raise ValueError(f"{key}: cannot import {target!r} ({type(err).__name__}: {err})") from None
+    module = getattr(obj, "__module__", "") or ""
+    _check(inspect.isclass(obj) and module.split(".")[0] in ("satjax", "experiments"),
+           f"{key} must name a class defined in satjax or experiments, got {target!r} "
+           f"({type(obj).__name__} from module {module!r})")
+    return obj
+
+
 @dataclass
 class ModelConfig:
     """The learned policy; ``_target_`` names a satjax class built with these fields plus
-    ``num_antennas`` and ``key`` (only ``satjax.``/``experiments.`` targets are accepted)."""
+    ``num_antennas`` and ``key`` (only classes defined in satjax/experiments are accepted)."""
 
     _target_: str = "satjax.nn.SHGNN"
     hidden: int = 64
@@ -194,16 +252,11 @@ class ModelConfig:
     ap_features: str = "beta"
 
     def __post_init__(self):
-        _check(self._target_.startswith(ALLOWED_TARGET_PREFIXES),
-               f"model._target_ must name an object in {ALLOWED_TARGET_PREFIXES}, got {self._target_!r}")
-        _check(self.hidden >= 1, f"model.hidden must be >= 1, got {self.hidden}")
-        _check(self.num_layers >= 1, f"model.num_layers must be >= 1, got {self.num_layers}")
-        from satjax.nn import AP_FEATURES, SAT_FEATURES
-
-        _check(self.sat_features in SAT_FEATURES,
-               f"model.sat_features must be one of {SAT_FEATURES}, got {self.sat_features!r}")
-        _check(self.ap_features in AP_FEATURES,
-               f"model.ap_features must be one of {AP_FEATURES}, got {self.ap_features!r}")
+        cls = resolve_target("model._target_", self._target_)
+        check = getattr(cls, "check_settings", None)
+        if check is not None:
+            settings = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "_target_"}
+            _library_checked("model", check, **settings)
 
 
 @dataclass
@@ -253,29 +306,20 @@ class TrainerConfig:
     distributed: bool = False          # call jax.distributed.initialize() (multi-host clusters)
 
     def __post_init__(self):
-        from satjax.optim import UTILITIES
-        from satjax.train import METRIC_FORMATS
-        from satjax.uplink import LINKS
+        from satjax.uplink import PowerControlTask
 
-        _check(self.num_steps >= 1, f"trainer.num_steps must be >= 1, got {self.num_steps}")
-        _check(self.batch_size >= 1, f"trainer.batch_size must be >= 1, got {self.batch_size}")
-        _check(self.lr > 0 and self.lr < float("inf"), f"trainer.lr must be a finite number > 0, got {self.lr}")
-        _check(self.utility in UTILITIES, f"trainer.utility must be one of {tuple(UTILITIES)}, got {self.utility!r}")
-        _check(self.link in LINKS, f"trainer.link must be one of {LINKS}, got {self.link!r}")
-        _check(self.eval_every >= 0, f"trainer.eval_every must be >= 0 (0 = only at the end), got {self.eval_every}")
+        _check(isinstance(self.lr, float) and 0 < self.lr < float("inf"),
+               f"trainer.lr must be a finite number > 0, got {self.lr}")
         _check(self.eval_drops >= 1, f"trainer.eval_drops must be >= 1, got {self.eval_drops}")
-        _check(self.log_every >= 1, f"trainer.log_every must be >= 1, got {self.log_every}")
-        _check(self.checkpoint_every >= 1, f"trainer.checkpoint_every must be >= 1, got {self.checkpoint_every}")
-        _check(self.keep_checkpoints >= 1, f"trainer.keep_checkpoints must be >= 1, got {self.keep_checkpoints}")
-        bad = [m for m in self.metrics if m not in METRIC_FORMATS]
-        _check(not bad, f"trainer.metrics entries must be in {METRIC_FORMATS}, got {bad}")
+        _library_checked("trainer", PowerControlTask.check_settings, utility=self.utility, link=self.link)
+        self.settings(0)                   # TrainSettings validates every shared field
 
     def settings(self, seed: int):
         """The library's :class:`satjax.train.TrainSettings` (the fields both share, and ``seed``)."""
         from satjax.train import TrainSettings
 
         shared = {f.name: getattr(self, f.name) for f in dataclasses.fields(TrainSettings) if hasattr(self, f.name)}
-        return TrainSettings(**(shared | {"seed": seed, "metrics": tuple(self.metrics)}))
+        return _library_checked("trainer", TrainSettings, **(shared | {"seed": seed, "metrics": tuple(self.metrics)}))
 
 
 @dataclass
@@ -312,6 +356,11 @@ class TrainConfig:
     evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)
     seed: int = 0
     x64: bool = False
+
+    def __post_init__(self):
+        from satjax._checks import check_int_range
+
+        check_int_range("seed", self.seed, 0)
 
 
 cs = ConfigStore.instance()

@@ -28,32 +28,22 @@ import numpy as np
 import optax
 from omegaconf import DictConfig, OmegaConf
 
-from benchmarks.common import time_eager
 from experiments import schema
-from experiments.common import output_dir, save_figure, set_precision, write_csv, write_json
-from satjax.policies import Algorithm1Policy, FullPower, RandomPower
-from satjax.train import Evaluator, PowerControlTask, fit
+from experiments.common import load_config, output_dir, save_figure, set_precision, time_call, write_csv, write_json
+from experiments.paper_a.reported import TABLE_1 as PAPER_TABLE1
+from experiments.xla_env import configure_entry_point
+from satjax.train import Evaluator, fit
+from satjax.uplink import Algorithm1Policy, FullPower, PowerControlTask, RandomPower
 
 log = logging.getLogger(__name__)
-
-#: Paper A, Table I: sum throughput [Mbps] and runtime [ms] per K.
-PAPER_TABLE1 = {
-    20: {"gnn_stable": 170.5, "gnn_robust": 171.4, "algorithm1": 167.1, "gnn_ms": 30, "algorithm1_ms": 621},
-    30: {"gnn_stable": 228.6, "gnn_robust": 228.6, "algorithm1": 226.5, "gnn_ms": 34, "algorithm1_ms": 1667},
-    40: {"gnn_stable": 275.6, "gnn_robust": 275.9, "algorithm1": 279.3, "gnn_ms": 35, "algorithm1_ms": 2939},
-    50: {"gnn_stable": 317.8, "gnn_robust": 318.9, "algorithm1": 321.9, "gnn_ms": 36, "algorithm1_ms": 5089},
-}
 
 
 # ----------------------------------------------------------------------------- building blocks
 
 def instantiate_model(model_cfg: schema.ModelConfig, *, num_antennas: int, key):
-    """Build the model named by ``_target_`` (only satjax/experiments objects; checked again here
-    because a config can also be built without the schema)."""
-    target = model_cfg._target_
-    if not target.startswith(schema.ALLOWED_TARGET_PREFIXES):
-        raise ValueError(f"model._target_ must name an object in {schema.ALLOWED_TARGET_PREFIXES}, got {target!r}")
-    cls = hydra.utils.get_object(target)
+    """Build the model named by ``_target_`` (only classes defined in satjax/experiments; checked
+    again here because a config can also be built without the schema)."""
+    cls = schema.resolve_target("model._target_", model_cfg._target_)
     kwargs = {f.name: getattr(model_cfg, f.name) for f in dataclasses.fields(model_cfg) if f.name != "_target_"}
     return cls(num_antennas, key=key, **kwargs)
 
@@ -121,10 +111,10 @@ def _runtime_ms(policy, evaluator: Evaluator, repeats: int) -> dict:
     time (jitted; compile time reported apart; ``block_until_ready`` throughout)."""
     ex, keys, n = evaluator.examples, evaluator.policy_keys, evaluator.num
     batched = eqx.filter_jit(lambda p, s, k: jax.vmap(p)(s, k))
-    b = time_eager(batched, policy, ex.scenario, keys, repeats=repeats, per=n)
+    b = time_call(batched, policy, ex.scenario, keys, repeats=repeats, per=n)
     one = jax.tree.map(lambda x: x[0], ex.scenario)
     single = eqx.filter_jit(lambda p, s, k: p(s, k))
-    s = time_eager(single, policy, one, keys[0], repeats=max(repeats, 5))
+    s = time_call(single, policy, one, keys[0], repeats=max(repeats, 5))
     return {"batched_ms": b["per_scenario_ms"], "single_ms": s["per_scenario_ms"],
             "compile_s": max(b["first_call_s"] - b["median_s"], 0.0)}     # first call = compile + one run
 
@@ -263,7 +253,8 @@ def run(cfg: schema.TrainConfig, run_dir: Path, *, callbacks=()) -> dict:
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="config")
 def main(cfg: DictConfig) -> None:
-    run(OmegaConf.to_object(cfg), output_dir())
+    configure_entry_point()
+    run(load_config(cfg), output_dir())
 
 
 if __name__ == "__main__":

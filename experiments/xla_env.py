@@ -18,9 +18,18 @@ FLAG = "--xla_cpu_multi_thread_eigen"
 def configure_xla_cpu() -> None:
     """Add ``--xla_cpu_multi_thread_eigen=false`` to ``XLA_FLAGS`` unless the user set it.
 
-    Must run before JAX initializes its backend (first array operation); importing
-    ``experiments`` or ``benchmarks`` does it.
+    Must run before JAX initializes its backend (first array operation): every entry point's
+    ``main`` calls it first (importing ``experiments`` or ``benchmarks`` changes nothing).
     """
     flags = os.environ.get("XLA_FLAGS", "")
     if FLAG not in flags:
         os.environ["XLA_FLAGS"] = f"{flags} {FLAG}=false".strip()
+
+
+def configure_entry_point() -> None:
+    """What every satjax command-line entry point does first: :func:`configure_xla_cpu`, and keep
+    JAX's backend probing (``Unable to initialize backend 'tpu'``) out of the run's log."""
+    import logging
+
+    configure_xla_cpu()
+    logging.getLogger("jax._src.xla_bridge").setLevel(logging.WARNING)

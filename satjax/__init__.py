@@ -1,13 +1,30 @@
 """satjax: a differentiable JAX simulator for integrated satellite-terrestrial networks.
 
-Subpackages: :mod:`satjax.uplink` (system A), :mod:`satjax.optim` (iteration drivers, utilities,
-baselines), :mod:`satjax.policies` (the policy protocol), :mod:`satjax.geometry`, :mod:`satjax.propagation`,
-:mod:`satjax.units`. The library never changes ``jax.config``; enable float64 yourself with
+Systems: :mod:`satjax.uplink` (paper A: uplink cell-free massive MIMO with a LEO satellite),
+:mod:`satjax.downlink` (paper B: downlink LEO massive-MIMO precoding for energy efficiency).
+Shared: :mod:`satjax.params` (static sizes, array physics; :func:`sweep`), :mod:`satjax.optim`
+(iteration drivers and modes, utilities, baselines), :mod:`satjax.policies` (the policy protocol),
+:mod:`satjax.nn` (learned models), :mod:`satjax.train` (the model-agnostic trainer),
+:mod:`satjax.geometry`, :mod:`satjax.propagation`, :mod:`satjax.units`, :mod:`satjax.constants`.
+
+The library never changes ``jax.config``; enable float64 yourself with
 ``jax.config.update("jax_enable_x64", True)`` or ``with jax.enable_x64(True):``.
 """
 
-from satjax import geometry, optim, policies, propagation, units, uplink
+import importlib
+
+from satjax import constants, downlink, geometry, nn, optim, params, policies, propagation, units, uplink
+from satjax.params import Params, sweep
+from satjax.policies import Policy
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "geometry", "optim", "policies", "propagation", "units", "uplink"]
+__all__ = ["__version__", "sweep", "Params", "Policy", "uplink", "downlink", "nn", "train", "optim", "params",
+           "policies", "geometry", "propagation", "units", "constants"]
+
+
+def __getattr__(name):
+    # satjax.train pulls in Orbax and TensorStore (~1 s): imported on first use.
+    if name == "train":
+        return importlib.import_module("satjax.train")
+    raise AttributeError(f"module 'satjax' has no attribute {name!r}")

@@ -10,10 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 __all__ = [
     "is_concrete",
+    "check_hermitian_psd",
+    "check_mask",
+    "check_real",
+    "float_dtype",
     "check_choice",
     "check_finite",
     "check_int_range",
@@ -74,8 +79,10 @@ def check_int_range(name: str, value, lo: int | None = None, hi: int | None = No
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise ValueError(f"{name} must be an integer, got {value!r}")
     if (lo is not None and value < lo) or (hi is not None and value > hi):
-        rng = f"[{'-inf' if lo is None else lo}, {'inf' if hi is None else hi}]"
-        raise ValueError(f"{name} must be in {rng}, got {value}")
+        if hi is None:
+            raise ValueError(f"{name} must be an integer >= {lo}, got {value}")
+        rng = f"[{'-inf' if lo is None else lo}, {hi}]"
+        raise ValueError(f"{name} must be an integer in {rng}, got {value}")
 
 
 def check_choice(name: str, value, choices: Iterable) -> None:
@@ -83,3 +90,64 @@ def check_choice(name: str, value, choices: Iterable) -> None:
     choices = tuple(choices)
     if value not in choices:
         raise ValueError(f"{name} must be one of {choices}, got {value!r}")
+
+
+def _dtype(x):
+    return x.dtype if hasattr(x, "dtype") else np.asarray(x).dtype
+
+
+def check_real(name: str, x) -> None:
+    """Raise if ``x`` is complex (its imaginary part would be dropped silently) or not numeric."""
+    dt = _dtype(x)
+    if jnp.issubdtype(dt, jnp.complexfloating):
+        raise ValueError(f"{name} must be real, got a complex array ({dt})")
+    if not (jnp.issubdtype(dt, jnp.floating) or jnp.issubdtype(dt, jnp.integer)) or dt == np.bool_:
+        raise ValueError(f"{name} must be a real number array, got dtype {dt}")
+
+
+def float_dtype(*named) -> jnp.dtype:
+    """The real float dtype of a computation on ``named`` = (name, array, name, array, ...):
+    float64 if any input is float64/complex128 (and x64 is on), else float32. float16/bfloat16
+    inputs are rejected by name: satjax's powers span ~30 orders of magnitude."""
+    dts = []
+    for name, x in zip(named[::2], named[1::2]):
+        dt = _dtype(x)
+        if dt == jnp.float16 or dt == jnp.bfloat16:
+            raise ValueError(f"{name}: {dt} is not supported (use float32 or float64)")
+        if not (jnp.issubdtype(dt, jnp.inexact) or jnp.issubdtype(dt, jnp.integer)):
+            raise ValueError(f"{name} must be a numeric array, got dtype {dt}")
+        dts.append(jnp.finfo(dt).dtype if jnp.issubdtype(dt, jnp.inexact) else jnp.dtype(jnp.float32))
+    wide = any(d == jnp.float64 for d in dts) and jax.config.read("jax_enable_x64")
+    return jnp.dtype(jnp.float64 if wide else jnp.float32)
+
+
+def check_hermitian_psd(name: str, r, rtol: float = 1e-4) -> None:
+    """Raise if a concrete stack of matrices ``r [..., N, N]`` is not Hermitian positive
+    semidefinite (to ``rtol`` of its largest entry / eigenvalue), or holds NaN/inf."""
+    check_finite(name, r)
+    v = _values(r)
+    if v is None:
+        return
+    scale = max(float(np.abs(v).max(initial=0.0)), np.finfo(np.float64).tiny)
+    if np.abs(v - np.conj(np.swapaxes(v, -1, -2))).max(initial=0.0) > rtol * scale:
+        raise ValueError(f"{name} must be Hermitian: {name}[k] == {name}[k].conj().T for every k")
+    h = 0.5 * (v + np.conj(np.swapaxes(v, -1, -2)))
+    w = np.linalg.eigvalsh(h.astype(np.complex128))
+    if w.size and w.min() < -rtol * max(float(np.abs(w).max()), np.finfo(np.float64).tiny):
+        raise ValueError(f"{name} must be positive semidefinite, got an eigenvalue {w.min():.3g} "
+                         f"(largest {np.abs(w).max():.3g})")
+
+
+def check_mask(name: str, mask, n: int):
+    """A boolean mask of length ``n`` (all True when ``mask`` is None). Integer masks must hold only
+    0/1; fractional or other values raise (a mask selects, it does not weight)."""
+    if mask is None:
+        return jnp.ones((n,), bool)
+    check_shape(name, mask, (n,))
+    dt = _dtype(mask)
+    if dt != np.bool_:
+        v = _values(mask)
+        if jnp.issubdtype(dt, jnp.complexfloating) or (v is not None and not np.all((v == 0) | (v == 1))):
+            raise ValueError(f"{name} must be boolean (True = real entry, False = padding), got values "
+                             f"{np.unique(v)[:5] if v is not None else dt}")
+    return jnp.asarray(mask).astype(bool)

@@ -1,100 +1,29 @@
-"""The policy protocol: every power-allocation method of system A is ``policy(scenario, key) -> powers``.
+"""The policy protocol shared by every system: ``policy(scenario, key) -> decision``.
 
-Classical algorithms, baselines and learned models share this signature, so evaluation, figures,
-training and benchmarks treat them alike. Policies are Equinox modules: their settings are static
-fields (hashable, one compilation per setting), and a policy works on one scenario — ``vmap`` it
-for a batch, with one key per scenario (``jax.random.fold_in(key, index)`` for batch-size
-independence). Deterministic policies ignore the key.
+A *policy* maps one scenario of some system and a PRNG key to that system's decision: uplink
+powers ``[K]`` for system A (:mod:`satjax.uplink.policies`), precoders ``[N_t, K]`` for system B
+(:mod:`satjax.downlink.policies`), allocations for system C. Classical algorithms, baselines and
+learned models share the signature, so evaluation, figures, training and benchmarks treat them
+alike. Policies are Equinox modules: settings are static fields (hashable, one compilation per
+setting), learned parameters are array leaves. A policy works on one scenario — ``vmap`` it for a
+batch, with one key per scenario (``jax.random.fold_in(key, index)`` for batch-size
+independence). Deterministic policies ignore the key (and accept ``None``).
 """
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from typing import Protocol, TypeVar, runtime_checkable
 
-import equinox as eqx
+from satjax._types import PRNGKeyArray
 
-from satjax._checks import check_choice, check_int_range, check_positive
-from satjax._types import Array, Float, PRNGKeyArray
-from satjax.optim.baselines import full_power, projected_gradient, random_power
-from satjax.optim.utilities import UTILITIES
-from satjax.uplink.objectives import siso_utility
-from satjax.uplink.power_control import algorithm1_solve, siso_problem
-from satjax.uplink.scenario import UplinkScenario
-from satjax.uplink.sinr import LINKS
+__all__ = ["Policy"]
 
-__all__ = ["Policy", "FullPower", "RandomPower", "Algorithm1Policy", "ProjectedGradientPolicy", "POLICIES"]
+ScenarioT = TypeVar("ScenarioT", contravariant=True)
+DecisionT = TypeVar("DecisionT", covariant=True)
 
 
 @runtime_checkable
-class Policy(Protocol):
-    """Anything mapping a scenario and a PRNG key to powers ``[K]`` in ``[0, p_max]`` [W]."""
+class Policy(Protocol[ScenarioT, DecisionT]):
+    """Anything mapping ``(scenario, key)`` to a decision of the scenario's system."""
 
-    def __call__(self, scenario: UplinkScenario, key: PRNGKeyArray) -> Float[Array, " K"]: ...
-
-
-class FullPower(eqx.Module):
-    """Every user at its budget (paper A, Fig. 8)."""
-
-    def __call__(self, scenario: UplinkScenario, key: PRNGKeyArray) -> Float[Array, " K"]:
-        return full_power(scenario.p_max)
-
-
-class RandomPower(eqx.Module):
-    """Uniform random powers in ``[0, p_max]`` (paper A, Fig. 8), drawn from ``key``."""
-
-    def __call__(self, scenario: UplinkScenario, key: PRNGKeyArray) -> Float[Array, " K"]:
-        return random_power(key, scenario.p_max)
-
-
-class Algorithm1Policy(eqx.Module):
-    """Paper A, Algorithm 1 in solve mode (see :func:`satjax.uplink.algorithm1_solve`)."""
-
-    link: str = eqx.field(default="space_ground", static=True)
-    tol: float = eqx.field(default=1e-6, static=True)
-    max_iters: int = eqx.field(default=1000, static=True)
-
-    def __check_init__(self):
-        check_choice("link", self.link, LINKS)
-        check_positive("tol", self.tol)
-        check_int_range("max_iters", self.max_iters, 1)
-
-    def __call__(self, scenario: UplinkScenario, key: PRNGKeyArray) -> Float[Array, " K"]:
-        return algorithm1_solve(scenario.stats, scenario.p_max, link=self.link, tol=self.tol,
-                                max_iters=self.max_iters).rho
-
-
-class ProjectedGradientPolicy(eqx.Module):
-    """Multi-start projected Adam on the closed form, for any named utility
-    (:func:`satjax.optim.projected_gradient`); the random starts come from ``key``."""
-
-    utility: str = eqx.field(default="sum_rate", static=True)
-    link: str = eqx.field(default="space_ground", static=True)
-    num_starts: int = eqx.field(default=8, static=True)
-    num_steps: int = eqx.field(default=500, static=True)
-    learning_rate: float = eqx.field(default=0.3, static=True)
-
-    def __check_init__(self):
-        check_choice("utility", self.utility, tuple(UTILITIES))
-        check_choice("link", self.link, LINKS)
-        check_int_range("num_starts", self.num_starts, 1)
-        check_int_range("num_steps", self.num_steps, 1)
-        check_positive("learning_rate", self.learning_rate)
-
-    def __call__(self, scenario: UplinkScenario, key: PRNGKeyArray) -> Float[Array, " K"]:
-        problem = siso_problem(scenario.stats, scenario.p_max, self.link)   # terms computed once
-
-        def objective(rho):
-            return siso_utility(problem, rho, self.utility)
-
-        rho, _ = projected_gradient(objective, scenario.p_max, key, num_starts=self.num_starts,
-                                    num_steps=self.num_steps, learning_rate=self.learning_rate)
-        return rho
-
-
-#: Policies by name, for configs and experiment scripts.
-POLICIES: dict[str, type] = {
-    "full_power": FullPower,
-    "random_power": RandomPower,
-    "algorithm1": Algorithm1Policy,
-    "projected_gradient": ProjectedGradientPolicy,
-}
+    def __call__(self, scenario: ScenarioT, key: PRNGKeyArray | None) -> DecisionT: ...

@@ -152,7 +152,7 @@ def loss_and_grads(p, ap, sat, p_max, a, interference, noise, num_layers: int):
     rho, sig, backs, back_r = _forward(p, grads, ap, sat, p_max, num_layers)
     den = np.einsum("...kj,...j->...k", interference, rho) + noise
     sinr = rho * a**2 / den
-    loss = -np.log2(1 + sinr).sum(-1).mean()
+    loss = -(np.log1p(sinr) / math.log(2)).sum(-1).mean()
     # d(sum_k log2(1 + SINR_k))/d rho_j, then the chain through the sigmoid
     w = sinr / (1 + sinr) / den
     dse = ((a**2 / den) / (1 + sinr) - np.einsum("...k,...kj->...j", w, interference)) / math.log(2)

@@ -6,6 +6,8 @@ against satjax in tests/benchmarks/test_reference.py.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 
@@ -63,7 +65,7 @@ def algorithm1(beta_ap, g_bar, r_sat, pilot, p_max, *, pilot_power, tau_p, noise
 
     def sum_se(rt):
         rho = rt**2
-        return np.sum(np.log2(1 + rho * a**2 / (b @ rho + noise)))
+        return np.sum(np.log1p(rho * a**2 / (b @ rho + noise))) / np.log(2)
 
     rt = sqrt_p.copy()
     f = sum_se(rt)

@@ -9,6 +9,8 @@ that forward, loss, gradients and one Adam step agree.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import torch
 from torch import nn
@@ -97,7 +99,7 @@ def loss(model, ap_user, sat_user, p_max, a, b, noise):
     """Eq. (51): minus the mean over the batch of the sum spectral efficiency of the closed form."""
     rho = model(ap_user, sat_user, p_max)
     sinr = rho * a**2 / ((b @ rho[..., None])[..., 0] + noise)
-    return -torch.log2(1 + sinr).sum(-1).mean()
+    return -(torch.log1p(sinr) / math.log(2)).sum(-1).mean()
 
 
 def train_step(model, optimizer, batch, loss_fn=loss):

@@ -72,7 +72,7 @@ def algorithm1(beta_ap, g_bar, r_sat, pilot, p_max, *, pilot_power, tau_p, noise
     sqrt_p = torch.sqrt(p_max)
 
     def sum_se(rt):
-        return torch.log2(1 + sinr_from_siso(a, b, noise, rt**2)).sum(-1)
+        return (torch.log1p(sinr_from_siso(a, b, noise, rt**2)) / math.log(2)).sum(-1)
 
     rt = sqrt_p.clone()
     f = sum_se(rt)

@@ -19,23 +19,26 @@ import numpy as np
 from benchmarks.common import Settings, case, time_eager, time_jax
 from benchmarks.reference import numpy_uplink
 from benchmarks.reference.convert import plain_arrays
-from satjax.uplink import UplinkParams, algorithm1_solve, algorithm1_solve_siso, sample_uplink_scenarios, siso_problem
+from experiments.paper_a.reported import TABLE_1
+from satjax.uplink import UplinkParams, algorithm1, sample_uplink_scenarios, siso_problem
 
 SUITE = "algorithm1"
-#: Paper A, Table I: Algorithm 1 runtime per scenario [ms].
-PAPER_MS = {20: 621.0, 30: 1667.0, 40: 2939.0, 50: 5089.0}
+
+
+def _solve(stats, p_max):
+    return algorithm1(siso_problem(stats), p_max)
 
 
 def run(settings: Settings):
     k_values = (20,) if settings.quick else (20, 30, 40, 50)
     batch, singles = (8, 4) if settings.quick else (256, 16)
     repeats = max(2, settings.repeats // 2)
-    solve = jax.jit(jax.vmap(lambda st, p: algorithm1_solve(st, p)))
+    solve = jax.jit(jax.vmap(_solve))
     # "batch 1": the first `singles` scenarios one after another (lax.map: each stops at its own
     # count), the same scenarios the NumPy loop solves
-    one_at_a_time = jax.jit(lambda st, p: jax.lax.map(lambda a: algorithm1_solve(*a), (st, p)))
+    one_at_a_time = jax.jit(lambda st, p: jax.lax.map(lambda a: _solve(*a), (st, p)))
     terms = jax.jit(jax.vmap(siso_problem))
-    iterations = jax.jit(jax.vmap(lambda problem: algorithm1_solve_siso(problem).rho))
+    iterations = jax.jit(jax.vmap(lambda problem, p: algorithm1(problem, p).rho))
     for k in k_values:
         desc = {"K": k, "M": 40, "N": 25, "tau_p": k // 2}
         scen = sample_uplink_scenarios(jax.random.key(k), UplinkParams(num_users=k, num_aps=40, tau_p=k // 2), batch)
@@ -46,12 +49,13 @@ def run(settings: Settings):
             iters = np.asarray(f(sub.stats, sub.p_max).trace.num_iters)
             yield case(SUITE, "algorithm1", "satjax", desc, b, stats, scenarios=n, iterations_mean=float(iters.mean()),
                        iterations_max=int(iters.max()))
-        yield case(SUITE, "terms_only", "satjax", desc, batch, time_jax(terms, scen.stats, scen.p_max, repeats=repeats, per=batch))
-        problems = terms(scen.stats, scen.p_max)
-        yield case(SUITE, "iterations_only", "satjax", desc, batch, time_jax(iterations, problems, repeats=repeats, per=batch))
+        yield case(SUITE, "terms_only", "satjax", desc, batch, time_jax(terms, scen.stats, repeats=repeats, per=batch))
+        problems = terms(scen.stats)
+        yield case(SUITE, "iterations_only", "satjax", desc, batch,
+                   time_jax(iterations, problems, scen.p_max, repeats=repeats, per=batch))
         yield from _torch(scen, desc, batch, repeats)
         yield from _numpy(scen, desc, singles)
-        yield case(SUITE, "algorithm1", "paper", desc, 1, {"per_scenario_ms": PAPER_MS[k]})
+        yield case(SUITE, "algorithm1", "paper", desc, 1, {"per_scenario_ms": float(TABLE_1[k]["algorithm1_ms"])})
 
 
 def _numpy(scen, desc, num):

@@ -17,7 +17,7 @@ import numpy as np
 from benchmarks.common import Settings, case, time_eager, time_jax, torch_compiled
 from benchmarks.reference import numpy_uplink
 from benchmarks.reference.convert import plain_arrays
-from satjax.uplink import UplinkParams, sample_uplink_scenarios, sinr_closed_form, sinr_monte_carlo
+from satjax.uplink import UplinkParams, closed_form_sinr, monte_carlo_sinr, sample_uplink_scenarios
 
 SUITE = "closed_form"
 
@@ -45,7 +45,7 @@ def compare(k, m, n, tau_p, batches, settings: Settings, name: str, seed: int = 
     desc = {"K": k, "M": m, "N": n, "tau_p": tau_p}
     scen = sample_uplink_scenarios(jax.random.key(seed), params, max(batches))
     rho = 0.5 * scen.p_max
-    f = jax.jit(jax.vmap(sinr_closed_form))
+    f = jax.jit(jax.vmap(closed_form_sinr))
     torch_fns = _torch_fns(settings)
     for b in batches:
         sub, r = jax.tree.map(lambda x: x[:b], scen), rho[:b]
@@ -72,7 +72,7 @@ def monte_carlo(settings: Settings):
     params = UplinkParams()                                            # K = 20, M = 40, N = 25
     sc = jax.tree.map(lambda x: x[0], sample_uplink_scenarios(jax.random.key(1), params, 1))
     ns = 500 if settings.quick else 10_000
-    g = jax.jit(lambda key, st, r: sinr_monte_carlo(key, st, r, num_samples=ns))
+    g = jax.jit(lambda key, st, r: monte_carlo_sinr(key, st, r, num_samples=ns))
     stats = time_jax(g, jax.random.key(2), sc.stats, sc.p_max, repeats=max(2, settings.repeats // 3), settings=settings)
     stats["realizations_per_s"] = ns / stats["median_s"]
     yield case(SUITE, "monte_carlo", "satjax", {"K": 20, "M": 40, "N": 25, "samples": ns}, 1, stats)

@@ -15,13 +15,14 @@ import jax
 import numpy as np
 
 from benchmarks.common import Settings, case, time_jax
-from satjax.downlink import DownlinkParams, dinkelbach_wmmse_solve, mmse_precoder, sample_downlink_scenario, wmmse_solve
+from satjax.downlink import DownlinkParams, dinkelbach_wmmse, mmse_precoder, sample_downlink_scenario, wmmse
+from satjax.optim import Solve
 
 SUITE = "downlink"
 TOL = 1e-5
 METHODS = {
-    "dinkelbach_wmmse": lambda p: dinkelbach_wmmse_solve(p, tol=TOL, inner_tol=TOL)[2].num_iters,
-    "wmmse": lambda p: wmmse_solve(p, tol=TOL)[1].num_iters,
+    "dinkelbach_wmmse": lambda p: dinkelbach_wmmse(p, mode=Solve(TOL, 30), inner=Solve(TOL, 200))[2].num_iters,
+    "wmmse": lambda p: wmmse(p, mode=Solve(TOL, 200))[1].num_iters,
     "mmse": lambda p: mmse_precoder(p.v, p.p_max, p.noise),             # v as a stand-in channel
 }
 

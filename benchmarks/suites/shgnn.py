@@ -19,8 +19,7 @@ from benchmarks.common import Settings, case, time_eager, time_jax, torch_compil
 from benchmarks.reference import numpy_shgnn
 from benchmarks.reference.convert import plain_arrays
 from satjax.nn import SHGNN
-from satjax.train import PowerControlTask
-from satjax.uplink import UplinkParams, sample_uplink_scenarios
+from satjax.uplink import PowerControlTask, UplinkParams, sample_uplink_scenarios
 
 SUITE = "shgnn"
 HIDDEN, LAYERS, LR = 64, 3, 1e-3

@@ -15,26 +15,18 @@ import hydra
 import jax
 import jax.numpy as jnp
 import numpy as np
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
 from experiments import schema  # noqa: F401  (registers the config schemas)
-from experiments.common import ecdf, output_dir, save_figure, set_precision, write_csv, write_json
-from satjax.optim import projected_gradient, random_power
-from satjax.uplink import algorithm1_solve_siso, prelog, sample_uplink_scenarios, siso_problem, sum_spectral_efficiency
-
-#: Numbers printed in paper A, Sec. VI-B (Mbps, fractions).
-PAPER = {
-    "fig7_k20_initial_mbps": 114.6,
-    "fig7_k20_final_mbps": 167.8,
-    "fig7_iterations": "< 10",
-    "fig8_k30_mean_mbps": {"algorithm1": 226.5, "random": 182.6, "full": 212.9},
-    "fig8_k50_gain_over_random": 0.265,
-    "fig9_scheduled_fraction": {"20": 0.992, "50": 0.873},
-}
+from experiments.common import ecdf, load_config, output_dir, save_figure, set_precision, write_csv, write_json
+from experiments.paper_a.reported import FIGS_7_10 as PAPER
+from experiments.xla_env import configure_entry_point
+from satjax.optim import Solve, projected_gradient, random_power
+from satjax.uplink import algorithm1, sample_uplink_scenarios, siso_problem, sum_spectral_efficiency, throughput_scale_bps
 METHODS = ("algorithm1", "full", "random")
 
 
-def _kkt_unscheduled(problem, rho):
+def _kkt_unscheduled(problem, rho, p_max):
     """Users for which rho_k = 0 satisfies the KKT condition of (29): d(sum SE)/d rho_k <= 0 at
     rho_k = 0 with the other powers at the solution (exact test of eq. (44) at a KKT point)."""
     k = rho.shape[0]
@@ -43,7 +35,7 @@ def _kkt_unscheduled(problem, rho):
         r0 = rho.at[i].set(0.0)
         return jax.grad(lambda r: sum_spectral_efficiency(problem, r))(r0)[i]
 
-    return (jax.vmap(slope_at_zero)(jnp.arange(k)) <= 0) & problem.user_mask
+    return (jax.vmap(slope_at_zero)(jnp.arange(k)) <= 0) & problem.user_mask & (p_max > 0)
 
 
 def solve_drops(cfg, k: int):
@@ -54,14 +46,14 @@ def solve_drops(cfg, k: int):
     scen = sample_uplink_scenarios(key_drop, params, cfg.num_drops)
 
     def one(i, s):
-        problem = siso_problem(s.stats, s.p_max)                          # closed-form terms, once
-        res = algorithm1_solve_siso(problem, tol=cfg.tol, max_iters=cfg.max_iters)
+        problem = siso_problem(s.stats)                                   # closed-form terms, once
+        res = algorithm1(problem, s.p_max, mode=Solve(tol=cfg.tol, max_iters=cfg.max_iters))
         rand = random_power(jax.random.fold_in(key_rand, i), s.p_max)
         rates = jnp.stack([res.trace.objective[-1], sum_spectral_efficiency(problem, s.p_max),
                            sum_spectral_efficiency(problem, rand)])
         return dict(rates=rates, trace=res.trace.objective[: cfg.fig7_iters + 1], num_iters=res.trace.num_iters,
                     converged=res.trace.converged, scheduled=res.scheduled, rho_frac=res.rho / s.p_max,
-                    kkt_off=_kkt_unscheduled(problem, res.rho))
+                    kkt_off=_kkt_unscheduled(problem, res.rho, s.p_max))
 
     t0 = time.perf_counter()
     out = jax.jit(jax.vmap(one))(jnp.arange(cfg.num_drops), scen)
@@ -71,12 +63,13 @@ def solve_drops(cfg, k: int):
         sub = jax.tree.map(lambda x: x[: cfg.pg_drops], scen)
 
         def pg(i, s):
-            problem = siso_problem(s.stats, s.p_max)
+            problem = siso_problem(s.stats)
             return projected_gradient(lambda r: sum_spectral_efficiency(problem, r), s.p_max, jax.random.fold_in(key_pg, i),
                                       num_starts=cfg.pg_starts, num_steps=cfg.pg_steps)[1]
 
         out["pg"] = np.asarray(jax.jit(jax.vmap(pg))(jnp.arange(cfg.pg_drops), sub))
-    out["mbps_per_se"] = params.bandwidth_hz * prelog(params.tau_p, params.tau_c) / 1e6
+    out["mbps_per_se"] = float(throughput_scale_bps(bandwidth_hz=params.bandwidth_hz, tau_p=params.tau_p,
+                                                    tau_c=params.tau_c)) / 1e6
     return out
 
 
@@ -164,7 +157,8 @@ def write_and_plot(cfg, results, directory):
 
 @hydra.main(version_base="1.3", config_path="../../conf", config_name="power_control")
 def main(cfg: DictConfig) -> None:
-    config = OmegaConf.to_object(cfg)
+    configure_entry_point()
+    config = load_config(cfg)
     set_precision(config.x64)
     results = {int(k): solve_drops(config, int(k)) for k in config.k_values}
     directory = output_dir()

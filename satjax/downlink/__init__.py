@@ -1,76 +1,86 @@
 """System B: downlink LEO massive-MIMO precoding for energy efficiency (paper B).
 
-Landed: rates and energy efficiency (eqs. (5), (7)-(10)), linear precoders (MRT, ZF, RZF, MMSE,
-statistical MRT), WMMSE and Dinkelbach + WMMSE in solve and unrolled modes (eqs. (16)-(24)),
-validated plain-array entry points, the scenario sampler (users in the footprint, Doppler,
-delays, power model (6), SNR conventions), imperfect CSI. Still to come: the paper's figures and
-benchmarks.
+Basic use::
+
+    params = DownlinkParams()                                  # Table I
+    scenario = sample_downlink_scenario(key, params)
+    b, ee, trace = dinkelbach_wmmse(scenario.problem)          # Algorithm 2 (exact inverse)
+    energy_efficiency(scenario.problem, b)                     # objective (10a), bound (9) [bit/J]
+
+Bring your own statistical CSI with :meth:`PrecodingProblem.from_arrays` (validated).
 """
 
+from satjax.downlink.csi import estimated_channel
+from satjax.downlink.policies import POLICIES, DinkelbachWMMSEPolicy, StatisticalMMSE, StatisticalMRT, WMMSEPolicy
 from satjax.downlink.precoders import (
     mmse_precoder,
     mrt,
+    project_to_budget,
     regularized_zero_forcing,
     scale_to_power,
     statistical_mrt,
     zero_forcing,
 )
+from satjax.downlink.problem import PrecodingProblem, energy_efficiency, sum_rate_bound
 from satjax.downlink.rates import (
-    energy_efficiency_bound,
     ergodic_rate_monte_carlo,
     gram,
+    rate,
     rate_bound,
     sinr,
     sinr_bound,
     total_power,
     transmit_power,
 )
-
-__all__ = [
-    "energy_efficiency_bound",
-    "ergodic_rate_monte_carlo",
-    "gram",
-    "mmse_precoder",
-    "mrt",
-    "rate_bound",
-    "regularized_zero_forcing",
-    "scale_to_power",
-    "sinr",
-    "sinr_bound",
-    "statistical_mrt",
-    "total_power",
-    "transmit_power",
-    "zero_forcing",
-]
-from satjax.downlink.wmmse import (  # noqa: E402
-    PrecodingProblem,
-    dinkelbach_step,
-    dinkelbach_wmmse_solve,
-    dinkelbach_wmmse_unrolled,
-    wmmse_solve,
-    wmmse_step,
-)
-
-__all__ += [
-    "PrecodingProblem",
-    "dinkelbach_step",
-    "dinkelbach_wmmse_solve",
-    "dinkelbach_wmmse_unrolled",
-    "wmmse_solve",
-    "wmmse_step",
-]
-from satjax.downlink.api import dinkelbach_wmmse, energy_efficiency, precoding_problem  # noqa: E402
-
-__all__ += ["dinkelbach_wmmse", "energy_efficiency", "precoding_problem"]
-from satjax.downlink.scenario import (  # noqa: E402
+from satjax.downlink.scenario import (
     SNR_CONVENTIONS,
     DownlinkParams,
     DownlinkScenario,
     channel_response,
     sample_downlink_scenario,
 )
+from satjax.downlink.task import EE_UNIT, PrecodingTask
+from satjax.downlink.wmmse import BISECTION_STEPS, budget_precoders, dinkelbach_step, dinkelbach_wmmse, wmmse, wmmse_step
 
-__all__ += ["SNR_CONVENTIONS", "DownlinkParams", "DownlinkScenario", "channel_response", "sample_downlink_scenario"]
-from satjax.downlink.csi import estimated_channel  # noqa: E402
-
-__all__ += ["estimated_channel"]
+__all__ = [
+    # basic: parameters, scenarios, the problem and its objective, the algorithms, precoders
+    "DownlinkParams",
+    "DownlinkScenario",
+    "PrecodingProblem",
+    "sample_downlink_scenario",
+    "energy_efficiency",
+    "sum_rate_bound",
+    "dinkelbach_wmmse",
+    "wmmse",
+    "statistical_mrt",
+    "mmse_precoder",
+    "regularized_zero_forcing",
+    "zero_forcing",
+    "mrt",
+    "project_to_budget",
+    # policies and training
+    "POLICIES",
+    "StatisticalMRT",
+    "StatisticalMMSE",
+    "WMMSEPolicy",
+    "DinkelbachWMMSEPolicy",
+    "PrecodingTask",
+    "EE_UNIT",
+    # building blocks
+    "BISECTION_STEPS",
+    "SNR_CONVENTIONS",
+    "budget_precoders",
+    "channel_response",
+    "dinkelbach_step",
+    "ergodic_rate_monte_carlo",
+    "estimated_channel",
+    "gram",
+    "rate",
+    "rate_bound",
+    "scale_to_power",
+    "sinr",
+    "sinr_bound",
+    "total_power",
+    "transmit_power",
+    "wmmse_step",
+]

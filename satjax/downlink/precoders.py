@@ -1,56 +1,104 @@
-r"""Linear precoders of system B (paper B, baselines of Sec. V), all scaled to the total power
-budget :math:`\sum_k \|b_k\|^2 = P_{\max}` (constraint (10b) met with equality).
+r"""Linear precoders of system B (paper B, baselines of Sec. V) and the power normalization.
 
-Instantaneous CSI (``h`` complex ``[N_t, K]``, column k = :math:`h_k`): MRT, ZF, RZF, MMSE.
-Statistical CSI: MRT on the array responses :math:`v_k`. Every function is pure and
-``jit``/``vmap``/``grad``-able; a common scale keeps the direction of each precoder and splits
-the power as the unnormalized precoder does.
+MRT, ZF, RZF, MMSE and statistical MRT are scaled to the total power budget,
+:math:`\sum_k \|b_k\|^2 = P_{\max}` (constraint (10b) met with equality); a common scale keeps the
+direction of each precoder and splits the power as the unnormalized precoder does.
+:func:`project_to_budget` is the normalization :math:`\Pi` of eqs. (14)/(34), used by every learned
+precoder: unchanged inside the budget, scaled onto it outside.
+
+Instantaneous CSI: ``h`` complex ``[N_t, K]``, column k = :math:`h_k`. Statistical CSI: MRT on the
+array responses :math:`v_k`. Every function is pure and ``jit``/``vmap``/``grad``-able; called on
+concrete arrays they check their inputs (``ValueError`` naming the parameter).
 """
 
 from __future__ import annotations
 
 import jax.numpy as jnp
 
+from satjax._checks import check_finite, check_ndim, check_nonnegative, check_positive, check_real, check_shape
+from satjax._linalg import inv
+from satjax._numerics import safe_sqrt
 from satjax._types import Array, Complex, Float
 from satjax.downlink.rates import transmit_power
 
-__all__ = ["scale_to_power", "mrt", "zero_forcing", "regularized_zero_forcing", "mmse_precoder", "statistical_mrt"]
+__all__ = ["scale_to_power", "project_to_budget", "mrt", "zero_forcing", "regularized_zero_forcing",
+           "mmse_precoder", "statistical_mrt"]
+
+
+def _check_channels(name: str, h, p_max, *, max_users_le_antennas: bool = False) -> None:
+    check_ndim(name, h, 2, "[N_t, K]")
+    nt, k = jnp.shape(h)
+    if nt == 0 or k == 0:
+        raise ValueError(f"{name} must have N_t >= 1 antennas and K >= 1 users, got shape {(nt, k)}")
+    if max_users_le_antennas and k > nt:
+        raise ValueError(f"{name} has K = {k} users but N_t = {nt} antennas: zero forcing needs K <= N_t "
+                         "(use regularized_zero_forcing or mmse_precoder)")
+    check_finite(name, h)
+    check_real("p_max", p_max)
+    check_shape("p_max", p_max, ())
+    check_nonnegative("p_max", p_max, "W")
 
 
 def scale_to_power(b: Complex[Array, "Nt K"], p_max: Float[Array, ""]) -> Complex[Array, "Nt K"]:
-    r"""``b`` times the real scalar that makes :math:`\sum_k \|b_k\|^2 = P_{\max}` (0 stays 0)."""
+    r"""``b`` times the real scalar that makes :math:`\sum_k \|b_k\|^2 = P_{\max}`. An all-zero ``b``
+    stays zero; a NaN anywhere gives NaN."""
     p = transmit_power(b)
-    scale = jnp.where(p > 0, jnp.sqrt(p_max / jnp.where(p > 0, p, 1)), 0)
+    zero = p == 0
+    scale = jnp.where(zero, 0, safe_sqrt(p_max / jnp.where(zero, 1, p)))
     return b * scale.astype(b.dtype)
 
 
-def mrt(h: Complex[Array, "Nt K"], p_max) -> Complex[Array, "Nt K"]:
-    """Maximum-ratio transmission, :math:`b_k \\propto h_k`."""
+def project_to_budget(b: Complex[Array, "Nt K"], p_max: Float[Array, ""]) -> Complex[Array, "Nt K"]:
+    r"""Power normalization :math:`\Pi` of paper B, eqs. (14) and (34):
+
+    .. math:: \Pi(B) = B \cdot \min\!\big(1, \sqrt{P_{\max}/\|B\|_F^2}\big)
+
+    ``b`` unchanged when it meets the budget, scaled onto it otherwise; always feasible,
+    differentiable, and idempotent. NaN input stays NaN."""
+    p = transmit_power(b)
+    over = p > p_max
+    scale = jnp.where(over, safe_sqrt(p_max / jnp.where(over, p, 1)), 1)
+    return b * scale.astype(b.dtype)
+
+
+def mrt(h: Complex[Array, "Nt K"], p_max: Float[Array, ""]) -> Complex[Array, "Nt K"]:
+    """Maximum-ratio transmission, :math:`b_k \\propto h_k`, at the budget ``p_max`` [W]."""
+    _check_channels("h", h, p_max)
     return scale_to_power(h, p_max)
 
 
-def regularized_zero_forcing(h: Complex[Array, "Nt K"], p_max, reg) -> Complex[Array, "Nt K"]:
-    r"""RZF: :math:`B \propto H (H^H H + \delta I_K)^{-1}`, ``reg`` = :math:`\delta \ge 0`.
+def regularized_zero_forcing(h: Complex[Array, "Nt K"], p_max: Float[Array, ""], reg: Float[Array, ""]) -> Complex[Array, "Nt K"]:
+    r"""RZF: :math:`B \propto H (H^H H + \delta I_K)^{-1}`, ``reg`` = :math:`\delta \ge 0`, at the
+    budget ``p_max`` [W].
 
     :math:`\delta \to 0` gives ZF (needs :math:`K \le N_t`); :math:`\delta \to \infty` gives MRT.
     """
+    _check_channels("h", h, p_max)
+    check_real("reg", reg)
+    check_nonnegative("reg", reg)
     k = h.shape[1]
     a = jnp.conj(h).T @ h + reg * jnp.eye(k, dtype=h.dtype)
-    return scale_to_power(h @ jnp.linalg.inv(a), p_max)
+    return scale_to_power(h @ inv(a), p_max)
 
 
-def zero_forcing(h: Complex[Array, "Nt K"], p_max) -> Complex[Array, "Nt K"]:
+def zero_forcing(h: Complex[Array, "Nt K"], p_max: Float[Array, ""]) -> Complex[Array, "Nt K"]:
     r"""ZF: :math:`B \propto H (H^H H)^{-1}`, so :math:`h_k^H b_\ell = 0` for :math:`k \ne \ell`
     (needs :math:`K \le N_t` and linearly independent channels)."""
+    _check_channels("h", h, p_max, max_users_le_antennas=True)
     return regularized_zero_forcing(h, p_max, 0.0)
 
 
-def mmse_precoder(h: Complex[Array, "Nt K"], p_max, noise) -> Complex[Array, "Nt K"]:
-    r"""MMSE (Wiener) precoder: RZF with :math:`\delta = K N_0 / P_{\max}`."""
+def mmse_precoder(h: Complex[Array, "Nt K"], p_max: Float[Array, ""], noise: Float[Array, ""]) -> Complex[Array, "Nt K"]:
+    r"""MMSE (Wiener) precoder: RZF with :math:`\delta = K N_0 / P_{\max}` (``p_max > 0``, ``noise >= 0``)."""
+    _check_channels("h", h, p_max)
+    check_positive("p_max", p_max, "W")
+    check_real("noise", noise)
+    check_nonnegative("noise", noise, "W")
     return regularized_zero_forcing(h, p_max, h.shape[1] * noise / p_max)
 
 
-def statistical_mrt(v: Complex[Array, "Nt K"], p_max) -> Complex[Array, "Nt K"]:
+def statistical_mrt(v: Complex[Array, "Nt K"], p_max: Float[Array, ""]) -> Complex[Array, "Nt K"]:
     """MRT on the statistical CSI: :math:`b_k \\propto v_k` (equal power per user, as
     :math:`\\|v_k\\|^2 = N_t` for every user)."""
+    _check_channels("v", v, p_max)
     return scale_to_power(v, p_max)

@@ -11,45 +11,63 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
+from satjax._numerics import abs2, log2_1p, safe_sqrt
 from satjax._types import Array, Complex, Float, PRNGKeyArray
 
 __all__ = [
     "gram",
     "sinr",
+    "rate",
     "sinr_bound",
     "rate_bound",
     "ergodic_rate_monte_carlo",
     "transmit_power",
     "total_power",
-    "energy_efficiency_bound",
 ]
-
-
-def _abs2(x):
-    return jnp.real(x) ** 2 + jnp.imag(x) ** 2
 
 
 def gram(h: Complex[Array, "Nt K"], b: Complex[Array, "Nt K"]) -> Float[Array, "K K"]:
     r""":math:`|h_k^H b_\ell|^2`, row ``k`` = receiver, column ``l`` = precoder."""
-    return _abs2(jnp.conj(h).T @ b)
+    return abs2(jnp.conj(h).T @ b)
 
 
 def sinr(h: Complex[Array, "Nt K"], b: Complex[Array, "Nt K"], noise: Float[Array, ""]) -> Float[Array, " K"]:
-    r"""Instantaneous SINR, eq. (7): :math:`|h_k^H b_k|^2 / (\sum_{\ell\ne k} |h_k^H b_\ell|^2 + N_0)`."""
+    r"""Instantaneous SINR, eq. (7):
+
+    .. math:: \mathrm{SINR}_k = \frac{|h_k^H b_k|^2}{\sum_{\ell\ne k} |h_k^H b_\ell|^2 + N_0}
+
+    Args:
+        h: complex ``[N_t, K]`` channels (column k = :math:`h_k`).
+        b: complex ``[N_t, K]`` precoders (column k = :math:`b_k`) [sqrt(W)].
+        noise: :math:`N_0 > 0` [W].
+
+    Returns:
+        ``[K]`` SINR (linear). The interference is summed over the other users directly (no
+        "total minus signal" cancellation).
+    """
     g = gram(h, b)
+    k = g.shape[0]
     signal = jnp.diagonal(g)
-    return signal / (jnp.sum(g, axis=1) - signal + noise)
+    interference = jnp.sum(jnp.where(jnp.eye(k, dtype=bool), 0, g), axis=1)
+    return signal / (interference + noise)
+
+
+def rate(h: Complex[Array, "Nt K"], b: Complex[Array, "Nt K"], noise: Float[Array, ""]) -> Float[Array, " K"]:
+    r"""Instantaneous rate :math:`\log_2(1 + \mathrm{SINR}_k)` of eq. (7) [bit/s/Hz] (``log1p`` form)."""
+    return log2_1p(sinr(h, b, noise))
 
 
 def sinr_bound(b: Complex[Array, "Nt K"], v: Complex[Array, "Nt K"], gamma: Float[Array, " K"],
                noise: Float[Array, ""]) -> Float[Array, " K"]:
     r"""The SINR inside the rate upper bound (9): eq. (7) with :math:`h_k \to \sqrt{\gamma_k}\, v_k`."""
-    return sinr(v * jnp.sqrt(gamma)[None, :].astype(v.dtype), b, noise)
+    return sinr(v * safe_sqrt(gamma)[None, :].astype(v.dtype), b, noise)
 
 
-def rate_bound(b, v, gamma, noise) -> Float[Array, " K"]:
-    r"""Upper bound :math:`\bar{\mathcal R}_k` of the ergodic rate, eq. (9) [bit/s/Hz]."""
-    return jnp.log2(1 + sinr_bound(b, v, gamma, noise))
+def rate_bound(b: Complex[Array, "Nt K"], v: Complex[Array, "Nt K"], gamma: Float[Array, " K"],
+               noise: Float[Array, ""]) -> Float[Array, " K"]:
+    r"""Upper bound :math:`\bar{\mathcal R}_k = \log_2(1 + \overline{\mathrm{SINR}}_k)` of the ergodic
+    rate, eq. (9) [bit/s/Hz] (``log1p`` form: accurate at low SINR in float32)."""
+    return log2_1p(sinr_bound(b, v, gamma, noise))
 
 
 def ergodic_rate_monte_carlo(key: PRNGKeyArray, b: Complex[Array, "Nt K"], v: Complex[Array, "Nt K"],
@@ -65,13 +83,14 @@ def ergodic_rate_monte_carlo(key: PRNGKeyArray, b: Complex[Array, "Nt K"], v: Co
     """
     gamma = jnp.sum(alpha**2, axis=-1)
     g_all = gram(v, b)                                                   # |v_k^H b_l|^2
+    k = g_all.shape[0]
     signal_dir = jnp.diagonal(g_all)
-    interference = gamma * (jnp.sum(g_all, axis=1) - signal_dir)
+    interference = gamma * jnp.sum(jnp.where(jnp.eye(k, dtype=bool), 0, g_all), axis=1)
 
     def one(k):
         phases = jax.random.uniform(k, alpha.shape, alpha.dtype, 0, 2 * jnp.pi)
-        g2 = _abs2(jnp.sum(alpha * jnp.exp(1j * phases.astype(v.dtype)), axis=-1))
-        return jnp.log2(1 + g2 * signal_dir / (interference + noise))
+        g2 = abs2(jnp.sum(alpha * jnp.exp(1j * phases.astype(v.dtype)), axis=-1))
+        return log2_1p(g2 * signal_dir / (interference + noise))
 
     keys = jax.random.split(key, num_samples)
     return jax.lax.map(one, keys, batch_size=min(num_samples, 1024)).mean(axis=0)
@@ -79,15 +98,10 @@ def ergodic_rate_monte_carlo(key: PRNGKeyArray, b: Complex[Array, "Nt K"], v: Co
 
 def transmit_power(b: Complex[Array, "Nt K"]) -> Float[Array, ""]:
     r""":math:`\sum_k \|b_k\|^2` [W], the left side of (10b)."""
-    return jnp.sum(_abs2(b))
+    return jnp.sum(abs2(b))
 
 
-def total_power(b: Complex[Array, "Nt K"], xi, p_static_w) -> Float[Array, ""]:
+def total_power(b: Complex[Array, "Nt K"], xi: Float[Array, ""], p_static_w: Float[Array, ""]) -> Float[Array, ""]:
     r"""Eq. (5): :math:`P^{total} = \xi \sum_k \|b_k\|^2 + P_t` [W]; ``xi`` is the inverse
     amplifier efficiency, ``p_static_w`` is :math:`P_t` of eq. (6)."""
     return xi * transmit_power(b) + p_static_w
-
-
-def energy_efficiency_bound(b, v, gamma, noise, bandwidth_hz, xi, p_static_w) -> Float[Array, ""]:
-    r"""Objective (10a): :math:`B_w \sum_k \bar{\mathcal R}_k / P^{total}` [bit/J]."""
-    return bandwidth_hz * jnp.sum(rate_bound(b, v, gamma, noise)) / total_power(b, xi, p_static_w)

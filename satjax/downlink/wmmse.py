@@ -16,9 +16,28 @@ objective :math:`\sum_k \ln(1+\mathrm{SINR}_k) - c\sum_k\|b_k\|^2` with
   otherwise the root of :math:`\sum_k \|b_k(\lambda)\|^2 = P_{\max}`, found by bisection on the
   eigen-decomposition of :math:`A` (the power is decreasing in :math:`\lambda`).
 
+**Differentiation.** The precoder map :math:`(A, R, c, P_{\max}) \mapsto B` of (23) has a custom
+JVP from the implicit-function theorem instead of autodiff through the eigen-decomposition
+(degenerate eigenvalues: :math:`A` has rank :math:`K < N_t`) and the bisection (which autodiff
+would see as a fixed fraction of its bracket): with :math:`M = A + (c+\lambda)I`,
+
+.. math::
+    dB = M^{+}\big(dR - dA\,B - (dc + d\lambda)B\big), \qquad
+    d\lambda = \frac{2\,\mathrm{Re\,tr}\big(B^H M^{+}(dR - dA\,B - dc\,B)\big) - dP_{\max}}
+                     {2\,\mathrm{Re\,tr}(B^H M^{+} B)}
+
+when the budget binds (:math:`\lambda > 0`, from differentiating :math:`\|B\|_F^2 = P_{\max}`) and
+:math:`d\lambda = 0` when it is slack. Reverse mode transposes this JVP, so unrolled
+(deep-unfolded) WMMSE and Dinkelbach-WMMSE have exact gradients in both regimes (tested
+against finite differences).
+
 Each BCD step cannot decrease :math:`F_\rho`; warm-started from the previous precoders,
 :math:`F_{\rho_n}(B_{n-1}) = 0` by (17), so the energy efficiency never decreases across
 Dinkelbach iterations. ``c = 0`` is plain sum-rate WMMSE.
+
+One step function each (:func:`wmmse_step`, :func:`dinkelbach_step`) and one driver each
+(:func:`wmmse`, :func:`dinkelbach_wmmse`), the mode (:class:`satjax.optim.Solve` /
+:class:`satjax.optim.Unroll`) an argument.
 """
 
 from __future__ import annotations
@@ -29,18 +48,21 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 
+from satjax._checks import check_shape
+from satjax._linalg import eigh
+from satjax._numerics import abs2, safe_sqrt
 from satjax._types import Array, Complex, Float
 from satjax.downlink.precoders import statistical_mrt
-from satjax.downlink.rates import energy_efficiency_bound, gram, rate_bound, total_power, transmit_power
-from satjax.optim.iterate import IterationTrace, solve, unroll
+from satjax.downlink.problem import PrecodingProblem, energy_efficiency, sum_rate_bound
+from satjax.downlink.rates import gram, transmit_power
+from satjax.optim.iterate import IterationTrace, Mode, Solve, check_mode, iterate
 
 __all__ = [
-    "PrecodingProblem",
+    "wmmse",
     "wmmse_step",
-    "wmmse_solve",
+    "dinkelbach_wmmse",
     "dinkelbach_step",
-    "dinkelbach_wmmse_solve",
-    "dinkelbach_wmmse_unrolled",
+    "budget_precoders",
     "BISECTION_STEPS",
 ]
 
@@ -50,88 +72,103 @@ BISECTION_STEPS = 60
 RANGE_TOL = 1e-6
 
 
-class PrecodingProblem(eqx.Module):
-    """Statistical CSI and power model of one system-B scenario (all arrays, so ``vmap`` can batch
-    over any of them).
-
-    Attributes:
-        v: ``[N_t, K]`` complex array responses (column k = v_k).
-        gamma: ``[K]`` channel power :math:`\\mathbb E|g_k|^2` (W/W).
-        noise: ``[]`` :math:`N_0` [W].
-        p_max: ``[]`` total transmit power budget [W].
-        bandwidth_hz: ``[]`` :math:`B_w` [Hz].
-        xi: ``[]`` inverse power-amplifier efficiency.
-        p_static_w: ``[]`` :math:`P_t` of eq. (6) [W].
-    """
-
-    v: Complex[Array, "Nt K"]
-    gamma: Float[Array, " K"]
-    noise: Float[Array, ""]
-    p_max: Float[Array, ""]
-    bandwidth_hz: Float[Array, ""]
-    xi: Float[Array, ""]
-    p_static_w: Float[Array, ""]
-
-    def sum_rate(self, b: Complex[Array, "Nt K"]) -> Float[Array, ""]:
-        r""":math:`\sum_k \bar{\mathcal R}_k` of eq. (9) [bit/s/Hz]."""
-        return jnp.sum(rate_bound(b, self.v, self.gamma, self.noise))
-
-    def energy_efficiency(self, b: Complex[Array, "Nt K"]) -> Float[Array, ""]:
-        """Objective (10a) with the rate bound (9) [bit/J]."""
-        return energy_efficiency_bound(b, self.v, self.gamma, self.noise, self.bandwidth_hz, self.xi, self.p_static_w)
-
-    def dinkelbach_gap(self, b: Complex[Array, "Nt K"], rho) -> Float[Array, ""]:
-        r""":math:`F(\rho) = B_w \sum_k \bar{\mathcal R}_k - \rho P^{total}` of eq. (16a) at ``b`` [bit/s]."""
-        return self.bandwidth_hz * self.sum_rate(b) - rho * total_power(b, self.xi, self.p_static_w)
-
-
-def _penalty(problem, rho):
+def _penalty(problem: PrecodingProblem, rho):
     """c = rho xi ln2 / B_w: the power price in the nats-per-symbol WMMSE objective."""
     return rho * problem.xi * math.log(2) / problem.bandwidth_hz
 
 
-def _receivers_weights(problem, b):
-    """u_k (21, conjugated) and omega_k = 1/e_k (22) at precoders b."""
-    sg = jnp.sqrt(problem.gamma)
+def _receivers_weights(problem: PrecodingProblem, b):
+    """u_k (21, conjugated) and omega_k = 1/e_k (22) at precoders b.
+
+    e_k = (interference + N_0) / T_k at the optimal u_k, so omega_k = 1 + SINR_k exactly, without
+    the cancellation of 1 - |a_k|^2/T_k at high SINR."""
+    sg = safe_sqrt(problem.gamma)
     a = sg * jnp.diagonal(jnp.conj(problem.v).T @ b)                          # sqrt(gamma_k) v_k^H b_k
-    t = problem.gamma * jnp.sum(gram(problem.v, b), axis=1) + problem.noise     # T_k
-    u = jnp.conj(a) / t
-    mse = 1 - (jnp.real(a) ** 2 + jnp.imag(a) ** 2) / t                       # e_k at the optimal u_k
-    return u, 1 / mse
+    g = gram(problem.v, b)
+    k = g.shape[0]
+    rest = problem.gamma * jnp.sum(jnp.where(jnp.eye(k, dtype=bool), 0, g), axis=1) + problem.noise
+    t = rest + abs2(a)                                                          # T_k
+    return jnp.conj(a) / t, t / rest
 
 
-def _precoders(problem, u, w, c):
-    """Eq. (23) with the multiplier lambda chosen so the budget (16b) holds (module docstring)."""
-    v = problem.v
-    sg = jnp.sqrt(problem.gamma)
-    coef = w * (jnp.real(u) ** 2 + jnp.imag(u) ** 2) * problem.gamma             # omega |u|^2 gamma
-    a = (v * coef[None, :].astype(v.dtype)) @ jnp.conj(v).T
-    a = 0.5 * (a + jnp.conj(a).T)
-    d, q = jnp.linalg.eigh(a)
+def _eigen_solve(a, r, c, p_max):
+    """Forward pass of :func:`budget_precoders`: eigen-decomposition, multiplier by bisection,
+    then :math:`(A + (c+\\lambda)I)^{+}R`. Returns B and what the JVP reuses."""
+    d, q = eigh(a)
     dc = jnp.maximum(d, 0) + c
-    # Pseudo-inverse on the range of A + cI: every r_k lies in span{v_i} = range(A) (exactly;
-    # round-off leaves ~eps-sized components on the null space, which must not be amplified).
+    # The bisection works on the range of A + cI: every r_k lies in span{v_i} = range(A) (exactly;
+    # round-off leaves ~eps-sized components on the null space, which must not be amplified when
+    # c = lambda = 0).
     valid = dc > RANGE_TOL * jnp.max(dc)
-    dc = jnp.where(valid, dc, 1.0)
-    r = v * (w * sg * jnp.conj(u))[None, :].astype(v.dtype)                   # omega sqrt(gamma) u^* v_k
+    dcv = jnp.where(valid, dc, 1.0)
     z = jnp.conj(q).T @ r
-    y2 = jnp.where(valid, jnp.sum(jnp.real(z) ** 2 + jnp.imag(z) ** 2, axis=1), 0)   # [Nt]
+    y2 = jnp.where(valid, jnp.sum(abs2(z), axis=1), 0)                            # [Nt]
 
     def power(lam):
-        return jnp.sum(y2 / (dc + lam) ** 2)
+        return jnp.sum(y2 / (dcv + lam) ** 2)
 
-    hi0 = jnp.sqrt(jnp.sum(y2) / problem.p_max)                              # power(hi0) <= p_max
+    hi0 = jnp.sqrt(jnp.sum(y2) / p_max)                                        # power(hi0) <= p_max
 
     def bisect(_, bracket):
         lo, hi = bracket
         mid = 0.5 * (lo + hi)
-        over = power(mid) > problem.p_max
+        over = power(mid) > p_max
         return jnp.where(over, mid, lo), jnp.where(over, hi, mid)
 
     _, hi = jax.lax.fori_loop(0, BISECTION_STEPS, bisect, (jnp.zeros_like(hi0), hi0))
-    lam = jnp.where(power(0.0) <= problem.p_max, 0.0, hi)
-    scale = jnp.where(valid, 1 / (dc + lam), 0)
-    return q @ (scale[:, None].astype(v.dtype) * z)
+    lam = jnp.where(power(0.0) <= p_max, 0.0, hi)
+    # M = A + (c + lambda) I: its pseudo-inverse (the inverse whenever c + lambda > 0)
+    m = dc + lam
+    scale = jnp.where(m > RANGE_TOL * jnp.max(m), 1 / jnp.where(m > 0, m, 1), 0).astype(q.dtype)
+    return q @ (scale[:, None] * z), (q, scale, lam)
+
+
+@jax.custom_jvp
+def budget_precoders(a: Complex[Array, "Nt Nt"], r: Complex[Array, "Nt K"], c: Float[Array, ""],
+                     p_max: Float[Array, ""]) -> Complex[Array, "Nt K"]:
+    r""":math:`B = (A + (c + \lambda) I)^{+} R`, eq. (23), with :math:`\lambda \ge 0` the multiplier
+    of the budget :math:`\|B\|_F^2 \le P_{\max}` (0 when slack, else the root of
+    :math:`\|B(\lambda)\|_F^2 = P_{\max}`).
+
+    Args:
+        a: ``[N_t, N_t]`` Hermitian PSD :math:`A = \sum_i \omega_i|u_i|^2\gamma_i v_i v_i^H`.
+        r: ``[N_t, K]`` right-hand sides :math:`\omega_k\sqrt{\gamma_k}u_k^* v_k` (in range(A)).
+        c: ``[]`` power price :math:`c \ge 0`.
+        p_max: ``[]`` budget [W].
+
+    Differentiable by the implicit-function theorem (module docstring), in both the binding and
+    the slack regime.
+    """
+    return _eigen_solve(a, r, c, p_max)[0]
+
+
+@budget_precoders.defjvp
+def _budget_precoders_jvp(primals, tangents):
+    a, r, c, p_max = primals
+    da, dr, dc, dp = tangents
+    b, (q, scale, lam) = _eigen_solve(a, r, c, p_max)
+
+    def m_pinv(y):                                          # (A + (c + lambda) I)^+ y
+        return q @ (scale[:, None] * (jnp.conj(q).T @ y))
+
+    g = m_pinv(dr - da @ b - dc.astype(b.dtype) * b)
+    mb = m_pinv(b)
+    num = 2 * jnp.real(jnp.sum(jnp.conj(b) * g)) - dp
+    den = 2 * jnp.real(jnp.sum(jnp.conj(b) * mb))
+    binding = lam > 0
+    dlam = jnp.where(binding, num / jnp.where(binding, den, 1), 0)
+    return b, g - dlam.astype(b.dtype) * mb
+
+
+def _precoders(problem: PrecodingProblem, u, w, c):
+    """Eq. (23): the common matrix A, the right-hand sides, then :func:`budget_precoders`."""
+    v = problem.v
+    sg = safe_sqrt(problem.gamma)
+    coef = w * abs2(u) * problem.gamma                                          # omega |u|^2 gamma
+    a = (v * coef[None, :].astype(v.dtype)) @ jnp.conj(v).T
+    a = 0.5 * (a + jnp.conj(a).T)
+    r = v * (w * sg * jnp.conj(u))[None, :].astype(v.dtype)                   # omega sqrt(gamma) u^* v_k
+    return budget_precoders(a, r, jnp.asarray(c, problem.gamma.dtype), problem.p_max)
 
 
 def wmmse_step(b: Complex[Array, "Nt K"], problem: PrecodingProblem, rho=0.0) -> Complex[Array, "Nt K"]:
@@ -141,62 +178,79 @@ def wmmse_step(b: Complex[Array, "Nt K"], problem: PrecodingProblem, rho=0.0) ->
     return _precoders(problem, u, w, _penalty(problem, rho))
 
 
-def _inner_metric(problem, rho):
+def _inner_metric(problem: PrecodingProblem, rho):
     """F_rho + rho P_t: the subproblem objective without its constant; positive near the optimum,
     so the relative stopping rule is meaningful (F_rho itself starts at 0)."""
     def metric(b):
-        return problem.bandwidth_hz * problem.sum_rate(b) - rho * problem.xi * transmit_power(b)
+        return problem.bandwidth_hz * sum_rate_bound(problem, b) - rho * problem.xi * transmit_power(b)
     return metric
 
 
-def wmmse_solve(problem: PrecodingProblem, b0: Complex[Array, "Nt K"] | None = None, *, tol: float = 1e-5,
-                max_iters: int = 200, rho=0.0) -> tuple[Complex[Array, "Nt K"], IterationTrace]:
-    """WMMSE to convergence (relative tolerance on the subproblem objective) from ``b0``
-    (default: statistical MRT at full power)."""
-    b0 = statistical_mrt(problem.v, problem.p_max) if b0 is None else b0
-    return solve(lambda b: wmmse_step(b, problem, rho), b0, _inner_metric(problem, rho), tol=tol, max_iters=max_iters)
+def _initial(problem: PrecodingProblem, b0):
+    if b0 is None:
+        return statistical_mrt(problem.v, problem.p_max)
+    check_shape("b0", b0, problem.v.shape)
+    return jnp.asarray(b0, problem.v.dtype)
 
 
-def dinkelbach_step(state, problem: PrecodingProblem, *, inner_tol: float, inner_max_iters: int):
-    """One Dinkelbach iteration: solve subproblem (16) at ``rho_n`` by warm-started WMMSE, then
-    ``rho_{n+1}`` by eq. (17). ``state = (b, rho)``."""
-    b, rho = state
-    b, _ = wmmse_solve(problem, b, tol=inner_tol, max_iters=inner_max_iters, rho=rho)
-    return b, problem.energy_efficiency(b)
+@eqx.filter_jit
+def _wmmse(problem, b0, mode, rho):
+    return iterate(lambda b: wmmse_step(b, problem, rho), b0, _inner_metric(problem, rho), mode)
 
 
-def _start(problem, b0):
-    b0 = statistical_mrt(problem.v, problem.p_max) if b0 is None else b0
-    return b0, problem.energy_efficiency(b0)
+def wmmse(problem: PrecodingProblem, b0: Complex[Array, "Nt K"] | None = None, *,
+          mode: Mode = Solve(tol=1e-5, max_iters=200), rho=0.0) -> tuple[Complex[Array, "Nt K"], IterationTrace]:
+    r"""WMMSE (21)-(24) for subproblem (16) at Dinkelbach parameter ``rho`` (``rho = 0``: sum-rate
+    WMMSE under the budget), from ``b0`` (default: statistical MRT at full power).
 
-
-def dinkelbach_wmmse_solve(problem: PrecodingProblem, b0: Complex[Array, "Nt K"] | None = None, *,
-                           tol: float = 1e-5, max_iters: int = 30, inner_tol: float = 1e-5,
-                           inner_max_iters: int = 200):
-    r"""Algorithm 2 (Dinkelbach + WMMSE, exact inverse) in solve mode.
-
-    Outer loop stops when the energy efficiency changes by at most ``tol`` relative
-    (:math:`F(\rho_n) = P^{total}_n(\mathrm{EE}_n - \mathrm{EE}_{n-1})`, so this is the rule
-    :math:`F(\rho_n) \le \varepsilon_1` in relative form); each subproblem's WMMSE stops at
-    relative change ``inner_tol`` (:math:`\varepsilon_2`).
+    Args:
+        problem: the :class:`PrecodingProblem`.
+        b0: optional complex ``[N_t, K]`` starting precoders.
+        mode: :class:`satjax.optim.Solve` (relative change of :math:`F_\rho + \rho P_t` at most
+            ``tol``) or :class:`satjax.optim.Unroll` (fixed depth, differentiable).
+        rho: Dinkelbach parameter [bit/J].
 
     Returns:
-        ``(b, ee, trace)``: precoders ``[N_t, K]``, EE [bit/J], and the EE per outer iteration.
+        ``(b, trace)``: precoders ``[N_t, K]`` with :math:`\sum_k\|b_k\|^2 \le P_{\max}` and the
+        :class:`satjax.optim.IterationTrace` of the subproblem objective.
     """
-    step = lambda s: dinkelbach_step(s, problem, inner_tol=inner_tol, inner_max_iters=inner_max_iters)  # noqa: E731
-    (b, ee), trace = solve(step, _start(problem, b0), lambda s: s[1], tol=tol, max_iters=max_iters)
+    check_mode(mode)
+    return _wmmse(problem, _initial(problem, b0), mode, jnp.asarray(rho, problem.gamma.dtype))
+
+
+def dinkelbach_step(state, problem: PrecodingProblem, inner: Mode):
+    """One Dinkelbach iteration, ``state = (b, rho)``: solve subproblem (16) at ``rho_n`` by WMMSE
+    warm-started at ``b`` (in mode ``inner``), then ``rho_{n+1}`` = EE of the result, eq. (17)."""
+    b, rho = state
+    b, _ = iterate(lambda x: wmmse_step(x, problem, rho), b, _inner_metric(problem, rho), inner)
+    return b, energy_efficiency(problem, b)
+
+
+@eqx.filter_jit
+def _dinkelbach_wmmse(problem, b0, mode, inner):
+    state0 = (b0, energy_efficiency(problem, b0))
+    (b, ee), trace = iterate(lambda s: dinkelbach_step(s, problem, inner), state0, lambda s: s[1], mode)
     return b, ee, trace
 
 
-def dinkelbach_wmmse_unrolled(problem: PrecodingProblem, b0: Complex[Array, "Nt K"] | None = None, *,
-                              num_outer: int, num_inner: int, checkpoint: bool = False):
-    """Unrolled mode: ``num_outer`` Dinkelbach updates, each after ``num_inner`` WMMSE steps
-    (``lax.scan``, differentiable); the same step functions as the solve mode."""
-    def outer(state):
-        b, rho = state
-        b, _ = unroll(lambda x: wmmse_step(x, problem, rho), b, lambda x: jnp.zeros(()), num_inner,
-                      checkpoint=checkpoint)
-        return b, problem.energy_efficiency(b)
+def dinkelbach_wmmse(problem: PrecodingProblem, b0: Complex[Array, "Nt K"] | None = None, *,
+                     mode: Mode = Solve(tol=1e-5, max_iters=30), inner: Mode = Solve(tol=1e-5, max_iters=200)):
+    r"""Paper B, Algorithm 2 with the exact inverse: Dinkelbach (16)-(17) around WMMSE (21)-(24).
 
-    (b, ee), trace = unroll(outer, _start(problem, b0), lambda s: s[1], num_outer, checkpoint=checkpoint)
-    return b, ee, trace
+    Args:
+        problem: the :class:`PrecodingProblem`.
+        b0: optional complex ``[N_t, K]`` starting precoders (default statistical MRT at full power).
+        mode: the outer (Dinkelbach) loop: :class:`satjax.optim.Solve` — stop when the EE changes
+            by at most ``tol`` relative (:math:`F(\rho_n) = P^{total}_n(\mathrm{EE}_n -
+            \mathrm{EE}_{n-1})`, so this is the rule :math:`F(\rho_n) \le \varepsilon_1` in relative
+            form) — or :class:`satjax.optim.Unroll` (fixed number of Dinkelbach updates).
+        inner: the WMMSE loop of each subproblem, likewise (:math:`\varepsilon_2`).
+
+    Returns:
+        ``(b, ee, trace)``: precoders ``[N_t, K]`` with :math:`\sum_k\|b_k\|^2 \le P_{\max}`, the
+        energy efficiency [bit/J], and the :class:`satjax.optim.IterationTrace` of the EE over the
+        outer iterations. Differentiable end to end when both loops are unrolled.
+    """
+    check_mode(mode)
+    check_mode(inner, "inner")
+    return _dinkelbach_wmmse(problem, _initial(problem, b0), mode, inner)

@@ -262,10 +262,7 @@ class SHGNN(eqx.Module):
     def __init__(self, num_antennas: int, *, hidden: int = 64, num_layers: int = 3, sat_features: str = "compact",
                  ap_features: str = "beta", key: PRNGKeyArray, dtype=jnp.float32):
         check_int_range("num_antennas", num_antennas, 1)
-        check_int_range("hidden", hidden, 1)
-        check_int_range("num_layers", num_layers, 1)
-        check_choice("sat_features", sat_features, SAT_FEATURES)
-        check_choice("ap_features", ap_features, AP_FEATURES)
+        self.check_settings(hidden=hidden, num_layers=num_layers, sat_features=sat_features, ap_features=ap_features)
         self.num_antennas, self.hidden, self.sat_features = num_antennas, hidden, sat_features
         self.ap_features = ap_features
         sat_edge = 2 * num_antennas + 2 * num_antennas**2 if sat_features == "raw" else 3
@@ -277,6 +274,15 @@ class SHGNN(eqx.Module):
             d = hidden
         self.layers = tuple(layers)
         self.readout = MLP(hidden, hidden, 1, key=keys[-1], dtype=dtype)
+
+    @staticmethod
+    def check_settings(*, hidden: int, num_layers: int, sat_features: str, ap_features: str) -> None:
+        """The model's setting checks (``ValueError`` naming the setting), also used by the config
+        schema so a rule lives in one place."""
+        check_int_range("hidden", hidden, 1)
+        check_int_range("num_layers", num_layers, 1)
+        check_choice("sat_features", sat_features, SAT_FEATURES)
+        check_choice("ap_features", ap_features, AP_FEATURES)
 
     def inputs(self, stats: ChannelStats, p_max: Float[Array, " K"]) -> GraphInputs:
         if stats.num_antennas != self.num_antennas and self.sat_features == "raw":

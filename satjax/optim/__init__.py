@@ -1,25 +1,32 @@
-"""Optimization building blocks shared by all systems: iteration drivers, utilities, baselines,
-the Newton–Schulz matrix inverse."""
+"""Optimization building blocks shared by all systems: iteration drivers and their modes,
+utilities, baselines, the Newton–Schulz matrix inverse."""
 
 from satjax.optim.baselines import full_power, projected_gradient, random_power
-from satjax.optim.iterate import IterationTrace, solve, unroll
+from satjax.optim.iterate import IterationTrace, Mode, Solve, Unroll, iterate, solve, unroll
 from satjax.optim.matrix_inverse import inverse_residual, newton_schulz_init, newton_schulz_inverse
 from satjax.optim.utilities import UTILITIES, get_utility, max_min, max_min_smooth, proportional_fair, sum_rate
 
 __all__ = [
-    "UTILITIES",
+    # drivers and modes
+    "Solve",
+    "Unroll",
+    "Mode",
+    "iterate",
     "IterationTrace",
-    "full_power",
+    "solve",
+    "unroll",
+    # utilities
+    "UTILITIES",
     "get_utility",
-    "inverse_residual",
+    "sum_rate",
+    "proportional_fair",
     "max_min",
     "max_min_smooth",
-    "newton_schulz_init",
-    "newton_schulz_inverse",
-    "projected_gradient",
-    "proportional_fair",
+    # baselines and building blocks
+    "full_power",
     "random_power",
-    "solve",
-    "sum_rate",
-    "unroll",
+    "projected_gradient",
+    "newton_schulz_inverse",
+    "newton_schulz_init",
+    "inverse_residual",
 ]

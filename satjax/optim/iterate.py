@@ -1,12 +1,14 @@
-"""Drivers shared by every iterative algorithm: one step function, two ways to run it.
+"""Drivers shared by every iterative algorithm: one step function, two ways to run it, chosen by
+a *mode* argument (the Diffrax way: ``diffeqsolve(..., adjoint=...)``).
 
-* :func:`solve` — ``lax.while_loop`` until the tracked objective stops changing (relative
-  tolerance) or ``max_iters`` steps; forward only. Under ``vmap`` every scenario stops at its own
-  iteration count: JAX batches the loop and freezes the state of finished scenarios.
-* :func:`unroll` — ``lax.scan`` over a fixed number of steps; reverse-differentiable (deep
-  unfolding), optionally rematerialized with ``jax.checkpoint``.
+* :class:`Solve` / :func:`solve` — ``lax.while_loop`` until the tracked objective stops changing
+  (relative tolerance) or ``max_iters`` steps; forward only. Under ``vmap`` every scenario stops
+  at its own iteration count: JAX batches the loop and freezes the state of finished scenarios.
+* :class:`Unroll` / :func:`unroll` — ``lax.scan`` over a fixed number of steps;
+  reverse-differentiable (deep unfolding), optionally rematerialized with ``jax.checkpoint``.
 
-Both return an :class:`IterationTrace`; they agree once the unrolled depth reaches the solve
+Algorithms take ``mode=Solve(...)`` or ``mode=Unroll(...)`` and call :func:`iterate`; both
+return an :class:`IterationTrace`, and they agree once the unrolled depth reaches the solve
 mode's iteration count.
 """
 
@@ -19,9 +21,10 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 
+from satjax._checks import check_int_range
 from satjax._types import Array, Bool, Float, Int
 
-__all__ = ["IterationTrace", "solve", "unroll"]
+__all__ = ["IterationTrace", "Mode", "Solve", "Unroll", "check_mode", "iterate", "solve", "unroll"]
 
 S = TypeVar("S")
 
@@ -96,3 +99,48 @@ def solve(step: Callable[[S], S], init: S, metric: Callable[[S], Array], *, tol:
     converged = jnp.abs(cur - prev) <= tol * jnp.abs(prev)
     trace = jnp.where(jnp.arange(max_iters + 1) > i, cur, trace)          # tail repeats the final value
     return state, IterationTrace(trace, i, converged)
+
+
+class Solve(eqx.Module):
+    """Solve mode: iterate until the relative change of the objective is at most ``tol`` or
+    ``max_iters`` steps (``lax.while_loop``; forward only, per-scenario stop under ``vmap``)."""
+
+    tol: float = eqx.field(static=True, default=1e-6)
+    max_iters: int = eqx.field(static=True, default=1000)
+
+    def __check_init__(self):
+        if isinstance(self.tol, bool) or not isinstance(self.tol, (int, float)) or not 0 < self.tol < float("inf"):
+            raise ValueError(f"tol must be a finite number > 0, got {self.tol!r}")
+        check_int_range("max_iters", self.max_iters, 1)
+
+
+class Unroll(eqx.Module):
+    """Unrolled mode: exactly ``num_iters`` steps (``lax.scan``; reverse-differentiable, with
+    ``checkpoint=True`` rematerialized so memory stays O(1) in the depth)."""
+
+    num_iters: int = eqx.field(static=True)
+    checkpoint: bool = eqx.field(static=True, default=False)
+
+    def __check_init__(self):
+        check_int_range("num_iters", self.num_iters, 0)
+        if not isinstance(self.checkpoint, bool):
+            raise ValueError(f"checkpoint must be a bool, got {self.checkpoint!r}")
+
+
+Mode = Solve | Unroll
+
+
+def check_mode(mode, name: str = "mode") -> None:
+    """Raise unless ``mode`` is a :class:`Solve` or :class:`Unroll` (at an algorithm's boundary,
+    before anything is traced)."""
+    if not isinstance(mode, (Solve, Unroll)):
+        raise ValueError(f"{name} must be satjax.optim.Solve(...) or satjax.optim.Unroll(...), got {mode!r}")
+
+
+def iterate(step: Callable[[S], S], init: S, metric: Callable[[S], Array], mode: Mode) -> tuple[S, IterationTrace]:
+    """Run ``step`` from ``init`` in the given mode (:class:`Solve` or :class:`Unroll`)."""
+    if isinstance(mode, Solve):
+        return solve(step, init, metric, tol=mode.tol, max_iters=mode.max_iters)
+    if isinstance(mode, Unroll):
+        return unroll(step, init, metric, mode.num_iters, checkpoint=mode.checkpoint)
+    raise ValueError(f"mode must be satjax.optim.Solve(...) or satjax.optim.Unroll(...), got {mode!r}")

@@ -19,7 +19,9 @@ extra dispatch per step.
 
 from __future__ import annotations
 
+import logging
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,10 +36,13 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from satjax._checks import check_int_range
 from satjax.train.checkpoints import Checkpoints
-from satjax.train.metrics import MetricsLog
+from satjax.train.metrics import METRIC_FORMATS, MetricsLog
 from satjax.train.task import Task
 
-__all__ = ["TrainSettings", "TrainResult", "Evaluator", "data_mesh", "fit", "example_keys"]
+__all__ = ["TrainSettings", "TrainResult", "Evaluator", "NonFiniteLossError", "data_mesh", "example_keys", "fit",
+           "make_train_step"]
+
+logger = logging.getLogger(__name__)
 
 TRAIN_FIELDS = ("loss", "grad_norm", "learning_rate", "examples_per_s", "wall_s")
 
@@ -73,10 +78,19 @@ class TrainSettings:
     def __post_init__(self):
         check_int_range("num_steps", self.num_steps, 1)
         check_int_range("batch_size", self.batch_size, 1)
+        check_int_range("seed", self.seed, 0)
         check_int_range("log_every", self.log_every, 1)
         check_int_range("eval_every", self.eval_every, 0)
         check_int_range("checkpoint_every", self.checkpoint_every, 1)
         check_int_range("keep_checkpoints", self.keep_checkpoints, 1)
+        for name in ("resume", "progress"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}")
+        if isinstance(self.metrics, str) or not all(isinstance(m, str) for m in self.metrics):
+            raise ValueError(f"metrics must be a list of formats from {METRIC_FORMATS}, got {self.metrics!r}")
+        bad = [m for m in self.metrics if m not in METRIC_FORMATS]
+        if bad:
+            raise ValueError(f"metrics entries must be in {METRIC_FORMATS}, got {bad}")
 
 
 @dataclass
@@ -141,6 +155,53 @@ def _learning_rate(optimizer_schedule, step):
     return float(optimizer_schedule(step)) if optimizer_schedule is not None else None
 
 
+class NonFiniteLossError(FloatingPointError):
+    """Training stopped because the loss or the gradient stopped being finite (a diverged run):
+    the message names the step and the last good checkpoint to resume from."""
+
+
+def make_train_step(task: Task, optimizer: optax.GradientTransformation):
+    """The jitted optimizer step ``step(state, static, batch) -> (state, stats)`` for ``task``.
+
+    ``state`` holds the model's arrays (``params``), the optimizer state and the step count;
+    ``static`` is the model's non-array part (``eqx.partition(model, eqx.is_array)[1]``) and is
+    hashed, so the step compiles once per model *structure* and array shapes: every training step
+    and any other model of the same configuration reuse the program. ``stats`` holds the batch
+    loss, the global gradient norm and ``finite`` (both finite). Pure: no host round trips.
+    """
+
+    def loss_fn(params, static, batch):
+        model = eqx.combine(params, static)
+        return jnp.mean(jax.vmap(lambda ex: task.loss(model, ex))(batch))
+
+    @eqx.filter_jit
+    def step(state, static, batch):
+        loss, grads = jax.value_and_grad(loss_fn)(state["params"], static, batch)
+        updates, opt_state = optimizer.update(grads, state["opt_state"], state["params"])
+        grad_norm = optax.tree.norm(grads)
+        new = {"params": optax.apply_updates(state["params"], updates), "opt_state": opt_state,
+               "step": state["step"] + 1}
+        return new, {"loss": loss, "grad_norm": grad_norm, "finite": jnp.isfinite(loss) & jnp.isfinite(grad_norm)}
+
+    return step
+
+
+def _check_fit_inputs(model, optimizer, task, settings, evaluator, reference) -> None:
+    if not isinstance(model, eqx.Module) or not jax.tree.leaves(eqx.filter(model, eqx.is_inexact_array)):
+        raise ValueError(f"model must be an equinox.Module with trainable (floating) arrays, got {type(model).__name__}")
+    if not (hasattr(optimizer, "init") and hasattr(optimizer, "update")):
+        raise ValueError(f"optimizer must be an optax.GradientTransformation, got {type(optimizer).__name__}")
+    if not isinstance(task, Task):
+        raise ValueError(f"task must implement satjax.train.Task (sample, loss, score), got {type(task).__name__}")
+    if not isinstance(settings, TrainSettings):
+        raise ValueError(f"settings must be a satjax.train.TrainSettings, got {type(settings).__name__}")
+    if evaluator is not None and not isinstance(evaluator, Evaluator):
+        raise ValueError(f"evaluator must be a satjax.train.Evaluator, got {type(evaluator).__name__}")
+    for name, value in (reference or {}).items():
+        if not (isinstance(value, (int, float)) and np.isfinite(value) and value != 0):
+            raise ValueError(f"reference[{name!r}] must be a finite, non-zero number (a ratio's denominator), got {value!r}")
+
+
 def fit(
     model: Any,
     optimizer: optax.GradientTransformation,
@@ -171,9 +232,18 @@ def fit(
             raising from a callback interrupts training; checkpoints already written remain).
         mesh: the device mesh (default :func:`data_mesh`).
 
+    Nothing is lost or written twice: with ``settings.resume`` the newest restorable checkpoint
+    is restored and the metrics files are cut back to its step (to nothing when no checkpoint
+    restores: the run starts afresh, and says so); ``wall_s`` continues from the restored row.
+    Without ``resume``, a directory that already holds checkpoints or metrics is refused. A
+    non-finite loss or gradient stops training with :class:`NonFiniteLossError` before anything
+    of that step is logged or checkpointed; a checkpoint that cannot be written (e.g. a full
+    disk) stops it with one ``OSError`` naming the path and the last good checkpoint.
+
     Returns:
         A :class:`TrainResult`.
     """
+    _check_fit_inputs(model, optimizer, task, settings, evaluator, reference)
     mesh = data_mesh() if mesh is None else mesh
     ndev = mesh.devices.size
     if settings.batch_size % ndev:
@@ -192,16 +262,26 @@ def fit(
         fields += [f"eval_{n}_vs_reference" for n in eval_names if n in reference]
     log = MetricsLog(run_dir, fields, settings.metrics)
     ckpt = Checkpoints(run_dir / "checkpoints", every=settings.checkpoint_every, keep=settings.keep_checkpoints)
-    start = 0
+    start, wall_offset = 0, 0.0
     if settings.resume:
         found = ckpt.restore_latest(state)
         if found is not None:
             start, state, _ = found
             log.truncate_after(start)
-    elif ckpt.steps():
+            kept = log.read()
+            wall_offset = float(kept[-1].get("wall_s") or 0.0) if kept else 0.0
+            logger.info("resumed from the checkpoint of step %d in %s", start, ckpt.directory)
+        else:
+            dropped = len(log.read())
+            log.truncate_after(0)
+            warnings.warn(f"resume: no restorable checkpoint in {ckpt.directory}; starting from step 0"
+                          + (f" (discarded {dropped} metric rows of the earlier attempt)" if dropped else ""),
+                          RuntimeWarning, stacklevel=2)
+    elif ckpt.steps() or log.read():
+        held = f"checkpoints {ckpt.steps()}" if ckpt.steps() else "metrics rows"
         ckpt.close()
-        raise ValueError(f"{run_dir / 'checkpoints'} already holds checkpoints {ckpt.steps()}; "
-                         "set resume=True to continue that run or use another run directory")
+        raise ValueError(f"{run_dir} already holds {held} of another run; set resume=True to continue that run "
+                         "or use another run directory")
 
     base_key = jax.random.key(settings.seed)
 
@@ -210,17 +290,7 @@ def fit(
         keys = jax.lax.with_sharding_constraint(example_keys(base_key, step, settings.batch_size), sharded)
         return jax.vmap(task.sample)(keys)
 
-    def loss_fn(p, batch):
-        m = eqx.combine(p, static)
-        return jnp.mean(jax.vmap(lambda ex: task.loss(m, ex))(batch))
-
-    @jax.jit
-    def train_step(state, batch):
-        loss, grads = jax.value_and_grad(loss_fn)(state["params"], batch)
-        updates, opt_state = optimizer.update(grads, state["opt_state"], state["params"])
-        new = {"params": optax.apply_updates(state["params"], updates), "opt_state": opt_state,
-               "step": state["step"] + 1}
-        return new, {"loss": loss, "grad_norm": optax.tree.norm(grads)}
+    train_step = make_train_step(task, optimizer)
 
     def evaluate(st):
         if evaluator is None:
@@ -231,6 +301,10 @@ def fit(
             if reference and k in reference:
                 row[f"eval_{k}_vs_reference"] = v / reference[k]
         return row
+
+    def last_good():
+        steps = ckpt.steps()
+        return f"step {steps[-1]} in {ckpt.directory}" if steps else "none (no checkpoint was written yet)"
 
     bar = None
     if settings.progress:
@@ -243,9 +317,15 @@ def fit(
     try:
         for step in range(start, settings.num_steps):
             batch = sample_batch(step)
-            state, out = train_step(state, batch)
+            state, out = train_step(state, static, batch)
             done = step + 1
             n_last += settings.batch_size
+            if not bool(out["finite"]):
+                raise NonFiniteLossError(
+                    f"training diverged at step {done}: loss {float(out['loss'])}, gradient norm "
+                    f"{float(out['grad_norm'])} (not finite). Nothing of this step was logged or checkpointed; "
+                    f"last good checkpoint: {last_good()}. Lower the learning rate or clip gradients "
+                    "(optimizer.grad_clip_norm) and resume.")
             is_eval = evaluator is not None and (done == settings.num_steps
                                                  or (settings.eval_every and done % settings.eval_every == 0))
             if done % settings.log_every == 0 or is_eval or done == settings.num_steps:
@@ -254,7 +334,7 @@ def fit(
                 speed = n_last / (now - t_last)
                 row = {"loss": float(out["loss"]), "grad_norm": float(out["grad_norm"]),
                        "learning_rate": _learning_rate(schedule, step), "examples_per_s": speed,
-                       "wall_s": now - t_start}
+                       "wall_s": wall_offset + now - t_start}
                 if is_eval:
                     last_eval = evaluate(state)
                     row.update(last_eval)
@@ -272,14 +352,21 @@ def fit(
                             post[name] = f"{v:.4g}"
                     bar.set_postfix(post)
                 t_last, n_last = time.perf_counter(), 0
-            ckpt.save(done, state, {"step": done}, force=done == settings.num_steps)
+            try:
+                ckpt.save(done, state, {"step": done}, force=done == settings.num_steps)
+            except Exception as err:  # noqa: BLE001 - any failure to write is reported once, plainly
+                raise OSError(f"could not write the checkpoint of step {done} to {ckpt.directory} "
+                              f"({type(err).__name__}: {str(err).splitlines()[0][:200] if str(err) else ''}); "
+                              f"last good checkpoint: {last_good()}") from None
             if bar is not None:
                 bar.update(1)
     finally:
         if bar is not None:
             bar.close()
-        ckpt.close()
-        log.close()
+        try:
+            ckpt.close()
+        finally:
+            log.close()
     model = eqx.combine(jax.device_get(state["params"]), static)
     return TrainResult(model=model, history=log.read(), resumed_from=start, examples_per_s=speed,
                        seconds=time.perf_counter() - t_start)

@@ -5,18 +5,13 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
+from satjax._linalg import hermitian_sqrt
+from satjax._numerics import safe_sqrt
 from satjax._types import Array, Complex, PRNGKeyArray
 from satjax.uplink.pilots import pilot_book
 from satjax.uplink.statistics import ChannelStats
 
 __all__ = ["hermitian_sqrt", "sample_channels", "sample_pilot_signals"]
-
-
-def hermitian_sqrt(r: Complex[Array, "... N N"]) -> Complex[Array, "... N N"]:
-    """PSD square root ``R^{1/2}`` via eigendecomposition (works for singular ``R``)."""
-    w, v = jnp.linalg.eigh(r)
-    w = jnp.sqrt(jnp.maximum(w, 0.0)).astype(v.dtype)
-    return (v * w[..., None, :]) @ jnp.conj(jnp.swapaxes(v, -1, -2))
 
 
 def _cn(key, shape, dtype):
@@ -35,7 +30,7 @@ def sample_channels(
     """
     k_ap, k_sat = jax.random.split(key)
     cdt = stats.g_bar.dtype
-    g_ap = jnp.sqrt(stats.beta_ap).astype(cdt) * _cn(k_ap, stats.beta_ap.shape, cdt)
+    g_ap = safe_sqrt(stats.beta_ap).astype(cdt) * _cn(k_ap, stats.beta_ap.shape, cdt)
     w = _cn(k_sat, stats.g_bar.shape, cdt)
     g_sat = stats.g_bar + jnp.einsum("kij,kj->ki", r_sqrt, w)
     return g_ap, g_sat
@@ -56,7 +51,7 @@ def sample_pilot_signals(
     k_ap, k_sat = jax.random.split(key)
     cdt = stats.g_bar.dtype
     m, n, tau_p = stats.num_aps, stats.num_antennas, stats.tau_p
-    sqrt_ptau = jnp.sqrt(stats.pilot_power * tau_p).astype(cdt)
+    sqrt_ptau = safe_sqrt(stats.pilot_power * tau_p).astype(cdt)
     phi = pilot_book(tau_p, cdt)[:, stats.pilot]                                    # [P, K]
     noise_ap = jnp.sqrt(stats.noise_ap).astype(cdt) * _cn(k_ap, (m, tau_p), cdt)
     noise_sat = jnp.sqrt(stats.noise_sat).astype(cdt) * _cn(k_sat, (n, tau_p), cdt)

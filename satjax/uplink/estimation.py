@@ -6,6 +6,8 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 
+from satjax._linalg import inv
+from satjax._numerics import safe_sqrt
 from satjax._types import Array, Complex, Float
 from satjax.uplink.pilots import pilot_sharing
 from satjax.uplink.statistics import ChannelStats
@@ -18,6 +20,9 @@ class MMSEStats(eqx.Module):
 
     Attributes:
         c: ``[M, K]`` AP estimator gains :math:`c_{mk}`, eq. (7).
+        c_unit: ``[M, K]`` :math:`c_{mk}/\sqrt{p\tau_p}` — the gain without the pilot amplitude, so
+            products like :math:`\sqrt{p\tau_p}c_{mk}` are written :math:`p\tau_p\,c^{unit}_{mk}`
+            and stay differentiable at :math:`p = 0`.
         gamma: ``[M, K]`` estimate variances :math:`\gamma_{mk} = \mathbb{E}|\hat g_{mk}|^2`, eq. (8).
         phi_r: ``[K, N, N]`` :math:`\boldsymbol{\Phi}_k\mathbf{R}_k`, with
             :math:`\boldsymbol{\Phi}_k = (\sum_{k'\in\mathcal{P}_k} p\tau_p\mathbf{R}_{k'} + \sigma_s^2\mathbf{I})^{-1}`.
@@ -27,6 +32,7 @@ class MMSEStats(eqx.Module):
     """
 
     c: Float[Array, "M K"]
+    c_unit: Float[Array, "M K"]
     gamma: Float[Array, "M K"]
     phi_r: Complex[Array, "K N N"]
     psi: Complex[Array, "K N N"]
@@ -49,21 +55,21 @@ def mmse_statistics(stats: ChannelStats) -> MMSEStats:
     s = pilot_sharing(stats.pilot, stats.user_mask)
     sf = s.astype(stats.beta_ap.dtype)
     denom_ap = ptau * stats.beta_ap @ sf + stats.noise_ap                      # [M, K] (S symmetric)
-    c = jnp.sqrt(ptau) * stats.beta_ap / denom_ap
-    gamma = jnp.sqrt(ptau) * stats.beta_ap * c
+    c_unit = stats.beta_ap / denom_ap
+    c = safe_sqrt(ptau) * c_unit                     # sqrt(p tau_p) beta / denom, eq. (7)
+    gamma = ptau * stats.beta_ap * c_unit            # sqrt(p tau_p) beta c, eq. (8), without sqrt(.)^2
     # Satellite: one received-pilot covariance per pilot (users sharing a pilot share Phi_k),
     # inverted once per pilot (tau_p inverses instead of K solves; Q built by a segment sum, not
-    # a K x K x N^2 product). LU, not Cholesky: a Cholesky here deadlocked XLA:CPU inside the
-    # Monte Carlo scan (jax 0.10.2, docs/performance.md).
+    # a K x K x N^2 product), one matrix at a time on CPU (satjax._linalg: the XLA:CPU stall).
     n = stats.num_antennas
     eye = jnp.eye(n, dtype=stats.r_sat.dtype)
     r_real = jnp.where(stats.user_mask[:, None, None], stats.r_sat, 0)
     q = ptau * jax.ops.segment_sum(r_real, stats.pilot, num_segments=stats.tau_p) + stats.noise_sat * eye[None]
-    q_inv = jnp.linalg.inv(q)                                                    # [P, N, N], Phi per pilot
+    q_inv = inv(q)                                                               # [P, N, N], Phi per pilot
     phi_r = q_inv[stats.pilot] @ stats.r_sat                                     # Phi_k R_k
     psi = ptau * stats.r_sat @ phi_r
     psi = 0.5 * (psi + jnp.conj(jnp.swapaxes(psi, -1, -2)))                    # exact Hermitian symmetry
-    return MMSEStats(c=c, gamma=gamma, phi_r=phi_r, psi=psi, sharing=s)
+    return MMSEStats(c=c, c_unit=c_unit, gamma=gamma, phi_r=phi_r, psi=psi, sharing=s)
 
 
 def mmse_estimate(
@@ -86,7 +92,7 @@ def mmse_estimate(
         y_ap: ``[M, K]`` :math:`y_{pmk}`, AP pilot signals projected on each user's pilot, eq. (3).
         y_sat: ``[K, N]`` :math:`\mathbf{y}_{pk}`, satellite pilot signals projected, eq. (5).
     """
-    sqrt_ptau = jnp.sqrt(stats.pilot_power * stats.tau_p)
+    sqrt_ptau = safe_sqrt(stats.pilot_power * stats.tau_p)
     g_ap_hat = mmse.c.astype(y_ap.dtype) * y_ap
     y_mean = sqrt_ptau * mmse.sharing.astype(stats.g_bar.dtype) @ stats.g_bar           # [K, N]
     r_phi = jnp.conj(jnp.swapaxes(mmse.phi_r, -1, -2))                                   # R_k Phi_k

@@ -16,14 +16,15 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 
+from satjax._numerics import abs2
 from satjax._types import Array, Complex, Float, PRNGKeyArray
 from satjax.uplink.channels import hermitian_sqrt, sample_channels, sample_pilot_signals
 from satjax.uplink.estimation import MMSEStats, mmse_estimate, mmse_statistics
-from satjax.uplink.sinr import LINKS, Link, SinrTerms, sinr_from_terms
+from satjax.uplink.sinr import LINKS, Link, SinrTerms, SisoProblem, check_powers, siso_sinr
 from satjax.uplink.statistics import ChannelStats, apply_masks, normalize
 from satjax._checks import check_choice, check_int_range
 
-__all__ = ["RealizationTerms", "sample_realization", "monte_carlo_terms", "sinr_monte_carlo"]
+__all__ = ["RealizationTerms", "sample_realization", "monte_carlo_terms", "monte_carlo_sinr"]
 
 
 class RealizationTerms(eqx.Module):
@@ -55,10 +56,10 @@ def sample_realization(
     noise = jnp.zeros((k,), stats.beta_ap.dtype)
     if link in ("space_ground", "space"):
         z = z + jnp.conj(g_sat_hat) @ g_sat.T
-        noise = noise + stats.noise_sat * jnp.sum(jnp.abs(g_sat_hat) ** 2, -1)
+        noise = noise + stats.noise_sat * jnp.sum(abs2(g_sat_hat), -1)
     if link in ("space_ground", "ground"):
         z = z + jnp.conj(g_ap_hat).T @ g_ap
-        noise = noise + stats.noise_ap * jnp.sum(jnp.abs(g_ap_hat) ** 2, 0)
+        noise = noise + stats.noise_ap * jnp.sum(abs2(g_ap_hat), 0)
     return RealizationTerms(z=z, noise=noise)
 
 
@@ -96,7 +97,7 @@ def _monte_carlo_terms(key, stats: ChannelStats, num_samples: int, chunk: int, l
         r = sample_realization(jax.random.fold_in(key, i), stats, est, r_sqrt, link)
         w = (i < num_samples).astype(r.noise.dtype)
         d = r.z - shift
-        return w * d, w * (jnp.real(d) ** 2 + jnp.imag(d) ** 2), w * r.noise
+        return w * d, w * abs2(d), w * r.noise
 
     def body(acc, c):
         idx = c * chunk + jnp.arange(chunk)
@@ -106,11 +107,11 @@ def _monte_carlo_terms(key, stats: ChannelStats, num_samples: int, chunk: int, l
     zero = (jnp.zeros((k, k), shift.dtype), jnp.zeros((k, k), stats.beta_ap.dtype), jnp.zeros((k,), stats.beta_ap.dtype))
     (s1, s2, sn), _ = jax.lax.scan(body, zero, jnp.arange(num_chunks))
     mean_d = s1 / num_samples
-    var = jnp.maximum(s2 / num_samples - (jnp.real(mean_d) ** 2 + jnp.imag(mean_d) ** 2), 0)
+    var = jnp.maximum(s2 / num_samples - abs2(mean_d), 0)
     return SinrTerms(mean_z=shift + mean_d, var_z=var, noise=sn / num_samples)
 
 
-def sinr_monte_carlo(
+def monte_carlo_sinr(
     key: PRNGKeyArray,
     stats: ChannelStats,
     rho: Float[Array, " K"],
@@ -119,7 +120,10 @@ def sinr_monte_carlo(
     chunk_size: int = 1024,
     link: Link = "space_ground",
 ) -> Float[Array, " K"]:
-    """Monte Carlo estimate of the effective SINR of eq. (20) with MRC (scenario-object API)."""
-    rho = jnp.where(stats.user_mask, rho, 0)
+    """Monte Carlo estimate of the effective SINR of eq. (20) with MRC: the ground truth for
+    :func:`satjax.uplink.closed_form_sinr` (same arguments, plus a PRNG key and the number of
+    realizations; realization ``i`` uses ``fold_in(key, i)``, so the chunk size changes nothing
+    but memory)."""
+    check_powers("rho", rho, stats.num_users)
     terms = monte_carlo_terms(key, stats, num_samples=num_samples, chunk_size=chunk_size, link=link)
-    return sinr_from_terms(terms, rho)
+    return siso_sinr(SisoProblem.from_terms(terms, stats.user_mask), rho)

@@ -1,35 +1,33 @@
 """Objectives of the powers for system A: spectral efficiencies and named utilities.
 
-The closed-form SINR (Theorem 1) is differentiable in the powers, so every utility here is a
-training loss for learned policies and an objective for gradient solvers alike.
+All work on the :class:`satjax.uplink.SisoProblem` of a scenario (Theorem 1's power-independent
+terms, computed once by :func:`satjax.uplink.siso_problem`), so each evaluation is O(K^2) and
+differentiable in the powers: every utility here is a training loss for learned policies and an
+objective for gradient solvers alike.
 """
 
 from __future__ import annotations
 
-import jax.numpy as jnp
-
+from satjax._numerics import log2_1p
 from satjax._types import Array, Float
-from satjax.optim.utilities import get_utility
-from satjax.uplink.power_control import SisoProblem, siso_sinr
-from satjax.uplink.sinr import Link, sinr_closed_form
-from satjax.uplink.statistics import ChannelStats
+from satjax.optim.utilities import get_utility, sum_rate
+from satjax.uplink.sinr import SisoProblem, siso_sinr
 
-__all__ = ["spectral_efficiency", "utility_of_powers", "siso_utility"]
+__all__ = ["spectral_efficiency", "sum_spectral_efficiency", "utility_of_powers"]
 
 
-def spectral_efficiency(stats: ChannelStats, rho: Float[Array, " K"], link: Link = "space_ground") -> Float[Array, " K"]:
-    r"""Per-user :math:`\log_2(1 + \mathrm{SINR}_k)` [bit/s/Hz] from the closed form (eq. (21)
-    without the pre-log and bandwidth); 0 for padded users."""
-    return jnp.log2(1.0 + sinr_closed_form(stats, rho, link))
+def spectral_efficiency(problem: SisoProblem, rho: Float[Array, " K"]) -> Float[Array, " K"]:
+    r"""Per-user :math:`\log_2(1 + \mathrm{SINR}_k)` [bit/s/Hz] (eq. (21) without the pre-log and
+    bandwidth, computed as ``log1p``); 0 for padded users."""
+    return log2_1p(siso_sinr(problem, rho))
 
 
-def utility_of_powers(stats: ChannelStats, rho: Float[Array, " K"], utility: str = "sum_rate",
-                      link: Link = "space_ground") -> Float[Array, ""]:
+def sum_spectral_efficiency(problem: SisoProblem, rho: Float[Array, " K"]) -> Float[Array, ""]:
+    r""":math:`\sum_k \log_2(1 + \mathrm{SINR}_k)` [bit/s/Hz]: the objective of problem (29) per unit
+    bandwidth and pre-log (the ``sum_rate`` utility)."""
+    return sum_rate(spectral_efficiency(problem, rho), problem.user_mask)
+
+
+def utility_of_powers(problem: SisoProblem, rho: Float[Array, " K"], utility: str = "sum_rate") -> Float[Array, ""]:
     """The named utility (:data:`satjax.optim.UTILITIES`) of the spectral efficiencies at ``rho``."""
-    return get_utility(utility)(spectral_efficiency(stats, rho, link), stats.user_mask)
-
-
-def siso_utility(problem: SisoProblem, rho: Float[Array, " K"], utility: str = "sum_rate") -> Float[Array, ""]:
-    """:func:`utility_of_powers` on a precomputed :class:`SisoProblem` (the closed-form terms do
-    not depend on the powers): O(K^2) per evaluation, for iterative solvers."""
-    return get_utility(utility)(jnp.log2(1.0 + siso_sinr(problem, rho)), problem.user_mask)
+    return get_utility(utility)(spectral_efficiency(problem, rho), problem.user_mask)

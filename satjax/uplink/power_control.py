@@ -7,7 +7,7 @@ Theorem 1 makes every SINR a ratio of affine functions of the powers,
     \mathrm{SINR}_k = \frac{\rho_k a_k^2}{\delta_k}, \qquad
     \delta_k = \sum_{k'} B_{kk'}\rho_{k'} + n_k ,
 
-with :math:`a_k = \mathbb E z_{kk}` (real, the SISO gain of eq. (30)),
+with :math:`a_k = |\mathbb E z_{kk}|` (the SISO gain of eq. (30)),
 :math:`B_{kk'} = \mathrm{Var}\,z_{kk'} + [k' \ne k]\,|\mathbb E z_{kk'}|^2` and :math:`n_k` the
 noise term (all from :func:`satjax.uplink.closed_form_terms`, so :math:`\delta_k` *is* the SINR
 denominator, eq. (37)). With :math:`\tilde\rho_k = \sqrt{\rho_k}` the SISO-equivalent MSE of
@@ -29,34 +29,30 @@ Each block update cannot increase the objective, which at the optimal :math:`v,\
 :math:`K - \sum_k \ln(1 + \mathrm{SINR}_k)`: the sum rate is non-decreasing over iterations.
 The scheduled set (44) is :math:`\{k: \rho_k^* > \theta P_{\max,k}\}`, see
 :data:`SCHEDULING_THRESHOLD`. Deviations from the printed (36)-(42): docs/deviations.md (D12-D16).
+
+One driver, :func:`algorithm1`, runs the one step function :func:`algorithm1_step` in solve mode
+(:class:`satjax.optim.Solve`, the default) or unrolled (:class:`satjax.optim.Unroll`, differentiable).
 """
 
 from __future__ import annotations
 
 import equinox as eqx
-
 import jax.numpy as jnp
 
+from satjax._numerics import masked_ratio, safe_sqrt
 from satjax._types import Array, Bool, Float
-from satjax.optim.iterate import IterationTrace, solve, unroll
-from satjax.uplink.sinr import Link, closed_form_terms
-from satjax.uplink.statistics import ChannelStats
+from satjax.optim.iterate import IterationTrace, Mode, Solve, check_mode, iterate
+from satjax.uplink.objectives import sum_spectral_efficiency
+from satjax.uplink.sinr import SisoProblem, check_powers, interference_plus_noise
 
 __all__ = [
     "SCHEDULING_THRESHOLD",
-    "SisoProblem",
     "Algorithm1Result",
-    "siso_problem",
-    "interference_plus_noise",
-    "siso_sinr",
-    "sum_spectral_efficiency",
+    "algorithm1",
+    "algorithm1_step",
     "combiner",
     "mse",
     "power_denominator",
-    "algorithm1_step",
-    "algorithm1_solve",
-    "algorithm1_solve_siso",
-    "algorithm1_unrolled",
     "scheduled_users",
 ]
 
@@ -68,64 +64,13 @@ __all__ = [
 SCHEDULING_THRESHOLD = 1e-6
 
 
-class SisoProblem(eqx.Module):
-    r"""The SISO-equivalent interference channel of eq. (30), one scenario.
-
-    Attributes:
-        gain: ``[K]`` :math:`a_k = \mathbb E z_{kk}` (AP-noise units).
-        interference: ``[K, K]`` :math:`B_{kk'}`, power of user k' leaking into the detection of
-            user k per watt (row k = victim), including user k's own beamforming-gain uncertainty.
-        noise: ``[K]`` :math:`n_k`.
-        p_max: ``[K]`` power budgets [W].
-        user_mask: ``[K]`` bool, False for padding.
-    """
-
-    gain: Float[Array, " K"]
-    interference: Float[Array, "K K"]
-    noise: Float[Array, " K"]
-    p_max: Float[Array, " K"]
-    user_mask: Bool[Array, " K"]
-
-
-def siso_problem(stats: ChannelStats, p_max: Float[Array, " K"], link: Link = "space_ground") -> SisoProblem:
-    """Build the SISO-equivalent problem (eq. (30)) from the validated closed-form terms."""
-    terms = closed_form_terms(stats, link)
-    k = stats.num_users
-    mean_abs2 = jnp.real(terms.mean_z) ** 2 + jnp.imag(terms.mean_z) ** 2
-    b = terms.var_z + jnp.where(jnp.eye(k, dtype=bool), 0, mean_abs2)
-    p_max = jnp.where(stats.user_mask, p_max, 0).astype(b.dtype)
-    return SisoProblem(gain=jnp.real(jnp.diagonal(terms.mean_z)), interference=b, noise=terms.noise,
-                       p_max=p_max, user_mask=stats.user_mask)
-
-
-def _safe_div(num, den):
-    ok = den > 0
-    return jnp.where(ok, num / jnp.where(ok, den, 1), 0)
-
-
-def interference_plus_noise(problem: SisoProblem, rho: Float[Array, " K"]) -> Float[Array, " K"]:
-    r""":math:`\delta_k = \sum_{k'} B_{kk'}\rho_{k'} + n_k`, eq. (37) (LaTeX form; D12)."""
-    return problem.interference @ rho + problem.noise
-
-
-def siso_sinr(problem: SisoProblem, rho: Float[Array, " K"]) -> Float[Array, " K"]:
-    r""":math:`\rho_k a_k^2/\delta_k` — equal to :func:`satjax.uplink.sinr_closed_form`."""
-    return _safe_div(rho * problem.gain**2, interference_plus_noise(problem, rho))
-
-
-def sum_spectral_efficiency(problem: SisoProblem, rho: Float[Array, " K"]) -> Float[Array, ""]:
-    r""":math:`\sum_k \log_2(1 + \mathrm{SINR}_k)` [bit/s/Hz], the objective of (29) per unit
-    bandwidth and pre-log."""
-    return jnp.sum(jnp.log2(1.0 + siso_sinr(problem, rho)))
-
-
 def combiner(problem: SisoProblem, rho_tilde: Float[Array, " K"], delta: Float[Array, " K"] | None = None) -> Float[Array, " K"]:
     r"""MMSE combiner of the SISO model, eq. (36): :math:`v_k = \tilde\rho_k a_k/(\tilde\rho_k^2a_k^2+\delta_k)`.
 
     ``delta`` (:func:`interference_plus_noise` at :math:`\tilde\rho^2`) may be passed when known."""
     a = problem.gain
     delta = interference_plus_noise(problem, rho_tilde**2) if delta is None else delta
-    return _safe_div(rho_tilde * a, rho_tilde**2 * a**2 + delta)
+    return masked_ratio(rho_tilde * a, rho_tilde**2 * a**2 + delta, problem.user_mask)
 
 
 def mse(problem: SisoProblem, rho_tilde: Float[Array, " K"], v: Float[Array, " K"],
@@ -143,14 +88,20 @@ def power_denominator(problem: SisoProblem, v: Float[Array, " K"], alpha: Float[
     return w * problem.gain**2 + problem.interference.T @ w
 
 
-def algorithm1_step(rho_tilde: Float[Array, " K"], problem: SisoProblem) -> Float[Array, " K"]:
+def algorithm1_step(rho_tilde: Float[Array, " K"], problem: SisoProblem, p_max: Float[Array, " K"]) -> Float[Array, " K"]:
     r"""One iteration of Algorithm 1 (steps 2-4): update :math:`v` (36), :math:`\alpha` (38) and
-    :math:`\tilde\rho` (40)-(42). The state is :math:`\tilde\rho = \sqrt{\rho}` ``[K]``."""
+    :math:`\tilde\rho` (40)-(42). The state is :math:`\tilde\rho = \sqrt{\rho}` ``[K]``.
+
+    A user whose combiner is exactly 0 (it transmits nothing, e.g. a zero budget) stays at 0:
+    its update (41) is :math:`0/t_k`, and :math:`t_k = 0` when every user is silent. Any other
+    non-finite value propagates."""
+    mask = problem.user_mask
     delta = interference_plus_noise(problem, rho_tilde**2)                 # (37), shared by (36) and (39)
     v = combiner(problem, rho_tilde, delta)
-    alpha = _safe_div(jnp.ones_like(v), mse(problem, rho_tilde, v, delta))  # e_k > 0 unless a_k = 0
-    rho_bar = _safe_div(problem.gain * alpha * v, power_denominator(problem, v, alpha))
-    return jnp.where(problem.user_mask, jnp.clip(rho_bar, 0.0, jnp.sqrt(problem.p_max)), 0)
+    alpha = masked_ratio(jnp.ones_like(v), mse(problem, rho_tilde, v, delta), mask)   # (38): e_k > 0
+    silent = v == 0
+    rho_bar = masked_ratio(problem.gain * alpha * v, power_denominator(problem, v, alpha), mask & ~silent)
+    return jnp.clip(rho_bar, 0.0, safe_sqrt(p_max))
 
 
 def scheduled_users(rho: Float[Array, " K"], p_max: Float[Array, " K"],
@@ -160,11 +111,11 @@ def scheduled_users(rho: Float[Array, " K"], p_max: Float[Array, " K"],
 
 
 class Algorithm1Result(eqx.Module):
-    """Output of Algorithm 1 for one scenario.
+    r"""Output of Algorithm 1 for one scenario.
 
     Attributes:
-        rho: ``[K]`` powers :math:`\\rho_k^*` [W].
-        scheduled: ``[K]`` bool, the set :math:`\\mathcal Q^*` of eq. (44).
+        rho: ``[K]`` powers :math:`\rho_k^*` [W].
+        scheduled: ``[K]`` bool, the set :math:`\mathcal Q^*` of eq. (44).
         trace: sum spectral efficiency [bit/s/Hz] per iteration, iteration count, convergence flag.
     """
 
@@ -173,46 +124,37 @@ class Algorithm1Result(eqx.Module):
     trace: IterationTrace
 
 
-def _start(problem, rho_init):
-    rho0 = problem.p_max if rho_init is None else jnp.clip(rho_init, 0, problem.p_max)
-    return jnp.sqrt(jnp.where(problem.user_mask, rho0, 0))
+def algorithm1(problem: SisoProblem, p_max: Float[Array, " K"], *, mode: Mode = Solve(tol=1e-6, max_iters=1000),
+               rho_init: Float[Array, " K"] | None = None, threshold: float = SCHEDULING_THRESHOLD) -> Algorithm1Result:
+    r"""Paper A, Algorithm 1: sum-throughput power control and user scheduling (eqs. (29)-(44)).
 
+    Args:
+        problem: the SISO form of Theorem 1 (:func:`satjax.uplink.siso_problem`; computed once
+            per scenario, so every iteration is O(K^2)).
+        p_max: ``[K]`` power budgets :math:`P_{\max,k}` [W] (>= 0).
+        mode: :class:`satjax.optim.Solve` (default: relative tolerance 1e-6 on the sum rate — the
+            scale-free form of eq. (43) — at most 1 000 iterations; forward only, each scenario
+            stops at its own count under ``vmap``) or :class:`satjax.optim.Unroll` (fixed depth,
+            differentiable in the statistics and budgets: deep unfolding).
+        rho_init: optional ``[K]`` starting powers [W] (clipped to the budgets); full power if None.
+        threshold: user k is scheduled when :math:`\rho_k > \theta P_{\max,k}`, eq. (44), in (0, 1).
 
-def _step_and_metric(problem):
-    return (lambda r: algorithm1_step(r, problem)), (lambda r: sum_spectral_efficiency(problem, r**2))
-
-
-def _result(problem, rho_tilde, trace, threshold):
+    Returns:
+        :class:`Algorithm1Result`: powers ``[K]`` [W], the scheduled set, and the
+        :class:`satjax.optim.IterationTrace` of the sum spectral efficiency
+        :math:`\sum_k\log_2(1+\mathrm{SINR}_k)` [bit/s/Hz] (multiply by
+        :func:`satjax.uplink.throughput_scale_bps` for bit/s).
+    """
+    k = problem.num_users
+    check_mode(mode)
+    check_powers("p_max", p_max, k)
+    if rho_init is not None:
+        check_powers("rho_init", rho_init, k)
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 < threshold < 1:
+        raise ValueError(f"threshold must be in (0, 1) (a fraction of p_max), got {threshold!r}")
+    p_max = jnp.where(problem.user_mask, p_max, 0).astype(problem.gain.dtype)
+    rho0 = p_max if rho_init is None else jnp.clip(rho_init, 0, p_max)
+    rho_tilde, trace = iterate(lambda r: algorithm1_step(r, problem, p_max), safe_sqrt(jnp.where(problem.user_mask, rho0, 0)),
+                               lambda r: sum_spectral_efficiency(problem, r**2), mode)
     rho = rho_tilde**2
-    return Algorithm1Result(rho, scheduled_users(rho, problem.p_max, threshold) & problem.user_mask, trace)
-
-
-def algorithm1_solve_siso(problem: SisoProblem, *, tol: float = 1e-6, max_iters: int = 1000,
-                          rho_init: Float[Array, " K"] | None = None,
-                          threshold: float = SCHEDULING_THRESHOLD) -> Algorithm1Result:
-    """:func:`algorithm1_solve` on a prebuilt :class:`SisoProblem` (the closed-form terms
-    computed once elsewhere, e.g. shared with other methods on the same scenario)."""
-    step, metric = _step_and_metric(problem)
-    rho_tilde, trace = solve(step, _start(problem, rho_init), metric, tol=tol, max_iters=max_iters)
-    return _result(problem, rho_tilde, trace, threshold)
-
-
-def algorithm1_solve(stats: ChannelStats, p_max: Float[Array, " K"], *, link: Link = "space_ground",
-                     tol: float = 1e-6, max_iters: int = 1000, rho_init: Float[Array, " K"] | None = None,
-                     threshold: float = SCHEDULING_THRESHOLD) -> Algorithm1Result:
-    r"""Algorithm 1 in solve mode: iterate until the relative change of the sum rate is at most
-    ``tol`` (relative form of eq. (43)) or ``max_iters``. Forward only; under ``vmap`` each scenario
-    stops at its own count. Starts from full power unless ``rho_init`` is given."""
-    return algorithm1_solve_siso(siso_problem(stats, p_max, link), tol=tol, max_iters=max_iters,
-                                 rho_init=rho_init, threshold=threshold)
-
-
-def algorithm1_unrolled(stats: ChannelStats, p_max: Float[Array, " K"], *, num_iters: int,
-                        link: Link = "space_ground", rho_init: Float[Array, " K"] | None = None,
-                        threshold: float = SCHEDULING_THRESHOLD, checkpoint: bool = False) -> Algorithm1Result:
-    """Algorithm 1 unrolled for exactly ``num_iters`` iterations (``lax.scan``): differentiable in
-    the statistics and budgets (deep unfolding). Same step function as :func:`algorithm1_solve`."""
-    problem = siso_problem(stats, p_max, link)
-    step, metric = _step_and_metric(problem)
-    rho_tilde, trace = unroll(step, _start(problem, rho_init), metric, num_iters, checkpoint=checkpoint)
-    return _result(problem, rho_tilde, trace, threshold)
+    return Algorithm1Result(rho, scheduled_users(rho, p_max, threshold) & problem.user_mask, trace)

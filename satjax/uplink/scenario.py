@@ -5,8 +5,9 @@ from __future__ import annotations
 import equinox as eqx
 import jax
 import jax.numpy as jnp
+import numpy as np
 
-from satjax._checks import check_choice, check_int_range
+from satjax._checks import check_int_range, is_concrete
 from satjax._types import Array, Float, PRNGKeyArray
 from satjax.geometry.angles import elevation_azimuth
 from satjax.geometry.placement import drop_uniform_square, pairwise_distance
@@ -16,87 +17,75 @@ from satjax.propagation.shadowing import (
     sample_shadowing_db,
     satellite_shadowing_std_db,
 )
-from satjax.constants import BOLTZMANN_J_K, REFERENCE_TEMPERATURE_K
-from satjax.units import db_to_lin
+from satjax.params import Params, mode, physical, size
+from satjax.units import db_to_lin, thermal_noise_w
 from satjax.uplink.pilots import default_pilots
 from satjax.uplink.statistics import ChannelStats, satellite_statistics
 
 __all__ = ["UplinkParams", "UplinkScenario", "sample_uplink_scenario", "sample_uplink_scenarios"]
 
 
-def _static(default):
-    return eqx.field(static=True, default=default)
+class UplinkParams(Params):
+    """Configuration of system A (paper A, Sec. VI).
 
-
-class UplinkParams(eqx.Module):
-    """Configuration of system A (paper A, Sec. VI). Python scalars in SI units or dB as named.
-
-    Values the paper does not give are ours; docs/paper-a.md lists each with its source.
+    Sizes and modes are static; every physical quantity is an array leaf (SI units or dB as
+    named), so a sweep over any of them is one compiled ``vmap`` (:func:`satjax.sweep`) and
+    ``jax.grad`` reaches it. Values the paper does not give are ours; docs/paper-a.md lists each
+    with its source.
     """
 
-    num_aps: int = _static(40)
-    num_users: int = _static(20)
-    area_side_m: float = _static(4_000.0)
-    ap_height_m: float = _static(15.0)
-    user_height_m: float = _static(1.5)
-    sat_position_m: tuple[float, float, float] = _static((300e3, 300e3, 400e3))
-    n_v: int = _static(5)
-    n_h: int = _static(5)
-    carrier_hz: float = _static(3e9)
-    bandwidth_hz: float = _static(20e6)
-    noise_figure_ap_db: float = _static(1.2)
-    noise_figure_sat_db: float = _static(4.0)
-    gain_ap_dbi: float = _static(10.0)
-    gain_user_dbi: float = _static(10.0)
-    gain_sat_dbi: float = _static(16.0)
-    shadowing_ap_db: float = _static(8.0)
-    sat_environment: str = _static("dense_urban")
-    rician_k_db: float = _static(10.0)
-    sat_angular_spread: float = _static(0.02)
-    p_max_w: float = _static(0.2)
-    pilot_power_w: float = _static(0.2)
-    tau_p: int = _static(10)
-    tau_c: int = _static(10_000)
+    num_aps: int = size(40, doc="APs M")
+    num_users: int = size(20, doc="users K")
+    n_v: int = size(5, doc="satellite UPA rows")
+    n_h: int = size(5, doc="satellite UPA columns")
+    tau_p: int = size(10, doc="pilot length (orthogonal pilots)")
+    tau_c: int = size(10_000, doc="coherence block [symbols]")
+    sat_environment: str = mode("dense_urban", TR38811_LOS_SIGMA_SF_DB, doc="TR 38.811 shadowing table")
+    area_side_m: Float[Array, ""] = physical(4_000.0, unit="m", lo=0, lo_open=True)
+    ap_height_m: Float[Array, ""] = physical(15.0, unit="m", lo=0)
+    user_height_m: Float[Array, ""] = physical(1.5, unit="m", lo=0)
+    sat_position_m: Float[Array, "3"] = physical((300e3, 300e3, 400e3), unit="m", shape=(3,))
+    carrier_hz: Float[Array, ""] = physical(3e9, unit="Hz", lo=0, lo_open=True)
+    bandwidth_hz: Float[Array, ""] = physical(20e6, unit="Hz", lo=0, lo_open=True)
+    noise_figure_ap_db: Float[Array, ""] = physical(1.2, unit="dB")
+    noise_figure_sat_db: Float[Array, ""] = physical(4.0, unit="dB")
+    gain_ap_dbi: Float[Array, ""] = physical(10.0, unit="dBi")
+    gain_user_dbi: Float[Array, ""] = physical(10.0, unit="dBi")
+    gain_sat_dbi: Float[Array, ""] = physical(16.0, unit="dBi")
+    shadowing_ap_db: Float[Array, ""] = physical(8.0, unit="dB", lo=0)
+    rician_k_db: Float[Array, ""] = physical(10.0, unit="dB")
+    sat_angular_spread: Float[Array, ""] = physical(0.02, lo=0)
+    p_max_w: Float[Array, ""] = physical(0.2, unit="W", lo=0)
+    pilot_power_w: Float[Array, ""] = physical(0.2, unit="W", lo=0)
 
     def __check_init__(self):
-        check_int_range("num_aps", self.num_aps, 1)
-        check_int_range("num_users", self.num_users, 1)
-        check_int_range("n_v", self.n_v, 1)
-        check_int_range("n_h", self.n_h, 1)
-        check_int_range("tau_c", self.tau_c, 1)
-        check_int_range("tau_p", self.tau_p, 1, self.tau_c)
-        check_choice("sat_environment", self.sat_environment, TR38811_LOS_SIGMA_SF_DB)
-        positive = ("area_side_m", "carrier_hz", "bandwidth_hz")
-        nonneg = ("ap_height_m", "user_height_m", "shadowing_ap_db", "sat_angular_spread", "p_max_w", "pilot_power_w")
-        for name in positive + nonneg:
-            v = getattr(self, name)
-            ok = isinstance(v, (int, float)) and v == v and abs(v) != float("inf")
-            if not ok or (v <= 0 if name in positive else v < 0):
-                bound = "> 0" if name in positive else ">= 0"
-                raise ValueError(f"{name} must be a finite number {bound}, got {v!r}")
-        if len(self.sat_position_m) != 3 or not all(abs(float(x)) < float("inf") for x in self.sat_position_m):
-            raise ValueError(f"sat_position_m must be three finite coordinates [m], got {self.sat_position_m!r}")
-        if self.sat_position_m[2] <= max(self.ap_height_m, self.user_height_m):
-            raise ValueError(f"sat_position_m[2] (altitude) must be above the ground nodes, got {self.sat_position_m[2]}")
+        if self.tau_p > self.tau_c:
+            raise ValueError(f"tau_p must be in [1, tau_c] = [1, {self.tau_c}], got {self.tau_p}")
+        shapes_ok = np.shape(self.sat_position_m) == (3,) and np.shape(self.ap_height_m) == np.shape(self.user_height_m) == ()
+        if shapes_ok and is_concrete(self.sat_position_m, self.ap_height_m, self.user_height_m):
+            top = max(float(np.asarray(self.ap_height_m)), float(np.asarray(self.user_height_m)))
+            altitude = float(np.asarray(self.sat_position_m)[2])
+            if not altitude > top:
+                raise ValueError(f"sat_position_m[2] (altitude) must be above the ground nodes ({top} m), got {altitude}")
 
     @property
     def num_antennas(self) -> int:
         return self.n_v * self.n_h
 
     @property
-    def noise_ap_w(self) -> float:
-        """AP noise power k_B T B F [W]."""
-        return BOLTZMANN_J_K * REFERENCE_TEMPERATURE_K * self.bandwidth_hz * 10 ** (self.noise_figure_ap_db / 10)
+    def noise_ap_w(self) -> Float[Array, ""]:
+        """AP noise power :math:`k_B T B F` [W]."""
+        return thermal_noise_w(self.bandwidth_hz, self.noise_figure_ap_db)
 
     @property
-    def noise_sat_w(self) -> float:
-        """Satellite noise power k_B T B F [W]."""
-        return BOLTZMANN_J_K * REFERENCE_TEMPERATURE_K * self.bandwidth_hz * 10 ** (self.noise_figure_sat_db / 10)
+    def noise_sat_w(self) -> Float[Array, ""]:
+        """Satellite noise power :math:`k_B T B F` [W]."""
+        return thermal_noise_w(self.bandwidth_hz, self.noise_figure_sat_db)
 
     @property
-    def rician_k(self) -> float:
+    def rician_k(self) -> Float[Array, ""]:
         """Rician factor (linear)."""
-        return 10 ** (self.rician_k_db / 10)
+        return db_to_lin(self.rician_k_db)
 
 
 class UplinkScenario(eqx.Module):
@@ -132,14 +121,15 @@ def sample_uplink_scenario(key: PRNGKeyArray, params: UplinkParams, dtype=jnp.fl
     Pure and ``jit``-able (``params`` is static). Every user gets the pilot ``k mod tau_p``
     and the budget ``p_max_w``.
     """
+    params = params.astype(dtype)
     k_ap, k_user, k_sh_ap, k_sh_sat = jax.random.split(key, 4)
     ap_pos = drop_uniform_square(k_ap, params.num_aps, params.area_side_m, params.ap_height_m, dtype)
     user_pos = drop_uniform_square(k_user, params.num_users, params.area_side_m, params.user_height_m, dtype)
-    sat_pos = jnp.asarray(params.sat_position_m, dtype)
+    sat_pos = params.sat_position_m
 
     beta_ap_db = ground_large_scale_db(
         pairwise_distance(ap_pos, user_pos), params.carrier_hz, params.gain_ap_dbi, params.gain_user_dbi
-    ) + sample_shadowing_db(k_sh_ap, jnp.asarray(params.shadowing_ap_db, dtype), (params.num_aps, params.num_users))
+    ) + sample_shadowing_db(k_sh_ap, params.shadowing_ap_db, (params.num_aps, params.num_users))
 
     elevation, _ = elevation_azimuth(user_pos, sat_pos)
     sat_dist = jnp.linalg.norm(user_pos - sat_pos[None, :], axis=-1)
@@ -163,9 +153,9 @@ def sample_uplink_scenario(key: PRNGKeyArray, params: UplinkParams, dtype=jnp.fl
         g_bar=g_bar,
         r_sat=r_sat,
         pilot=default_pilots(k, params.tau_p),
-        pilot_power=jnp.asarray(params.pilot_power_w, dtype),
-        noise_ap=jnp.asarray(params.noise_ap_w, dtype),
-        noise_sat=jnp.asarray(params.noise_sat_w, dtype),
+        pilot_power=params.pilot_power_w,
+        noise_ap=params.noise_ap_w,
+        noise_sat=params.noise_sat_w,
         user_mask=jnp.ones((k,), bool),
         ap_mask=jnp.ones((params.num_aps,), bool),
         tau_p=params.tau_p,
@@ -176,7 +166,7 @@ def sample_uplink_scenario(key: PRNGKeyArray, params: UplinkParams, dtype=jnp.fl
         sat_pos=sat_pos,
         beta_sat=beta_sat,
         stats=stats,
-        p_max=jnp.full((k,), params.p_max_w, dtype),
+        p_max=jnp.full((k,), params.p_max_w),
         tau_c=params.tau_c,
     )
 

@@ -1,18 +1,33 @@
-"""Effective SINR of system A with MRC: eq. (20) from its terms, and Theorem 1 in closed form."""
+r"""Effective SINR of system A with MRC: the expectations of eq. (20), their closed form (Theorem 1),
+and the one formula that turns them into an SINR.
+
+Layers (jax-md style: kernel -> system):
+
+* :class:`SinrTerms` — :math:`\mathbb E z_{kk'}`, :math:`\mathrm{Var}\,z_{kk'}`, noise: from
+  :func:`closed_form_terms` or :func:`satjax.uplink.monte_carlo_terms`;
+* :class:`SisoProblem` — the same terms as the SISO-equivalent interference channel of eq. (30),
+  :math:`\mathrm{SINR}_k = \rho_k a_k^2 / (\sum_{k'} B_{kk'}\rho_{k'} + n_k)`, which Algorithm 1,
+  the utilities and the training losses all use;
+* :func:`siso_sinr` — that ratio, the only place an uplink SINR is computed;
+* :func:`closed_form_sinr` — Theorem 1 on a :class:`ChannelStats` in one call.
+"""
 
 from __future__ import annotations
 
 from typing import Literal
 
 import equinox as eqx
+import jax
 import jax.numpy as jnp
 
-from satjax._checks import check_choice
-from satjax._types import Array, Complex, Float
+from satjax._checks import check_choice, check_nonnegative, check_real, check_shape
+from satjax._numerics import abs2, masked_ratio, safe_sqrt
+from satjax._types import Array, Bool, Complex, Float
 from satjax.uplink.estimation import mmse_statistics
 from satjax.uplink.statistics import ChannelStats, apply_masks, normalize
 
-__all__ = ["LINKS", "Link", "SinrTerms", "sinr_from_terms", "closed_form_terms", "sinr_closed_form"]
+__all__ = ["LINKS", "Link", "SinrTerms", "SisoProblem", "closed_form_terms", "siso_problem", "siso_sinr",
+           "interference_plus_noise", "closed_form_sinr", "closed_form_terms_by_link", "check_powers"]
 
 Link = Literal["space_ground", "space", "ground"]
 LINKS: tuple[str, ...] = ("space_ground", "space", "ground")
@@ -38,31 +53,70 @@ class SinrTerms(eqx.Module):
     @property
     def second_moment(self) -> Float[Array, "K K"]:
         r""":math:`\mathbb{E}|z_{kk'}|^2`."""
-        return self.var_z + _abs2(self.mean_z)
+        return self.var_z + abs2(self.mean_z)
 
 
-def _abs2(x):
-    return jnp.real(x) ** 2 + jnp.imag(x) ** 2
+class SisoProblem(eqx.Module):
+    r"""The SISO-equivalent interference channel of eq. (30), one scenario:
+
+    .. math::
+        \mathrm{SINR}_k = \frac{\rho_k a_k^2}{\delta_k}, \qquad
+        \delta_k = \sum_{k'} B_{kk'}\rho_{k'} + n_k
+
+    Attributes:
+        gain: ``[K]`` :math:`a_k = |\mathbb E z_{kk}|` (in the power unit of
+            :func:`satjax.uplink.normalize`, like every term here).
+        interference: ``[K, K]`` :math:`B_{kk'} = \mathrm{Var}\,z_{kk'} + [k' \ne k]|\mathbb E z_{kk'}|^2`,
+            power of user k' leaking into the detection of user k per watt (row k = victim),
+            including user k's own beamforming-gain uncertainty.
+        noise: ``[K]`` :math:`n_k`.
+        user_mask: ``[K]`` bool, False for padding.
+    """
+
+    gain: Float[Array, " K"]
+    interference: Float[Array, "K K"]
+    noise: Float[Array, " K"]
+    user_mask: Bool[Array, " K"]
+
+    @classmethod
+    def from_terms(cls, terms: SinrTerms, user_mask: Bool[Array, " K"]) -> SisoProblem:
+        """The SISO form of the expectations of eq. (20) (closed form or Monte Carlo)."""
+        mean_abs2 = abs2(terms.mean_z)
+        k = mean_abs2.shape[0]
+        off_diag = jnp.where(jnp.eye(k, dtype=bool), 0, mean_abs2)
+        return cls(gain=safe_sqrt(jnp.diagonal(mean_abs2)), interference=terms.var_z + off_diag,
+                   noise=terms.noise, user_mask=user_mask)
+
+    @property
+    def num_users(self) -> int:
+        return self.gain.shape[0]
 
 
-def sinr_from_terms(terms: SinrTerms, rho: Float[Array, " K"]) -> Float[Array, " K"]:
-    r"""Effective SINR of eq. (20) (use-and-then-forget bound) from its expectations.
+def interference_plus_noise(problem: SisoProblem, rho: Float[Array, " K"]) -> Float[Array, " K"]:
+    r""":math:`\delta_k = \sum_{k'} B_{kk'}\rho_{k'} + n_k`, eq. (37) (LaTeX form; D12)."""
+    return problem.interference @ jnp.where(problem.user_mask, rho, 0) + problem.noise
+
+
+def siso_sinr(problem: SisoProblem, rho: Float[Array, " K"]) -> Float[Array, " K"]:
+    r"""Effective SINR of eq. (20) (use-and-then-forget bound) from its SISO form:
 
     .. math::
         \mathrm{SINR}_k = \frac{\rho_k|\mathbb{E}z_{kk}|^2}
         {\sum_{k'}\rho_{k'}\mathrm{Var}(z_{kk'}) + \sum_{k'\ne k}\rho_{k'}|\mathbb{E}z_{kk'}|^2 + \mathrm{NO}_k}
 
     which equals eq. (20) term for term (the :math:`-\rho_k|\mathbb{E}z_{kk}|^2` is folded into the
-    variance, avoiding cancellation). A user whose denominator is zero (no signal, no noise,
-    no interference: padding) gets SINR 0, with finite gradients.
+    variance, avoiding cancellation). Padded users get exactly 0 (value and gradient); a real
+    user with a NaN power or statistic gets NaN — never a plausible 0.
+
+    Args:
+        problem: the :class:`SisoProblem`.
+        rho: ``[K]`` data powers [W] (entries of padded users are ignored).
+
+    Returns:
+        ``[K]`` SINR (linear).
     """
-    mean_abs2 = _abs2(terms.mean_z)
-    k = mean_abs2.shape[0]
-    off_diag = jnp.where(jnp.eye(k, dtype=bool), 0, mean_abs2)
-    num = rho * jnp.diagonal(mean_abs2)
-    den = terms.var_z @ rho + off_diag @ rho + terms.noise
-    ok = den > 0
-    return jnp.where(ok, num / jnp.where(ok, den, 1), 0)
+    rho = jnp.where(problem.user_mask, rho, 0)
+    return masked_ratio(rho * problem.gain**2, interference_plus_noise(problem, rho), problem.user_mask)
 
 
 def closed_form_terms(stats: ChannelStats, link: Link = "space_ground") -> SinrTerms:
@@ -108,21 +162,50 @@ def closed_form_terms(stats: ChannelStats, link: Link = "space_ground") -> SinrT
             + jnp.einsum("lij,kij->kl", outer, psi)                                    # g_k'^H Psi_k g_k'
             + jnp.einsum("kij,lji->kl", psi, r)                                        # tr(Psi_k R_k')
         )
-        est_power = jnp.sum(_abs2(g), -1) + jnp.real(jnp.trace(psi, axis1=-2, axis2=-1))
+        est_power = jnp.sum(abs2(g), -1) + jnp.real(jnp.trace(psi, axis1=-2, axis2=-1))
         noise = noise + stats.noise_sat * est_power
     if link in ("space_ground", "ground"):
-        sqrt_ptau = jnp.sqrt(stats.pilot_power * stats.tau_p)
-        mean_z = mean_z + jnp.where(s, sqrt_ptau * est.c.T @ stats.beta_ap, 0)
+        ptau = stats.pilot_power * stats.tau_p
+        mean_z = mean_z + jnp.where(s, ptau * est.c_unit.T @ stats.beta_ap, 0)         # sqrt(p tau_p) c^T beta
         var_z = var_z + est.gamma.T @ stats.beta_ap
         noise = noise + stats.noise_ap * jnp.sum(est.gamma, 0)
     return SinrTerms(mean_z=mean_z, var_z=var_z, noise=noise)
 
 
-def sinr_closed_form(stats: ChannelStats, rho: Float[Array, " K"], link: Link = "space_ground") -> Float[Array, " K"]:
-    """Closed-form ergodic SINR of every user, Theorem 1 (eqs. (22)-(28), corrected).
+def closed_form_terms_by_link(stats: ChannelStats) -> dict[str, SinrTerms]:
+    """:func:`closed_form_terms` of all three links at the cost of one: the satellite and AP parts
+    of :math:`z_{kk'}` are independent, so every ``space_ground`` term is the sum of the ``space``
+    and ``ground`` terms (bit-identical to computing it directly)."""
+    space, ground = closed_form_terms(stats, "space"), closed_form_terms(stats, "ground")
+    both = jax.tree.map(jnp.add, space, ground)
+    return {"space_ground": both, "space": space, "ground": ground}
 
-    Pure and differentiable in ``rho`` and in the statistics; padded users get 0. Scenario-object
-    counterpart of :func:`satjax.uplink.closed_form_sinr`, without input validation.
+
+def siso_problem(stats: ChannelStats, link: Link = "space_ground") -> SisoProblem:
+    """Theorem 1's terms of one scenario in SISO form (eq. (30)): the power-independent part of
+    the SINR, computed once, after which every SINR, utility or Algorithm-1 step is O(K^2)."""
+    return SisoProblem.from_terms(closed_form_terms(stats, link), stats.user_mask)
+
+
+def closed_form_sinr(stats: ChannelStats, rho: Float[Array, " K"], link: Link = "space_ground") -> Float[Array, " K"]:
+    """Closed-form ergodic SINR of every user with MRC, paper A Theorem 1 (eqs. (22)-(28), corrected).
+
+    Args:
+        stats: the channel statistics (sampled, or :meth:`ChannelStats.from_arrays` for your own).
+        rho: ``[K]`` data powers [W] (>= 0; checked when concrete).
+        link: ``"space_ground"`` (eq. (22)), ``"space"`` (eq. (26)) or ``"ground"`` (eq. (25)).
+
+    Returns:
+        ``[K]`` SINR (linear) in the statistics' float dtype; 0 for padded users. Pure and
+        differentiable in ``rho`` and in every statistic.
     """
-    rho = jnp.where(stats.user_mask, rho, 0)
-    return sinr_from_terms(closed_form_terms(stats, link), rho)
+    check_powers("rho", rho, stats.num_users)
+    return siso_sinr(siso_problem(stats, link), rho)
+
+
+def check_powers(name: str, rho, k: int) -> None:
+    """Boundary check of a power vector: shape ``[K]``, real, finite and >= 0 (values only when
+    concrete)."""
+    check_shape(name, rho, (k,))
+    check_real(name, rho)
+    check_nonnegative(name, rho, "W")

@@ -6,12 +6,27 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 
+import numpy as np
+
+from satjax._checks import (
+    check_finite,
+    check_hermitian_psd,
+    check_int_range,
+    check_mask,
+    check_ndim,
+    check_nonnegative,
+    check_positive,
+    check_real,
+    check_shape,
+    float_dtype,
+    is_concrete,
+)
 from satjax._types import Array, Bool, Complex, Float, Int, complex_dtype
 from satjax.geometry.angles import direction_cosines
 from satjax.geometry.arrays import upa_gaussian_correlation, upa_response
 from satjax.constants import SPEED_OF_LIGHT_M_S
 
-__all__ = ["ChannelStats", "apply_masks", "normalize", "satellite_statistics"]
+__all__ = ["ChannelStats", "apply_masks", "normalize", "power_scale", "satellite_statistics"]
 
 
 class ChannelStats(eqx.Module):
@@ -60,6 +75,98 @@ class ChannelStats(eqx.Module):
         if not (isinstance(self.tau_p, int) and self.tau_p >= 1):
             raise ValueError(f"tau_p must be an integer >= 1, got {self.tau_p!r}")
 
+    @classmethod
+    def from_arrays(cls, beta_ap, g_bar, r_sat, pilot, *, pilot_power, tau_p: int, noise_ap, noise_sat,
+                    user_mask=None, ap_mask=None) -> ChannelStats:
+        r"""Validate plain arrays and bundle them: the entry point for users who bring their own
+        channel statistics. Every function of :mod:`satjax.uplink` then takes the result.
+
+        Args:
+            beta_ap: real ``[M, K]`` AP large-scale fading :math:`\beta_{mk} \ge 0` (linear).
+            g_bar: complex ``[K, N]`` satellite LoS means :math:`\bar{\mathbf g}_k`.
+            r_sat: complex Hermitian PSD ``[K, N, N]`` satellite covariances :math:`\mathbf R_k`.
+            pilot: int ``[K]`` pilot index of each user in ``[0, tau_p)``.
+            pilot_power: pilot power per symbol ``p`` [W] (>= 0).
+            tau_p: pilot length (number of orthonormal pilots, >= 1).
+            noise_ap: AP noise variance :math:`\sigma_a^2` [W] (> 0).
+            noise_sat: satellite noise variance :math:`\sigma_s^2` [W] (> 0).
+            user_mask, ap_mask: optional bool ``[K]``, ``[M]``; False marks padding.
+
+        Raises:
+            ValueError: naming the parameter, for wrong shapes, ``K = 0``, ``M = 0``, ``N = 0``,
+                ``tau_p < 1``, pilots outside ``[0, tau_p)``, complex, negative, NaN or inf gains and
+                powers, non-positive noise, an ``r_sat`` that is not Hermitian positive
+                semidefinite, masks that are not boolean, or float16 input. Value checks run on
+                concrete arrays only (under ``jit`` the caller vouches for them).
+        """
+        check_int_range("tau_p", tau_p, 1)
+        check_ndim("beta_ap", beta_ap, 2, "[M, K]")
+        m, k = np.shape(beta_ap)
+        if k == 0:
+            raise ValueError("beta_ap has K = 0 users: need at least one user")
+        if m == 0:
+            raise ValueError("beta_ap has M = 0 APs: need at least one AP (use link='space' to ignore them)")
+        check_ndim("g_bar", g_bar, 2, "[K, N]")
+        n = np.shape(g_bar)[1]
+        if n == 0:
+            raise ValueError("g_bar has N = 0 antennas: need at least one")
+        check_shape("g_bar", g_bar, (k, n))
+        check_shape("r_sat", r_sat, (k, n, n))
+        check_shape("pilot", pilot, (k,))
+        for name, x in (("pilot_power", pilot_power), ("noise_ap", noise_ap), ("noise_sat", noise_sat)):
+            check_shape(name, x, ())
+        rdt = float_dtype("beta_ap", beta_ap, "g_bar", g_bar, "r_sat", r_sat)
+        for name, x in (("beta_ap", beta_ap), ("pilot_power", pilot_power), ("noise_ap", noise_ap),
+                        ("noise_sat", noise_sat)):
+            check_real(name, x)
+        check_nonnegative("beta_ap", beta_ap)
+        check_finite("g_bar", g_bar)
+        check_nonnegative("pilot_power", pilot_power, "W")
+        check_positive("noise_ap", noise_ap, "W")
+        check_positive("noise_sat", noise_sat, "W")
+        if not jnp.issubdtype(jnp.asarray(pilot).dtype, jnp.integer):
+            raise ValueError(f"pilot must hold integers, got dtype {jnp.asarray(pilot).dtype}")
+        if is_concrete(pilot):
+            p = np.asarray(pilot)
+            if p.min() < 0 or p.max() >= tau_p:
+                raise ValueError(f"pilot indices must be in [0, tau_p) = [0, {tau_p}), got range [{p.min()}, {p.max()}]")
+        check_hermitian_psd("r_sat", r_sat)
+        user_mask = check_mask("user_mask", user_mask, k)
+        ap_mask = check_mask("ap_mask", ap_mask, m)
+        cdt = complex_dtype(rdt)
+        return cls(
+            beta_ap=jnp.asarray(beta_ap, rdt),
+            g_bar=jnp.asarray(g_bar, cdt),
+            r_sat=jnp.asarray(r_sat, cdt),
+            pilot=jnp.asarray(pilot, jnp.int32),
+            pilot_power=jnp.asarray(pilot_power, rdt),
+            noise_ap=jnp.asarray(noise_ap, rdt),
+            noise_sat=jnp.asarray(noise_sat, rdt),
+            user_mask=user_mask,
+            ap_mask=ap_mask,
+            tau_p=tau_p,
+        )
+
+    def pad(self, num_users: int, num_aps: int) -> ChannelStats:
+        """The same statistics padded to ``num_users`` users and ``num_aps`` APs: padded entries
+        hold zeros (pilot 0) and mask False, so they change nothing for the real users."""
+        k, m = self.num_users, self.num_aps
+        check_int_range("num_users", num_users, k)
+        check_int_range("num_aps", num_aps, m)
+        dk, dm = num_users - k, num_aps - m
+        return ChannelStats(
+            beta_ap=jnp.pad(self.beta_ap, ((0, dm), (0, dk))),
+            g_bar=jnp.pad(self.g_bar, ((0, dk), (0, 0))),
+            r_sat=jnp.pad(self.r_sat, ((0, dk), (0, 0), (0, 0))),
+            pilot=jnp.pad(self.pilot, (0, dk)),
+            pilot_power=self.pilot_power,
+            noise_ap=self.noise_ap,
+            noise_sat=self.noise_sat,
+            user_mask=jnp.pad(self.user_mask, (0, dk)),
+            ap_mask=jnp.pad(self.ap_mask, (0, dm)),
+            tau_p=self.tau_p,
+        )
+
     @property
     def num_users(self) -> int:
         return self.beta_ap.shape[1]
@@ -88,14 +195,36 @@ def apply_masks(stats: ChannelStats) -> ChannelStats:
     )
 
 
+def power_scale(stats: ChannelStats) -> Float[Array, ""]:
+    r"""The power unit of :func:`normalize`: :math:`s = \sqrt{\sigma_a^2\,P_{\rm big}}` with
+    :math:`P_{\rm big}` the largest of the AP noise, the AP gains :math:`\beta_{mk}` and the
+    per-antenna satellite powers :math:`\|\bar g_k\|^2/N`, :math:`\mathrm{tr}R_k/N` (masked).
+
+    Theorem 1 multiplies two channel powers (e.g. :math:`\gamma_{mk}\beta_{mk'}`). In units of
+    the noise alone, a user 1 cm from an AP has :math:`\beta/\sigma_a^2 \approx 10^{21}` and its
+    square overflows float32; in units of the largest gain alone, a distant user's square
+    underflows. The geometric mean puts both ends of a drop's ~40-decade span inside float32.
+    """
+    n = stats.num_antennas
+    valid = stats.ap_mask[:, None] & stats.user_mask[None, :]
+    beta_max = jnp.max(jnp.where(valid, stats.beta_ap, 0))
+    los = jnp.sum(jnp.real(stats.g_bar) ** 2 + jnp.imag(stats.g_bar) ** 2, -1) / n
+    scatter = jnp.real(jnp.trace(stats.r_sat, axis1=-2, axis2=-1)) / n
+    sat_max = jnp.max(jnp.where(stats.user_mask, jnp.maximum(los, scatter), 0))
+    big = jnp.maximum(jnp.maximum(beta_max, sat_max), jnp.maximum(stats.noise_ap, stats.noise_sat))
+    return jax.lax.stop_gradient(jnp.sqrt(stats.noise_ap) * jnp.sqrt(big))
+
+
 def normalize(stats: ChannelStats) -> ChannelStats:
-    r"""Express all powers in units of the AP noise :math:`\sigma_a^2` (``noise_ap -> 1``).
+    r"""Express all channel powers and noise variances in the unit :func:`power_scale`.
 
     Theorem 1's SINR is invariant when every channel power and both noise variances are
-    scaled by one factor. Working in noise units keeps float32 away from underflow: raw
-    channel gains are ~1e-16 and their squares would be denormal.
+    scaled by one factor (transmit powers stay in W). Working in this unit keeps float32 away
+    from overflow and underflow: raw channel gains are ~1e-16 and their squares would be
+    denormal, while a user next to an AP has a gain ~1e21 times the noise. The scale is a
+    constant for differentiation (the SINR does not depend on it).
     """
-    inv = 1 / stats.noise_ap                       # multiply by the reciprocal: XLA's complex divide is slow
+    inv = 1 / power_scale(stats)                   # multiply by the reciprocal: XLA's complex divide is slow
     return eqx.tree_at(
         lambda s: (s.beta_ap, s.g_bar, s.r_sat, s.noise_ap, s.noise_sat),
         stats,
@@ -103,7 +232,7 @@ def normalize(stats: ChannelStats) -> ChannelStats:
             stats.beta_ap * inv,
             stats.g_bar * jnp.sqrt(inv).astype(stats.g_bar.dtype),
             stats.r_sat * inv.astype(stats.r_sat.dtype),
-            jnp.ones_like(stats.noise_ap),
+            stats.noise_ap * inv,
             stats.noise_sat * inv,
         ),
     )

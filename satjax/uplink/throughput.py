@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import jax.numpy as jnp
-
 from satjax._checks import check_int_range, check_positive
+from satjax._numerics import log2_1p
 
-__all__ = ["throughput_bps", "prelog"]
+__all__ = ["throughput_bps", "throughput_scale_bps", "prelog"]
 
 
 def prelog(tau_p: int, tau_c: int) -> float:
@@ -16,10 +15,16 @@ def prelog(tau_p: int, tau_c: int) -> float:
     return 1.0 - tau_p / tau_c
 
 
-def throughput_bps(sinr, *, bandwidth_hz: float, tau_p: int, tau_c: int):
+def throughput_scale_bps(*, bandwidth_hz, tau_p: int, tau_c: int):
+    r"""Throughput per unit spectral efficiency, :math:`B(1-\tau_p/\tau_c)` [bit/s per bit/s/Hz]:
+    the one conversion from spectral efficiency to throughput (eq. (21))."""
+    check_positive("bandwidth_hz", bandwidth_hz, "Hz")
+    return bandwidth_hz * prelog(tau_p, tau_c)
+
+
+def throughput_bps(sinr, *, bandwidth_hz, tau_p: int, tau_c: int):
     r"""Per-user ergodic throughput :math:`R_k = B(1-\tau_p/\tau_c)\log_2(1+\mathrm{SINR}_k)` [bit/s].
 
     Eq. (21) labels the unit Mbps with ``B`` in MHz; satjax keeps ``B`` in Hz and returns bit/s.
     """
-    check_positive("bandwidth_hz", bandwidth_hz, "Hz")
-    return bandwidth_hz * prelog(tau_p, tau_c) * jnp.log2(1.0 + sinr)
+    return throughput_scale_bps(bandwidth_hz=bandwidth_hz, tau_p=tau_p, tau_c=tau_c) * log2_1p(sinr)

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from benchmarks.reference.numpy_uplink import closed_form_sinr as numpy_sinr
-from satjax.uplink import sinr_closed_form
+from satjax.optim import Solve
+from satjax.uplink import algorithm1, closed_form_sinr, siso_problem
 from tests.uplink.helpers import random_stats
 
 
@@ -13,7 +14,7 @@ def test_numpy_reference_agrees_with_satjax():
     with jax.enable_x64(True):
         for seed, regime in enumerate(["generic", "correlated", "orthogonal_pilots"]):
             stats, rho = random_stats(seed, regime)
-            ours = np.asarray(sinr_closed_form(stats, rho))
+            ours = np.asarray(closed_form_sinr(stats, rho))
             ref = numpy_sinr(np.asarray(stats.beta_ap), np.asarray(stats.g_bar), np.asarray(stats.r_sat), np.asarray(stats.pilot),
                              np.asarray(rho), pilot_power=float(stats.pilot_power), tau_p=stats.tau_p,
                              noise_ap=float(stats.noise_ap), noise_sat=float(stats.noise_sat))
@@ -22,12 +23,10 @@ def test_numpy_reference_agrees_with_satjax():
 
 def test_numpy_algorithm1_agrees_with_satjax():
     from benchmarks.reference.numpy_uplink import algorithm1 as numpy_algorithm1
-    from satjax.uplink import algorithm1_solve
-
     with jax.enable_x64(True):
         stats, _ = random_stats(3, k=6)
         p_max = np.full(6, 0.8)
-        ours = algorithm1_solve(stats, p_max, tol=1e-8)
+        ours = algorithm1(siso_problem(stats), p_max, mode=Solve(tol=1e-8))
         rho, iters = numpy_algorithm1(np.asarray(stats.beta_ap), np.asarray(stats.g_bar), np.asarray(stats.r_sat),
                                       np.asarray(stats.pilot), p_max, pilot_power=float(stats.pilot_power), tau_p=stats.tau_p,
                                       noise_ap=float(stats.noise_ap), noise_sat=float(stats.noise_sat), tol=1e-8)
@@ -51,7 +50,9 @@ def test_quick_run_of_every_suite_writes_a_valid_results_file(tmp_path):
     assert {c["suite"] for c in doc["cases"]} == set(SUITES) and len(doc["cases"]) == len(res["cases"])
     for c in doc["cases"]:
         assert c["per_scenario_ms"] > 0, c
-        if c["impl"] == "satjax":
+        if c["suite"] == "sweep":                      # wall time including compilation, one call per way
+            assert c["wall_s_including_compile"] > 0 and c["max_rel_diff_vs_vmap"] < 1e-5, c
+        elif c["impl"] == "satjax":
             assert c["compile_s"] > 0 and c["min_s"] <= c["median_s"] <= c["max_s"] and c["xla_memory_mb"] > 0, c
     impls = {c["impl"] for c in doc["cases"]}
     assert {"satjax", "numpy", "torch", "paper"} <= impls
@@ -88,3 +89,17 @@ def test_benchmark_cli_rejects_bad_arguments(argv, match, capsys):
     with pytest.raises(SystemExit):
         main(argv)
     assert match in capsys.readouterr().err
+
+
+def test_a_stalled_suite_is_reported_as_a_failed_case_and_the_run_goes_on():
+    from benchmarks.common import Settings
+    from benchmarks.run import run_suites
+    from tests.benchmarks import stalling_suite
+
+    cases = run_suites({"stalling": stalling_suite.run}, Settings(quick=True), case_timeout=8.0)
+    assert [c["case"] for c in cases] == ["first", "after first"]
+    failed = cases[-1]
+    assert "no case within 8 s" in failed["failed"] and "stalling_suite.py" in failed["where"]
+    cases = run_suites({"stalling": stalling_suite.run, "also_stalling": stalling_suite.run}, Settings(quick=True),
+                       case_timeout=5.0)
+    assert [c.get("failed") is not None for c in cases] == [False, True, False, True]   # the second suite still ran

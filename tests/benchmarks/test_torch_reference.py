@@ -13,8 +13,15 @@ torch = pytest.importorskip("torch")
 from benchmarks.reference import numpy_shgnn, numpy_uplink, torch_shgnn, torch_uplink  # noqa: E402
 from benchmarks.reference.convert import plain_arrays  # noqa: E402
 from satjax.nn import SHGNN  # noqa: E402
-from satjax.train import PowerControlTask  # noqa: E402
-from satjax.uplink import UplinkParams, algorithm1_solve, sample_uplink_scenarios, sinr_closed_form  # noqa: E402
+from satjax.optim import Solve  # noqa: E402
+from satjax.uplink import (  # noqa: E402
+    PowerControlTask,
+    UplinkParams,
+    algorithm1,
+    closed_form_sinr,
+    sample_uplink_scenarios,
+    siso_problem,
+)
 
 SMALL = UplinkParams(num_users=6, num_aps=5, n_v=2, n_h=2, tau_p=3)
 
@@ -24,7 +31,7 @@ def batch64():
     with jax.enable_x64(True):
         scen = sample_uplink_scenarios(jax.random.key(0), SMALL, 3, dtype=jnp.float64)
         rho = 0.5 * scen.p_max
-        sinr = jax.vmap(sinr_closed_form)(scen.stats, rho)
+        sinr = jax.vmap(closed_form_sinr)(scen.stats, rho)
         return scen, np.asarray(rho), np.asarray(sinr)
 
 
@@ -40,7 +47,7 @@ def test_batched_closed_form_references_agree(batch64):
 def test_torch_algorithm1_agrees_with_satjax():
     with jax.enable_x64(True):
         scen = sample_uplink_scenarios(jax.random.key(1), SMALL, 3, dtype=jnp.float64)
-        ours = jax.vmap(lambda s, p: algorithm1_solve(s, p, tol=1e-8))(scen.stats, scen.p_max)
+        ours = jax.vmap(lambda s, p: algorithm1(siso_problem(s), p, mode=Solve(tol=1e-8)))(scen.stats, scen.p_max)
         args, scalars = plain_arrays(scen.stats, scen.p_max, "torch", double=True)
         rho, iters = torch_uplink.algorithm1(*args, **scalars, tol=1e-8)
     np.testing.assert_array_equal(iters.numpy(), np.asarray(ours.trace.num_iters))
@@ -59,7 +66,8 @@ def _satjax_step(seed: int, num: int, num_layers: int):
     Adam step (lr 1e-2): what the references must reproduce. Call inside ``enable_x64``."""
     task = PowerControlTask(SMALL)
     examples = jax.vmap(task.sample)(jax.random.split(jax.random.key(seed), num))
-    examples = jax.tree.map(lambda x: x.astype(jnp.float64) if jnp.issubdtype(x.dtype, jnp.floating) else x, examples)
+    examples = jax.tree.map(lambda x: x.astype(jnp.float64) if jnp.issubdtype(x.dtype, jnp.floating) else
+                            (x.astype(jnp.complex128) if jnp.iscomplexobj(x) else x), examples)
     model = SHGNN(4, hidden=8, num_layers=num_layers, key=jax.random.key(seed + 1), dtype=jnp.float64)
     loss, grads = eqx.filter_value_and_grad(lambda m: jnp.mean(jax.vmap(lambda ex: task.loss(m, ex))(examples)))(model)
     opt = optax.adam(1e-2)

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from satjax.downlink import (
-    energy_efficiency_bound,
+    PrecodingProblem,
+    energy_efficiency,
     ergodic_rate_monte_carlo,
     mmse_precoder,
     mrt,
@@ -89,14 +90,16 @@ def test_energy_efficiency_units_and_power_model():
     b = statistical_mrt(v, P_MAX)
     xi, p_static = 2.0, 50.0
     np.testing.assert_allclose(total_power(b, xi, p_static), xi * P_MAX + p_static, rtol=1e-6)
-    ee = energy_efficiency_bound(b, v, gamma, noise, 20e6, xi, p_static)
+    problem = PrecodingProblem.from_arrays(v, gamma, p_max=P_MAX, noise=noise, bandwidth_hz=20e6, xi=xi, p_static_w=p_static)
+    ee = energy_efficiency(problem, b)
     np.testing.assert_allclose(ee, 20e6 * jnp.sum(rate_bound(b, v, gamma, noise)) / (xi * P_MAX + p_static), rtol=1e-5)
 
 
 def test_rates_jit_vmap_grad():
     v, alpha, gamma, noise, h = random_instance(6)
     b = statistical_mrt(v, P_MAX)
-    f = jax.jit(lambda bb: energy_efficiency_bound(bb, v, gamma, noise, 20e6, 2.0, 50.0))
+    problem = PrecodingProblem.from_arrays(v, gamma, p_max=P_MAX, noise=noise, bandwidth_hz=20e6, xi=2.0, p_static_w=50.0)
+    f = jax.jit(lambda bb: energy_efficiency(problem, bb))
     g = jax.grad(lambda bb: jnp.real(f(bb)))(b)
     assert g.shape == b.shape and np.all(np.isfinite(np.asarray(g)))
     batch = jnp.stack([b, 2 * b])
@@ -129,3 +132,47 @@ def test_zero_forcing_on_estimated_channel_leaks_interference():
         g = jnp.abs(jnp.conj(h).T @ b) ** 2
         leak.append(float(jnp.sum(g) - jnp.trace(g)))
     assert leak[0] < 1e-6 * leak[2] and leak[0] < leak[1] < leak[2]
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda h: zero_forcing(h[:, :3], -1.0), "p_max must be >= 0"),
+    (lambda h: zero_forcing(h[:2], 1.0), "zero forcing needs K <= N_t"),
+    (lambda h: zero_forcing(h[:, 0], 1.0), r"h must be a 2-D array \[N_t, K\]"),
+    (lambda h: mmse_precoder(h.at[0, 0].set(jnp.nan), 1.0, 0.1), "h must be finite"),
+    (lambda h: mmse_precoder(h, 0.0, 0.1), "p_max must be > 0"),
+    (lambda h: mmse_precoder(h, 1.0, -0.1), "noise must be >= 0"),
+    (lambda h: regularized_zero_forcing(h, 1.0, -1.0), "reg must be >= 0"),
+    (lambda h: statistical_mrt(h, 1.0 + 1.0j), "p_max must be real"),
+    (lambda h: mrt(h[:, :0], 1.0), "K >= 1 users"),
+])
+def test_precoders_reject_bad_input_by_name(call, match):
+    v, alpha, gamma, noise, h = random_instance(9)
+    with pytest.raises(ValueError, match=match):
+        call(h)
+
+
+def test_project_to_budget_is_feasible_idempotent_and_leaves_feasible_precoders_alone():
+    from satjax.downlink import project_to_budget
+
+    v, alpha, gamma, noise, h = random_instance(10)
+    inside = statistical_mrt(v, 0.5 * P_MAX)
+    np.testing.assert_array_equal(project_to_budget(inside, P_MAX), inside)
+    outside = 3.0 * statistical_mrt(v, P_MAX)
+    projected = project_to_budget(outside, P_MAX)
+    np.testing.assert_allclose(transmit_power(projected), P_MAX, rtol=1e-6)
+    np.testing.assert_allclose(projected, outside / 3.0, rtol=1e-5)                  # a pure rescaling
+    np.testing.assert_array_equal(project_to_budget(projected, P_MAX), projected)
+    assert np.all(np.isnan(np.asarray(project_to_budget(outside.at[0, 0].set(jnp.nan), P_MAX)[0, 0])))
+    g = jax.grad(lambda s: transmit_power(project_to_budget(s * outside, P_MAX)))(1.0)
+    assert float(g) == pytest.approx(0.0, abs=1e-3)                                    # on the budget: flat
+
+
+def test_low_sinr_rates_are_accurate_in_float32():
+    """log2(1 + x) loses every digit below x ~ 6e-8 in float32; the log1p form keeps them."""
+    v, alpha, gamma, noise, h = random_instance(11)
+    b = statistical_mrt(v, 1e-7)
+    r32 = np.asarray(rate_bound(b, v, gamma, noise))
+    with jax.enable_x64(True):
+        c = lambda x: jnp.asarray(np.asarray(x), jnp.complex128 if jnp.iscomplexobj(x) else jnp.float64)  # noqa: E731
+        r64 = np.asarray(rate_bound(c(b), c(v), c(gamma), c(noise)))
+    np.testing.assert_allclose(r32, r64, rtol=1e-5)

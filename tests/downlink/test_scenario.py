@@ -82,12 +82,18 @@ def test_same_key_same_drop_and_vmap():
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    (dict(nx=0), "nx must be in"), (dict(p_max_w=0.0), "p_max_w must be a finite number > 0"),
-    (dict(amplifier_efficiency=1.5), r"amplifier_efficiency \(1/xi\) must be in \(0, 1\]"),
+    (dict(nx=0), "nx must be an integer >= 1, got 0"), (dict(p_max_w=0.0), "p_max_w must be > 0 W, got 0.0"),
+    (dict(amplifier_efficiency=1.5), r"amplifier_efficiency must be in \(0, 1\], got 1.5"),
     (dict(snr_convention="peak"), "snr_convention must be one of"),
-    (dict(p_bb_w=-1.0), "p_bb_w must be a finite number >= 0"),
-    (dict(snr_reference_power_w=0.0), "snr_reference_power_w must be a finite number > 0"),
-    (dict(snr_reference_antennas=0), "snr_reference_antennas must be in"),
+    (dict(p_bb_w=-1.0), "p_bb_w must be >= 0 W, got -1.0"),
+    (dict(p_bb_w=float("nan")), "p_bb_w must be >= 0 W, got nan"),
+    (dict(rician_k_db=float("inf")), "rician_k_db must be finite dB, got inf"),
+    (dict(carrier_hz=2e9 + 1j), r"carrier_hz must be a real number Hz"),
+    (dict(altitude_m="high"), "altitude_m must be a real number"),
+    (dict(altitude_m=[600e3, 700e3]), "altitude_m must be a scalar m, got shape \\(2,\\); to evaluate many values use satjax.sweep"),
+    (dict(snr_reference_power_w=0.0), "snr_reference_power_w must be > 0 W, got 0.0"),
+    (dict(snr_reference_antennas=0), "snr_reference_antennas must be an integer >= 1, got 0"),
+    (dict(num_users=2.5), "num_users must be an integer >= 1, got 2.5"),
 ])
 def test_bad_parameters(kwargs, match):
     with pytest.raises(ValueError, match=match):

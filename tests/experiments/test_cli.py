@@ -48,6 +48,7 @@ def test_experiment_runs(module, tmp_path):
     ("power_control", "num_drops=0", "num_drops must be >= 1"),
     ("power_control", "cdf_k=7", "cdf_k must be one of"),
     ("power_control", "tol=-1", "tol must be > 0"),
+    ("power_control", "+tolerance=1", "unknown config key tolerance: did you mean tol?"),
 ])
 def test_bad_override_is_a_clear_error(module, override, match, tmp_path):
     proc = _run(module, [override], tmp_path)
@@ -75,7 +76,7 @@ def test_paper_b_energy_efficiency_runs(tmp_path):
 
 
 @pytest.mark.parametrize("override, match", [
-    ("scenario.nx=0", "scenario.nx must be in"),
+    ("scenario.nx=0", "scenario.nx must be an integer >= 1"),
     ("scenario.snr_convention=peak", "scenario.snr_convention must be one of"),
     ("csi_errors=[-1.0]", "csi_errors must be non-empty and >= 0"),
     ("num_drops=0", "num_drops must be >= 1"),
@@ -85,3 +86,48 @@ def test_paper_b_bad_overrides(override, match, tmp_path):
     proc = subprocess.run([sys.executable, "-m", "experiments.paper_b.energy_efficiency", f"hydra.run.dir={tmp_path}",
                            override], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode != 0 and match in proc.stderr, proc.stderr[-2000:]
+
+
+def test_defaults_that_depend_on_another_field_follow_it():
+    from experiments.schema import PowerControlConfig, ThroughputCdfConfig
+
+    assert PowerControlConfig(num_drops=5).pg_drops == 5 and PowerControlConfig().pg_drops == 50
+    assert ThroughputCdfConfig(num_drops=7).mc_drops == 7 and ThroughputCdfConfig().mc_drops == 20
+    with pytest.raises(ValueError, match="pg_drops must be <= num_drops"):
+        PowerControlConfig(num_drops=5, pg_drops=6)
+
+
+def test_importing_the_entry_points_has_no_side_effects():
+    code = ("import os; os.environ.pop('XLA_FLAGS', None); import experiments, benchmarks, experiments.train, "
+            "experiments.paper_b.energy_efficiency, benchmarks.run; assert 'XLA_FLAGS' not in os.environ; "
+            "import jax._src.xla_bridge as xb; assert not xb._backends, 'a JAX backend was initialized on import'")
+    env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+def test_library_imports_nothing_from_experiments_or_benchmarks():
+    import ast
+
+    for path in (ROOT / "satjax").rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            for name in names:
+                assert not name.split(".")[0] in ("experiments", "benchmarks", "hydra", "tests"), (path, name)
+    # and experiments never import benchmarks
+    for path in (ROOT / "experiments").rglob("*.py"):
+        assert "benchmarks" not in {n.split(".")[0] for n in _imports(path)}, path
+
+
+def _imports(path):
+    import ast
+
+    out = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            out += [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            out.append(node.module or "")
+    return out

@@ -54,20 +54,34 @@ def test_smoke_run_writes_everything_and_resumes(tmp_path):
 
 @pytest.mark.parametrize("override, match", [
     ("trainer.lr=-1", "trainer.lr must be a finite number > 0"),
-    ("trainer.batch_size=0", "trainer.batch_size must be >= 1"),
+    ("trainer.batch_size=0", "trainer.batch_size must be an integer >= 1, got 0"),
     ("trainer.utility=max_sum", "trainer.utility must be one of"),
-    ("model.num_layers=0", "model.num_layers must be >= 1"),
+    ("trainer.metrics=[csv,parquet]", "trainer.metrics entries must be in"),
+    ("trainer.checkpoint_every=0", "trainer.checkpoint_every must be an integer >= 1"),
+    ("seed=-1", "seed must be an integer >= 0"),
+    ("model.num_layers=0", "model.num_layers must be an integer >= 1"),
+    ("model.hidden=0", "model.hidden must be an integer >= 1"),
     ("model.sat_features=full", "model.sat_features must be one of"),
-    ("model._target_=os.system", "model._target_ must name an object in"),
+    ("model._target_=os.system", "model._target_ must name a class in"),
+    ("model._target_=experiments.xla_env.os.system", "model._target_ must name a class defined in satjax or experiments"),
+    ("model._target_=satjax.nn.nothing_here", "model._target_: cannot import"),
+    ("model._target_=satjax.units.db_to_lin", "model._target_ must name a class defined in satjax or experiments"),
     ("optimizer.name=adagrad", "optimizer.name must be one of"),
     ("optimizer.b2=1.5", r"optimizer.b2 must be in \[0, 1\)"),
     ("evaluation.k_values=[1]", "evaluation.k_values must be"),
-    ("scenario.num_aps=0", "scenario.num_aps must be in"),
+    ("scenario.num_aps=0", "scenario.num_aps must be an integer >= 1"),
+    ("scenario.rician_k_db=nan", "scenario.rician_k_db must be finite dB, got nan"),
+    ("scenario.p_max_w=inf", "scenario.p_max_w must be >= 0 W, got inf"),
+    ("+trainer.lrr=0.1", "unknown config key trainer.lrr: did you mean trainer.lr?"),
+    ("+scenario.p_max=0.1", "unknown config key scenario.p_max: did you mean scenario.p_max_w?"),
+    ("+banana=1", "unknown config key banana"),
 ])
 def test_bad_overrides_are_named(override, match):
+    from experiments.common import load_config
+
     cfg = _compose(["+exp=shgnn", override])
     with pytest.raises(Exception, match=match):
-        OmegaConf.to_object(cfg)
+        load_config(cfg)
 
 
 def test_type_errors_and_unknown_experiment_from_the_command_line(tmp_path):
@@ -77,8 +91,11 @@ def test_type_errors_and_unknown_experiment_from_the_command_line(tmp_path):
     proc = _run(["-m", "experiments.train", "+exp=shgnn", "trainer.num_steps=many", f"hydra.run.dir={tmp_path}"],
                 timeout=120)
     assert proc.returncode != 0 and "trainer.num_steps" in proc.stderr
-    proc = _run(["-m", "experiments.train", "+exp=shgnn", "trainer.lr=-1", f"hydra.run.dir={tmp_path}"], timeout=120)
+    proc = _run(["-m", "experiments.train", "+exp=shgnn", "trainer.lr=-1", f"hydra.run.dir={tmp_path / 'bad'}"], timeout=120)
     assert proc.returncode != 0 and "trainer.lr must be a finite number > 0" in proc.stderr
+    assert not (tmp_path / "bad").exists()                         # a run that failed validation leaves nothing behind
+    proc = _run(["-m", "experiments.train", "+exp=shgnn", "+trainer.lrr=0.1", f"hydra.run.dir={tmp_path / 'bad'}"], timeout=120)
+    assert proc.returncode != 0 and "did you mean trainer.lr?" in proc.stderr and not (tmp_path / "bad").exists()
 
 
 def test_gnn_robust_trains_one_model_per_test_size(tmp_path):
@@ -111,11 +128,12 @@ def test_default_experiment_config():
 
 DEVICES_SCRIPT = """
 import sys, numpy as np
-import experiments
+from experiments.xla_env import configure_xla_cpu
+configure_xla_cpu()
 import jax, equinox as eqx, optax
 from satjax.nn import SHGNN
-from satjax.train import PowerControlTask, Evaluator, TrainSettings, fit
-from satjax.uplink import UplinkParams
+from satjax.train import Evaluator, TrainSettings, fit
+from satjax.uplink import PowerControlTask, UplinkParams
 task = PowerControlTask(UplinkParams(num_aps=8, num_users=6, tau_p=3, n_v=2, n_h=2, area_side_m=1000.0))
 model = SHGNN(4, hidden=16, num_layers=2, key=jax.random.key(0))
 ev = Evaluator(task, jax.random.key(1), 8)

@@ -9,7 +9,7 @@ import pytest
 
 from satjax.nn import SHGNN, graph_inputs, masked_mean
 from satjax.nn.shgnn import PooledMessage
-from satjax.uplink import UplinkParams, pad_stats, sample_uplink_scenario
+from satjax.uplink import UplinkParams, sample_uplink_scenario
 from tests.uplink.helpers import permute_users
 
 SMALL = UplinkParams(num_aps=7, num_users=6, tau_p=3, n_v=2, n_h=2, area_side_m=1000.0)
@@ -59,7 +59,7 @@ def test_padded_equals_unpadded(features):
     s = _scenario(3)
     model = _model(features)
     k, m = SMALL.num_users, SMALL.num_aps
-    padded = pad_stats(s.stats, k + 5, m + 4)
+    padded = s.stats.pad(k + 5, m + 4)
     p_max = jnp.pad(s.p_max, (0, 5), constant_values=0.7)   # budgets of padded users must not matter
     out = model.powers(padded, p_max)
     np.testing.assert_allclose(out[:k], model.powers(s.stats, s.p_max), rtol=1e-5, atol=1e-9)
@@ -69,7 +69,7 @@ def test_padded_equals_unpadded(features):
 def test_gradient_does_not_see_padding():
     s = _scenario(4)
     model = _model()
-    padded = pad_stats(s.stats, SMALL.num_users + 3, SMALL.num_aps + 2)
+    padded = s.stats.pad(SMALL.num_users + 3, SMALL.num_aps + 2)
     p_pad = jnp.pad(s.p_max, (0, 3))
 
     def loss(mdl, stats, p):

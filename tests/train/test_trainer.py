@@ -2,18 +2,18 @@
 
 import json
 import shutil
-import warnings
 from pathlib import Path
 
 import equinox as eqx
 import jax
+import jax.numpy as jnp
 import numpy as np
 import optax
 import pytest
 
 from satjax.nn import SHGNN
-from satjax.policies import FullPower
-from satjax.train import Checkpoints, Evaluator, MetricsLog, PowerControlTask, TrainSettings, fit
+from satjax.train import Checkpoints, Evaluator, MetricsLog, NonFiniteLossError, TrainSettings, fit, make_train_step
+from satjax.uplink import FullPower, PowerControlTask
 from satjax.uplink import UplinkParams
 
 TINY = UplinkParams(num_aps=8, num_users=6, tau_p=3, n_v=2, n_h=2, area_side_m=1000.0)
@@ -121,18 +121,119 @@ def test_existing_checkpoints_need_resume(tmp_path, uninterrupted):
         fit(_model(), optax.adam(1e-2), TASK, _settings(), tmp_path)
 
 
-def test_resume_without_checkpoint_starts_fresh(tmp_path, uninterrupted):
+def test_resume_without_checkpoint_starts_fresh_and_says_so(tmp_path, uninterrupted):
     _, full = uninterrupted
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
+    with pytest.warns(RuntimeWarning, match="no restorable checkpoint .* starting from step 0"):
         result = fit(_model(), optax.adam(1e-2), TASK, _settings(resume=True, eval_every=0), tmp_path)
     assert result.resumed_from == 0
     for a, b in zip(_params(result.model), _params(full.model)):
         np.testing.assert_array_equal(a, b)     # evaluation does not change training
 
 
+def test_killed_before_the_first_checkpoint_then_resumed_logs_every_step_once(tmp_path, evaluator, uninterrupted):
+    _, full = uninterrupted
+    with pytest.raises(_Interrupt):                                  # dies at step 1: no checkpoint yet (every 2)
+        fit(_model(), optax.adam(1e-2), TASK, _settings(), tmp_path, evaluator=evaluator, callbacks=[_interrupt_at(1)])
+    assert [r["step"] for r in MetricsLog(tmp_path, ["loss"]).read()] == [1]
+    with pytest.warns(RuntimeWarning, match="discarded 1 metric rows"):
+        resumed = fit(_model(), optax.adam(1e-2), TASK, _settings(resume=True), tmp_path, evaluator=evaluator)
+    steps = [r["step"] for r in resumed.history]
+    assert steps == list(range(1, 9))                                # one row per step, none twice
+    csv_rows = (tmp_path / "metrics.csv").read_text().splitlines()
+    assert len(csv_rows) == 1 + 8
+    assert _strip(resumed.history) == _strip(full.history)
+
+
+def test_a_fresh_run_refuses_a_directory_with_metrics_of_another_run(tmp_path):
+    MetricsLog(tmp_path, ["loss"]).log(1, {"loss": 0.0})
+    with pytest.raises(ValueError, match="already holds metrics rows"):
+        fit(_model(), optax.adam(1e-2), TASK, _settings(), tmp_path)
+
+
+def test_wall_time_is_cumulative_across_a_resume(tmp_path, evaluator):
+    with pytest.raises(_Interrupt):
+        fit(_model(), optax.adam(1e-2), TASK, _settings(), tmp_path, evaluator=evaluator, callbacks=[_interrupt_at(5)])
+    before = {r["step"]: r["wall_s"] for r in MetricsLog(tmp_path, ["loss"]).read()}
+    resumed = fit(_model(), optax.adam(1e-2), TASK, _settings(resume=True), tmp_path, evaluator=evaluator)
+    walls = [r["wall_s"] for r in resumed.history]
+    assert walls == sorted(walls) and walls[4] > before[4]          # step 5 (after the restore at 4) continues
+
+
+class _Scalar(eqx.Module):
+    w: jax.Array
+
+
+class _DivergingTask(eqx.Module):
+    """Loss -w: SGD raises w by the learning rate each step; past w = 1 the loss is NaN (a run
+    that diverges at a known step)."""
+
+    def sample(self, key):
+        return jax.random.normal(key, ())
+
+    def loss(self, model, example):
+        return jnp.where(model.w > 1.0, jnp.nan, -model.w + 0.0 * example)
+
+    def score(self, policy, example, key):
+        return {"w": policy.w}
+
+
+def test_a_non_finite_loss_stops_training_naming_the_step_and_the_last_good_checkpoint(tmp_path):
+    # w = 0.55 + 0.1 t: finite for t <= 4 (w = 0.95), NaN at step 6 (w = 1.05 after 5 steps)
+    with pytest.raises(NonFiniteLossError, match=r"diverged at step 6: loss nan.*last good checkpoint: step 4"):
+        fit(_Scalar(jnp.asarray(0.55)), optax.sgd(0.1), _DivergingTask(), _settings(num_steps=20, eval_every=0),
+            tmp_path)
+    rows = MetricsLog(tmp_path, ["loss"]).read()
+    assert [r["step"] for r in rows] == [1, 2, 3, 4, 5] and all(np.isfinite(r["loss"]) for r in rows)
+    assert Checkpoints(tmp_path / "checkpoints", every=2).steps() == [2, 4]        # nothing of the NaN step saved
+
+
+def test_the_train_step_compiles_once_across_steps_and_models_of_the_same_shape(tmp_path):
+    traces = []
+
+    class CountingTask(eqx.Module):
+        inner: PowerControlTask
+
+        def sample(self, key):
+            return self.inner.sample(key)
+
+        def loss(self, model, example):
+            traces.append(1)                                          # runs once per trace, never per step
+            return self.inner.loss(model, example)
+
+        def score(self, policy, example, key):
+            return self.inner.score(policy, example, key)
+
+    task = CountingTask(TASK)
+    opt = optax.adam(1e-2)
+    step = make_train_step(task, opt)
+    batch = jax.vmap(task.sample)(jax.random.split(jax.random.key(0), 4))
+    for seed in (0, 1):                                               # two models, same configuration
+        params, static = eqx.partition(_model(seed), eqx.is_array)
+        state = {"params": params, "opt_state": opt.init(params), "step": jnp.asarray(0, jnp.int32)}
+        for _ in range(3):
+            state, stats = step(state, static, batch)
+            assert bool(stats["finite"])
+    assert len(traces) == 1
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda d: fit("not a model", optax.adam(1e-2), TASK, _settings(), d), "model must be an equinox.Module"),
+    (lambda d: fit(_model(), "adam", TASK, _settings(), d), "optimizer must be an optax.GradientTransformation"),
+    (lambda d: fit(_model(), optax.adam(1e-2), object(), _settings(), d), "task must implement satjax.train.Task"),
+    (lambda d: fit(_model(), optax.adam(1e-2), TASK, {"num_steps": 3}, d), "settings must be a satjax.train.TrainSettings"),
+    (lambda d: fit(_model(), optax.adam(1e-2), TASK, _settings(), d, reference={"sum_mbps": 0.0}),
+     r"reference\['sum_mbps'\] must be a finite, non-zero number"),
+])
+def test_fit_rejects_bad_arguments_by_name(tmp_path, call, match):
+    with pytest.raises(ValueError, match=match):
+        call(tmp_path)
+
+
 @pytest.mark.parametrize("kwargs, match", [
     (dict(num_steps=0), "num_steps"), (dict(batch_size=0), "batch_size"), (dict(checkpoint_every=0), "checkpoint_every"),
+    (dict(seed="0"), "seed must be an integer"), (dict(seed=-1), "seed must be an integer >= 0"),
+    (dict(resume="no"), "resume must be True or False"), (dict(metrics=("csv", "parquet")), "metrics entries must be in"),
+    (dict(metrics="csv"), "metrics must be a list of formats"),
 ])
 def test_bad_settings(kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -192,3 +293,24 @@ def test_tensorboard_rows_when_installed(tmp_path, monkeypatch):
     log.close()
     assert events == [("open", str(tmp_path / "tensorboard")), ("loss", -1.5, 3), ("close",)]
     assert not (tmp_path / "metrics.csv").exists()
+
+
+def test_the_trainer_fits_a_system_b_precoder_end_to_end(tmp_path):
+    """System-neutral: the same fit() trains ScaledMRT on PrecodingTask (loss -EE of bound (9)),
+    moving the transmit power towards statistical MRT's EE-optimal fraction of the budget."""
+    from satjax.downlink import DownlinkParams, PrecodingTask
+    from satjax.nn import ScaledMRT
+
+    task = PrecodingTask(DownlinkParams(nx=4, ny=4, num_users=4, p_max_w=50.0))
+    evaluator = Evaluator(task, jax.random.key(5), 16)
+    model = ScaledMRT(0.9)
+    before = evaluator(model)["ee_mbit_per_j"]
+    result = fit(model, optax.adam(0.1), task, _settings(num_steps=60, batch_size=8, eval_every=0, checkpoint_every=60),
+                 tmp_path, evaluator=evaluator)
+    after = evaluator(result.model)
+    assert after["ee_mbit_per_j"] > 1.05 * before and after["power_over_budget"] == 0.0
+    # the learned fraction is where the EE of MRT peaks on the evaluation drops (grid search)
+    fractions = np.linspace(0.02, 0.98, 49)
+    grid = [evaluator(ScaledMRT(float(f)))["ee_mbit_per_j"] for f in fractions]
+    best = fractions[int(np.argmax(grid))]
+    assert abs(float(result.model.power_fraction()) - best) < 0.06, (float(result.model.power_fraction()), best)

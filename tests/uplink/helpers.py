@@ -6,7 +6,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from satjax.uplink import ChannelStats, make_channel_stats
+from satjax.uplink import ChannelStats
 
 REGIMES = ("generic", "rayleigh_sat", "los_dominant", "correlated", "orthogonal_pilots")
 
@@ -37,7 +37,7 @@ def random_stats(seed: int, regime: str = "generic", *, m: int = 5, k: int = 4, 
     pilot = np.arange(k) % tau_p
     rho = rng.uniform(0.2, 1.5, size=k)
     s = noise_scale
-    stats = make_channel_stats(
+    stats = ChannelStats.from_arrays(
         jnp.asarray(s * beta_ap), jnp.asarray(np.sqrt(s) * g_bar), jnp.asarray(s * r_sat), jnp.asarray(pilot),
         pilot_power=jnp.asarray(rng.uniform(0.5, 2.0)), tau_p=tau_p,
         noise_ap=jnp.asarray(s * 1.0), noise_sat=jnp.asarray(s * rng.uniform(0.5, 2.0)),
@@ -46,7 +46,7 @@ def random_stats(seed: int, regime: str = "generic", *, m: int = 5, k: int = 4, 
 
 
 def stats_arrays(stats: ChannelStats) -> dict:
-    """Keyword arguments of the plain-array API for ``stats``."""
+    """Keyword arguments of :meth:`ChannelStats.from_arrays` for ``stats``."""
     return dict(pilot_power=stats.pilot_power, tau_p=stats.tau_p, noise_ap=stats.noise_ap, noise_sat=stats.noise_sat)
 
 

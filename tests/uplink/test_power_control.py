@@ -11,22 +11,32 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jax.test_util import check_grads
 
-from satjax.optim import full_power, random_power
+from satjax.optim import UTILITIES, Solve, Unroll, full_power, random_power
 from satjax.uplink import (
     LINKS,
+    ChannelStats,
     UplinkParams,
     algorithm1,
-    algorithm1_solve,
     algorithm1_step,
-    algorithm1_unrolled,
+    closed_form_sinr,
+    interference_plus_noise,
+    power_scale,
     sample_uplink_scenarios,
     siso_problem,
-    sinr_closed_form,
+    siso_sinr,
     sum_spectral_efficiency,
 )
-from satjax.uplink.power_control import combiner, interference_plus_noise, mse, power_denominator, siso_sinr
+from satjax.uplink.power_control import combiner, mse, power_denominator
 from tests.uplink import printed_algorithm1 as printed
 from tests.uplink.helpers import REGIMES, permute_users, positional, random_stats, stats_arrays
+
+
+def _solve(stats, p_max, link="space_ground", tol=1e-6, max_iters=1000, **kw):
+    return algorithm1(siso_problem(stats, link), p_max, mode=Solve(tol=tol, max_iters=max_iters), **kw)
+
+
+def _unrolled(stats, p_max, num_iters, link="space_ground", checkpoint=False, **kw):
+    return algorithm1(siso_problem(stats, link), p_max, mode=Unroll(num_iters, checkpoint=checkpoint), **kw)
 
 
 def _np(stats):
@@ -42,31 +52,36 @@ def test_siso_sinr_equals_closed_form(regime):
     with jax.enable_x64(True):
         stats, rho = random_stats(11, regime)
         for link in LINKS:
-            problem = siso_problem(stats, jnp.ones_like(rho), link)
-            np.testing.assert_allclose(siso_sinr(problem, rho), sinr_closed_form(stats, rho, link), rtol=1e-10)
+            problem = siso_problem(stats, link)
+            np.testing.assert_allclose(siso_sinr(problem, rho), closed_form_sinr(stats, rho, link), rtol=1e-10)
 
 
 @pytest.mark.parametrize("regime", REGIMES)
 def test_delta_and_gain_equal_printed_eqs_30_37(regime):
-    """delta_k (37) is the SINR denominator and a_k the gain of (30), as printed in LaTeX."""
+    """delta_k (37) is the SINR denominator and a_k the gain of (30), as printed in LaTeX. satjax
+    works in the power unit s of ``power_scale`` (a_k ~ power, delta_k ~ power^2); the printed forms
+    are in watts."""
     with jax.enable_x64(True):
         stats, rho = random_stats(12, regime)
-        problem = siso_problem(stats, jnp.ones_like(rho))
+        problem = siso_problem(stats)
         ref = _np(stats)
-        np.testing.assert_allclose(problem.gain, printed.printed_gain(**ref), rtol=1e-9)
-        np.testing.assert_allclose(interference_plus_noise(problem, rho), printed.printed_delta(np.asarray(rho), **ref), rtol=1e-9)
+        s = float(power_scale(stats))
+        np.testing.assert_allclose(problem.gain * s, printed.printed_gain(**ref), rtol=1e-9)
+        np.testing.assert_allclose(interference_plus_noise(problem, rho) * s**2, printed.printed_delta(np.asarray(rho), **ref),
+                                   rtol=1e-9)
 
 
 @pytest.mark.parametrize("regime", REGIMES)
 def test_t_equals_printed_eq_42_and_the_lagrangian_derivative(regime):
     with jax.enable_x64(True):
         stats, rho = random_stats(13, regime)
-        problem = siso_problem(stats, jnp.ones_like(rho))
+        problem = siso_problem(stats)
         rng = np.random.default_rng(0)
         v = jnp.asarray(rng.uniform(0.1, 1.0, rho.shape))
         alpha = jnp.asarray(rng.uniform(0.5, 2.0, rho.shape))
         t = power_denominator(problem, v, alpha)
-        np.testing.assert_allclose(t, printed.printed_t(np.asarray(v), np.asarray(alpha), **_np(stats)), rtol=1e-9)
+        s = float(power_scale(stats))                          # t ~ a^2 ~ power^2 at fixed v, alpha
+        np.testing.assert_allclose(t * s**2, printed.printed_t(np.asarray(v), np.asarray(alpha), **_np(stats)), rtol=1e-9)
         # d/d rho_tilde of sum_k alpha_k e_k = 2 t rho_tilde - 2 a alpha v  (Appendix C, (78)-(80))
         rt = jnp.sqrt(rho)
         grad = jax.grad(lambda r: jnp.sum(alpha * mse(problem, r, v)))(rt)
@@ -76,7 +91,7 @@ def test_t_equals_printed_eq_42_and_the_lagrangian_derivative(regime):
 def test_combiner_minimizes_the_mse_eq_36():
     with jax.enable_x64(True):
         stats, rho = random_stats(14)
-        problem = siso_problem(stats, jnp.ones_like(rho))
+        problem = siso_problem(stats)
         rt = jnp.sqrt(rho)
         v = combiner(problem, rt)
         dv = jax.grad(lambda vv: jnp.sum(mse(problem, rt, vv)))(v)
@@ -92,7 +107,7 @@ def test_combiner_minimizes_the_mse_eq_36():
 def test_sum_rate_non_decreasing_feasible_finite(seed, regime, link):
     stats, _ = random_stats(seed, regime, k=6)
     p_max = jnp.asarray(np.random.default_rng(seed).uniform(0.1, 2.0, 6), stats.beta_ap.dtype)
-    res = algorithm1_unrolled(stats, p_max, num_iters=40, link=link)
+    res = _unrolled(stats, p_max, num_iters=40, link=link)
     obj = np.asarray(res.trace.objective)
     assert np.all(np.isfinite(obj)) and np.all(np.isfinite(res.rho))
     assert np.all(np.diff(obj) >= -1e-5 * np.abs(obj[1:]))            # float32 round-off only
@@ -101,7 +116,7 @@ def test_sum_rate_non_decreasing_feasible_finite(seed, regime, link):
 
 def test_monotone_on_sampled_scenarios():
     scen = sample_uplink_scenarios(jax.random.key(3), UplinkParams(num_users=12, tau_p=6, num_aps=10), 4)
-    res = jax.vmap(lambda s, p: algorithm1_unrolled(s, p, num_iters=60))(scen.stats, scen.p_max)
+    res = jax.vmap(lambda s, p: _unrolled(s, p, num_iters=60))(scen.stats, scen.p_max)
     obj = np.asarray(res.trace.objective)
     assert np.all(np.diff(obj, axis=1) >= -1e-5 * np.abs(obj[:, 1:]))
     assert np.all(obj[:, -1] > obj[:, 0])                               # it does improve on full power
@@ -109,7 +124,7 @@ def test_monotone_on_sampled_scenarios():
 
 def _projected_gradient_residual(stats, p_max, rho):
     """Per-user KKT residual of max sum-SE over the box, in bit/s/Hz per unit log-power."""
-    problem = siso_problem(stats, p_max)
+    problem = siso_problem(stats)
     g = jax.grad(lambda r: sum_spectral_efficiency(problem, r))(rho)
     at_top = rho >= p_max * (1 - 1e-9)
     # interior: rho_k * df/drho_k = 0; at P_max: df/drho >= 0; near 0: df/drho <= 0
@@ -122,7 +137,7 @@ def test_output_is_a_stationary_point_theorem_2(seed):
     with jax.enable_x64(True):
         stats, _ = random_stats(seed, k=6)
         p_max = jnp.full((6,), 1.0)
-        res = algorithm1_solve(stats, p_max, tol=1e-14, max_iters=20_000)
+        res = _solve(stats, p_max, tol=1e-14, max_iters=20_000)
         residual = np.asarray(_projected_gradient_residual(stats, p_max, res.rho))
         scale = float(res.trace.objective[-1])
         assert np.max(np.abs(residual)) < 1e-5 * scale, residual
@@ -137,8 +152,8 @@ def test_beats_full_power_which_beats_random_on_average():
     keys = jax.vmap(lambda i: jax.random.fold_in(jax.random.key(8), i))(jnp.arange(num))
 
     def rates(s, key):
-        problem = siso_problem(s.stats, s.p_max)
-        alg = algorithm1_solve(s.stats, s.p_max).rho
+        problem = siso_problem(s.stats)
+        alg = _solve(s.stats, s.p_max).rho
         rand = jax.vmap(lambda k: sum_spectral_efficiency(problem, random_power(k, s.p_max)))(jax.random.split(key, 32))
         return jnp.stack([sum_spectral_efficiency(problem, alg), sum_spectral_efficiency(problem, full_power(s.p_max)),
                           rand.mean()])
@@ -157,8 +172,8 @@ def test_permuting_users_permutes_powers(seed):
         stats, _ = random_stats(seed, k=6)
         p_max = jnp.asarray(np.random.default_rng(seed).uniform(0.1, 2.0, 6))
         perm = np.random.default_rng(seed + 1).permutation(6)
-        a = algorithm1_unrolled(stats, p_max, num_iters=30)
-        b = algorithm1_unrolled(permute_users(stats, perm), p_max[perm], num_iters=30)
+        a = _unrolled(stats, p_max, num_iters=30)
+        b = _unrolled(permute_users(stats, perm), p_max[perm], num_iters=30)
         np.testing.assert_allclose(b.rho, a.rho[perm], rtol=1e-9, atol=1e-15)
         np.testing.assert_allclose(b.trace.objective, a.trace.objective, rtol=1e-10)
 
@@ -166,21 +181,20 @@ def test_permuting_users_permutes_powers(seed):
 def test_zero_budget_user_is_off_and_unscheduled():
     stats, _ = random_stats(21, k=5)
     p_max = jnp.asarray([1.0, 0.0, 1.0, 1.0, 1.0], stats.beta_ap.dtype)
-    res = algorithm1_solve(stats, p_max)
+    res = _solve(stats, p_max)
     assert float(res.rho[1]) == 0.0 and not bool(res.scheduled[1])
     assert np.all(np.isfinite(res.rho)) and bool(res.trace.converged)
     # all budgets zero: nothing to do, nothing scheduled, sum rate 0
-    res0 = algorithm1_solve(stats, jnp.zeros_like(p_max))
+    res0 = _solve(stats, jnp.zeros_like(p_max))
     assert np.all(np.asarray(res0.rho) == 0) and not np.any(res0.scheduled)
     assert float(res0.trace.objective[-1]) == 0.0
 
 
 def test_padded_users_change_nothing():
-    from satjax.uplink import pad_stats
     stats, _ = random_stats(22, k=5)
     p_max = jnp.ones(5, stats.beta_ap.dtype)
-    a = algorithm1_unrolled(stats, p_max, num_iters=25)
-    b = algorithm1_unrolled(pad_stats(stats, 8, stats.num_aps + 2), jnp.ones(8, stats.beta_ap.dtype), num_iters=25)
+    a = _unrolled(stats, p_max, num_iters=25)
+    b = _unrolled(stats.pad(8, stats.num_aps + 2), jnp.ones(8, stats.beta_ap.dtype), num_iters=25)
     np.testing.assert_allclose(b.rho[:5], a.rho, rtol=1e-5)
     assert np.all(np.asarray(b.rho[5:]) == 0) and not np.any(b.scheduled[5:])
 
@@ -188,9 +202,9 @@ def test_padded_users_change_nothing():
 def test_solve_equals_unrolled_at_convergence_depth():
     stats, _ = random_stats(23, k=6)
     p_max = jnp.ones(6, stats.beta_ap.dtype)
-    s = algorithm1_solve(stats, p_max, tol=1e-5)
+    s = _solve(stats, p_max, tol=1e-5)
     n = int(s.trace.num_iters)
-    u = algorithm1_unrolled(stats, p_max, num_iters=n)
+    u = _unrolled(stats, p_max, num_iters=n)
     np.testing.assert_allclose(u.rho, s.rho, rtol=1e-6)
     np.testing.assert_allclose(u.trace.objective, s.trace.objective[: n + 1], rtol=1e-6)
     np.testing.assert_array_equal(u.scheduled, s.scheduled)
@@ -204,13 +218,13 @@ def test_vmap_equals_per_scenario_and_traces_once():
         @jax.jit
         @chex.assert_max_traces(n=1)
         def batched(stats, p_max):
-            return jax.vmap(lambda s, p: algorithm1_solve(s, p, tol=1e-8))(stats, p_max)
+            return jax.vmap(lambda s, p: _solve(s, p, tol=1e-8))(stats, p_max)
 
         res = batched(scen.stats, scen.p_max)
         batched(scen.stats, scen.p_max)
         counts = []
         for i in range(3):
-            one = algorithm1_solve(jax.tree.map(lambda x: x[i], scen.stats), scen.p_max[i], tol=1e-8)
+            one = _solve(jax.tree.map(lambda x: x[i], scen.stats), scen.p_max[i], tol=1e-8)
             counts.append(int(one.trace.num_iters))
             assert int(res.trace.num_iters[i]) == counts[-1]
             np.testing.assert_allclose(res.rho[i], one.rho, rtol=1e-9, atol=1e-20)
@@ -219,9 +233,10 @@ def test_vmap_equals_per_scenario_and_traces_once():
 
 def test_step_is_jittable_and_pure():
     stats, rho = random_stats(24)
-    problem = siso_problem(stats, jnp.ones_like(rho))
+    problem = siso_problem(stats)
     rt = jnp.sqrt(rho)
-    np.testing.assert_allclose(jax.jit(algorithm1_step)(rt, problem), algorithm1_step(rt, problem), rtol=1e-6)
+    p_max = jnp.ones_like(rt)
+    np.testing.assert_allclose(jax.jit(algorithm1_step)(rt, problem, p_max), algorithm1_step(rt, problem, p_max), rtol=1e-6)
 
 
 def test_unrolled_gradient_matches_finite_differences():
@@ -230,32 +245,34 @@ def test_unrolled_gradient_matches_finite_differences():
 
         def final_rate(p_max, beta_ap):
             s = eqx.tree_at(lambda x: x.beta_ap, stats, beta_ap)
-            return algorithm1_unrolled(s, p_max, num_iters=5).trace.objective[-1]
+            return _unrolled(s, p_max, num_iters=5).trace.objective[-1]
 
         check_grads(final_rate, (jnp.full((4,), 0.7), stats.beta_ap), order=1, modes=("rev",), eps=1e-6)
-        g = jax.grad(lambda p: algorithm1_unrolled(stats, p, num_iters=200, checkpoint=True).trace.objective[-1])(jnp.ones(4))
+        g = jax.grad(lambda p: _unrolled(stats, p, num_iters=200, checkpoint=True).trace.objective[-1])(jnp.ones(4))
         assert np.all(np.isfinite(g))
 
 
 @pytest.mark.parametrize("utility", ["sum_rate", "proportional_fair", "max_min", "max_min_smooth"])
-def test_siso_utility_equals_closed_form_utility(utility):
-    from satjax.uplink import siso_utility, utility_of_powers
+def test_utility_of_powers_equals_the_utility_of_the_closed_form(utility):
+    from satjax.uplink import utility_of_powers
     with jax.enable_x64(True):
         stats, rho = random_stats(28)
-        problem = siso_problem(stats, jnp.ones_like(rho))
-        np.testing.assert_allclose(siso_utility(problem, rho, utility), utility_of_powers(stats, rho, utility), rtol=1e-10)
+        se = jnp.log2(1 + closed_form_sinr(stats, rho))
+        np.testing.assert_allclose(utility_of_powers(siso_problem(stats), rho, utility),
+                                   UTILITIES[utility](se, stats.user_mask), rtol=1e-10)
 
 
-# --- plain-array entry point -------------------------------------------------------------------
+# --- plain arrays ------------------------------------------------------------------------------
 
-def test_plain_array_entry_point_matches_scenario_api():
+def test_plain_arrays_through_from_arrays_match_the_scenario_api():
     stats, _ = random_stats(26, k=5)
     p_max = jnp.ones(5, stats.beta_ap.dtype)
-    rho, scheduled, trace = algorithm1(*positional(stats), p_max, **stats_arrays(stats))
-    ref = algorithm1_solve(stats, p_max)
-    np.testing.assert_allclose(rho, ref.rho, rtol=1e-6)
-    np.testing.assert_array_equal(scheduled, ref.scheduled)
-    assert trace.objective.shape == (1001,) and bool(trace.converged)
+    own = ChannelStats.from_arrays(*positional(stats), **stats_arrays(stats))
+    res = _solve(own, p_max)
+    ref = _solve(stats, p_max)
+    np.testing.assert_allclose(res.rho, ref.rho, rtol=1e-6)
+    np.testing.assert_array_equal(res.scheduled, ref.scheduled)
+    assert res.trace.objective.shape == (1001,) and bool(res.trace.converged)
 
 
 @pytest.mark.parametrize(
@@ -263,9 +280,12 @@ def test_plain_array_entry_point_matches_scenario_api():
     [
         (dict(p_max=-np.ones(5)), "p_max must be >= 0"),
         (dict(p_max=np.ones(4)), "p_max must have shape"),
-        (dict(tol=0.0), "tol must be > 0"),
-        (dict(tol=-1e-3), "tol must be > 0"),
-        (dict(max_iters=0), r"max_iters must be in \[1"),
+        (dict(p_max=np.full(5, np.nan)), "p_max must be finite"),
+        (dict(rho_init=-np.ones(5)), "rho_init must be >= 0"),
+        (dict(rho_init=np.ones(3)), "rho_init must have shape"),
+        (dict(tol=0.0), "tol must be a finite number > 0"),
+        (dict(tol=-1e-3), "tol must be a finite number > 0"),
+        (dict(max_iters=0), "max_iters must be an integer >= 1"),
         (dict(link="uplink"), "link must be one of"),
         (dict(threshold=1.5), "threshold must be in"),
     ],
@@ -274,4 +294,4 @@ def test_bad_input(kw, match):
     stats, _ = random_stats(27, k=5)
     p_max = kw.pop("p_max", np.ones(5))
     with pytest.raises(ValueError, match=match):
-        algorithm1(*positional(stats), p_max, **stats_arrays(stats), **kw)
+        _solve(stats, p_max, **kw)

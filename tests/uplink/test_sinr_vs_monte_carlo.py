@@ -17,9 +17,10 @@ from satjax.uplink import (
     mmse_statistics,
     monte_carlo_terms,
     normalize,
+    SisoProblem,
+    closed_form_sinr,
     sample_realization,
-    sinr_closed_form,
-    sinr_from_terms,
+    siso_sinr,
 )
 from tests.uplink.helpers import REGIMES, random_stats
 
@@ -62,13 +63,17 @@ def test_terms_within_monte_carlo_error(regime, link):
     assert z_no.max() < Z_MAX, f"noise off by {z_no.max():.1f} SE"
 
 
+def _sinr(terms, stats, rho):
+    return siso_sinr(SisoProblem.from_terms(terms, stats.user_mask), rho)
+
+
 def _batched_mc_sinr(key, stats, rho, link, batches, per_batch):
     terms = [monte_carlo_terms(jax.random.fold_in(key, b), stats, num_samples=per_batch, link=link) for b in range(batches)]
-    per = np.stack([np.asarray(sinr_from_terms(t, rho)) for t in terms])
+    per = np.stack([np.asarray(_sinr(t, stats, rho)) for t in terms])
     mean_z = sum(t.mean_z for t in terms) / batches
     second = sum(t.second_moment for t in terms) / batches
     pooled = SinrTerms(mean_z=mean_z, var_z=second - jnp.abs(mean_z) ** 2, noise=sum(t.noise for t in terms) / batches)
-    return np.asarray(sinr_from_terms(pooled, rho)), per.std(0, ddof=1) / np.sqrt(batches)
+    return np.asarray(_sinr(pooled, stats, rho)), per.std(0, ddof=1) / np.sqrt(batches)
 
 
 @pytest.mark.parametrize("link", LINKS)
@@ -77,7 +82,7 @@ def test_sinr_within_monte_carlo_error(regime, link):
     with jax.enable_x64(True):
         stats, rho = random_stats(7 + REGIMES.index(regime), regime)
         rho = jnp.asarray(rho)
-        cf = np.asarray(sinr_closed_form(stats, rho, link))
+        cf = np.asarray(closed_form_sinr(stats, rho, link))
         mc, se = _batched_mc_sinr(jax.random.key(3), stats, rho, link, batches=20, per_batch=2_000)
     z = np.abs(cf - mc) / se
     assert z.max() < Z_MAX, f"SINR closed form vs MC: {z.max():.1f} SE (cf={cf}, mc={mc})"
@@ -90,7 +95,7 @@ def test_sampled_scenario_matches_monte_carlo():
     params = UplinkParams(num_aps=8, num_users=6, tau_p=3, n_v=3, n_h=3)
     sc = sample_uplink_scenario(jax.random.key(5), params)
     for link in LINKS:
-        cf = np.asarray(sinr_closed_form(sc.stats, sc.p_max, link))
+        cf = np.asarray(closed_form_sinr(sc.stats, sc.p_max, link))
         mc, se = _batched_mc_sinr(jax.random.key(6), sc.stats, sc.p_max, link, batches=10, per_batch=2_000)
         z = np.abs(cf - mc) / se
         assert z.max() < Z_MAX, f"{link}: {z.max():.1f} SE (cf={cf}, mc={mc})"

@@ -5,7 +5,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from satjax.uplink import UplinkParams, closed_form_sinr, make_channel_stats, monte_carlo_sinr, throughput_bps
+from satjax.uplink import ChannelStats, UplinkParams, closed_form_sinr, monte_carlo_sinr, throughput_bps
 from tests.uplink.helpers import positional, random_stats, stats_arrays
 
 
@@ -15,9 +15,9 @@ def case():
     return list(positional(stats)), rho, stats_arrays(stats)
 
 
-def _call(args, rho, kw, **over):
+def _call(args, rho, kw, link="space_ground", **over):
     kw = {**kw, **over}
-    return closed_form_sinr(*args, rho, **kw)
+    return closed_form_sinr(ChannelStats.from_arrays(*args, **kw), rho, link)
 
 
 def test_tau_p_below_one(case):
@@ -74,8 +74,8 @@ def test_zero_users(case):
     args, rho, kw = case
     m, n = args[0].shape[0], args[1].shape[1]
     with pytest.raises(ValueError, match="K = 0"):
-        closed_form_sinr(jnp.zeros((m, 0)), jnp.zeros((0, n), jnp.complex64), jnp.zeros((0, n, n), jnp.complex64),
-                         jnp.zeros((0,), jnp.int32), jnp.zeros((0,)), **kw)
+        ChannelStats.from_arrays(jnp.zeros((m, 0)), jnp.zeros((0, n), jnp.complex64), jnp.zeros((0, n, n), jnp.complex64),
+                                 jnp.zeros((0,), jnp.int32), **kw)
 
 
 def test_pilot_out_of_range_and_non_hermitian(case):
@@ -96,7 +96,7 @@ def test_unknown_link(case):
 def test_monte_carlo_bad_samples(case):
     args, rho, kw = case
     with pytest.raises(ValueError, match="num_samples"):
-        monte_carlo_sinr(jax.random.key(0), *args, rho, **kw, num_samples=0)
+        monte_carlo_sinr(jax.random.key(0), ChannelStats.from_arrays(*args, **kw), rho, num_samples=0)
 
 
 @pytest.mark.parametrize(
@@ -112,13 +112,14 @@ def test_params_ranges(field, value):
 def test_checks_are_skipped_under_jit(case):
     """Value checks only see concrete arrays; the traced function still compiles and runs."""
     args, rho, kw = case
-    f = jax.jit(lambda r: closed_form_sinr(*args, r, **kw))
+    stats = ChannelStats.from_arrays(*args, **kw)
+    f = jax.jit(lambda r: closed_form_sinr(stats, r))
     assert np.all(np.isfinite(np.asarray(f(rho))))
-    g = jax.grad(lambda r: jnp.sum(closed_form_sinr(*args, r, **kw)))(rho)
+    g = jax.grad(lambda r: jnp.sum(closed_form_sinr(stats, r)))(rho)
     assert np.all(np.isfinite(np.asarray(g)))
 
 
-def test_make_channel_stats_promotes_dtypes(case):
+def test_from_arrays_promotes_dtypes(case):
     args, rho, kw = case
-    s = make_channel_stats(args[0].astype(jnp.float32), args[1], args[2], args[3], **kw)
+    s = ChannelStats.from_arrays(args[0].astype(jnp.float32), args[1], args[2], args[3], **kw)
     assert s.g_bar.dtype == jnp.complex64 and s.beta_ap.dtype == jnp.float32

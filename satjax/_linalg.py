@@ -1,0 +1,103 @@
+r"""Dense linear algebra on small matrices, one home for every LAPACK call satjax makes.
+
+**Why not ``jnp.linalg`` directly.** On CPU, jaxlib 0.10 runs a *batched* LAPACK call (``eigh``,
+``inv``/LU, ``cholesky``, ...) of enough work by splitting the batch over XLA's intra-op thread
+pool and blocking on a counter. When every pool thread is itself blocked that way (two batched
+LAPACK calls scheduled at once on a 2-core machine), no thread is left to run the chunks and
+the program hangs forever at 0 % CPU (docs/performance.md, "XLA:CPU stall": minimal reproducer,
+stall rates, backtraces). A LAPACK call on a *single* matrix always runs inline. So on CPU every
+function here factorizes one matrix at a time — also under ``vmap``, through
+:func:`jax.custom_batching.sequential_vmap` — and on other backends it calls the batched
+routine (cuSOLVER batches well and has no such pool).
+
+**Derivatives.** :func:`inv` and :func:`hermitian_sqrt` carry closed-form JVPs (matrix products
+only), so they work under ``jvp``, ``grad`` and ``vmap`` alike; :func:`eigh` has no derivative
+and is for primal computations inside functions that define their own (e.g. the implicit
+derivative of :func:`satjax.downlink.budget_precoders`).
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+from jax.custom_batching import sequential_vmap
+
+from satjax._types import Array, Inexact
+
+__all__ = ["eigh", "inv", "hermitian_sqrt", "one_matrix_at_a_time"]
+
+
+def one_matrix_at_a_time() -> bool:
+    """True where LAPACK calls are made one matrix at a time: on the CPU backend of jaxlib < 0.11
+    (the stall above); elsewhere the batched routines are used."""
+    if jax.default_backend() != "cpu":
+        return False
+    import jaxlib
+
+    major, minor = (int(x) for x in jaxlib.__version__.split(".")[:2])
+    return (major, minor) < (0, 11)
+
+
+_eigh_one = sequential_vmap(lambda a: jnp.linalg.eigh(a))
+_inv_one = sequential_vmap(lambda a: jnp.linalg.inv(a))
+
+
+def _per_matrix(f_one, f_batched, a):
+    if not one_matrix_at_a_time():
+        return f_batched(a)
+    n = a.shape[-1]
+    flat = a.reshape(-1, n, n)
+    out = jax.vmap(f_one)(flat)                     # vmap of a sequential_vmap function: a loop
+    return jax.tree.map(lambda x: x.reshape(*a.shape[:-2], *x.shape[1:]), out)
+
+
+def eigh(a: Inexact[Array, "... N N"]) -> tuple[Array, Array]:
+    """Eigen-decomposition of Hermitian matrices (``jnp.linalg.eigh``, eigenvalues ascending),
+    any leading axes. No derivative: use inside functions with their own JVP."""
+    return _per_matrix(_eigh_one, jnp.linalg.eigh, jax.lax.stop_gradient(a))
+
+
+def _inv_primal(a):
+    return _per_matrix(_inv_one, jnp.linalg.inv, a)
+
+
+@jax.custom_jvp
+def inv(a: Inexact[Array, "... N N"]) -> Inexact[Array, "... N N"]:
+    r"""Matrix inverse, any leading axes, with :math:`dA^{-1} = -A^{-1}\,dA\,A^{-1}`."""
+    return _inv_primal(a)
+
+
+@inv.defjvp
+def _inv_jvp(primals, tangents):
+    (a,), (da,) = primals, tangents
+    x = _inv_primal(a)
+    return x, -x @ da @ x
+
+
+def _sqrt_parts(r):
+    w, v = eigh(r)
+    s = jnp.sqrt(jnp.maximum(w, 0.0))
+    return s, v
+
+
+@jax.custom_jvp
+def hermitian_sqrt(r: Inexact[Array, "... N N"]) -> Inexact[Array, "... N N"]:
+    r"""PSD square root :math:`R^{1/2}` of Hermitian positive semidefinite matrices via the
+    eigen-decomposition (works for singular :math:`R`), any leading axes.
+
+    JVP: :math:`dS` solves :math:`S\,dS + dS\,S = dR`; in the eigenbasis
+    :math:`(Q^H dS\,Q)_{ij} = (Q^H dR\,Q)_{ij}/(s_i + s_j)` (0 where :math:`s_i + s_j = 0`)."""
+    s, v = _sqrt_parts(r)
+    return (v * s[..., None, :].astype(v.dtype)) @ jnp.conj(jnp.swapaxes(v, -1, -2))
+
+
+@hermitian_sqrt.defjvp
+def _hermitian_sqrt_jvp(primals, tangents):
+    (r,), (dr,) = primals, tangents
+    s, v = _sqrt_parts(r)
+    vh = jnp.conj(jnp.swapaxes(v, -1, -2))
+    out = (v * s[..., None, :].astype(v.dtype)) @ vh
+    den = s[..., :, None] + s[..., None, :]
+    ok = den > 0
+    inner = jnp.where(ok, (vh @ dr @ v) / jnp.where(ok, den, 1).astype(v.dtype), 0)
+    return out, v @ inner @ vh

@@ -1,0 +1,78 @@
+"""System B's precoding policies: ``policy(scenario, key) -> b [N_t, K]`` (complex, column k =
+:math:`b_k`, :math:`\\sum_k\\|b_k\\|^2 \\le P_{\\max}`).
+
+The model-based precoders of paper B on the statistical CSI the transmitter has
+(:math:`v_k`, :math:`\\gamma_k`), as :class:`satjax.policies.Policy` modules; learned precoders
+(:mod:`satjax.nn`) have the same signature. MMSE/RZF here use the statistical channel
+:math:`\\sqrt{\\gamma_k} v_k`; with instantaneous CSI call :func:`satjax.downlink.mmse_precoder`
+on :func:`satjax.downlink.channel_response`.
+"""
+
+from __future__ import annotations
+
+import equinox as eqx
+
+from satjax._types import Array, Complex, PRNGKeyArray
+from satjax._numerics import safe_sqrt
+from satjax.downlink.precoders import mmse_precoder, statistical_mrt
+from satjax.downlink.scenario import DownlinkScenario
+from satjax.downlink.wmmse import dinkelbach_wmmse, wmmse
+from satjax.optim.iterate import Solve
+
+__all__ = ["StatisticalMRT", "StatisticalMMSE", "WMMSEPolicy", "DinkelbachWMMSEPolicy", "POLICIES"]
+
+
+class StatisticalMRT(eqx.Module):
+    """MRT on the array responses at full power (:func:`satjax.downlink.statistical_mrt`)."""
+
+    def __call__(self, scenario: DownlinkScenario, key: PRNGKeyArray | None = None) -> Complex[Array, "Nt K"]:
+        p = scenario.problem
+        return statistical_mrt(p.v, p.p_max)
+
+
+class StatisticalMMSE(eqx.Module):
+    """MMSE precoder on the statistical channel :math:`\\sqrt{\\gamma_k}v_k` at full power."""
+
+    def __call__(self, scenario: DownlinkScenario, key: PRNGKeyArray | None = None) -> Complex[Array, "Nt K"]:
+        p = scenario.problem
+        return mmse_precoder(p.v * safe_sqrt(p.gamma)[None, :].astype(p.v.dtype), p.p_max, p.noise)
+
+
+class WMMSEPolicy(eqx.Module):
+    """Sum-rate WMMSE in solve mode (:func:`satjax.downlink.wmmse`, ``rho = 0``)."""
+
+    tol: float = eqx.field(default=1e-5, static=True)
+    max_iters: int = eqx.field(default=200, static=True)
+
+    def __check_init__(self):
+        Solve(tol=self.tol, max_iters=self.max_iters)
+
+    def __call__(self, scenario: DownlinkScenario, key: PRNGKeyArray | None = None) -> Complex[Array, "Nt K"]:
+        return wmmse(scenario.problem, mode=Solve(tol=self.tol, max_iters=self.max_iters))[0]
+
+
+class DinkelbachWMMSEPolicy(eqx.Module):
+    """Paper B, Algorithm 2 with the exact inverse in solve mode (:func:`satjax.downlink.dinkelbach_wmmse`)."""
+
+    tol: float = eqx.field(default=1e-5, static=True)
+    max_iters: int = eqx.field(default=30, static=True)
+    inner_tol: float = eqx.field(default=1e-5, static=True)
+    inner_max_iters: int = eqx.field(default=200, static=True)
+
+    def __check_init__(self):
+        Solve(tol=self.tol, max_iters=self.max_iters)
+        Solve(tol=self.inner_tol, max_iters=self.inner_max_iters)
+
+    def __call__(self, scenario: DownlinkScenario, key: PRNGKeyArray | None = None) -> Complex[Array, "Nt K"]:
+        b, _, _ = dinkelbach_wmmse(scenario.problem, mode=Solve(tol=self.tol, max_iters=self.max_iters),
+                                   inner=Solve(tol=self.inner_tol, max_iters=self.inner_max_iters))
+        return b
+
+
+#: Policies by name, for configs and experiment scripts.
+POLICIES: dict[str, type] = {
+    "statistical_mrt": StatisticalMRT,
+    "statistical_mmse": StatisticalMMSE,
+    "wmmse": WMMSEPolicy,
+    "dinkelbach_wmmse": DinkelbachWMMSEPolicy,
+}

@@ -1,0 +1,116 @@
+r"""The precoding problem of system B (paper B, Sec. II-C, problem (10)) and its objective.
+
+:class:`PrecodingProblem` holds what a precoder design sees of one scenario — statistical CSI
+(array responses :math:`v_k`, channel powers :math:`\gamma_k`), the noise, the budget and the
+power model — as arrays, so ``vmap`` can batch over any of them and ``grad`` reaches each.
+:func:`energy_efficiency` is the one place objective (10a) is computed.
+"""
+
+from __future__ import annotations
+
+import equinox as eqx
+import jax.numpy as jnp
+
+from satjax._checks import check_finite, check_ndim, check_nonnegative, check_positive, check_real, check_shape, float_dtype
+from satjax._types import Array, Complex, Float, complex_dtype
+from satjax.downlink.rates import rate_bound, total_power
+
+__all__ = ["PrecodingProblem", "energy_efficiency", "sum_rate_bound"]
+
+
+class PrecodingProblem(eqx.Module):
+    r"""Statistical CSI and power model of one system-B scenario.
+
+    Attributes:
+        v: ``[N_t, K]`` complex array responses (column k = :math:`v_k`, :math:`\|v_k\|^2 = N_t`).
+        gamma: ``[K]`` channel power :math:`\gamma_k = \mathbb E|g_k|^2` (W/W).
+        noise: ``[]`` :math:`N_0` [W].
+        p_max: ``[]`` total transmit power budget :math:`P_{\max}` [W], constraint (10b).
+        bandwidth_hz: ``[]`` :math:`B_w` [Hz].
+        xi: ``[]`` inverse power-amplifier efficiency :math:`\xi`, eq. (5).
+        p_static_w: ``[]`` :math:`P_t` of eq. (6) [W].
+    """
+
+    v: Complex[Array, "Nt K"]
+    gamma: Float[Array, " K"]
+    noise: Float[Array, ""]
+    p_max: Float[Array, ""]
+    bandwidth_hz: Float[Array, ""]
+    xi: Float[Array, ""]
+    p_static_w: Float[Array, ""]
+
+    @classmethod
+    def from_arrays(cls, v, gamma, *, p_max, noise, bandwidth_hz, xi, p_static_w) -> PrecodingProblem:
+        """Validate plain arrays and bundle them (``ValueError`` naming the parameter for a wrong
+        shape, a complex ``gamma`` or power, NaN/inf, ``noise <= 0``, ``p_max <= 0``,
+        ``bandwidth_hz <= 0``, ``xi <= 0``, ``p_static_w < 0``, ``K = 0`` or float16)."""
+        check_ndim("v", v, 2, "[N_t, K]")
+        nt, k = jnp.shape(v)
+        if nt == 0 or k == 0:
+            raise ValueError(f"v must have N_t >= 1 antennas and K >= 1 users, got shape {(nt, k)}")
+        rdt = float_dtype("v", v, "gamma", gamma)
+        cdt = complex_dtype(rdt)
+        check_finite("v", v)
+        check_shape("gamma", gamma, (k,))
+        for name, x in (("gamma", gamma), ("p_max", p_max), ("noise", noise), ("bandwidth_hz", bandwidth_hz),
+                        ("xi", xi), ("p_static_w", p_static_w)):
+            check_real(name, x)
+            if name != "gamma":
+                check_shape(name, x, ())
+        check_nonnegative("gamma", gamma, "W/W")
+        check_positive("p_max", p_max, "W")
+        check_positive("noise", noise, "W")
+        check_positive("bandwidth_hz", bandwidth_hz, "Hz")
+        check_positive("xi", xi)
+        check_nonnegative("p_static_w", p_static_w, "W")
+        as_r = lambda x: jnp.asarray(x, rdt)  # noqa: E731
+        return cls(v=jnp.asarray(v, cdt), gamma=as_r(gamma), noise=as_r(noise), p_max=as_r(p_max),
+                   bandwidth_hz=as_r(bandwidth_hz), xi=as_r(xi), p_static_w=as_r(p_static_w))
+
+    def pad(self, num_antennas: int, num_users: int) -> PrecodingProblem:
+        """The same problem with zero antenna rows and zero users appended (``v`` and ``gamma``
+        zero-padded). A padded user has no channel, gets a zero precoder from every satjax
+        precoder and rate 0; a padded antenna radiates nothing. Energy efficiency, WMMSE and
+        Dinkelbach-WMMSE equal the unpadded ones to round-off (tested), so problems of several
+        sizes can share one compiled program. The power model (``p_static_w``) keeps the real
+        array's value."""
+        from satjax._checks import check_int_range
+
+        nt, k = self.v.shape
+        check_int_range("num_antennas", num_antennas, nt)
+        check_int_range("num_users", num_users, k)
+        return eqx.tree_at(lambda p: (p.v, p.gamma), self,
+                           (jnp.pad(self.v, ((0, num_antennas - nt), (0, num_users - k))),
+                            jnp.pad(self.gamma, (0, num_users - k))))
+
+    @property
+    def num_antennas(self) -> int:
+        return self.v.shape[0]
+
+    @property
+    def num_users(self) -> int:
+        return self.v.shape[1]
+
+
+def sum_rate_bound(problem: PrecodingProblem, b: Complex[Array, "Nt K"]) -> Float[Array, ""]:
+    r""":math:`\sum_k \bar{\mathcal R}_k` of eq. (9) [bit/s/Hz] at precoders ``b``."""
+    return jnp.sum(rate_bound(b, problem.v, problem.gamma, problem.noise))
+
+
+def energy_efficiency(problem: PrecodingProblem, b: Complex[Array, "Nt K"],
+                      sum_rate: Float[Array, ""] | None = None) -> Float[Array, ""]:
+    r"""Energy efficiency, objective (10a) with the power model (5):
+
+    .. math:: \mathrm{EE} = \frac{B_w \sum_k \mathcal R_k}{\xi\sum_k\|b_k\|^2 + P_t} \quad [\mathrm{bit/J}]
+
+    Args:
+        problem: the scenario's :class:`PrecodingProblem`.
+        b: complex ``[N_t, K]`` precoders (column k = :math:`b_k`).
+        sum_rate: :math:`\sum_k\mathcal R_k` [bit/s/Hz] to use (e.g. a Monte Carlo estimate of the
+            ergodic rate (8)); default the bound (9), :func:`sum_rate_bound`.
+
+    Returns:
+        ``[]`` EE [bit/J].
+    """
+    rate = sum_rate_bound(problem, b) if sum_rate is None else sum_rate
+    return problem.bandwidth_hz * rate / total_power(b, problem.xi, problem.p_static_w)

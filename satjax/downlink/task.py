@@ -1,0 +1,45 @@
+r"""System B's training task: unsupervised energy-efficient precoding, paper B eqs. (15)/(35)."""
+
+from __future__ import annotations
+
+import equinox as eqx
+import jax.numpy as jnp
+
+from satjax._types import Array, Float, PRNGKeyArray
+from satjax.downlink.problem import energy_efficiency, sum_rate_bound
+from satjax.downlink.rates import transmit_power
+from satjax.downlink.scenario import DownlinkParams, DownlinkScenario, sample_downlink_scenario
+
+__all__ = ["PrecodingTask", "EE_UNIT"]
+
+#: The loss and the reported EE are in Mbit/J (EE of the paper's scenarios is O(1) in this unit).
+EE_UNIT = 1e6
+
+
+class PrecodingTask(eqx.Module):
+    r"""Paper B, eqs. (15)/(35): unsupervised precoding, loss = :math:`-\mathrm{EE}` of the bound (9).
+
+    A :class:`satjax.train.Task`: examples are drops of :class:`DownlinkParams` drawn on the fly;
+    ``loss(model, scenario)`` is :math:`-\mathrm{EE}(\text{model}(scenario))` in Mbit/J (the
+    model's output is used as is: every satjax precoder meets the budget by construction —
+    learned ones end with :func:`satjax.downlink.project_to_budget` — and ``score`` reports the
+    transmit power, so an infeasible model shows);
+    ``score`` reports EE [Mbit/J], the sum rate bound [bit/s/Hz] and the transmit power [W].
+
+    Arguments:
+        params: the scenario distribution (a PyTree: its physical fields are arrays).
+    """
+
+    params: DownlinkParams
+
+    def sample(self, key: PRNGKeyArray) -> DownlinkScenario:
+        return sample_downlink_scenario(key, self.params)
+
+    def loss(self, model, example: DownlinkScenario) -> Float[Array, ""]:
+        return -energy_efficiency(example.problem, model(example, None)) / EE_UNIT
+
+    def score(self, policy, example: DownlinkScenario, key: PRNGKeyArray) -> dict[str, Float[Array, ""]]:
+        b = policy(example, key)
+        p = example.problem
+        return {"ee_mbit_per_j": energy_efficiency(p, b) / EE_UNIT, "sum_rate": sum_rate_bound(p, b),
+                "power_w": transmit_power(b), "power_over_budget": jnp.maximum(transmit_power(b) / p.p_max - 1, 0)}

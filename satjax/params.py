@@ -1,0 +1,194 @@
+r"""Scenario parameters: static sizes and modes, array-valued physics.
+
+A system's ``*Params`` class (:class:`satjax.uplink.UplinkParams`,
+:class:`satjax.downlink.DownlinkParams`, ...) is an Equinox module with two kinds of fields:
+
+* **sizes and modes** (numbers of users, antennas, pilots; conventions) — static Python values:
+  they set array shapes and program structure, so each distinct value compiles once;
+* **physical quantities** (powers, frequencies, gains, heights, spreads, ...) — array leaves
+  (float32, or float64 with x64 on; NumPy arrays when built from Python numbers, JAX arrays or
+  tracers when built from those), converted at construction. A new value does not recompile, a sweep is
+  one ``vmap``, and ``jax.grad`` reaches every one of them.
+
+Every field carries its unit and allowed range in its metadata; :class:`Params` validates concrete
+values at construction (``ValueError`` naming the field and the range) and skips value checks on
+traced values, so parameters can be built inside ``jit``/``vmap``/``grad``.
+
+Example — a 64-point sweep of the budget as one compiled program::
+
+    params = UplinkParams()
+    rates = sweep(lambda p: mean_rate(key, p), params, p_max_w=jnp.linspace(0.01, 1.0, 64))
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from satjax._checks import is_concrete
+
+__all__ = ["Params", "physical", "size", "mode", "sweep"]
+
+
+def _default_float():
+    return np.float64 if jax.config.read("jax_enable_x64") else np.float32
+
+
+def _to_array(x):
+    """Convert a physical value to a real floating array — a NumPy array for concrete values (so
+    building parameters never starts a JAX backend), a JAX array or tracer kept as is. Anything
+    that does not convert is kept, for :meth:`Params.__check_init__` to reject with the field's
+    name."""
+    if isinstance(x, jax.Array):                        # also tracers
+        return x.astype(jnp.result_type(float)) if jnp.issubdtype(x.dtype, jnp.integer) else x
+    if isinstance(x, (bool, np.bool_)) or isinstance(x, str):
+        return x
+    try:
+        arr = np.asarray(x)
+    except (TypeError, ValueError):
+        return x
+    if arr.dtype.kind in "iu" or arr.dtype == np.float64:       # Python numbers arrive as int64/float64
+        return arr.astype(_default_float())
+    return arr if arr.dtype.kind == "f" else x                  # float32 kept; float16 rejected by name
+
+
+def physical(default, *, unit: str = "", lo: float | None = None, hi: float | None = None,
+             lo_open: bool = False, hi_open: bool = False, shape: tuple[int, ...] = (), doc: str = ""):
+    """A physical-quantity field: an array leaf with a unit and an allowed range ``[lo, hi]``
+    (``lo_open``/``hi_open`` exclude the ends). ``shape`` is the shape of one value."""
+    meta = {"kind": "physical", "unit": unit, "lo": lo, "hi": hi, "lo_open": lo_open, "hi_open": hi_open,
+            "shape": shape, "doc": doc}
+    return eqx.field(default=default, converter=_to_array, metadata=meta)
+
+
+def size(default: int, *, lo: int = 1, doc: str = ""):
+    """A static integer that sets shapes (numbers of users, antennas, pilots, ...), ``>= lo``."""
+    return eqx.field(default=default, static=True, metadata={"kind": "size", "lo": lo, "doc": doc})
+
+
+def mode(default: str, choices: tuple[str, ...] | dict, *, doc: str = ""):
+    """A static choice among ``choices`` (a convention, an environment)."""
+    return eqx.field(default=default, static=True, metadata={"kind": "mode", "choices": tuple(choices), "doc": doc})
+
+
+def _range_text(m) -> str:
+    lo, hi = m["lo"], m["hi"]
+    if lo is not None and hi is not None:
+        return f"in {'(' if m['lo_open'] else '['}{lo:g}, {hi:g}{')' if m['hi_open'] else ']'}"
+    if lo is not None:
+        return f"{'>' if m['lo_open'] else '>='} {lo:g}"
+    if hi is not None:
+        return f"{'<' if m['hi_open'] else '<='} {hi:g}"
+    return "finite"
+
+
+class Params(eqx.Module):
+    """Base of every ``*Params`` class: validation from field metadata, ``replace``, field lists.
+
+    Subclasses declare their fields with :func:`physical`, :func:`size` and :func:`mode`, and may
+    add cross-field checks in their own ``__check_init__`` (Equinox runs every class's).
+    """
+
+    def __check_init__(self):
+        for f in dataclasses.fields(self):
+            kind = f.metadata.get("kind")
+            value = getattr(self, f.name)
+            if kind == "size":
+                ok = isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+                if not ok or value < f.metadata["lo"]:
+                    raise ValueError(f"{f.name} must be an integer >= {f.metadata['lo']}, got {value!r}")
+            elif kind == "mode":
+                if value not in f.metadata["choices"]:
+                    raise ValueError(f"{f.name} must be one of {f.metadata['choices']}, got {value!r}")
+            elif kind == "physical":
+                _check_physical(f.name, value, f.metadata)
+
+    def replace(self, **changes: Any):
+        """A copy with the given fields changed (validated like a new instance; works on traced
+        values, e.g. inside :func:`sweep`)."""
+        unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
+        if unknown:
+            raise ValueError(f"{type(self).__name__} has no field(s) {sorted(unknown)}; "
+                             f"fields: {[f.name for f in dataclasses.fields(self)]}")
+        return dataclasses.replace(self, **changes)
+
+    @classmethod
+    def physical_fields(cls) -> tuple[str, ...]:
+        """Names of the array-valued physical fields (those a sweep or a gradient can vary)."""
+        return tuple(f.name for f in dataclasses.fields(cls) if f.metadata.get("kind") == "physical")
+
+    @classmethod
+    def static_fields(cls) -> tuple[str, ...]:
+        """Names of the static sizes and modes."""
+        return tuple(f.name for f in dataclasses.fields(cls) if f.metadata.get("kind") in ("size", "mode"))
+
+    def astype(self, dtype):
+        """Every physical field cast to the real dtype ``dtype``."""
+        names = self.physical_fields()
+        return eqx.tree_at(lambda p: [getattr(p, n) for n in names], self,
+                           [jnp.asarray(getattr(self, n), dtype) for n in names])
+
+
+def _check_physical(name: str, value, meta) -> None:
+    unit = f" {meta['unit']}" if meta["unit"] else ""
+    if not isinstance(value, (jax.Array, np.ndarray)):
+        raise ValueError(f"{name} must be a real number{unit} ({_range_text(meta)}), got {value!r}")
+    if not jnp.issubdtype(value.dtype, jnp.floating):
+        raise ValueError(f"{name} must be real ({_range_text(meta)}{unit}), got dtype {value.dtype}")
+    if value.dtype == jnp.float16 or value.dtype == jnp.bfloat16:
+        raise ValueError(f"{name} must be float32 or float64 ({value.dtype} cannot hold satjax's power range)")
+    if tuple(value.shape) != tuple(meta["shape"]):
+        what = "a scalar" if not meta["shape"] else f"shape {meta['shape']}"
+        raise ValueError(f"{name} must be {what}{unit}, got shape {tuple(value.shape)}; to evaluate many values "
+                         f"use satjax.sweep (one vmapped program)")
+    if not is_concrete(value):
+        return
+    v = np.asarray(value, np.float64)
+    bad = ~np.isfinite(v)
+    lo, hi = meta["lo"], meta["hi"]
+    if lo is not None:
+        bad |= (v <= lo) if meta["lo_open"] else (v < lo)
+    if hi is not None:
+        bad |= (v >= hi) if meta["hi_open"] else (v > hi)
+    if np.any(bad):
+        shown = v if v.ndim == 0 else v.tolist()
+        raise ValueError(f"{name} must be {_range_text(meta)}{unit}, got {shown}")
+
+
+def sweep(fn: Callable, params: Params, /, **values) -> Any:
+    """``fn(params.replace(name=value, ...))`` for every value, as one ``vmap``-ped call.
+
+    Args:
+        fn: any function of a parameter object (e.g. sample a drop and compute a metric); pure.
+        params: the base parameters.
+        **values: physical fields to vary, each a 1-D array of the same length ``S``.
+
+    Returns:
+        ``fn``'s output with a leading axis ``S``. Wrap the call in ``jax.jit`` (or call it from a
+        jitted function) and the whole sweep is one compiled program: the values are traced, so
+        new values never recompile.
+    """
+    if not values:
+        raise ValueError("sweep needs at least one field=values pair")
+    fields = params.physical_fields()
+    for name in values:
+        if name not in fields:
+            raise ValueError(f"{name!r} is not a physical field of {type(params).__name__}; sweepable fields: {fields}")
+    arrays = [jnp.asarray(v) for v in values.values()]
+    lengths = {a.shape[0] if a.ndim else None for a in arrays}
+    if None in lengths or len(lengths) != 1:
+        raise ValueError(f"sweep values must be arrays with one common leading length, got shapes "
+                         f"{[a.shape for a in arrays]}")
+    names = tuple(values)
+
+    def one(*vals):
+        return fn(params.replace(**dict(zip(names, vals))))
+
+    return jax.vmap(one)(*arrays)
+
