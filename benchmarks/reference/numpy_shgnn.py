@@ -33,10 +33,14 @@ def params_from_satjax(model, dtype=np.float64) -> dict[str, np.ndarray]:
     for i, layer in enumerate(model.layers):
         for name in POOLED:
             m = getattr(layer, name)
+            if m is None:                                             # the last layer updates users only
+                continue
             add(f"layers.{i}.{name}.edge", m.edge), add(f"layers.{i}.{name}.state", m.state, bias=False)
             add(f"layers.{i}.{name}.outer", m.outer)
         for name in MLPS:
             m = getattr(layer, name)
+            if m is None:
+                continue
             add(f"layers.{i}.{name}.inner", m.inner), add(f"layers.{i}.{name}.outer", m.outer)
     add("readout.inner", model.readout.inner), add("readout.outer", model.readout.outer)
     return out
@@ -103,17 +107,25 @@ def pooled(p, grads, name, edges, states, over_users: bool):
     return y, back
 
 
-def layer(p, grads, i, b, s, u, ap, sat):
-    """Eqs. (48)-(50), synchronous; back maps (db', ds', du') to (db, ds, du)."""
+def layer(p, grads, i, b, s, u, ap, sat, users_only=False):
+    """Eqs. (48)-(50), synchronous; back maps (db', ds', du') to (db, ds, du). A users-only layer
+    (the last) passes b and s through unchanged."""
     L = f"layers.{i}"
-    a_ap, bk_a_ap = pooled(p, grads, f"{L}.ap_aggregate", ap, u, True)
-    zb, bk_zb = mlp(p, grads, f"{L}.ap_combine", b, a_ap)
-    a_sat, bk_a_sat = pooled(p, grads, f"{L}.sat_message", sat[:, None], u, True)
-    zs, bk_zs = mlp(p, grads, f"{L}.sat_combine", s, a_sat[:, 0])
     a_uap, bk_uap = pooled(p, grads, f"{L}.user_from_aps", ap, b, False)
     s_b = np.broadcast_to(s[:, None], (u.shape[0], u.shape[1], s.shape[-1]))
     a_usat, bk_usat = mlp(p, grads, f"{L}.user_from_sat", sat, s_b)
     zu, bk_zu = mlp(p, grads, f"{L}.user_combine", u, a_uap, a_usat)
+    if users_only:
+        def back_users(db_new, ds_new, du_new):
+            du, d_uap, d_usat = bk_zu(du_new * (zu > 0))
+            _, ds_b = bk_usat(d_usat)
+            return db_new + bk_uap(d_uap), ds_new + ds_b.sum(1), du
+
+        return (b, s, np.maximum(zu, 0)), back_users
+    a_ap, bk_a_ap = pooled(p, grads, f"{L}.ap_aggregate", ap, u, True)
+    zb, bk_zb = mlp(p, grads, f"{L}.ap_combine", b, a_ap)
+    a_sat, bk_a_sat = pooled(p, grads, f"{L}.sat_message", sat[:, None], u, True)
+    zs, bk_zs = mlp(p, grads, f"{L}.sat_combine", s, a_sat[:, 0])
 
     def back(db_new, ds_new, du_new):
         du, d_uap, d_usat = bk_zu(du_new * (zu > 0))
@@ -133,7 +145,7 @@ def _forward(p, grads, ap, sat, p_max, num_layers):
     b, s, u = np.ones((bsz, m, 1), ap.dtype), np.ones((bsz, 1), ap.dtype), p_max[..., None]
     backs = []
     for i in range(num_layers):
-        (b, s, u), back = layer(p, grads, i, b, s, u, ap, sat)
+        (b, s, u), back = layer(p, grads, i, b, s, u, ap, sat, users_only=i == num_layers - 1)
         backs.append((back, b.shape, s.shape))
     y, back_r = mlp(p, grads, "readout", u)
     sig = 1 / (1 + np.exp(-y[..., 0]))

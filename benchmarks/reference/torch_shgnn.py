@@ -46,19 +46,23 @@ class MLP(nn.Module):
 
 
 class Layer(nn.Module):
-    def __init__(self, d, hidden, dtype):
+    def __init__(self, d, hidden, dtype, users_only=False):
         super().__init__()
         h = hidden
-        self.ap_aggregate, self.ap_combine = Pooled(1, d, h, dtype), MLP(d + h, h, h, dtype)
-        self.sat_message, self.sat_combine = Pooled(3, d, h, dtype), MLP(d + h, h, h, dtype)
+        self.users_only = users_only                                # the last layer: AP/satellite states feed nothing
+        if not users_only:
+            self.ap_aggregate, self.ap_combine = Pooled(1, d, h, dtype), MLP(d + h, h, h, dtype)
+            self.sat_message, self.sat_combine = Pooled(3, d, h, dtype), MLP(d + h, h, h, dtype)
         self.user_from_aps, self.user_from_sat = Pooled(1, d, h, dtype), MLP(3 + d, h, h, dtype)
         self.user_combine = MLP(d + 2 * h, h, h, dtype)
 
     def forward(self, b, s, u, ap_user, sat_user):
-        b_new = torch.relu(self.ap_combine(b, self.ap_aggregate(ap_user, u, True)))                     # (48)
-        s_new = torch.relu(self.sat_combine(s, self.sat_message(sat_user[:, None], u, True)[:, 0]))     # (49)
         a_sat = self.user_from_sat(sat_user, s[:, None].expand(-1, u.shape[1], -1))
         u_new = torch.relu(self.user_combine(u, self.user_from_aps(ap_user, b, False), a_sat))         # (50)
+        if self.users_only:
+            return b, s, u_new
+        b_new = torch.relu(self.ap_combine(b, self.ap_aggregate(ap_user, u, True)))                     # (48)
+        s_new = torch.relu(self.sat_combine(s, self.sat_message(sat_user[:, None], u, True)[:, 0]))     # (49)
         return b_new, s_new, u_new
 
 
@@ -81,7 +85,7 @@ class SHGNN(nn.Module):
     def __init__(self, hidden=64, num_layers=3, dtype=torch.float32):
         super().__init__()
         dims = [1] + [hidden] * (num_layers - 1)
-        self.layers = nn.ModuleList([Layer(d, hidden, dtype) for d in dims])
+        self.layers = nn.ModuleList([Layer(d, hidden, dtype, users_only=i == len(dims) - 1) for i, d in enumerate(dims)])
         self.readout = MLP(hidden, hidden, 1, dtype)
 
     def forward(self, ap_user, sat_user, p_max):
@@ -132,8 +136,10 @@ def from_satjax(model, dtype=torch.float32, device=None) -> SHGNN:
 
     for t, j in zip(out.layers, model.layers, strict=True):
         for name in ("ap_aggregate", "sat_message", "user_from_aps"):
-            copy_pooled(getattr(t, name), getattr(j, name))
+            if getattr(j, name) is not None:
+                copy_pooled(getattr(t, name), getattr(j, name))
         for name in ("ap_combine", "sat_combine", "user_from_sat", "user_combine"):
-            copy_mlp(getattr(t, name), getattr(j, name))
+            if getattr(j, name) is not None:
+                copy_mlp(getattr(t, name), getattr(j, name))
     copy_mlp(out.readout, model.readout)
     return out.to(torch_device() if device is None else device)

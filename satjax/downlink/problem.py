@@ -39,6 +39,18 @@ class PrecodingProblem(eqx.Module):
     xi: Float[Array, ""]
     p_static_w: Float[Array, ""]
 
+    def __check_init__(self):
+        if self.v.ndim != 2 or self.gamma.shape != self.v.shape[1:]:
+            raise ValueError(f"v must be [N_t, K] and gamma [K], got shapes {self.v.shape} and {self.gamma.shape}")
+        # value checks on concrete problems (sampled ones are traced and valid by construction)
+        check_finite("v", self.v)
+        check_nonnegative("gamma", self.gamma, "W/W")
+        check_positive("noise", self.noise, "W")
+        check_positive("p_max", self.p_max, "W")
+        check_positive("bandwidth_hz", self.bandwidth_hz, "Hz")
+        check_positive("xi", self.xi)
+        check_nonnegative("p_static_w", self.p_static_w, "W")
+
     @classmethod
     def from_arrays(cls, v, gamma, *, p_max, noise, bandwidth_hz, xi, p_static_w) -> PrecodingProblem:
         """Validate plain arrays and bundle them (``ValueError`` naming the parameter for a wrong
@@ -112,5 +124,7 @@ def energy_efficiency(problem: PrecodingProblem, b: Complex[Array, "Nt K"],
     Returns:
         ``[]`` EE [bit/J].
     """
+    check_shape("b", b, problem.v.shape)
+    check_finite("b", b)
     rate = sum_rate_bound(problem, b) if sum_rate is None else sum_rate
     return problem.bandwidth_hz * rate / total_power(b, problem.xi, problem.p_static_w)

@@ -202,37 +202,44 @@ class PooledMessage(eqx.Module):
 
 class SHGNNLayer(eqx.Module):
     """One HetGNN layer: the three update parts (48) APs, (49) satellite, (50) users; all from
-    the previous layer's states (synchronous update)."""
+    the previous layer's states (synchronous update). The last layer of a model updates the
+    users only (``users_only``): its AP and satellite states would feed nothing."""
 
-    ap_aggregate: PooledMessage       # MLP1
-    ap_combine: MLP                   # MLP2
-    sat_message: PooledMessage        # MLP3 (pooled over users)
-    sat_combine: MLP                  # MLP4
-    user_from_aps: PooledMessage      # MLP5
-    user_from_sat: MLP                # MLP6
-    user_combine: MLP                 # MLP7
+    ap_aggregate: PooledMessage | None       # MLP1
+    ap_combine: MLP | None                   # MLP2
+    sat_message: PooledMessage | None        # MLP3 (pooled over users)
+    sat_combine: MLP | None                  # MLP4
+    user_from_aps: PooledMessage             # MLP5
+    user_from_sat: MLP                       # MLP6
+    user_combine: MLP                        # MLP7
 
     def __init__(self, ap_size: int, sat_size: int, user_size: int, ap_edge: int, sat_edge: int, hidden: int,
-                 *, key: PRNGKeyArray, dtype=jnp.float32):
-        k = jax.random.split(key, 7)
+                 *, key: PRNGKeyArray, dtype=jnp.float32, users_only: bool = False):
+        k = jax.random.split(key, 7)                 # the same keys with or without the AP/satellite parts
         h = hidden
-        self.ap_aggregate = PooledMessage(ap_edge, user_size, h, key=k[0], dtype=dtype)
-        self.ap_combine = MLP(ap_size + h, h, h, key=k[1], dtype=dtype)
-        self.sat_message = PooledMessage(sat_edge, user_size, h, key=k[2], dtype=dtype)
-        self.sat_combine = MLP(sat_size + h, h, h, key=k[3], dtype=dtype)
+        if users_only:
+            self.ap_aggregate = self.ap_combine = self.sat_message = self.sat_combine = None
+        else:
+            self.ap_aggregate = PooledMessage(ap_edge, user_size, h, key=k[0], dtype=dtype)
+            self.ap_combine = MLP(ap_size + h, h, h, key=k[1], dtype=dtype)
+            self.sat_message = PooledMessage(sat_edge, user_size, h, key=k[2], dtype=dtype)
+            self.sat_combine = MLP(sat_size + h, h, h, key=k[3], dtype=dtype)
         self.user_from_aps = PooledMessage(ap_edge, ap_size, h, key=k[4], dtype=dtype)
         self.user_from_sat = MLP(sat_edge + sat_size, h, h, key=k[5], dtype=dtype)
         self.user_combine = MLP(user_size + 2 * h, h, h, key=k[6], dtype=dtype)
 
     def __call__(self, b, s, u, g: GraphInputs):
-        """``b [M, D]`` APs, ``s [D]`` satellite, ``u [K, D]`` users -> the same with D = hidden."""
+        """``b [M, D]`` APs, ``s [D]`` satellite, ``u [K, D]`` users -> the same with D = hidden
+        (``b`` and ``s`` come back unchanged in a users-only layer)."""
+        a_user_ap = self.user_from_aps(g.ap_user, b, g.ap_mask, axis=0)                     # (50)
+        a_user_sat = self.user_from_sat(g.sat_user, jnp.broadcast_to(s, (u.shape[0], s.shape[-1])))
+        u_new = jax.nn.relu(self.user_combine(u, a_user_ap, a_user_sat))
+        if self.ap_aggregate is None:
+            return b, s, u_new
         a_ap = self.ap_aggregate(g.ap_user, u, g.user_mask, axis=1)                         # (48)
         b_new = jax.nn.relu(self.ap_combine(b, a_ap))
         a_sat = self.sat_message(g.sat_user[None], u, g.user_mask, axis=1)[0]             # (49)
         s_new = jax.nn.relu(self.sat_combine(s, a_sat))
-        a_user_ap = self.user_from_aps(g.ap_user, b, g.ap_mask, axis=0)                     # (50)
-        a_user_sat = self.user_from_sat(g.sat_user, jnp.broadcast_to(s, (u.shape[0], s.shape[-1])))
-        u_new = jax.nn.relu(self.user_combine(u, a_user_ap, a_user_sat))
         return b_new, s_new, u_new
 
 
@@ -270,7 +277,8 @@ class SHGNN(eqx.Module):
         keys = jax.random.split(key, num_layers + 1)
         layers, d = [], 1
         for i in range(num_layers):
-            layers.append(SHGNNLayer(d, d, d, ap_edge, sat_edge, hidden, key=keys[i], dtype=dtype))
+            layers.append(SHGNNLayer(d, d, d, ap_edge, sat_edge, hidden, key=keys[i], dtype=dtype,
+                                     users_only=i == num_layers - 1))
             d = hidden
         self.layers = tuple(layers)
         self.readout = MLP(hidden, hidden, 1, key=keys[-1], dtype=dtype)

@@ -52,6 +52,12 @@ def mmse_statistics(stats: ChannelStats) -> MMSEStats:
     Satellite side, eqs. (9)-(10): :math:`\boldsymbol{\Psi}_k = p\tau_p\mathbf{R}_k\boldsymbol{\Phi}_k\mathbf{R}_k`.
     """
     ptau = stats.pilot_power * stats.tau_p
+    # out-of-range pilots would be dropped by the segment sum and clamped by the gather: plausible
+    # numbers from a wrong input. Checked at run time (also under jit; free when the result is
+    # dead code, and one comparison otherwise).
+    pilot = eqx.error_if(stats.pilot, jnp.any(stats.user_mask & ((stats.pilot < 0) | (stats.pilot >= stats.tau_p))),
+                         f"pilot indices must be in [0, tau_p) = [0, {stats.tau_p})")
+    stats = eqx.tree_at(lambda s: s.pilot, stats, pilot)
     s = pilot_sharing(stats.pilot, stats.user_mask)
     sf = s.astype(stats.beta_ap.dtype)
     denom_ap = ptau * stats.beta_ap @ sf + stats.noise_ap                      # [M, K] (S symmetric)

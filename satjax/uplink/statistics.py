@@ -74,6 +74,15 @@ class ChannelStats(eqx.Module):
                 raise ValueError(f"{name} must have shape {shape} to match beta_ap [M, K] = [{m}, {k}], got {arr.shape}")
         if not (isinstance(self.tau_p, int) and self.tau_p >= 1):
             raise ValueError(f"tau_p must be an integer >= 1, got {self.tau_p!r}")
+        for name in ("user_mask", "ap_mask"):
+            if getattr(self, name).dtype != jnp.bool_:
+                raise ValueError(f"{name} must be a boolean array (True = real entry), got dtype {getattr(self, name).dtype}")
+        # cheap value checks on concrete statistics (the full ones, e.g. r_sat PSD, are in from_arrays)
+        check_positive("noise_ap", self.noise_ap, "W")
+        check_positive("noise_sat", self.noise_sat, "W")
+        check_nonnegative("pilot_power", self.pilot_power, "W")
+        check_nonnegative("beta_ap", self.beta_ap)
+        check_finite("g_bar", self.g_bar)
 
     @classmethod
     def from_arrays(cls, beta_ap, g_bar, r_sat, pilot, *, pilot_power, tau_p: int, noise_ap, noise_sat,

@@ -90,8 +90,8 @@ def test_torch_shgnn_forward_gradients_and_adam_step_agree():
     np.testing.assert_allclose(float(t_loss), float(loss), rtol=1e-10)
     jax_grads = torch_shgnn.from_satjax(grads, torch.float64)          # same structure as the model
     for (name, p), g in zip(ref.named_parameters(), jax_grads.parameters(), strict=True):
-        # the last layer's AP and satellite updates feed nothing: torch leaves no grad, JAX zeros
-        t_grad = np.zeros(p.shape) if p.grad is None else p.grad.numpy()
+        assert p.grad is not None, name                                # every parameter is used
+        t_grad = p.grad.numpy()
         np.testing.assert_allclose(t_grad, g.detach().numpy(), rtol=1e-8, atol=1e-14, err_msg=name)
     after = torch_shgnn.from_satjax(stepped, torch.float64)
     for (name, p), q in zip(ref.named_parameters(), after.parameters(), strict=True):

@@ -181,3 +181,17 @@ def test_contamination_feature_is_the_mmse_gain():
     g = graph_inputs(s.stats, s.p_max, "compact", "beta_contamination")
     m = mmse_statistics(s.stats)
     np.testing.assert_allclose(g.ap_user[..., 1], m.gamma / s.stats.beta_ap, rtol=1e-5)
+
+
+def test_every_parameter_receives_a_gradient():
+    """No dead branches: the last layer updates the users only (its AP and satellite states would
+    feed nothing), so every parameter moves the loss."""
+    from satjax.uplink import siso_problem, sum_spectral_efficiency
+
+    s = sample_uplink_scenario(jax.random.key(3), SMALL)
+    model = SHGNN(SMALL.num_antennas, hidden=8, num_layers=3, key=jax.random.key(4))
+    assert model.layers[-1].ap_aggregate is None and model.layers[0].ap_aggregate is not None
+    problem = siso_problem(s.stats)
+    grads = eqx.filter_grad(lambda m: sum_spectral_efficiency(problem, m(s)))(model)
+    for path, g in jax.tree_util.tree_leaves_with_path(grads):
+        assert np.any(np.asarray(g) != 0), jax.tree_util.keystr(path)
