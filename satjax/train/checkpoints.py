@@ -9,6 +9,8 @@ and falls back to the previous one. No pickle is involved (OCDBT/TensorStore arr
 
 from __future__ import annotations
 
+import errno
+import shutil
 import warnings
 from pathlib import Path
 from typing import Any
@@ -49,6 +51,13 @@ class Checkpoints:
             return False
         if step in self._manager.all_steps():
             return False
+        # A full disk makes Orbax's writer tasks fail one by one, each logging its own traceback
+        # (thousands of lines); check the room first and fail once, plainly.
+        need = sum(int(getattr(x, "nbytes", 0)) for x in jax.tree.leaves(state))
+        free = shutil.disk_usage(self.directory).free
+        if free < 2 * need + 2**20:
+            raise OSError(errno.ENOSPC, f"not enough free space in {self.directory} for the checkpoint of step {step} "
+                                        f"({free} bytes free, about {2 * need + 2**20} needed)")
         args = ocp.args.Composite(state=ocp.args.StandardSave(state), record=ocp.args.JsonSave(record or {}))
         self._manager.save(step, args=args, force=True)
         self._manager.wait_until_finished()

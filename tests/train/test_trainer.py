@@ -314,3 +314,24 @@ def test_the_trainer_fits_a_system_b_precoder_end_to_end(tmp_path):
     grid = [evaluator(ScaledMRT(float(f)))["ee_mbit_per_j"] for f in fractions]
     best = fractions[int(np.argmax(grid))]
     assert abs(float(result.model.power_fraction()) - best) < 0.06, (float(result.model.power_fraction()), best)
+
+
+def test_a_full_disk_stops_training_with_one_line_naming_the_path_and_the_last_good_checkpoint(tmp_path, monkeypatch):
+    import shutil as shutil_module
+    from collections import namedtuple
+
+    real = shutil_module.disk_usage
+    usage = namedtuple("usage", "total used free")
+    calls = {"n": 0}
+
+    def disk_usage(path):
+        calls["n"] += 1                                            # room for the first checkpoint only
+        return usage(10**12, 0, 10**12) if calls["n"] == 1 else usage(10**12, 10**12, 1000)
+
+    monkeypatch.setattr("satjax.train.checkpoints.shutil.disk_usage", disk_usage)
+    with pytest.raises(OSError, match=r"could not write the checkpoint of step 4 to .*checkpoints .*not enough free "
+                                      r"space.*last good checkpoint: step 2 in") as err:
+        fit(_model(), optax.adam(1e-2), TASK, _settings(eval_every=0), tmp_path)
+    assert "\n" not in str(err.value)
+    monkeypatch.setattr("satjax.train.checkpoints.shutil.disk_usage", real)
+    assert Checkpoints(tmp_path / "checkpoints", every=2).steps() == [2]
