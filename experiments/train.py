@@ -23,7 +23,6 @@ from pathlib import Path
 import equinox as eqx
 import hydra
 import jax
-import jax.numpy as jnp
 import numpy as np
 import optax
 from omegaconf import DictConfig, OmegaConf

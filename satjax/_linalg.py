@@ -22,7 +22,7 @@ import jax
 import jax.numpy as jnp
 from jax.custom_batching import sequential_vmap
 
-from satjax._types import Array, Inexact
+from satjax._types import Array, ArrayLike, Inexact
 
 __all__ = ["eigh", "inv", "hermitian_sqrt", "one_matrix_at_a_time"]
 
@@ -51,7 +51,7 @@ def _per_matrix(f_one, f_batched, a):
     return jax.tree.map(lambda x: x.reshape(*a.shape[:-2], *x.shape[1:]), out)
 
 
-def eigh(a: Inexact[Array, "... N N"]) -> tuple[Array, Array]:
+def eigh(a: Inexact[ArrayLike, "... N N"]) -> tuple[Array, Array]:
     """Eigen-decomposition of Hermitian matrices (``jnp.linalg.eigh``, eigenvalues ascending),
     any leading axes. No derivative: use inside functions with their own JVP."""
     return _per_matrix(_eigh_one, jnp.linalg.eigh, jax.lax.stop_gradient(a))
@@ -62,7 +62,7 @@ def _inv_primal(a):
 
 
 @jax.custom_jvp
-def inv(a: Inexact[Array, "... N N"]) -> Inexact[Array, "... N N"]:
+def inv(a: Inexact[ArrayLike, "... N N"]) -> Inexact[ArrayLike, "... N N"]:
     r"""Matrix inverse, any leading axes, with :math:`dA^{-1} = -A^{-1}\,dA\,A^{-1}`."""
     return _inv_primal(a)
 
@@ -81,7 +81,7 @@ def _sqrt_parts(r):
 
 
 @jax.custom_jvp
-def hermitian_sqrt(r: Inexact[Array, "... N N"]) -> Inexact[Array, "... N N"]:
+def hermitian_sqrt(r: Inexact[ArrayLike, "... N N"]) -> Inexact[ArrayLike, "... N N"]:
     r"""PSD square root :math:`R^{1/2}` of Hermitian positive semidefinite matrices via the
     eigen-decomposition (works for singular :math:`R`), any leading axes.
 

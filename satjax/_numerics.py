@@ -18,21 +18,21 @@ import math
 import jax
 import jax.numpy as jnp
 
-from satjax._types import Array, Bool, Inexact
+from satjax._types import ArrayLike, Bool, Inexact
 
 __all__ = ["abs2", "masked_ratio", "log2_1p", "safe_sqrt", "LN2"]
 
 LN2 = math.log(2.0)
 
 
-def abs2(x: Inexact[Array, "..."]) -> Array:
+def abs2(x: Inexact[ArrayLike, "..."]) -> ArrayLike:
     """:math:`|x|^2` of a real or complex array, as a real array (``re^2 + im^2``)."""
     if jnp.iscomplexobj(x):
         return jnp.real(x) ** 2 + jnp.imag(x) ** 2
     return x * x
 
 
-def masked_ratio(num: Array, den: Array, mask: Bool[Array, "..."]) -> Array:
+def masked_ratio(num: ArrayLike, den: ArrayLike, mask: Bool[ArrayLike, "..."]) -> ArrayLike:
     """``num / den`` where ``mask``; exactly 0 (value and gradient) where not.
 
     Only the mask decides what is padding: a real entry with ``den = 0`` or a NaN input gives NaN,
@@ -41,13 +41,13 @@ def masked_ratio(num: Array, den: Array, mask: Bool[Array, "..."]) -> Array:
     return jnp.where(mask, num / jnp.where(mask, den, 1), 0)
 
 
-def log2_1p(x: Array) -> Array:
+def log2_1p(x: ArrayLike) -> ArrayLike:
     r""":math:`\log_2(1 + x)` computed as ``log1p(x) / ln 2`` (accurate for ``|x| << 1``)."""
     return jnp.log1p(x) / jnp.asarray(LN2, jnp.result_type(x))
 
 
 @jax.custom_jvp
-def safe_sqrt(x: Array) -> Array:
+def safe_sqrt(x: ArrayLike) -> ArrayLike:
     r""":math:`\sqrt{x}` for ``x >= 0`` with derivative :math:`1/(2\sqrt{x})` for ``x > 0`` and 0 at
     ``x = 0`` (the one-sided limit is infinite; 0 is the subgradient that keeps ``sqrt(x)^2``
     differentiable as ``x``)."""

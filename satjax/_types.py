@@ -1,5 +1,9 @@
 """Array type aliases and dtype helpers shared across satjax.
 
+Annotations use ``ArrayLike`` (JAX or NumPy arrays, NumPy and Python scalars of the right
+kind) for what satjax accepts and returns, so the runtime checks the test suite runs (jaxtyping
+with beartype) hold for NumPy inputs and for the NumPy leaves of parameter objects too.
+
 Dimension vocabulary (used in every jaxtyping annotation of the package):
 ``K`` users, ``M`` access points, ``N`` satellite antennas (``N_V * N_H``),
 ``S`` Monte Carlo samples, ``T`` iterations, ``P`` pilots (``tau_p``).
@@ -8,10 +12,11 @@ Dimension vocabulary (used in every jaxtyping annotation of the package):
 from __future__ import annotations
 
 import jax.numpy as jnp
-from jaxtyping import Array, Bool, Complex, Float, Inexact, Int, PRNGKeyArray, Shaped
+from jaxtyping import Array, ArrayLike, Bool, Complex, Float, Inexact, Int, PRNGKeyArray, Shaped
 
 __all__ = [
     "Array",
+    "ArrayLike",
     "Bool",
     "Complex",
     "Float",

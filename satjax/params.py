@@ -58,7 +58,7 @@ def _to_array(x):
     return arr if arr.dtype.kind == "f" else x                  # float32 kept; float16 rejected by name
 
 
-def physical(default, *, unit: str = "", lo: float | None = None, hi: float | None = None,
+def physical(default, *, unit: str = "", lo: float | int | None = None, hi: float | int | None = None,
              lo_open: bool = False, hi_open: bool = False, shape: tuple[int, ...] = (), doc: str = ""):
     """A physical-quantity field: an array leaf with a unit and an allowed range ``[lo, hi]``
     (``lo_open``/``hi_open`` exclude the ends). ``shape`` is the shape of one value."""

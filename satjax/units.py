@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
+from satjax._types import ArrayLike, Float
 from satjax.constants import BOLTZMANN_J_K, REFERENCE_TEMPERATURE_K
 
 __all__ = ["db_to_lin", "lin_to_db", "dbm_to_watt", "watt_to_dbm", "thermal_noise_w"]
@@ -32,6 +33,7 @@ def watt_to_dbm(x_w):
     return lin_to_db(x_w) + 30.0
 
 
-def thermal_noise_w(bandwidth_hz: float, noise_figure_db: float, temperature_k: float = REFERENCE_TEMPERATURE_K):
+def thermal_noise_w(bandwidth_hz: Float[ArrayLike, ""], noise_figure_db: Float[ArrayLike, ""],
+                    temperature_k: Float[ArrayLike, ""] = REFERENCE_TEMPERATURE_K) -> Float[ArrayLike, ""]:
     """Thermal noise power k_B T B F in W (-174 dBm/Hz at 290 K, plus the noise figure)."""
     return BOLTZMANN_J_K * temperature_k * bandwidth_hz * db_to_lin(noise_figure_db)

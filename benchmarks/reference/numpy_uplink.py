@@ -6,8 +6,6 @@ against satjax in tests/benchmarks/test_reference.py.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 

@@ -12,13 +12,13 @@ import jax
 import jax.numpy as jnp
 
 from satjax._checks import check_nonnegative
-from satjax._types import Array, Complex, Float, PRNGKeyArray
+from satjax._types import ArrayLike, Complex, Float, PRNGKeyArray
 
 __all__ = ["estimated_channel"]
 
 
-def estimated_channel(key: PRNGKeyArray, h: Complex[Array, "Nt K"], gamma: Float[Array, " K"],
-                      error_variance) -> Complex[Array, "Nt K"]:
+def estimated_channel(key: PRNGKeyArray, h: Complex[ArrayLike, "Nt K"], gamma: Float[ArrayLike, " K"],
+                      error_variance) -> Complex[ArrayLike, "Nt K"]:
     """:math:`\\hat h = h + e`, :math:`e_k \\sim \\mathcal{CN}(0, \\epsilon \\gamma_k I)` (module docstring)."""
     check_nonnegative("error_variance", error_variance)
     noise = jax.random.normal(key, h.shape, h.dtype)                 # CN(0, 1) for a complex dtype

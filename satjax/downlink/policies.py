@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import equinox as eqx
 
-from satjax._types import Array, Complex, PRNGKeyArray
+from satjax._types import ArrayLike, Complex, PRNGKeyArray
 from satjax._numerics import safe_sqrt
 from satjax.downlink.precoders import mmse_precoder, statistical_mrt
 from satjax.downlink.scenario import DownlinkScenario
@@ -25,7 +25,7 @@ __all__ = ["StatisticalMRT", "StatisticalMMSE", "WMMSEPolicy", "DinkelbachWMMSEP
 class StatisticalMRT(eqx.Module):
     """MRT on the array responses at full power (:func:`satjax.downlink.statistical_mrt`)."""
 
-    def __call__(self, scenario: DownlinkScenario, key: PRNGKeyArray | None = None) -> Complex[Array, "Nt K"]:
+    def __call__(self, scenario: DownlinkScenario, key: PRNGKeyArray | None = None) -> Complex[ArrayLike, "Nt K"]:
         p = scenario.problem
         return statistical_mrt(p.v, p.p_max)
 
@@ -33,7 +33,7 @@ class StatisticalMRT(eqx.Module):
 class StatisticalMMSE(eqx.Module):
     """MMSE precoder on the statistical channel :math:`\\sqrt{\\gamma_k}v_k` at full power."""
 
-    def __call__(self, scenario: DownlinkScenario, key: PRNGKeyArray | None = None) -> Complex[Array, "Nt K"]:
+    def __call__(self, scenario: DownlinkScenario, key: PRNGKeyArray | None = None) -> Complex[ArrayLike, "Nt K"]:
         p = scenario.problem
         return mmse_precoder(p.v * safe_sqrt(p.gamma)[None, :].astype(p.v.dtype), p.p_max, p.noise)
 
@@ -47,7 +47,7 @@ class WMMSEPolicy(eqx.Module):
     def __check_init__(self):
         Solve(tol=self.tol, max_iters=self.max_iters)
 
-    def __call__(self, scenario: DownlinkScenario, key: PRNGKeyArray | None = None) -> Complex[Array, "Nt K"]:
+    def __call__(self, scenario: DownlinkScenario, key: PRNGKeyArray | None = None) -> Complex[ArrayLike, "Nt K"]:
         return wmmse(scenario.problem, mode=Solve(tol=self.tol, max_iters=self.max_iters))[0]
 
 
@@ -63,7 +63,7 @@ class DinkelbachWMMSEPolicy(eqx.Module):
         Solve(tol=self.tol, max_iters=self.max_iters)
         Solve(tol=self.inner_tol, max_iters=self.inner_max_iters)
 
-    def __call__(self, scenario: DownlinkScenario, key: PRNGKeyArray | None = None) -> Complex[Array, "Nt K"]:
+    def __call__(self, scenario: DownlinkScenario, key: PRNGKeyArray | None = None) -> Complex[ArrayLike, "Nt K"]:
         b, _, _ = dinkelbach_wmmse(scenario.problem, mode=Solve(tol=self.tol, max_iters=self.max_iters),
                                    inner=Solve(tol=self.inner_tol, max_iters=self.inner_max_iters))
         return b

@@ -18,7 +18,7 @@ import jax.numpy as jnp
 from satjax._checks import check_finite, check_ndim, check_nonnegative, check_positive, check_real, check_shape
 from satjax._linalg import inv
 from satjax._numerics import safe_sqrt
-from satjax._types import Array, Complex, Float
+from satjax._types import ArrayLike, Complex, Float
 from satjax.downlink.rates import transmit_power
 
 __all__ = ["scale_to_power", "project_to_budget", "mrt", "zero_forcing", "regularized_zero_forcing",
@@ -39,7 +39,7 @@ def _check_channels(name: str, h, p_max, *, max_users_le_antennas: bool = False)
     check_nonnegative("p_max", p_max, "W")
 
 
-def scale_to_power(b: Complex[Array, "Nt K"], p_max: Float[Array, ""]) -> Complex[Array, "Nt K"]:
+def scale_to_power(b: Complex[ArrayLike, "Nt K"], p_max: Float[ArrayLike, ""]) -> Complex[ArrayLike, "Nt K"]:
     r"""``b`` times the real scalar that makes :math:`\sum_k \|b_k\|^2 = P_{\max}`. An all-zero ``b``
     stays zero; a NaN anywhere gives NaN."""
     p = transmit_power(b)
@@ -48,7 +48,7 @@ def scale_to_power(b: Complex[Array, "Nt K"], p_max: Float[Array, ""]) -> Comple
     return b * scale.astype(b.dtype)
 
 
-def project_to_budget(b: Complex[Array, "Nt K"], p_max: Float[Array, ""]) -> Complex[Array, "Nt K"]:
+def project_to_budget(b: Complex[ArrayLike, "Nt K"], p_max: Float[ArrayLike, ""]) -> Complex[ArrayLike, "Nt K"]:
     r"""Power normalization :math:`\Pi` of paper B, eqs. (14) and (34):
 
     .. math:: \Pi(B) = B \cdot \min\!\big(1, \sqrt{P_{\max}/\|B\|_F^2}\big)
@@ -61,13 +61,13 @@ def project_to_budget(b: Complex[Array, "Nt K"], p_max: Float[Array, ""]) -> Com
     return b * scale.astype(b.dtype)
 
 
-def mrt(h: Complex[Array, "Nt K"], p_max: Float[Array, ""]) -> Complex[Array, "Nt K"]:
+def mrt(h: ArrayLike, p_max: ArrayLike) -> Complex[ArrayLike, "Nt K"]:
     """Maximum-ratio transmission, :math:`b_k \\propto h_k`, at the budget ``p_max`` [W]."""
     _check_channels("h", h, p_max)
     return scale_to_power(h, p_max)
 
 
-def regularized_zero_forcing(h: Complex[Array, "Nt K"], p_max: Float[Array, ""], reg: Float[Array, ""]) -> Complex[Array, "Nt K"]:
+def regularized_zero_forcing(h: ArrayLike, p_max: ArrayLike, reg: ArrayLike) -> Complex[ArrayLike, "Nt K"]:
     r"""RZF: :math:`B \propto H (H^H H + \delta I_K)^{-1}`, ``reg`` = :math:`\delta \ge 0`, at the
     budget ``p_max`` [W].
 
@@ -81,14 +81,14 @@ def regularized_zero_forcing(h: Complex[Array, "Nt K"], p_max: Float[Array, ""],
     return scale_to_power(h @ inv(a), p_max)
 
 
-def zero_forcing(h: Complex[Array, "Nt K"], p_max: Float[Array, ""]) -> Complex[Array, "Nt K"]:
+def zero_forcing(h: ArrayLike, p_max: ArrayLike) -> Complex[ArrayLike, "Nt K"]:
     r"""ZF: :math:`B \propto H (H^H H)^{-1}`, so :math:`h_k^H b_\ell = 0` for :math:`k \ne \ell`
     (needs :math:`K \le N_t` and linearly independent channels)."""
     _check_channels("h", h, p_max, max_users_le_antennas=True)
     return regularized_zero_forcing(h, p_max, 0.0)
 
 
-def mmse_precoder(h: Complex[Array, "Nt K"], p_max: Float[Array, ""], noise: Float[Array, ""]) -> Complex[Array, "Nt K"]:
+def mmse_precoder(h: ArrayLike, p_max: ArrayLike, noise: ArrayLike) -> Complex[ArrayLike, "Nt K"]:
     r"""MMSE (Wiener) precoder: RZF with :math:`\delta = K N_0 / P_{\max}` (``p_max > 0``, ``noise >= 0``)."""
     _check_channels("h", h, p_max)
     check_positive("p_max", p_max, "W")
@@ -97,7 +97,7 @@ def mmse_precoder(h: Complex[Array, "Nt K"], p_max: Float[Array, ""], noise: Flo
     return regularized_zero_forcing(h, p_max, h.shape[1] * noise / p_max)
 
 
-def statistical_mrt(v: Complex[Array, "Nt K"], p_max: Float[Array, ""]) -> Complex[Array, "Nt K"]:
+def statistical_mrt(v: ArrayLike, p_max: ArrayLike) -> Complex[ArrayLike, "Nt K"]:
     """MRT on the statistical CSI: :math:`b_k \\propto v_k` (equal power per user, as
     :math:`\\|v_k\\|^2 = N_t` for every user)."""
     _check_channels("v", v, p_max)

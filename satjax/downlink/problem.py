@@ -12,7 +12,7 @@ import equinox as eqx
 import jax.numpy as jnp
 
 from satjax._checks import check_finite, check_ndim, check_nonnegative, check_positive, check_real, check_shape, float_dtype
-from satjax._types import Array, Complex, Float, complex_dtype
+from satjax._types import ArrayLike, Complex, Float, complex_dtype
 from satjax.downlink.rates import rate_bound, total_power
 
 __all__ = ["PrecodingProblem", "energy_efficiency", "sum_rate_bound"]
@@ -31,13 +31,13 @@ class PrecodingProblem(eqx.Module):
         p_static_w: ``[]`` :math:`P_t` of eq. (6) [W].
     """
 
-    v: Complex[Array, "Nt K"]
-    gamma: Float[Array, " K"]
-    noise: Float[Array, ""]
-    p_max: Float[Array, ""]
-    bandwidth_hz: Float[Array, ""]
-    xi: Float[Array, ""]
-    p_static_w: Float[Array, ""]
+    v: Complex[ArrayLike, "Nt K"]
+    gamma: Float[ArrayLike, " K"]
+    noise: Float[ArrayLike, ""]
+    p_max: Float[ArrayLike, ""]
+    bandwidth_hz: Float[ArrayLike, ""]
+    xi: Float[ArrayLike, ""]
+    p_static_w: Float[ArrayLike, ""]
 
     def __check_init__(self):
         if self.v.ndim != 2 or self.gamma.shape != self.v.shape[1:]:
@@ -104,13 +104,13 @@ class PrecodingProblem(eqx.Module):
         return self.v.shape[1]
 
 
-def sum_rate_bound(problem: PrecodingProblem, b: Complex[Array, "Nt K"]) -> Float[Array, ""]:
+def sum_rate_bound(problem: PrecodingProblem, b: Complex[ArrayLike, "Nt K"]) -> Float[ArrayLike, ""]:
     r""":math:`\sum_k \bar{\mathcal R}_k` of eq. (9) [bit/s/Hz] at precoders ``b``."""
     return jnp.sum(rate_bound(b, problem.v, problem.gamma, problem.noise))
 
 
-def energy_efficiency(problem: PrecodingProblem, b: Complex[Array, "Nt K"],
-                      sum_rate: Float[Array, ""] | None = None) -> Float[Array, ""]:
+def energy_efficiency(problem: PrecodingProblem, b: ArrayLike,
+                      sum_rate: Float[ArrayLike, ""] | None = None) -> Float[ArrayLike, ""]:
     r"""Energy efficiency, objective (10a) with the power model (5):
 
     .. math:: \mathrm{EE} = \frac{B_w \sum_k \mathcal R_k}{\xi\sum_k\|b_k\|^2 + P_t} \quad [\mathrm{bit/J}]

@@ -12,7 +12,7 @@ import jax
 import jax.numpy as jnp
 
 from satjax._numerics import abs2, log2_1p, safe_sqrt
-from satjax._types import Array, Complex, Float, PRNGKeyArray
+from satjax._types import ArrayLike, Complex, Float, PRNGKeyArray
 
 __all__ = [
     "gram",
@@ -26,12 +26,12 @@ __all__ = [
 ]
 
 
-def gram(h: Complex[Array, "Nt K"], b: Complex[Array, "Nt K"]) -> Float[Array, "K K"]:
+def gram(h: Complex[ArrayLike, "Nt K"], b: Complex[ArrayLike, "Nt K"]) -> Float[ArrayLike, "K K"]:
     r""":math:`|h_k^H b_\ell|^2`, row ``k`` = receiver, column ``l`` = precoder."""
     return abs2(jnp.conj(h).T @ b)
 
 
-def sinr(h: Complex[Array, "Nt K"], b: Complex[Array, "Nt K"], noise: Float[Array, ""]) -> Float[Array, " K"]:
+def sinr(h: Complex[ArrayLike, "Nt K"], b: Complex[ArrayLike, "Nt K"], noise: Float[ArrayLike, ""]) -> Float[ArrayLike, " K"]:
     r"""Instantaneous SINR, eq. (7):
 
     .. math:: \mathrm{SINR}_k = \frac{|h_k^H b_k|^2}{\sum_{\ell\ne k} |h_k^H b_\ell|^2 + N_0}
@@ -52,27 +52,27 @@ def sinr(h: Complex[Array, "Nt K"], b: Complex[Array, "Nt K"], noise: Float[Arra
     return signal / (interference + noise)
 
 
-def rate(h: Complex[Array, "Nt K"], b: Complex[Array, "Nt K"], noise: Float[Array, ""]) -> Float[Array, " K"]:
+def rate(h: Complex[ArrayLike, "Nt K"], b: Complex[ArrayLike, "Nt K"], noise: Float[ArrayLike, ""]) -> Float[ArrayLike, " K"]:
     r"""Instantaneous rate :math:`\log_2(1 + \mathrm{SINR}_k)` of eq. (7) [bit/s/Hz] (``log1p`` form)."""
     return log2_1p(sinr(h, b, noise))
 
 
-def sinr_bound(b: Complex[Array, "Nt K"], v: Complex[Array, "Nt K"], gamma: Float[Array, " K"],
-               noise: Float[Array, ""]) -> Float[Array, " K"]:
+def sinr_bound(b: Complex[ArrayLike, "Nt K"], v: Complex[ArrayLike, "Nt K"], gamma: Float[ArrayLike, " K"],
+               noise: Float[ArrayLike, ""]) -> Float[ArrayLike, " K"]:
     r"""The SINR inside the rate upper bound (9): eq. (7) with :math:`h_k \to \sqrt{\gamma_k}\, v_k`."""
     return sinr(v * safe_sqrt(gamma)[None, :].astype(v.dtype), b, noise)
 
 
-def rate_bound(b: Complex[Array, "Nt K"], v: Complex[Array, "Nt K"], gamma: Float[Array, " K"],
-               noise: Float[Array, ""]) -> Float[Array, " K"]:
+def rate_bound(b: Complex[ArrayLike, "Nt K"], v: Complex[ArrayLike, "Nt K"], gamma: Float[ArrayLike, " K"],
+               noise: Float[ArrayLike, ""]) -> Float[ArrayLike, " K"]:
     r"""Upper bound :math:`\bar{\mathcal R}_k = \log_2(1 + \overline{\mathrm{SINR}}_k)` of the ergodic
     rate, eq. (9) [bit/s/Hz] (``log1p`` form: accurate at low SINR in float32)."""
     return log2_1p(sinr_bound(b, v, gamma, noise))
 
 
-def ergodic_rate_monte_carlo(key: PRNGKeyArray, b: Complex[Array, "Nt K"], v: Complex[Array, "Nt K"],
-                             alpha: Float[Array, "K L"], noise: Float[Array, ""],
-                             num_samples: int = 10_000) -> Float[Array, " K"]:
+def ergodic_rate_monte_carlo(key: PRNGKeyArray, b: Complex[ArrayLike, "Nt K"], v: Complex[ArrayLike, "Nt K"],
+                             alpha: Float[ArrayLike, "K L"], noise: Float[ArrayLike, ""],
+                             num_samples: int = 10_000) -> Float[ArrayLike, " K"]:
     r"""Ergodic rate :math:`\mathcal R_k` of eq. (8) by Monte Carlo [bit/s/Hz].
 
     The gain :math:`g_k(t, f) = \sum_l \alpha_{kl} e^{j\phi_{kl}}` of eq. (3) is sampled with
@@ -96,12 +96,12 @@ def ergodic_rate_monte_carlo(key: PRNGKeyArray, b: Complex[Array, "Nt K"], v: Co
     return jax.lax.map(one, keys, batch_size=min(num_samples, 1024)).mean(axis=0)
 
 
-def transmit_power(b: Complex[Array, "Nt K"]) -> Float[Array, ""]:
+def transmit_power(b: Complex[ArrayLike, "Nt K"]) -> Float[ArrayLike, ""]:
     r""":math:`\sum_k \|b_k\|^2` [W], the left side of (10b)."""
     return jnp.sum(abs2(b))
 
 
-def total_power(b: Complex[Array, "Nt K"], xi: Float[Array, ""], p_static_w: Float[Array, ""]) -> Float[Array, ""]:
+def total_power(b: Complex[ArrayLike, "Nt K"], xi: Float[ArrayLike, ""], p_static_w: Float[ArrayLike, ""]) -> Float[ArrayLike, ""]:
     r"""Eq. (5): :math:`P^{total} = \xi \sum_k \|b_k\|^2 + P_t` [W]; ``xi`` is the inverse
     amplifier efficiency, ``p_static_w`` is :math:`P_t` of eq. (6)."""
     return xi * transmit_power(b) + p_static_w

@@ -36,7 +36,7 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 
-from satjax._types import Array, Complex, Float, PRNGKeyArray, complex_dtype
+from satjax._types import Array, ArrayLike, Complex, Float, PRNGKeyArray, complex_dtype
 from satjax.constants import EARTH_RADIUS_M, SPEED_OF_LIGHT_M_S
 from satjax.downlink.problem import PrecodingProblem
 from satjax.geometry.angles import direction_cosines
@@ -63,53 +63,53 @@ class DownlinkParams(Params):
     num_paths: int = size(4, doc="paths per user L")
     snr_convention: str = mode("receive", SNR_CONVENTIONS, doc="the reading that lands in the paper's EE range")
     snr_reference_antennas: int = size(64, doc="N_ref: array size at which snr_db holds ('receive')")
-    altitude_m: Float[Array, ""] = physical(600e3, unit="m", lo=0, lo_open=True)
-    footprint_radius_m: Float[Array, ""] = physical(100e3, unit="m", lo=0, lo_open=True)
-    carrier_hz: Float[Array, ""] = physical(2e9, unit="Hz", lo=0, lo_open=True)
-    bandwidth_hz: Float[Array, ""] = physical(20e6, unit="Hz", lo=0, lo_open=True)
-    p_max_w: Float[Array, ""] = physical(10.0, unit="W", lo=0, lo_open=True)
-    amplifier_efficiency: Float[Array, ""] = physical(0.5, lo=0, hi=1, lo_open=True, doc="1/xi")
-    rician_k_db: Float[Array, ""] = physical(10.0, unit="dB")
-    delay_spread_s: Float[Array, ""] = physical(100e-9, unit="s", lo=0)
-    ut_speed_mps: Float[Array, ""] = physical(1.0, unit="m/s", lo=0)
-    gain_sat_dbi: Float[Array, ""] = physical(6.0, unit="dBi", doc="per element")
-    gain_ut_dbi: Float[Array, ""] = physical(0.0, unit="dBi")
-    noise_figure_db: Float[Array, ""] = physical(7.0, unit="dB")
-    snr_db: Float[Array, ""] = physical(0.0, unit="dB")
-    snr_reference_power_w: Float[Array, ""] = physical(10.0, unit="W", lo=0, lo_open=True,
+    altitude_m: Float[ArrayLike, ""] = physical(600e3, unit="m", lo=0, lo_open=True)
+    footprint_radius_m: Float[ArrayLike, ""] = physical(100e3, unit="m", lo=0, lo_open=True)
+    carrier_hz: Float[ArrayLike, ""] = physical(2e9, unit="Hz", lo=0, lo_open=True)
+    bandwidth_hz: Float[ArrayLike, ""] = physical(20e6, unit="Hz", lo=0, lo_open=True)
+    p_max_w: Float[ArrayLike, ""] = physical(10.0, unit="W", lo=0, lo_open=True)
+    amplifier_efficiency: Float[ArrayLike, ""] = physical(0.5, lo=0, hi=1, lo_open=True, doc="1/xi")
+    rician_k_db: Float[ArrayLike, ""] = physical(10.0, unit="dB")
+    delay_spread_s: Float[ArrayLike, ""] = physical(100e-9, unit="s", lo=0)
+    ut_speed_mps: Float[ArrayLike, ""] = physical(1.0, unit="m/s", lo=0)
+    gain_sat_dbi: Float[ArrayLike, ""] = physical(6.0, unit="dBi", doc="per element")
+    gain_ut_dbi: Float[ArrayLike, ""] = physical(0.0, unit="dBi")
+    noise_figure_db: Float[ArrayLike, ""] = physical(7.0, unit="dB")
+    snr_db: Float[ArrayLike, ""] = physical(0.0, unit="dB")
+    snr_reference_power_w: Float[ArrayLike, ""] = physical(10.0, unit="W", lo=0, lo_open=True,
                                                        doc="P_ref: budget at which snr_db holds (Table I)")
     # Power model (6): P_t = N_t P_RFC + P_LO + P_BB, P_RFC = P_DAC + P_mixer + P_LPF + P_BBA
-    p_dac_w: Float[Array, ""] = physical(5.1e-3, unit="W", lo=0)
-    p_mixer_w: Float[Array, ""] = physical(19e-3, unit="W", lo=0)
-    p_lpf_w: Float[Array, ""] = physical(14e-3, unit="W", lo=0)
-    p_bba_w: Float[Array, ""] = physical(5e-3, unit="W", lo=0)
-    p_lo_w: Float[Array, ""] = physical(5e-3, unit="W", lo=0)
-    p_bb_w: Float[Array, ""] = physical(200e-3, unit="W", lo=0)
+    p_dac_w: Float[ArrayLike, ""] = physical(5.1e-3, unit="W", lo=0)
+    p_mixer_w: Float[ArrayLike, ""] = physical(19e-3, unit="W", lo=0)
+    p_lpf_w: Float[ArrayLike, ""] = physical(14e-3, unit="W", lo=0)
+    p_bba_w: Float[ArrayLike, ""] = physical(5e-3, unit="W", lo=0)
+    p_lo_w: Float[ArrayLike, ""] = physical(5e-3, unit="W", lo=0)
+    p_bb_w: Float[ArrayLike, ""] = physical(200e-3, unit="W", lo=0)
 
     @property
     def num_antennas(self) -> int:
         return self.nx * self.ny
 
     @property
-    def xi(self) -> Float[Array, ""]:
+    def xi(self) -> Float[ArrayLike, ""]:
         """Inverse amplifier efficiency :math:`\\xi` of eq. (5)."""
         return 1.0 / self.amplifier_efficiency
 
     @property
-    def p_rfc_w(self) -> Float[Array, ""]:
+    def p_rfc_w(self) -> Float[ArrayLike, ""]:
         return self.p_dac_w + self.p_mixer_w + self.p_lpf_w + self.p_bba_w
 
     @property
-    def static_power_w(self) -> Float[Array, ""]:
+    def static_power_w(self) -> Float[ArrayLike, ""]:
         """:math:`P_t = N_t P_{RFC} + P_{LO} + P_{BB}`, eq. (6) [W]."""
         return self.num_antennas * self.p_rfc_w + self.p_lo_w + self.p_bb_w
 
     @property
-    def wavelength_m(self) -> Float[Array, ""]:
+    def wavelength_m(self) -> Float[ArrayLike, ""]:
         return SPEED_OF_LIGHT_M_S / self.carrier_hz
 
     @property
-    def orbital_speed_mps(self) -> Float[Array, ""]:
+    def orbital_speed_mps(self) -> Float[ArrayLike, ""]:
         """Circular-orbit speed :math:`\\sqrt{\\mu/(R_E + h)}` [m/s]."""
         return jnp.sqrt(EARTH_MU / (EARTH_RADIUS_M + self.altitude_m))
 
@@ -126,22 +126,22 @@ class DownlinkScenario(eqx.Module):
             power model) — the single copy of ``v`` and ``gamma`` (see :attr:`v`, :attr:`gamma`).
     """
 
-    user_pos: Float[Array, "K 3"]
-    sat_pos: Float[Array, "3"]
-    alpha: Float[Array, "K L"]
-    nu_sat: Float[Array, " K"]
-    tau_min: Float[Array, " K"]
-    nu_ut: Float[Array, "K L"]
-    tau_ut: Float[Array, "K L"]
+    user_pos: Float[ArrayLike, "K 3"]
+    sat_pos: Float[ArrayLike, "3"]
+    alpha: Float[ArrayLike, "K L"]
+    nu_sat: Float[ArrayLike, " K"]
+    tau_min: Float[ArrayLike, " K"]
+    nu_ut: Float[ArrayLike, "K L"]
+    tau_ut: Float[ArrayLike, "K L"]
     problem: PrecodingProblem
 
     @property
-    def v(self) -> Complex[Array, "Nt K"]:
+    def v(self) -> Array:
         """``[N_t, K]`` complex array responses (column k = v_k)."""
         return self.problem.v
 
     @property
-    def gamma(self) -> Float[Array, " K"]:
+    def gamma(self) -> Array:
         """``[K]`` channel powers :math:`\\gamma_k`."""
         return self.problem.gamma
 
@@ -196,7 +196,7 @@ def sample_downlink_scenario(key: PRNGKeyArray, params: DownlinkParams, dtype=jn
                             tau_min=dist / SPEED_OF_LIGHT_M_S, nu_ut=nu_ut, tau_ut=tau_ut, problem=problem)
 
 
-def channel_response(scenario: DownlinkScenario, t, f) -> Complex[Array, "Nt K"]:
+def channel_response(scenario: DownlinkScenario, t, f) -> Complex[ArrayLike, "Nt K"]:
     r"""Instantaneous channels :math:`h_k(t, f)` of eq. (2) for every user, as columns ``[N_t, K]``:
     :math:`e^{j2\pi(t\nu^{sat}_k - f\tau^{min}_k)} g_k(t, f) v_k` with :math:`g_k` of eq. (3).
     ``f`` is the baseband frequency offset within the band [Hz]; ``t`` in s."""

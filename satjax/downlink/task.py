@@ -5,7 +5,7 @@ from __future__ import annotations
 import equinox as eqx
 import jax.numpy as jnp
 
-from satjax._types import Array, Float, PRNGKeyArray
+from satjax._types import ArrayLike, Float, PRNGKeyArray
 from satjax.downlink.problem import energy_efficiency, sum_rate_bound
 from satjax.downlink.rates import transmit_power
 from satjax.downlink.scenario import DownlinkParams, DownlinkScenario, sample_downlink_scenario
@@ -35,10 +35,10 @@ class PrecodingTask(eqx.Module):
     def sample(self, key: PRNGKeyArray) -> DownlinkScenario:
         return sample_downlink_scenario(key, self.params)
 
-    def loss(self, model, example: DownlinkScenario) -> Float[Array, ""]:
+    def loss(self, model, example: DownlinkScenario) -> Float[ArrayLike, ""]:
         return -energy_efficiency(example.problem, model(example, None)) / EE_UNIT
 
-    def score(self, policy, example: DownlinkScenario, key: PRNGKeyArray) -> dict[str, Float[Array, ""]]:
+    def score(self, policy, example: DownlinkScenario, key: PRNGKeyArray) -> dict[str, Float[ArrayLike, ""]]:
         b = policy(example, key)
         p = example.problem
         return {"ee_mbit_per_j": energy_efficiency(p, b) / EE_UNIT, "sum_rate": sum_rate_bound(p, b),

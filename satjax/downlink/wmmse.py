@@ -51,7 +51,7 @@ import jax.numpy as jnp
 from satjax._checks import check_shape
 from satjax._linalg import eigh
 from satjax._numerics import abs2, safe_sqrt
-from satjax._types import Array, Complex, Float
+from satjax._types import ArrayLike, Complex, Float
 from satjax.downlink.precoders import statistical_mrt
 from satjax.downlink.problem import PrecodingProblem, energy_efficiency, sum_rate_bound
 from satjax.downlink.rates import gram, transmit_power
@@ -124,8 +124,8 @@ def _eigen_solve(a, r, c, p_max):
 
 
 @jax.custom_jvp
-def budget_precoders(a: Complex[Array, "Nt Nt"], r: Complex[Array, "Nt K"], c: Float[Array, ""],
-                     p_max: Float[Array, ""]) -> Complex[Array, "Nt K"]:
+def budget_precoders(a: Complex[ArrayLike, "Nt Nt"], r: Complex[ArrayLike, "Nt K"], c: Float[ArrayLike, ""],
+                     p_max: Float[ArrayLike, ""]) -> Complex[ArrayLike, "Nt K"]:
     r""":math:`B = (A + (c + \lambda) I)^{+} R`, eq. (23), with :math:`\lambda \ge 0` the multiplier
     of the budget :math:`\|B\|_F^2 \le P_{\max}` (0 when slack, else the root of
     :math:`\|B(\lambda)\|_F^2 = P_{\max}`).
@@ -171,7 +171,7 @@ def _precoders(problem: PrecodingProblem, u, w, c):
     return budget_precoders(a, r, jnp.asarray(c, problem.gamma.dtype), problem.p_max)
 
 
-def wmmse_step(b: Complex[Array, "Nt K"], problem: PrecodingProblem, rho=0.0) -> Complex[Array, "Nt K"]:
+def wmmse_step(b: Complex[ArrayLike, "Nt K"], problem: PrecodingProblem, rho=0.0) -> Complex[ArrayLike, "Nt K"]:
     """One BCD iteration (21) -> (22) -> (23) for Dinkelbach parameter ``rho`` [bit/J]
     (``rho = 0``: sum-rate WMMSE under the power budget)."""
     u, w = _receivers_weights(problem, b)
@@ -198,8 +198,7 @@ def _wmmse(problem, b0, mode, rho):
     return iterate(lambda b: wmmse_step(b, problem, rho), b0, _inner_metric(problem, rho), mode)
 
 
-def wmmse(problem: PrecodingProblem, b0: Complex[Array, "Nt K"] | None = None, *,
-          mode: Mode = Solve(tol=1e-5, max_iters=200), rho=0.0) -> tuple[Complex[Array, "Nt K"], IterationTrace]:
+def wmmse(problem: PrecodingProblem, b0: ArrayLike | None = None, *, mode=Solve(tol=1e-5, max_iters=200), rho=0.0) -> tuple[Complex[ArrayLike, "Nt K"], IterationTrace]:
     r"""WMMSE (21)-(24) for subproblem (16) at Dinkelbach parameter ``rho`` (``rho = 0``: sum-rate
     WMMSE under the budget), from ``b0`` (default: statistical MRT at full power).
 
@@ -233,8 +232,8 @@ def _dinkelbach_wmmse(problem, b0, mode, inner):
     return b, ee, trace
 
 
-def dinkelbach_wmmse(problem: PrecodingProblem, b0: Complex[Array, "Nt K"] | None = None, *,
-                     mode: Mode = Solve(tol=1e-5, max_iters=30), inner: Mode = Solve(tol=1e-5, max_iters=200)):
+def dinkelbach_wmmse(problem: PrecodingProblem, b0: ArrayLike | None = None, *, mode=Solve(tol=1e-5, max_iters=30),
+                     inner=Solve(tol=1e-5, max_iters=200)):
     r"""Paper B, Algorithm 2 with the exact inverse: Dinkelbach (16)-(17) around WMMSE (21)-(24).
 
     Args:

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
-from satjax._types import Array, Float
+from satjax._types import ArrayLike, Float
 
 __all__ = ["elevation_azimuth", "direction_cosines"]
 
 
 def elevation_azimuth(
-    user_pos: Float[Array, "K 3"], sat_pos: Float[Array, "3"]
-) -> tuple[Float[Array, " K"], Float[Array, " K"]]:
+    user_pos: Float[ArrayLike, "K 3"], sat_pos: Float[ArrayLike, "3"]
+) -> tuple[Float[ArrayLike, " K"], Float[ArrayLike, " K"]]:
     """Elevation and azimuth of the satellite seen from each user [rad].
 
     Elevation is measured from the local horizontal plane (90 deg = zenith); azimuth is measured
@@ -25,7 +25,7 @@ def elevation_azimuth(
     return jnp.arctan2(d[:, 2], horizontal), jnp.arctan2(d[:, 1], d[:, 0])
 
 
-def direction_cosines(user_pos: Float[Array, "K 3"], sat_pos: Float[Array, "3"]) -> Float[Array, "K 3"]:
+def direction_cosines(user_pos: Float[ArrayLike, "K 3"], sat_pos: Float[ArrayLike, "3"]) -> Float[ArrayLike, "K 3"]:
     """Unit vectors from the satellite towards each user, ``(u_x, u_y, u_z)``.
 
     For a nadir-pointing planar array in the x-y plane, ``u_x = sin(theta) cos(phi)`` and

@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
-from satjax._types import Array, Complex, Float, complex_dtype
+from satjax._types import ArrayLike, Complex, Float, complex_dtype
 
 __all__ = ["upa_element_grid", "upa_response", "upa_gaussian_correlation"]
 
 
-def upa_element_grid(n_v: int, n_h: int, dtype=jnp.float32) -> Float[Array, "N 2"]:
+def upa_element_grid(n_v: int, n_h: int, dtype=jnp.float32) -> Float[ArrayLike, "N 2"]:
     """Element indices ``(h, v)`` in units of half a wavelength, flattened row-major over ``v``."""
     v, h = jnp.meshgrid(jnp.arange(n_v, dtype=dtype), jnp.arange(n_h, dtype=dtype), indexing="ij")
     return jnp.stack([h.ravel(), v.ravel()], axis=-1)
 
 
-def upa_response(u: Float[Array, "3"], n_v: int, n_h: int) -> Complex[Array, " N"]:
+def upa_response(u: Float[ArrayLike, "3"], n_v: int, n_h: int) -> Complex[ArrayLike, " N"]:
     r"""Array response of the UPA towards direction ``u`` (unit vector from the array).
 
     .. math:: [\mathbf{a}(\mathbf{u})]_{(v,h)} = e^{j\pi (h u_x + v u_y)}
@@ -34,8 +34,8 @@ def upa_response(u: Float[Array, "3"], n_v: int, n_h: int) -> Complex[Array, " N
 
 
 def upa_gaussian_correlation(
-    u: Float[Array, "3"], n_v: int, n_h: int, spread: float | Float[Array, ""]
-) -> Complex[Array, "N N"]:
+    u: Float[ArrayLike, "3"], n_v: int, n_h: int, spread: Float[ArrayLike, ""]
+) -> Complex[ArrayLike, "N N"]:
     r"""Normalized spatial correlation of a scattered wave around direction ``u``.
 
     Local-scattering model: the direction cosines ``(u_x, u_y)`` of the scattered paths are

@@ -5,14 +5,14 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
-from satjax._types import Array, Float, PRNGKeyArray
+from satjax._types import ArrayLike, Float, PRNGKeyArray
 
 __all__ = ["drop_uniform_square", "pairwise_distance"]
 
 
 def drop_uniform_square(
-    key: PRNGKeyArray, num: int, side_m: float, height_m: float, dtype=jnp.float32
-) -> Float[Array, "n 3"]:
+    key: PRNGKeyArray, num: int, side_m: Float[ArrayLike, ""], height_m: Float[ArrayLike, ""], dtype=jnp.float32
+) -> Float[ArrayLike, "n 3"]:
     """Drop ``num`` nodes uniformly in the square ``[0, side_m]^2`` at a fixed height.
 
     Args:
@@ -29,7 +29,7 @@ def drop_uniform_square(
     return jnp.concatenate([xy, z], axis=-1)
 
 
-def pairwise_distance(a: Float[Array, "m 3"], b: Float[Array, "k 3"]) -> Float[Array, "m k"]:
+def pairwise_distance(a: Float[ArrayLike, "m 3"], b: Float[ArrayLike, "k 3"]) -> Float[ArrayLike, "m k"]:
     """3-D Euclidean distance between every row of ``a`` and every row of ``b`` [m]."""
     diff = a[:, None, :] - b[None, :, :]
     return jnp.sqrt(jnp.sum(diff * diff, axis=-1))

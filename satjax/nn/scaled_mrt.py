@@ -12,7 +12,7 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 
-from satjax._types import Array, Complex, Float, PRNGKeyArray
+from satjax._types import ArrayLike, Complex, Float, PRNGKeyArray
 from satjax.downlink.precoders import statistical_mrt
 from satjax.downlink.scenario import DownlinkScenario
 
@@ -28,16 +28,16 @@ class ScaledMRT(eqx.Module):
         power_fraction: initial fraction of the budget, in (0, 1).
     """
 
-    logit: Float[Array, ""]
+    logit: Float[ArrayLike, ""]
 
     def __init__(self, power_fraction: float = 0.5, *, key: PRNGKeyArray | None = None, dtype=jnp.float32):
         if isinstance(power_fraction, bool) or not isinstance(power_fraction, (int, float)) or not 0 < power_fraction < 1:
             raise ValueError(f"power_fraction must be in (0, 1), got {power_fraction!r}")
         self.logit = jnp.asarray(jnp.log(power_fraction / (1 - power_fraction)), dtype)
 
-    def power_fraction(self) -> Float[Array, ""]:
+    def power_fraction(self) -> Float[ArrayLike, ""]:
         return jax.nn.sigmoid(self.logit)
 
-    def __call__(self, scenario: DownlinkScenario, key: PRNGKeyArray | None = None) -> Complex[Array, "Nt K"]:
+    def __call__(self, scenario: DownlinkScenario, key: PRNGKeyArray | None = None) -> Complex[ArrayLike, "Nt K"]:
         p = scenario.problem
         return statistical_mrt(p.v, self.power_fraction().astype(p.p_max.dtype) * p.p_max)

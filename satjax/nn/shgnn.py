@@ -41,7 +41,7 @@ import jax
 import jax.numpy as jnp
 
 from satjax._checks import check_choice, check_int_range
-from satjax._types import Array, Bool, Float, PRNGKeyArray
+from satjax._types import ArrayLike, Bool, Float, PRNGKeyArray
 from satjax.uplink.pilots import pilot_sharing
 from satjax.uplink.scenario import UplinkScenario
 from satjax.uplink.statistics import ChannelStats
@@ -61,7 +61,7 @@ AP_DB_MEAN, AP_DB_STD = 6.0, 13.0
 SAT_DB_MEAN, SAT_DB_STD = (9.0, -14.7), (3.0, 3.0)
 
 
-def masked_mean(x: Float[Array, "..."], mask: Bool[Array, "..."], axis: int) -> Float[Array, "..."]:
+def masked_mean(x: Float[ArrayLike, "..."], mask: Bool[ArrayLike, "..."], axis: int) -> Float[ArrayLike, "..."]:
     """Mean of ``x`` over ``axis`` counting only entries where ``mask`` (broadcast to ``x``'s
     leading axes) is True; 0 where no entry is valid. Masked entries get zero weight *and* zero
     gradient."""
@@ -87,11 +87,11 @@ class GraphInputs(eqx.Module):
         ap_mask: ``[M]`` bool.
     """
 
-    ap_user: Float[Array, "M K E"]
-    sat_user: Float[Array, "K F"]
-    p_max: Float[Array, " K"]
-    user_mask: Bool[Array, " K"]
-    ap_mask: Bool[Array, " M"]
+    ap_user: Float[ArrayLike, "M K E"]
+    sat_user: Float[ArrayLike, "K F"]
+    p_max: Float[ArrayLike, " K"]
+    user_mask: Bool[ArrayLike, " K"]
+    ap_mask: Bool[ArrayLike, " M"]
 
 
 def _contamination(power, pilot, user_mask, ptau, noise):
@@ -102,7 +102,7 @@ def _contamination(power, pilot, user_mask, ptau, noise):
     return ptau * power / (ptau * power @ sharing + noise)
 
 
-def graph_inputs(stats: ChannelStats, p_max: Float[Array, " K"], sat_features: str = "compact",
+def graph_inputs(stats: ChannelStats, p_max: Float[ArrayLike, " K"], sat_features: str = "compact",
                  ap_features: str = "beta") -> GraphInputs:
     """Vertex and edge features of Sec. V-C.1 from one scenario's statistics (see module docs)."""
     check_choice("sat_features", sat_features, SAT_FEATURES)
@@ -138,8 +138,8 @@ class Dense(eqx.Module):
     uniform(±1/sqrt(fan_in)) initialization. ``bias=False`` gives a linear map with no bias leaf
     (nothing to train)."""
 
-    weight: Float[Array, "i o"]
-    bias: Float[Array, " o"] | None
+    weight: Float[ArrayLike, "i o"]
+    bias: Float[ArrayLike, " o"] | None
 
     def __init__(self, in_size: int, out_size: int, *, key: PRNGKeyArray, dtype=jnp.float32,
                  fan_in: int | None = None, bias: bool = True):
@@ -292,13 +292,13 @@ class SHGNN(eqx.Module):
         check_choice("sat_features", sat_features, SAT_FEATURES)
         check_choice("ap_features", ap_features, AP_FEATURES)
 
-    def inputs(self, stats: ChannelStats, p_max: Float[Array, " K"]) -> GraphInputs:
+    def inputs(self, stats: ChannelStats, p_max: Float[ArrayLike, " K"]) -> GraphInputs:
         if stats.num_antennas != self.num_antennas and self.sat_features == "raw":
             raise ValueError(f"the scenario has N = {stats.num_antennas} satellite antennas; this raw-feature "
                              f"SHGNN was built for num_antennas = {self.num_antennas}")
         return graph_inputs(stats, p_max, self.sat_features, self.ap_features)
 
-    def powers(self, stats: ChannelStats, p_max: Float[Array, " K"]) -> Float[Array, " K"]:
+    def powers(self, stats: ChannelStats, p_max: Float[ArrayLike, " K"]) -> Float[ArrayLike, " K"]:
         """Transmit powers ``[K]`` in ``[0, p_max]`` [W]; 0 for padded users."""
         g = self.inputs(stats, p_max)
         dt = g.ap_user.dtype
@@ -310,6 +310,6 @@ class SHGNN(eqx.Module):
         out = jax.nn.sigmoid(self.readout(u)[:, 0]) * g.p_max
         return jnp.where(g.user_mask, out, 0)
 
-    def __call__(self, scenario: UplinkScenario, key: PRNGKeyArray | None = None) -> Float[Array, " K"]:
+    def __call__(self, scenario: UplinkScenario, key: PRNGKeyArray | None = None) -> Float[ArrayLike, " K"]:
         return self.powers(scenario.stats, scenario.p_max)
 

@@ -14,17 +14,17 @@ import jax.numpy as jnp
 import optax
 
 from satjax._checks import check_int_range, check_positive
-from satjax._types import Array, Float, PRNGKeyArray
+from satjax._types import ArrayLike, Float, PRNGKeyArray
 
 __all__ = ["full_power", "random_power", "projected_gradient"]
 
 
-def full_power(p_max: Float[Array, " K"]) -> Float[Array, " K"]:
+def full_power(p_max: Float[ArrayLike, " K"]) -> Float[ArrayLike, " K"]:
     """Every user at its budget, :math:`\\rho_k = P_{\\max,k}` (paper A, Fig. 8, "equal power")."""
     return p_max
 
 
-def random_power(key: PRNGKeyArray, p_max: Float[Array, " K"]) -> Float[Array, " K"]:
+def random_power(key: PRNGKeyArray, p_max: Float[ArrayLike, " K"]) -> Float[ArrayLike, " K"]:
     """Independent uniform powers :math:`\\rho_k \\sim U[0, P_{\\max,k}]` (paper A, Fig. 8)."""
     return jax.random.uniform(key, p_max.shape, p_max.dtype) * p_max
 
@@ -34,14 +34,14 @@ LOG_FRACTION_MIN = -30.0
 
 
 def projected_gradient(
-    objective: Callable[[Float[Array, " K"]], Float[Array, ""]],
-    p_max: Float[Array, " K"],
+    objective: Callable[[Float[ArrayLike, " K"]], Float[ArrayLike, ""]],
+    p_max: Float[ArrayLike, " K"],
     key: PRNGKeyArray,
     *,
     num_starts: int = 8,
     num_steps: int = 500,
     learning_rate: float = 0.3,
-) -> tuple[Float[Array, " K"], Float[Array, ""]]:
+) -> tuple[Float[ArrayLike, " K"], Float[ArrayLike, ""]]:
     r"""Maximize ``objective(rho)`` over :math:`0 < \rho_k \le P_{\max,k}` by projected Adam in log power.
 
     The iterate is the log-fraction :math:`y_k = \ln(\rho_k / P_{\max,k})`, projected onto

@@ -22,7 +22,7 @@ import jax
 import jax.numpy as jnp
 
 from satjax._checks import check_int_range
-from satjax._types import Array, Bool, Float, Int
+from satjax._types import Array, ArrayLike, Bool, Float, Int
 
 __all__ = ["IterationTrace", "Mode", "Solve", "Unroll", "check_mode", "iterate", "solve", "unroll"]
 
@@ -41,9 +41,9 @@ class IterationTrace(eqx.Module):
             the depth is the user's choice).
     """
 
-    objective: Float[Array, " T1"]
-    num_iters: Int[Array, ""]
-    converged: Bool[Array, ""]
+    objective: Float[ArrayLike, " T1"]
+    num_iters: Int[ArrayLike, ""]
+    converged: Bool[ArrayLike, ""]
 
 
 def unroll(step: Callable[[S], S], init: S, metric: Callable[[S], Array], num_iters: int, *,

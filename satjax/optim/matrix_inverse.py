@@ -15,12 +15,12 @@ import jax
 import jax.numpy as jnp
 
 from satjax._checks import check_int_range
-from satjax._types import Array, Inexact
+from satjax._types import Array, ArrayLike, Inexact
 
 __all__ = ["newton_schulz_init", "newton_schulz_inverse", "inverse_residual"]
 
 
-def newton_schulz_init(p: Inexact[Array, "... N N"]) -> Inexact[Array, "... N N"]:
+def newton_schulz_init(p: Inexact[ArrayLike, "... N N"]) -> Inexact[ArrayLike, "... N N"]:
     r""":math:`X_0 = P^H / (\|P\|_1 \|P\|_\infty)` (max column sum times max row sum)."""
     a = jnp.abs(p)
     scale = jnp.max(jnp.sum(a, axis=-2), axis=-1) * jnp.max(jnp.sum(a, axis=-1), axis=-1)
@@ -28,8 +28,8 @@ def newton_schulz_init(p: Inexact[Array, "... N N"]) -> Inexact[Array, "... N N"
     return jnp.conj(jnp.swapaxes(p, -1, -2)) / scale[..., None, None].astype(p.dtype)
 
 
-def newton_schulz_inverse(p: Inexact[Array, "... N N"], num_iters: int,
-                          x0: Inexact[Array, "... N N"] | None = None) -> Inexact[Array, "... N N"]:
+def newton_schulz_inverse(p: Inexact[ArrayLike, "... N N"], num_iters: int,
+                          x0: Inexact[ArrayLike, "... N N"] | None = None) -> Inexact[ArrayLike, "... N N"]:
     """Approximate :math:`P^{-1}` with ``num_iters`` steps of eq. (29), ``X <- 2X - X P X``.
 
     Pure, differentiable (a ``lax.scan`` of matrix products) and batched over leading axes. For a
@@ -46,7 +46,7 @@ def newton_schulz_inverse(p: Inexact[Array, "... N N"], num_iters: int,
     return x
 
 
-def inverse_residual(p: Inexact[Array, "... N N"], x: Inexact[Array, "... N N"]) -> Array:
+def inverse_residual(p: Inexact[ArrayLike, "... N N"], x: Inexact[ArrayLike, "... N N"]) -> Array:
     """Spectral norm of ``I - P X`` (0 for the exact inverse)."""
     eye = jnp.eye(p.shape[-1], dtype=p.dtype)
     return jnp.linalg.norm(eye - p @ x, ord=2, axis=(-2, -1))

@@ -25,7 +25,7 @@ import jax
 import jax.numpy as jnp
 
 from satjax._checks import check_choice
-from satjax._types import Array, Bool, Float
+from satjax._types import ArrayLike, Bool, Float
 
 __all__ = ["UTILITIES", "get_utility", "sum_rate", "proportional_fair", "max_min", "max_min_smooth"]
 
@@ -36,29 +36,29 @@ PF_EPSILON = 1e-6
 SOFTMIN_TEMPERATURE = 0.1
 
 
-def sum_rate(se: Float[Array, " K"], mask: Bool[Array, " K"]) -> Float[Array, ""]:
+def sum_rate(se: Float[ArrayLike, " K"], mask: Bool[ArrayLike, " K"]) -> Float[ArrayLike, ""]:
     """Sum spectral efficiency of the real users [bit/s/Hz]."""
     return jnp.sum(jnp.where(mask, se, 0))
 
 
-def proportional_fair(se: Float[Array, " K"], mask: Bool[Array, " K"], epsilon: float = PF_EPSILON) -> Float[Array, ""]:
+def proportional_fair(se: Float[ArrayLike, " K"], mask: Bool[ArrayLike, " K"], epsilon: float = PF_EPSILON) -> Float[ArrayLike, ""]:
     """Proportional fairness :math:`\\sum_k \\ln(\\mathrm{SE}_k + \\epsilon)` over real users."""
     return jnp.sum(jnp.where(mask, jnp.log(jnp.where(mask, se, 1.0) + epsilon), 0))
 
 
-def max_min(se: Float[Array, " K"], mask: Bool[Array, " K"]) -> Float[Array, ""]:
+def max_min(se: Float[ArrayLike, " K"], mask: Bool[ArrayLike, " K"]) -> Float[ArrayLike, ""]:
     """Exact minimum spectral efficiency over real users."""
     return jnp.min(jnp.where(mask, se, jnp.inf))
 
 
-def max_min_smooth(se: Float[Array, " K"], mask: Bool[Array, " K"],
-                   temperature: float = SOFTMIN_TEMPERATURE) -> Float[Array, ""]:
+def max_min_smooth(se: Float[ArrayLike, " K"], mask: Bool[ArrayLike, " K"],
+                   temperature: float = SOFTMIN_TEMPERATURE) -> Float[ArrayLike, ""]:
     """Soft minimum :math:`-t\\ln\\sum_k e^{-\\mathrm{SE}_k/t}` over real users (differentiable)."""
     z = jnp.where(mask, -se / temperature, -jnp.inf)
     return -temperature * jax.nn.logsumexp(z)
 
 
-Utility = Callable[[Float[Array, " K"], Bool[Array, " K"]], Float[Array, ""]]
+Utility = Callable[[Float[ArrayLike, " K"], Bool[ArrayLike, " K"]], Float[ArrayLike, ""]]
 
 #: The utilities selectable by name (configs, policies, training losses).
 UTILITIES: dict[str, Utility] = {

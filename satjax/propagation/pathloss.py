@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
+from satjax._types import ArrayLike, Float
+
 __all__ = ["ground_large_scale_db", "satellite_large_scale_db"]
 
 
-def ground_large_scale_db(distance_m, carrier_hz: float, gain_ap_dbi: float, gain_user_dbi: float, d0_m: float = 1.0):
+def ground_large_scale_db(distance_m: Float[ArrayLike, "..."], carrier_hz: Float[ArrayLike, ""], gain_ap_dbi: Float[ArrayLike, ""], gain_user_dbi: Float[ArrayLike, ""],
+                          d0_m: Float[ArrayLike, ""] = 1.0) -> Float[ArrayLike, "..."]:
     r"""AP-user large-scale fading without shadowing [dB], paper A Sec. VI.
 
     .. math:: \beta_{mk} = G_m + G_k - 8.5 - 38.63\log_{10}(d_{mk}/d_0) - 20\log_{10} f_c
@@ -22,7 +25,8 @@ def ground_large_scale_db(distance_m, carrier_hz: float, gain_ap_dbi: float, gai
     return gain_ap_dbi + gain_user_dbi - 8.5 - 38.63 * jnp.log10(distance_m / d0_m) - 20.0 * jnp.log10(f_ghz)
 
 
-def satellite_large_scale_db(distance_m, carrier_hz: float, gain_sat_dbi: float, gain_user_dbi: float, d0_m: float = 1.0):
+def satellite_large_scale_db(distance_m: Float[ArrayLike, "..."], carrier_hz: Float[ArrayLike, ""], gain_sat_dbi: Float[ArrayLike, ""], gain_user_dbi: Float[ArrayLike, ""],
+                             d0_m: Float[ArrayLike, ""] = 1.0) -> Float[ArrayLike, "..."]:
     r"""Satellite-user large-scale fading without shadowing [dB], paper A Sec. VI.
 
     .. math:: \beta_k = G_k + G - 32.45 - 20\log_{10}(d_k/d_0) - 20\log_{10} f_c

@@ -61,7 +61,7 @@ class MetricsLog:
     def jsonl_path(self) -> Path:
         return self.directory / "metrics.jsonl"
 
-    def log(self, step: int, values: Mapping[str, float]) -> None:
+    def log(self, step: int, values: Mapping[str, float | int | str | None]) -> None:
         """Append one row (``step`` plus ``values``) to every enabled file."""
         row = {"step": int(step), **{k: _plain(v) for k, v in values.items()}}
         if "csv" in self.formats:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol, runtime_checkable
 
-from satjax._types import Array, Float, PRNGKeyArray
+from satjax._types import ArrayLike, Float, PRNGKeyArray
 
 __all__ = ["Task"]
 
@@ -27,6 +27,6 @@ class Task(Protocol):
 
     def sample(self, key: PRNGKeyArray) -> Any: ...
 
-    def loss(self, model: Any, example: Any) -> Float[Array, ""]: ...
+    def loss(self, model: Any, example: Any) -> Float[ArrayLike, ""]: ...
 
-    def score(self, policy: Any, example: Any, key: PRNGKeyArray) -> dict[str, Float[Array, ""]]: ...
+    def score(self, policy: Any, example: Any, key: PRNGKeyArray) -> dict[str, Float[ArrayLike, ""]]: ...

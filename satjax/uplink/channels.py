@@ -7,7 +7,7 @@ import jax.numpy as jnp
 
 from satjax._linalg import hermitian_sqrt
 from satjax._numerics import safe_sqrt
-from satjax._types import Array, Complex, PRNGKeyArray
+from satjax._types import ArrayLike, Complex, PRNGKeyArray
 from satjax.uplink.pilots import pilot_book
 from satjax.uplink.statistics import ChannelStats
 
@@ -20,8 +20,8 @@ def _cn(key, shape, dtype):
 
 
 def sample_channels(
-    key: PRNGKeyArray, stats: ChannelStats, r_sqrt: Complex[Array, "K N N"]
-) -> tuple[Complex[Array, "M K"], Complex[Array, "K N"]]:
+    key: PRNGKeyArray, stats: ChannelStats, r_sqrt: Complex[ArrayLike, "K N N"]
+) -> tuple[Complex[ArrayLike, "M K"], Complex[ArrayLike, "K N"]]:
     r"""One realization of the AP and satellite channels.
 
     :math:`g_{mk} \sim \mathcal{CN}(0, \beta_{mk})` (Rayleigh) and
@@ -37,8 +37,8 @@ def sample_channels(
 
 
 def sample_pilot_signals(
-    key: PRNGKeyArray, stats: ChannelStats, g_ap: Complex[Array, "M K"], g_sat: Complex[Array, "K N"]
-) -> tuple[Complex[Array, "M K"], Complex[Array, "K N"]]:
+    key: PRNGKeyArray, stats: ChannelStats, g_ap: Complex[ArrayLike, "M K"], g_sat: Complex[ArrayLike, "K N"]
+) -> tuple[Complex[ArrayLike, "M K"], Complex[ArrayLike, "K N"]]:
     r"""Received pilot signals, projected on each user's pilot.
 
     Builds :math:`\mathbf{y}_{pm}^T = \sum_k \sqrt{p\tau_p} g_{mk}\boldsymbol\phi_k^H + \mathbf{w}_{pm}^H`

@@ -8,7 +8,7 @@ import jax.numpy as jnp
 
 from satjax._linalg import inv
 from satjax._numerics import safe_sqrt
-from satjax._types import Array, Complex, Float
+from satjax._types import Array, ArrayLike, Complex, Float
 from satjax.uplink.pilots import pilot_sharing
 from satjax.uplink.statistics import ChannelStats
 
@@ -31,11 +31,11 @@ class MMSEStats(eqx.Module):
         sharing: ``[K, K]`` bool pilot-reuse indicator, eq. (1).
     """
 
-    c: Float[Array, "M K"]
-    c_unit: Float[Array, "M K"]
-    gamma: Float[Array, "M K"]
-    phi_r: Complex[Array, "K N N"]
-    psi: Complex[Array, "K N N"]
+    c: Float[ArrayLike, "M K"]
+    c_unit: Float[ArrayLike, "M K"]
+    gamma: Float[ArrayLike, "M K"]
+    phi_r: Complex[ArrayLike, "K N N"]
+    psi: Complex[ArrayLike, "K N N"]
     sharing: Array
 
 
@@ -81,9 +81,9 @@ def mmse_statistics(stats: ChannelStats) -> MMSEStats:
 def mmse_estimate(
     stats: ChannelStats,
     mmse: MMSEStats,
-    y_ap: Complex[Array, "M K"],
-    y_sat: Complex[Array, "K N"],
-) -> tuple[Complex[Array, "M K"], Complex[Array, "K N"]]:
+    y_ap: Complex[ArrayLike, "M K"],
+    y_sat: Complex[ArrayLike, "K N"],
+) -> tuple[Complex[ArrayLike, "M K"], Complex[ArrayLike, "K N"]]:
     r"""MMSE estimates from the projected pilot signals, eqs. (6) and (9).
 
     .. math::

@@ -17,7 +17,7 @@ import jax
 import jax.numpy as jnp
 
 from satjax._numerics import abs2
-from satjax._types import Array, Complex, Float, PRNGKeyArray
+from satjax._types import ArrayLike, Complex, Float, PRNGKeyArray
 from satjax.uplink.channels import hermitian_sqrt, sample_channels, sample_pilot_signals
 from satjax.uplink.estimation import MMSEStats, mmse_estimate, mmse_statistics
 from satjax.uplink.sinr import LINKS, Link, SinrTerms, SisoProblem, check_powers, siso_sinr
@@ -30,15 +30,15 @@ __all__ = ["RealizationTerms", "sample_realization", "monte_carlo_terms", "monte
 class RealizationTerms(eqx.Module):
     """One realization: ``z [K, K]`` (eq. (17)) and the conditional noise power ``noise [K]``."""
 
-    z: Complex[Array, "K K"]
-    noise: Float[Array, " K"]
+    z: Complex[ArrayLike, "K K"]
+    noise: Float[ArrayLike, " K"]
 
 
 def sample_realization(
     key: PRNGKeyArray,
     stats: ChannelStats,
     est: MMSEStats,
-    r_sqrt: Complex[Array, "K N N"],
+    r_sqrt: Complex[ArrayLike, "K N N"],
     link: Link = "space_ground",
 ) -> RealizationTerms:
     """Draw one realization of channels and pilot noise and return ``z`` and the noise power.
@@ -114,12 +114,12 @@ def _monte_carlo_terms(key, stats: ChannelStats, num_samples: int, chunk: int, l
 def monte_carlo_sinr(
     key: PRNGKeyArray,
     stats: ChannelStats,
-    rho: Float[Array, " K"],
+    rho: Float[ArrayLike, " K"],
     *,
     num_samples: int,
     chunk_size: int = 1024,
     link: Link = "space_ground",
-) -> Float[Array, " K"]:
+) -> Float[ArrayLike, " K"]:
     """Monte Carlo estimate of the effective SINR of eq. (20) with MRC: the ground truth for
     :func:`satjax.uplink.closed_form_sinr` (same arguments, plus a PRNG key and the number of
     realizations; realization ``i`` uses ``fold_in(key, i)``, so the chunk size changes nothing

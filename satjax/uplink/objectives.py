@@ -9,25 +9,25 @@ objective for gradient solvers alike.
 from __future__ import annotations
 
 from satjax._numerics import log2_1p
-from satjax._types import Array, Float
+from satjax._types import ArrayLike, Float
 from satjax.optim.utilities import get_utility, sum_rate
 from satjax.uplink.sinr import SisoProblem, siso_sinr
 
 __all__ = ["spectral_efficiency", "sum_spectral_efficiency", "utility_of_powers"]
 
 
-def spectral_efficiency(problem: SisoProblem, rho: Float[Array, " K"]) -> Float[Array, " K"]:
+def spectral_efficiency(problem: SisoProblem, rho: Float[ArrayLike, " K"]) -> Float[ArrayLike, " K"]:
     r"""Per-user :math:`\log_2(1 + \mathrm{SINR}_k)` [bit/s/Hz] (eq. (21) without the pre-log and
     bandwidth, computed as ``log1p``); 0 for padded users."""
     return log2_1p(siso_sinr(problem, rho))
 
 
-def sum_spectral_efficiency(problem: SisoProblem, rho: Float[Array, " K"]) -> Float[Array, ""]:
+def sum_spectral_efficiency(problem: SisoProblem, rho: Float[ArrayLike, " K"]) -> Float[ArrayLike, ""]:
     r""":math:`\sum_k \log_2(1 + \mathrm{SINR}_k)` [bit/s/Hz]: the objective of problem (29) per unit
     bandwidth and pre-log (the ``sum_rate`` utility)."""
     return sum_rate(spectral_efficiency(problem, rho), problem.user_mask)
 
 
-def utility_of_powers(problem: SisoProblem, rho: Float[Array, " K"], utility: str = "sum_rate") -> Float[Array, ""]:
+def utility_of_powers(problem: SisoProblem, rho: Float[ArrayLike, " K"], utility: str = "sum_rate") -> Float[ArrayLike, ""]:
     """The named utility (:data:`satjax.optim.UTILITIES`) of the spectral efficiencies at ``rho``."""
     return get_utility(utility)(spectral_efficiency(problem, rho), problem.user_mask)

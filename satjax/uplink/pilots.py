@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
-from satjax._types import Array, Bool, Complex, Int
+from satjax._types import ArrayLike, Bool, Complex, Int
 
 __all__ = ["default_pilots", "pilot_book", "pilot_sharing"]
 
 
-def default_pilots(num_users: int, tau_p: int) -> Int[Array, " K"]:
+def default_pilots(num_users: int, tau_p: int) -> Int[ArrayLike, " K"]:
     """Pilot index of user ``k`` is ``k mod tau_p`` (paper A, Sec. VI)."""
     return jnp.arange(num_users, dtype=jnp.int32) % tau_p
 
 
-def pilot_book(tau_p: int, dtype=jnp.complex64) -> Complex[Array, "P P"]:
+def pilot_book(tau_p: int, dtype=jnp.complex64) -> Complex[ArrayLike, "P P"]:
     r"""``tau_p`` orthonormal pilot sequences as columns: the unitary DFT matrix.
 
     Column ``t`` is :math:`\phi_t \in \mathbb{C}^{\tau_p}` with :math:`\phi_t^H\phi_{t'} = \delta_{tt'}`.
@@ -23,7 +23,7 @@ def pilot_book(tau_p: int, dtype=jnp.complex64) -> Complex[Array, "P P"]:
     return (jnp.exp(-2j * jnp.pi * jnp.outer(n, n) / tau_p) / jnp.sqrt(tau_p)).astype(dtype)
 
 
-def pilot_sharing(pilot: Int[Array, " K"], user_mask: Bool[Array, " K"]) -> Bool[Array, "K K"]:
+def pilot_sharing(pilot: Int[ArrayLike, " K"], user_mask: Bool[ArrayLike, " K"]) -> Bool[ArrayLike, "K K"]:
     r"""Pilot-reuse indicator :math:`[S]_{kk'} = 1\{k' \in \mathcal{P}_k\}`, eq. (1).
 
     The diagonal is set for real users; padded users share no pilot with anybody.

@@ -10,7 +10,7 @@ from __future__ import annotations
 import equinox as eqx
 
 from satjax._checks import check_choice, check_int_range, check_positive
-from satjax._types import Array, Float, PRNGKeyArray
+from satjax._types import ArrayLike, Float, PRNGKeyArray
 from satjax.optim.baselines import full_power, projected_gradient, random_power
 from satjax.optim.iterate import Solve
 from satjax.optim.utilities import UTILITIES
@@ -25,14 +25,14 @@ __all__ = ["FullPower", "RandomPower", "Algorithm1Policy", "ProjectedGradientPol
 class FullPower(eqx.Module):
     """Every user at its budget (paper A, Fig. 8)."""
 
-    def __call__(self, scenario: UplinkScenario, key: PRNGKeyArray | None = None) -> Float[Array, " K"]:
+    def __call__(self, scenario: UplinkScenario, key: PRNGKeyArray | None = None) -> Float[ArrayLike, " K"]:
         return full_power(scenario.p_max)
 
 
 class RandomPower(eqx.Module):
     """Uniform random powers in ``[0, p_max]`` (paper A, Fig. 8), drawn from ``key``."""
 
-    def __call__(self, scenario: UplinkScenario, key: PRNGKeyArray) -> Float[Array, " K"]:
+    def __call__(self, scenario: UplinkScenario, key: PRNGKeyArray) -> Float[ArrayLike, " K"]:
         return random_power(key, scenario.p_max)
 
 
@@ -47,7 +47,7 @@ class Algorithm1Policy(eqx.Module):
         check_choice("link", self.link, LINKS)
         Solve(tol=self.tol, max_iters=self.max_iters)          # validates tol and max_iters
 
-    def __call__(self, scenario: UplinkScenario, key: PRNGKeyArray | None = None) -> Float[Array, " K"]:
+    def __call__(self, scenario: UplinkScenario, key: PRNGKeyArray | None = None) -> Float[ArrayLike, " K"]:
         problem = siso_problem(scenario.stats, self.link)
         return algorithm1(problem, scenario.p_max, mode=Solve(tol=self.tol, max_iters=self.max_iters)).rho
 
@@ -69,7 +69,7 @@ class ProjectedGradientPolicy(eqx.Module):
         check_int_range("num_steps", self.num_steps, 1)
         check_positive("learning_rate", self.learning_rate)
 
-    def __call__(self, scenario: UplinkScenario, key: PRNGKeyArray) -> Float[Array, " K"]:
+    def __call__(self, scenario: UplinkScenario, key: PRNGKeyArray) -> Float[ArrayLike, " K"]:
         problem = siso_problem(scenario.stats, self.link)       # terms computed once
 
         def objective(rho):

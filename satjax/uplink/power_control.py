@@ -40,8 +40,8 @@ import equinox as eqx
 import jax.numpy as jnp
 
 from satjax._numerics import masked_ratio, safe_sqrt
-from satjax._types import Array, Bool, Float
-from satjax.optim.iterate import IterationTrace, Mode, Solve, check_mode, iterate
+from satjax._types import ArrayLike, Bool, Float
+from satjax.optim.iterate import IterationTrace, Solve, check_mode, iterate
 from satjax.uplink.objectives import sum_spectral_efficiency
 from satjax.uplink.sinr import SisoProblem, check_powers, interference_plus_noise
 
@@ -64,7 +64,7 @@ __all__ = [
 SCHEDULING_THRESHOLD = 1e-6
 
 
-def combiner(problem: SisoProblem, rho_tilde: Float[Array, " K"], delta: Float[Array, " K"] | None = None) -> Float[Array, " K"]:
+def combiner(problem: SisoProblem, rho_tilde: Float[ArrayLike, " K"], delta: Float[ArrayLike, " K"] | None = None) -> Float[ArrayLike, " K"]:
     r"""MMSE combiner of the SISO model, eq. (36): :math:`v_k = \tilde\rho_k a_k/(\tilde\rho_k^2a_k^2+\delta_k)`.
 
     ``delta`` (:func:`interference_plus_noise` at :math:`\tilde\rho^2`) may be passed when known."""
@@ -73,14 +73,14 @@ def combiner(problem: SisoProblem, rho_tilde: Float[Array, " K"], delta: Float[A
     return masked_ratio(rho_tilde * a, rho_tilde**2 * a**2 + delta, problem.user_mask)
 
 
-def mse(problem: SisoProblem, rho_tilde: Float[Array, " K"], v: Float[Array, " K"],
-        delta: Float[Array, " K"] | None = None) -> Float[Array, " K"]:
+def mse(problem: SisoProblem, rho_tilde: Float[ArrayLike, " K"], v: Float[ArrayLike, " K"],
+        delta: Float[ArrayLike, " K"] | None = None) -> Float[ArrayLike, " K"]:
     r"""SISO mean-square error, eqs. (32)/(39): :math:`e_k = (\tilde\rho_kv_ka_k-1)^2 + v_k^2\delta_k`."""
     delta = interference_plus_noise(problem, rho_tilde**2) if delta is None else delta
     return (rho_tilde * v * problem.gain - 1.0) ** 2 + v**2 * delta
 
 
-def power_denominator(problem: SisoProblem, v: Float[Array, " K"], alpha: Float[Array, " K"]) -> Float[Array, " K"]:
+def power_denominator(problem: SisoProblem, v: Float[ArrayLike, " K"], alpha: Float[ArrayLike, " K"]) -> Float[ArrayLike, " K"]:
     r""":math:`t_k = \alpha_ka_k^2v_k^2 + \sum_{k''}\alpha_{k''}v_{k''}^2B_{k''k}`, eq. (42) (LaTeX form; D13).
 
     Half the second derivative of :math:`\sum_k\alpha_ke_k` in :math:`\tilde\rho_k`."""
@@ -88,7 +88,7 @@ def power_denominator(problem: SisoProblem, v: Float[Array, " K"], alpha: Float[
     return w * problem.gain**2 + problem.interference.T @ w
 
 
-def algorithm1_step(rho_tilde: Float[Array, " K"], problem: SisoProblem, p_max: Float[Array, " K"]) -> Float[Array, " K"]:
+def algorithm1_step(rho_tilde: Float[ArrayLike, " K"], problem: SisoProblem, p_max: Float[ArrayLike, " K"]) -> Float[ArrayLike, " K"]:
     r"""One iteration of Algorithm 1 (steps 2-4): update :math:`v` (36), :math:`\alpha` (38) and
     :math:`\tilde\rho` (40)-(42). The state is :math:`\tilde\rho = \sqrt{\rho}` ``[K]``.
 
@@ -104,8 +104,8 @@ def algorithm1_step(rho_tilde: Float[Array, " K"], problem: SisoProblem, p_max: 
     return jnp.clip(rho_bar, 0.0, safe_sqrt(p_max))
 
 
-def scheduled_users(rho: Float[Array, " K"], p_max: Float[Array, " K"],
-                    threshold: float = SCHEDULING_THRESHOLD) -> Bool[Array, " K"]:
+def scheduled_users(rho: Float[ArrayLike, " K"], p_max: Float[ArrayLike, " K"],
+                    threshold: float = SCHEDULING_THRESHOLD) -> Bool[ArrayLike, " K"]:
     r"""Scheduled set of eq. (44), judged numerically: :math:`\rho_k > \theta P_{\max,k}`."""
     return (rho > threshold * p_max) & (p_max > 0)
 
@@ -119,13 +119,13 @@ class Algorithm1Result(eqx.Module):
         trace: sum spectral efficiency [bit/s/Hz] per iteration, iteration count, convergence flag.
     """
 
-    rho: Float[Array, " K"]
-    scheduled: Bool[Array, " K"]
+    rho: Float[ArrayLike, " K"]
+    scheduled: Bool[ArrayLike, " K"]
     trace: IterationTrace
 
 
-def algorithm1(problem: SisoProblem, p_max: Float[Array, " K"], *, mode: Mode = Solve(tol=1e-6, max_iters=1000),
-               rho_init: Float[Array, " K"] | None = None, threshold: float = SCHEDULING_THRESHOLD) -> Algorithm1Result:
+def algorithm1(problem: SisoProblem, p_max: ArrayLike, *, mode=Solve(tol=1e-6, max_iters=1000),
+               rho_init: ArrayLike | None = None, threshold: float = SCHEDULING_THRESHOLD) -> Algorithm1Result:
     r"""Paper A, Algorithm 1: sum-throughput power control and user scheduling (eqs. (29)-(44)).
 
     Args:

@@ -8,7 +8,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from satjax._checks import check_int_range, is_concrete
-from satjax._types import Array, Float, PRNGKeyArray
+from satjax._types import ArrayLike, Float, PRNGKeyArray
 from satjax.geometry.angles import elevation_azimuth
 from satjax.geometry.placement import drop_uniform_square, pairwise_distance
 from satjax.propagation.pathloss import ground_large_scale_db, satellite_large_scale_db
@@ -41,22 +41,22 @@ class UplinkParams(Params):
     tau_p: int = size(10, doc="pilot length (orthogonal pilots)")
     tau_c: int = size(10_000, doc="coherence block [symbols]")
     sat_environment: str = mode("dense_urban", TR38811_LOS_SIGMA_SF_DB, doc="TR 38.811 shadowing table")
-    area_side_m: Float[Array, ""] = physical(4_000.0, unit="m", lo=0, lo_open=True)
-    ap_height_m: Float[Array, ""] = physical(15.0, unit="m", lo=0)
-    user_height_m: Float[Array, ""] = physical(1.5, unit="m", lo=0)
-    sat_position_m: Float[Array, "3"] = physical((300e3, 300e3, 400e3), unit="m", shape=(3,))
-    carrier_hz: Float[Array, ""] = physical(3e9, unit="Hz", lo=0, lo_open=True)
-    bandwidth_hz: Float[Array, ""] = physical(20e6, unit="Hz", lo=0, lo_open=True)
-    noise_figure_ap_db: Float[Array, ""] = physical(1.2, unit="dB")
-    noise_figure_sat_db: Float[Array, ""] = physical(4.0, unit="dB")
-    gain_ap_dbi: Float[Array, ""] = physical(10.0, unit="dBi")
-    gain_user_dbi: Float[Array, ""] = physical(10.0, unit="dBi")
-    gain_sat_dbi: Float[Array, ""] = physical(16.0, unit="dBi")
-    shadowing_ap_db: Float[Array, ""] = physical(8.0, unit="dB", lo=0)
-    rician_k_db: Float[Array, ""] = physical(10.0, unit="dB")
-    sat_angular_spread: Float[Array, ""] = physical(0.02, lo=0)
-    p_max_w: Float[Array, ""] = physical(0.2, unit="W", lo=0)
-    pilot_power_w: Float[Array, ""] = physical(0.2, unit="W", lo=0)
+    area_side_m: Float[ArrayLike, ""] = physical(4_000.0, unit="m", lo=0, lo_open=True)
+    ap_height_m: Float[ArrayLike, ""] = physical(15.0, unit="m", lo=0)
+    user_height_m: Float[ArrayLike, ""] = physical(1.5, unit="m", lo=0)
+    sat_position_m: Float[ArrayLike, "3"] = physical((300e3, 300e3, 400e3), unit="m", shape=(3,))
+    carrier_hz: Float[ArrayLike, ""] = physical(3e9, unit="Hz", lo=0, lo_open=True)
+    bandwidth_hz: Float[ArrayLike, ""] = physical(20e6, unit="Hz", lo=0, lo_open=True)
+    noise_figure_ap_db: Float[ArrayLike, ""] = physical(1.2, unit="dB")
+    noise_figure_sat_db: Float[ArrayLike, ""] = physical(4.0, unit="dB")
+    gain_ap_dbi: Float[ArrayLike, ""] = physical(10.0, unit="dBi")
+    gain_user_dbi: Float[ArrayLike, ""] = physical(10.0, unit="dBi")
+    gain_sat_dbi: Float[ArrayLike, ""] = physical(16.0, unit="dBi")
+    shadowing_ap_db: Float[ArrayLike, ""] = physical(8.0, unit="dB", lo=0)
+    rician_k_db: Float[ArrayLike, ""] = physical(10.224, unit="dB", doc="TR 38.811 Table 6.9.2-3 (NTN-TDL-C LOS tap)")
+    sat_angular_spread: Float[ArrayLike, ""] = physical(0.02, lo=0)
+    p_max_w: Float[ArrayLike, ""] = physical(0.2, unit="W", lo=0)
+    pilot_power_w: Float[ArrayLike, ""] = physical(0.2, unit="W", lo=0)
 
     def __check_init__(self):
         if self.tau_p > self.tau_c:
@@ -73,17 +73,17 @@ class UplinkParams(Params):
         return self.n_v * self.n_h
 
     @property
-    def noise_ap_w(self) -> Float[Array, ""]:
+    def noise_ap_w(self) -> Float[ArrayLike, ""]:
         """AP noise power :math:`k_B T B F` [W]."""
         return thermal_noise_w(self.bandwidth_hz, self.noise_figure_ap_db)
 
     @property
-    def noise_sat_w(self) -> Float[Array, ""]:
+    def noise_sat_w(self) -> Float[ArrayLike, ""]:
         """Satellite noise power :math:`k_B T B F` [W]."""
         return thermal_noise_w(self.bandwidth_hz, self.noise_figure_sat_db)
 
     @property
-    def rician_k(self) -> Float[Array, ""]:
+    def rician_k(self) -> Float[ArrayLike, ""]:
         """Rician factor (linear)."""
         return db_to_lin(self.rician_k_db)
 
@@ -101,12 +101,12 @@ class UplinkScenario(eqx.Module):
         tau_c: coherence block length in symbols (static).
     """
 
-    ap_pos: Float[Array, "M 3"]
-    user_pos: Float[Array, "K 3"]
-    sat_pos: Float[Array, "3"]
-    beta_sat: Float[Array, " K"]
+    ap_pos: Float[ArrayLike, "M 3"]
+    user_pos: Float[ArrayLike, "K 3"]
+    sat_pos: Float[ArrayLike, "3"]
+    beta_sat: Float[ArrayLike, " K"]
     stats: ChannelStats
-    p_max: Float[Array, " K"]
+    p_max: Float[ArrayLike, " K"]
     tau_c: int = eqx.field(static=True)
 
     def __check_init__(self):

@@ -22,7 +22,7 @@ import jax.numpy as jnp
 
 from satjax._checks import check_choice, check_nonnegative, check_real, check_shape
 from satjax._numerics import abs2, masked_ratio, safe_sqrt
-from satjax._types import Array, Bool, Complex, Float
+from satjax._types import ArrayLike, Bool, Complex, Float
 from satjax.uplink.estimation import mmse_statistics
 from satjax.uplink.statistics import ChannelStats, apply_masks, normalize
 
@@ -46,12 +46,12 @@ class SinrTerms(eqx.Module):
     Powers are in units of the AP noise (see :func:`satjax.uplink.statistics.normalize`).
     """
 
-    mean_z: Complex[Array, "K K"]
-    var_z: Float[Array, "K K"]
-    noise: Float[Array, " K"]
+    mean_z: Complex[ArrayLike, "K K"]
+    var_z: Float[ArrayLike, "K K"]
+    noise: Float[ArrayLike, " K"]
 
     @property
-    def second_moment(self) -> Float[Array, "K K"]:
+    def second_moment(self) -> Float[ArrayLike, "K K"]:
         r""":math:`\mathbb{E}|z_{kk'}|^2`."""
         return self.var_z + abs2(self.mean_z)
 
@@ -73,13 +73,13 @@ class SisoProblem(eqx.Module):
         user_mask: ``[K]`` bool, False for padding.
     """
 
-    gain: Float[Array, " K"]
-    interference: Float[Array, "K K"]
-    noise: Float[Array, " K"]
-    user_mask: Bool[Array, " K"]
+    gain: Float[ArrayLike, " K"]
+    interference: Float[ArrayLike, "K K"]
+    noise: Float[ArrayLike, " K"]
+    user_mask: Bool[ArrayLike, " K"]
 
     @classmethod
-    def from_terms(cls, terms: SinrTerms, user_mask: Bool[Array, " K"]) -> SisoProblem:
+    def from_terms(cls, terms: SinrTerms, user_mask: Bool[ArrayLike, " K"]) -> SisoProblem:
         """The SISO form of the expectations of eq. (20) (closed form or Monte Carlo)."""
         mean_abs2 = abs2(terms.mean_z)
         k = mean_abs2.shape[0]
@@ -92,12 +92,12 @@ class SisoProblem(eqx.Module):
         return self.gain.shape[0]
 
 
-def interference_plus_noise(problem: SisoProblem, rho: Float[Array, " K"]) -> Float[Array, " K"]:
+def interference_plus_noise(problem: SisoProblem, rho: Float[ArrayLike, " K"]) -> Float[ArrayLike, " K"]:
     r""":math:`\delta_k = \sum_{k'} B_{kk'}\rho_{k'} + n_k`, eq. (37) (LaTeX form; D12)."""
     return problem.interference @ jnp.where(problem.user_mask, rho, 0) + problem.noise
 
 
-def siso_sinr(problem: SisoProblem, rho: Float[Array, " K"]) -> Float[Array, " K"]:
+def siso_sinr(problem: SisoProblem, rho: Float[ArrayLike, " K"]) -> Float[ArrayLike, " K"]:
     r"""Effective SINR of eq. (20) (use-and-then-forget bound) from its SISO form:
 
     .. math::
@@ -119,7 +119,7 @@ def siso_sinr(problem: SisoProblem, rho: Float[Array, " K"]) -> Float[Array, " K
     return masked_ratio(rho * problem.gain**2, interference_plus_noise(problem, rho), problem.user_mask)
 
 
-def closed_form_terms(stats: ChannelStats, link: Link = "space_ground") -> SinrTerms:
+def closed_form_terms(stats: ChannelStats, link: str = "space_ground") -> SinrTerms:
     r"""Closed-form expectations of eq. (20) with MRC (Theorem 1; derivation in docs/deviations.md).
 
     With :math:`\boldsymbol\Psi_k = p\tau_p\mathbf R_k\boldsymbol\Phi_k\mathbf R_k` and
@@ -181,13 +181,13 @@ def closed_form_terms_by_link(stats: ChannelStats) -> dict[str, SinrTerms]:
     return {"space_ground": both, "space": space, "ground": ground}
 
 
-def siso_problem(stats: ChannelStats, link: Link = "space_ground") -> SisoProblem:
+def siso_problem(stats: ChannelStats, link: str = "space_ground") -> SisoProblem:
     """Theorem 1's terms of one scenario in SISO form (eq. (30)): the power-independent part of
     the SINR, computed once, after which every SINR, utility or Algorithm-1 step is O(K^2)."""
     return SisoProblem.from_terms(closed_form_terms(stats, link), stats.user_mask)
 
 
-def closed_form_sinr(stats: ChannelStats, rho: Float[Array, " K"], link: Link = "space_ground") -> Float[Array, " K"]:
+def closed_form_sinr(stats: ChannelStats, rho: ArrayLike, link: str = "space_ground") -> Float[ArrayLike, " K"]:
     """Closed-form ergodic SINR of every user with MRC, paper A Theorem 1 (eqs. (22)-(28), corrected).
 
     Args:

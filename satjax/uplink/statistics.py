@@ -21,7 +21,7 @@ from satjax._checks import (
     float_dtype,
     is_concrete,
 )
-from satjax._types import Array, Bool, Complex, Float, Int, complex_dtype
+from satjax._types import ArrayLike, Bool, Complex, Float, Int, complex_dtype
 from satjax.geometry.angles import direction_cosines
 from satjax.geometry.arrays import upa_gaussian_correlation, upa_response
 from satjax.constants import SPEED_OF_LIGHT_M_S
@@ -49,15 +49,15 @@ class ChannelStats(eqx.Module):
         tau_p: pilot length (static).
     """
 
-    beta_ap: Float[Array, "M K"]
-    g_bar: Complex[Array, "K N"]
-    r_sat: Complex[Array, "K N N"]
-    pilot: Int[Array, " K"]
-    pilot_power: Float[Array, ""]
-    noise_ap: Float[Array, ""]
-    noise_sat: Float[Array, ""]
-    user_mask: Bool[Array, " K"]
-    ap_mask: Bool[Array, " M"]
+    beta_ap: Float[ArrayLike, "M K"]
+    g_bar: Complex[ArrayLike, "K N"]
+    r_sat: Complex[ArrayLike, "K N N"]
+    pilot: Int[ArrayLike, " K"]
+    pilot_power: Float[ArrayLike, ""]
+    noise_ap: Float[ArrayLike, ""]
+    noise_sat: Float[ArrayLike, ""]
+    user_mask: Bool[ArrayLike, " K"]
+    ap_mask: Bool[ArrayLike, " M"]
     tau_p: int = eqx.field(static=True)
 
     def __check_init__(self):
@@ -204,7 +204,7 @@ def apply_masks(stats: ChannelStats) -> ChannelStats:
     )
 
 
-def power_scale(stats: ChannelStats) -> Float[Array, ""]:
+def power_scale(stats: ChannelStats) -> Float[ArrayLike, ""]:
     r"""The power unit of :func:`normalize`: :math:`s = \sqrt{\sigma_a^2\,P_{\rm big}}` with
     :math:`P_{\rm big}` the largest of the AP noise, the AP gains :math:`\beta_{mk}` and the
     per-antenna satellite powers :math:`\|\bar g_k\|^2/N`, :math:`\mathrm{tr}R_k/N` (masked).
@@ -248,16 +248,16 @@ def normalize(stats: ChannelStats) -> ChannelStats:
 
 
 def satellite_statistics(
-    user_pos: Float[Array, "K 3"],
-    sat_pos: Float[Array, "3"],
-    beta_sat: Float[Array, " K"],
+    user_pos: Float[ArrayLike, "K 3"],
+    sat_pos: Float[ArrayLike, "3"],
+    beta_sat: Float[ArrayLike, " K"],
     *,
     n_v: int,
     n_h: int,
-    carrier_hz: float,
-    rician_k: float,
-    angular_spread: float,
-) -> tuple[Complex[Array, "K N"], Complex[Array, "K N N"]]:
+    carrier_hz: Float[ArrayLike, ""],
+    rician_k: Float[ArrayLike, ""],
+    angular_spread: Float[ArrayLike, ""],
+) -> tuple[Complex[ArrayLike, "K N"], Complex[ArrayLike, "K N N"]]:
     r"""LoS mean and NLoS covariance of the satellite channel of each user.
 
     .. math::

@@ -6,7 +6,7 @@ import equinox as eqx
 import jax.numpy as jnp
 
 from satjax._checks import check_choice
-from satjax._types import Array, Float, PRNGKeyArray
+from satjax._types import ArrayLike, Float, PRNGKeyArray
 from satjax.optim.utilities import UTILITIES
 from satjax.uplink.objectives import sum_spectral_efficiency, utility_of_powers
 from satjax.uplink.scenario import UplinkParams, UplinkScenario, sample_uplink_scenario
@@ -52,7 +52,7 @@ class PowerControlTask(eqx.Module):
         check_choice("link", link, LINKS)
 
     @property
-    def mbps_per_se(self) -> Float[Array, ""]:
+    def mbps_per_se(self) -> Float[ArrayLike, ""]:
         """Sum throughput [Mbps] per bit/s/Hz of sum spectral efficiency, eq. (21)."""
         p = self.params
         return throughput_scale_bps(bandwidth_hz=p.bandwidth_hz, tau_p=p.tau_p, tau_c=p.tau_c) / 1e6
@@ -61,10 +61,10 @@ class PowerControlTask(eqx.Module):
         scenario = sample_uplink_scenario(key, self.params)
         return PowerControlExample(scenario, siso_problem(scenario.stats, self.link))
 
-    def loss(self, model, example: PowerControlExample) -> Float[Array, ""]:
+    def loss(self, model, example: PowerControlExample) -> Float[ArrayLike, ""]:
         return -utility_of_powers(example.problem, model(example.scenario, None), self.utility)
 
-    def score(self, policy, example: PowerControlExample, key: PRNGKeyArray) -> dict[str, Float[Array, ""]]:
+    def score(self, policy, example: PowerControlExample, key: PRNGKeyArray) -> dict[str, Float[ArrayLike, ""]]:
         rho = policy(example.scenario, key)
         se = sum_spectral_efficiency(example.problem, rho)
         return {"utility": utility_of_powers(example.problem, rho, self.utility),
