@@ -40,7 +40,16 @@ from satjax.downlink.scenario import (
     sample_downlink_scenario,
 )
 from satjax.downlink.task import EE_UNIT, PrecodingTask
-from satjax.downlink.wmmse import BISECTION_STEPS, budget_precoders, dinkelbach_step, dinkelbach_wmmse, wmmse, wmmse_step
+from satjax.downlink.wmmse import (
+    BISECTION_STEPS,
+    NewtonSchulzUpdate,
+    budget_precoders,
+    dinkelbach_step,
+    dinkelbach_wmmse,
+    exact_update,
+    wmmse,
+    wmmse_step,
+)
 
 __all__ = [
     # basic: parameters, scenarios, the problem and its objective, the algorithms, precoders
@@ -69,7 +78,9 @@ __all__ = [
     # building blocks
     "BISECTION_STEPS",
     "SNR_CONVENTIONS",
+    "NewtonSchulzUpdate",
     "budget_precoders",
+    "exact_update",
     "channel_response",
     "dinkelbach_step",
     "ergodic_rate_monte_carlo",

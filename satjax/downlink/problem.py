@@ -12,7 +12,7 @@ import equinox as eqx
 import jax.numpy as jnp
 
 from satjax._checks import check_finite, check_ndim, check_nonnegative, check_positive, check_real, check_shape, float_dtype
-from satjax._types import ArrayLike, Complex, Float, complex_dtype
+from satjax._types import ArrayLike, Bool, Complex, Float, complex_dtype
 from satjax.downlink.rates import rate_bound, total_power
 
 __all__ = ["PrecodingProblem", "energy_efficiency", "sum_rate_bound"]
@@ -29,6 +29,12 @@ class PrecodingProblem(eqx.Module):
         bandwidth_hz: ``[]`` :math:`B_w` [Hz].
         xi: ``[]`` inverse power-amplifier efficiency :math:`\xi`, eq. (5).
         p_static_w: ``[]`` :math:`P_t` of eq. (6) [W].
+        user_mask: optional ``[K]`` bool, False for padded users (default: all real).
+        antenna_mask: optional ``[N_t]`` bool, False for padded antennas (default: all real).
+
+    Padded users and antennas carry zero ``v`` and ``gamma`` (:meth:`pad`), which every
+    model-based precoder already maps to zero precoders; the masks tell learned models which
+    entries are padding.
     """
 
     v: Complex[ArrayLike, "Nt K"]
@@ -38,6 +44,8 @@ class PrecodingProblem(eqx.Module):
     bandwidth_hz: Float[ArrayLike, ""]
     xi: Float[ArrayLike, ""]
     p_static_w: Float[ArrayLike, ""]
+    user_mask: Bool[ArrayLike, " K"] | None = None
+    antenna_mask: Bool[ArrayLike, " Nt"] | None = None
 
     def __check_init__(self):
         if self.v.ndim != 2 or self.gamma.shape != self.v.shape[1:]:
@@ -91,9 +99,25 @@ class PrecodingProblem(eqx.Module):
         nt, k = self.v.shape
         check_int_range("num_antennas", num_antennas, nt)
         check_int_range("num_users", num_users, k)
-        return eqx.tree_at(lambda p: (p.v, p.gamma), self,
-                           (jnp.pad(self.v, ((0, num_antennas - nt), (0, num_users - k))),
-                            jnp.pad(self.gamma, (0, num_users - k))))
+        return PrecodingProblem(v=jnp.pad(self.v, ((0, num_antennas - nt), (0, num_users - k))),
+                                gamma=jnp.pad(self.gamma, (0, num_users - k)), noise=self.noise, p_max=self.p_max,
+                                bandwidth_hz=self.bandwidth_hz, xi=self.xi, p_static_w=self.p_static_w,
+                                user_mask=jnp.pad(self.users, (0, num_users - k)),
+                                antenna_mask=jnp.pad(self.antennas, (0, num_antennas - nt)))
+
+    @property
+    def users(self) -> Bool[ArrayLike, "..."]:
+        """``[K]`` bool: True for real users (the mask, or all True)."""
+        if self.user_mask is None:
+            return jnp.ones(self.v.shape[:-2] + self.v.shape[-1:], bool)
+        return self.user_mask
+
+    @property
+    def antennas(self) -> Bool[ArrayLike, "..."]:
+        """``[N_t]`` bool: True for real antennas (the mask, or all True)."""
+        if self.antenna_mask is None:
+            return jnp.ones(self.v.shape[:-1], bool)
+        return self.antenna_mask
 
     @property
     def num_antennas(self) -> int:

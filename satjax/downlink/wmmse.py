@@ -63,6 +63,8 @@ __all__ = [
     "dinkelbach_wmmse",
     "dinkelbach_step",
     "budget_precoders",
+    "exact_update",
+    "NewtonSchulzUpdate",
     "BISECTION_STEPS",
 ]
 
@@ -160,22 +162,58 @@ def _budget_precoders_jvp(primals, tangents):
     return b, g - dlam.astype(b.dtype) * mb
 
 
-def _precoders(problem: PrecodingProblem, u, w, c):
-    """Eq. (23): the common matrix A, the right-hand sides, then :func:`budget_precoders`."""
+class NewtonSchulzUpdate(eqx.Module):
+    r"""The precoder update of eq. (23) with the inverse of paper B's Algorithm 2 before training:
+    :math:`B = \Pi\big(X_L R\big)`, :math:`X_L` after ``num_iters`` Newton–Schulz (first-order
+    Taylor, eq. (29)) steps on :math:`M = A + cI` from :math:`X_0 = M^H/(\|M\|_1\|M\|_\infty)`,
+    the power multiplier replaced by :math:`\lambda = 0` and the normalization :math:`\Pi` of
+    eq. (34) (:func:`satjax.downlink.project_to_budget`).
+
+    This is what the GNN deep unfolding (:class:`satjax.nn.UnfoldedDinkelbachWMMSE`) computes at
+    its Newton–Schulz initialization. It needs :math:`c > 0` (Dinkelbach: :math:`\rho > 0`), where
+    :math:`M` is nonsingular; it is exact when the budget is slack and the inverse converged.
+    """
+
+    num_iters: int = eqx.field(static=True)
+
+    def __check_init__(self):
+        from satjax._checks import check_int_range
+
+        check_int_range("num_iters", self.num_iters, 0)
+
+    def __call__(self, a, r, c, p_max, antenna_mask=None):
+        from satjax.downlink.precoders import project_to_budget
+        from satjax.optim.matrix_inverse import newton_schulz_inverse
+
+        m = a + c.astype(a.dtype) * jnp.eye(a.shape[-1], dtype=a.dtype)
+        return project_to_budget(newton_schulz_inverse(m, self.num_iters) @ r, p_max)
+
+
+def exact_update(a, r, c, p_max, antenna_mask=None):
+    """The exact precoder update of eq. (23): :func:`budget_precoders` (the default)."""
+    return budget_precoders(a, r, c, p_max)
+
+
+def _precoders(problem: PrecodingProblem, u, w, c, update=exact_update):
+    """Eq. (23): the common matrix A, the right-hand sides, then the precoder update ``update``
+    (:func:`budget_precoders` unless another is given, e.g. a learned inverse)."""
     v = problem.v
     sg = safe_sqrt(problem.gamma)
     coef = w * abs2(u) * problem.gamma                                          # omega |u|^2 gamma
     a = (v * coef[None, :].astype(v.dtype)) @ jnp.conj(v).T
     a = 0.5 * (a + jnp.conj(a).T)
     r = v * (w * sg * jnp.conj(u))[None, :].astype(v.dtype)                   # omega sqrt(gamma) u^* v_k
-    return budget_precoders(a, r, jnp.asarray(c, problem.gamma.dtype), problem.p_max)
+    return update(a, r, jnp.asarray(c, problem.gamma.dtype), problem.p_max, problem.antenna_mask)
 
 
-def wmmse_step(b: Complex[ArrayLike, "Nt K"], problem: PrecodingProblem, rho=0.0) -> Complex[ArrayLike, "Nt K"]:
+def wmmse_step(b: Complex[ArrayLike, "Nt K"], problem: PrecodingProblem, rho=0.0, update=exact_update
+               ) -> Complex[ArrayLike, "Nt K"]:
     """One BCD iteration (21) -> (22) -> (23) for Dinkelbach parameter ``rho`` [bit/J]
-    (``rho = 0``: sum-rate WMMSE under the power budget)."""
+    (``rho = 0``: sum-rate WMMSE under the power budget). ``update(A, R, c, p_max, antenna_mask)``
+    turns eq. (23)'s matrix and right-hand sides into precoders: :func:`exact_update` (default),
+    :class:`NewtonSchulzUpdate`, or a learned one."""
     u, w = _receivers_weights(problem, b)
-    return _precoders(problem, u, w, _penalty(problem, rho))
+    return _precoders(problem, u, w, _penalty(problem, rho), update)
 
 
 def _inner_metric(problem: PrecodingProblem, rho):
@@ -194,11 +232,12 @@ def _initial(problem: PrecodingProblem, b0):
 
 
 @eqx.filter_jit
-def _wmmse(problem, b0, mode, rho):
-    return iterate(lambda b: wmmse_step(b, problem, rho), b0, _inner_metric(problem, rho), mode)
+def _wmmse(problem, b0, mode, rho, update):
+    return iterate(lambda b: wmmse_step(b, problem, rho, update), b0, _inner_metric(problem, rho), mode)
 
 
-def wmmse(problem: PrecodingProblem, b0: ArrayLike | None = None, *, mode=Solve(tol=1e-5, max_iters=200), rho=0.0) -> tuple[Complex[ArrayLike, "Nt K"], IterationTrace]:
+def wmmse(problem: PrecodingProblem, b0: ArrayLike | None = None, *, mode=Solve(tol=1e-5, max_iters=200), rho=0.0,
+          update=exact_update) -> tuple[Complex[ArrayLike, "Nt K"], IterationTrace]:
     r"""WMMSE (21)-(24) for subproblem (16) at Dinkelbach parameter ``rho`` (``rho = 0``: sum-rate
     WMMSE under the budget), from ``b0`` (default: statistical MRT at full power).
 
@@ -208,32 +247,33 @@ def wmmse(problem: PrecodingProblem, b0: ArrayLike | None = None, *, mode=Solve(
         mode: :class:`satjax.optim.Solve` (relative change of :math:`F_\rho + \rho P_t` at most
             ``tol``) or :class:`satjax.optim.Unroll` (fixed depth, differentiable).
         rho: Dinkelbach parameter [bit/J].
+        update: the precoder update of eq. (23) (:func:`wmmse_step`).
 
     Returns:
         ``(b, trace)``: precoders ``[N_t, K]`` with :math:`\sum_k\|b_k\|^2 \le P_{\max}` and the
         :class:`satjax.optim.IterationTrace` of the subproblem objective.
     """
     check_mode(mode)
-    return _wmmse(problem, _initial(problem, b0), mode, jnp.asarray(rho, problem.gamma.dtype))
+    return _wmmse(problem, _initial(problem, b0), mode, jnp.asarray(rho, problem.gamma.dtype), update)
 
 
-def dinkelbach_step(state, problem: PrecodingProblem, inner: Mode):
+def dinkelbach_step(state, problem: PrecodingProblem, inner: Mode, update=exact_update):
     """One Dinkelbach iteration, ``state = (b, rho)``: solve subproblem (16) at ``rho_n`` by WMMSE
     warm-started at ``b`` (in mode ``inner``), then ``rho_{n+1}`` = EE of the result, eq. (17)."""
     b, rho = state
-    b, _ = iterate(lambda x: wmmse_step(x, problem, rho), b, _inner_metric(problem, rho), inner)
+    b, _ = iterate(lambda x: wmmse_step(x, problem, rho, update), b, _inner_metric(problem, rho), inner)
     return b, energy_efficiency(problem, b)
 
 
 @eqx.filter_jit
-def _dinkelbach_wmmse(problem, b0, mode, inner):
+def _dinkelbach_wmmse(problem, b0, mode, inner, update):
     state0 = (b0, energy_efficiency(problem, b0))
-    (b, ee), trace = iterate(lambda s: dinkelbach_step(s, problem, inner), state0, lambda s: s[1], mode)
+    (b, ee), trace = iterate(lambda s: dinkelbach_step(s, problem, inner, update), state0, lambda s: s[1], mode)
     return b, ee, trace
 
 
 def dinkelbach_wmmse(problem: PrecodingProblem, b0: ArrayLike | None = None, *, mode=Solve(tol=1e-5, max_iters=30),
-                     inner=Solve(tol=1e-5, max_iters=200)):
+                     inner=Solve(tol=1e-5, max_iters=200), update=exact_update):
     r"""Paper B, Algorithm 2 with the exact inverse: Dinkelbach (16)-(17) around WMMSE (21)-(24).
 
     Args:
@@ -244,6 +284,9 @@ def dinkelbach_wmmse(problem: PrecodingProblem, b0: ArrayLike | None = None, *, 
             \mathrm{EE}_{n-1})`, so this is the rule :math:`F(\rho_n) \le \varepsilon_1` in relative
             form) — or :class:`satjax.optim.Unroll` (fixed number of Dinkelbach updates).
         inner: the WMMSE loop of each subproblem, likewise (:math:`\varepsilon_2`).
+        update: the precoder update of eq. (23): :func:`exact_update` (eigen-decomposition and
+            bisected multiplier, the default), :class:`NewtonSchulzUpdate` (Algorithm 2's Taylor
+            inverse) or a learned one (:class:`satjax.nn.UnfoldedDinkelbachWMMSE`).
 
     Returns:
         ``(b, ee, trace)``: precoders ``[N_t, K]`` with :math:`\sum_k\|b_k\|^2 \le P_{\max}`, the
@@ -252,4 +295,4 @@ def dinkelbach_wmmse(problem: PrecodingProblem, b0: ArrayLike | None = None, *, 
     """
     check_mode(mode)
     check_mode(inner, "inner")
-    return _dinkelbach_wmmse(problem, _initial(problem, b0), mode, inner)
+    return _dinkelbach_wmmse(problem, _initial(problem, b0), mode, inner, update)

@@ -1,10 +1,34 @@
-"""Neural models of satjax (Equinox). Every model is a policy: ``model(scenario, key) -> decision``.
+"""Neural models of satjax (Equinox). Every model is a policy of its system:
+``model(scenario, key=None) -> decision``.
 
 * :class:`SHGNN` — paper A's satellite heterogeneous GNN for uplink power control (Sec. V);
-* :class:`ScaledMRT` — system B's smallest learned precoder (statistical MRT at a learned power).
+* :class:`EdgeGNN` — paper B's end-to-end edge GNN precoder (Sec. III);
+* :class:`UnfoldedDinkelbachWMMSE` — paper B's GNN deep unfolding with the Taylor-series inverse
+  (Sec. IV, Algorithm 2);
+* :class:`LinearUnfoldedWMMSE` — paper B's linear deep-unfolding baseline (IAIDNN);
+* :class:`ScaledMRT` — the smallest learned precoder (statistical MRT at a learned power).
 """
 
+from satjax.nn.edge_gnn import EdgeGNN, edge_features
+from satjax.nn.layers import MLP, Dense
 from satjax.nn.scaled_mrt import ScaledMRT
 from satjax.nn.shgnn import AP_FEATURES, SAT_FEATURES, SHGNN, GraphInputs, graph_inputs, masked_mean
+from satjax.nn.unfolding import LinearUnfoldedWMMSE, TaylorInverse, TaylorLayer, UnfoldedDinkelbachWMMSE
 
-__all__ = ["SHGNN", "ScaledMRT", "AP_FEATURES", "SAT_FEATURES", "GraphInputs", "graph_inputs", "masked_mean"]
+__all__ = [
+    "SHGNN",
+    "EdgeGNN",
+    "UnfoldedDinkelbachWMMSE",
+    "LinearUnfoldedWMMSE",
+    "ScaledMRT",
+    "AP_FEATURES",
+    "SAT_FEATURES",
+    "Dense",
+    "GraphInputs",
+    "MLP",
+    "TaylorInverse",
+    "TaylorLayer",
+    "edge_features",
+    "graph_inputs",
+    "masked_mean",
+]

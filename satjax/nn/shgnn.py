@@ -34,7 +34,6 @@ Per AP–user edge and layer this leaves O(H) work instead of O(H^2).
 
 from __future__ import annotations
 
-import math
 
 import equinox as eqx
 import jax
@@ -42,6 +41,7 @@ import jax.numpy as jnp
 
 from satjax._checks import check_choice, check_int_range
 from satjax._types import ArrayLike, Bool, Float, PRNGKeyArray
+from satjax.nn.layers import MLP, Dense
 from satjax.uplink.pilots import pilot_sharing
 from satjax.uplink.scenario import UplinkScenario
 from satjax.uplink.statistics import ChannelStats
@@ -131,41 +131,6 @@ def graph_inputs(stats: ChannelStats, p_max: Float[ArrayLike, " K"], sat_feature
     return GraphInputs(ap_user=ap_user.astype(rdt), sat_user=jnp.where(um, sat, 0).astype(rdt),
                        p_max=jnp.where(stats.user_mask, p_max, 0).astype(rdt),
                        user_mask=stats.user_mask, ap_mask=stats.ap_mask)
-
-
-class Dense(eqx.Module):
-    """Affine map on the last axis, ``x @ weight + bias`` (any leading axes); Equinox's default
-    uniform(±1/sqrt(fan_in)) initialization. ``bias=False`` gives a linear map with no bias leaf
-    (nothing to train)."""
-
-    weight: Float[ArrayLike, "i o"]
-    bias: Float[ArrayLike, " o"] | None
-
-    def __init__(self, in_size: int, out_size: int, *, key: PRNGKeyArray, dtype=jnp.float32,
-                 fan_in: int | None = None, bias: bool = True):
-        kw, kb = jax.random.split(key)
-        lim = 1 / math.sqrt(max(fan_in or in_size, 1))
-        self.weight = jax.random.uniform(kw, (in_size, out_size), dtype, -lim, lim)
-        self.bias = jax.random.uniform(kb, (out_size,), dtype, -lim, lim) if bias else None
-
-    def __call__(self, x):
-        y = x @ self.weight
-        return y if self.bias is None else y + self.bias.reshape((1,) * (x.ndim - 1) + (-1,))
-
-
-class MLP(eqx.Module):
-    """Linear–ReLU–Linear on the last axis (the MLPs of eqs. (48)-(50))."""
-
-    inner: Dense
-    outer: Dense
-
-    def __init__(self, in_size: int, hidden: int, out_size: int, *, key: PRNGKeyArray, dtype=jnp.float32):
-        k1, k2 = jax.random.split(key)
-        self.inner = Dense(in_size, hidden, key=k1, dtype=dtype)
-        self.outer = Dense(hidden, out_size, key=k2, dtype=dtype)
-
-    def __call__(self, *xs):
-        return self.outer(jax.nn.relu(self.inner(jnp.concatenate(xs, axis=-1))))
 
 
 class PooledMessage(eqx.Module):
