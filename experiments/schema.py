@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Any, Optional
 
 from hydra.core.config_store import ConfigStore
 
@@ -240,10 +240,19 @@ def resolve_target(key: str, target: str) -> type:
     return obj
 
 
+def _check_model_settings(cfg) -> None:
+    cls = resolve_target("model._target_", cfg._target_)
+    check = getattr(cls, "check_settings", None)
+    if check is not None:
+        settings = {f.name: getattr(cfg, f.name) for f in dataclasses.fields(cfg) if f.name != "_target_"}
+        _library_checked("model", check, **settings)
+
+
 @dataclass
 class ModelConfig:
-    """The learned policy; ``_target_`` names a satjax class built with these fields plus
-    ``num_antennas`` and ``key`` (only classes defined in satjax/experiments are accepted)."""
+    """Paper A's SHGNN; ``_target_`` names a satjax class built with these fields plus the sizes
+    its constructor asks for (``num_antennas``, ``num_users``) and ``key`` (only classes defined
+    in satjax/experiments are accepted)."""
 
     _target_: str = "satjax.nn.SHGNN"
     hidden: int = 64
@@ -252,11 +261,49 @@ class ModelConfig:
     ap_features: str = "beta"
 
     def __post_init__(self):
-        cls = resolve_target("model._target_", self._target_)
-        check = getattr(cls, "check_settings", None)
-        if check is not None:
-            settings = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "_target_"}
-            _library_checked("model", check, **settings)
+        _check_model_settings(self)
+
+
+@dataclass
+class EdgeGNNConfig:
+    """Paper B's end-to-end edge GNN (Sec. III)."""
+
+    _target_: str = "satjax.nn.EdgeGNN"
+    hidden: int = 64
+    num_layers: int = 3
+
+    def __post_init__(self):
+        _check_model_settings(self)
+
+
+@dataclass
+class UnfoldedWMMSEConfig:
+    """Paper B's GNN deep unfolding (Algorithm 2, Taylor-series inverse)."""
+
+    _target_: str = "satjax.nn.UnfoldedDinkelbachWMMSE"
+    num_outer: int = 3
+    num_inner: int = 5
+    num_layers: int = 4
+    share_layers: bool = False
+    checkpoint: bool = True
+
+    def __post_init__(self):
+        _check_model_settings(self)
+
+
+@dataclass
+class LinearUnfoldingConfig:
+    """Paper B's linear deep-unfolding baseline (IAIDNN)."""
+
+    _target_: str = "satjax.nn.LinearUnfoldedWMMSE"
+    num_layers: int = 5
+
+    def __post_init__(self):
+        _check_model_settings(self)
+
+
+#: Which models train on which system's scenario.
+SYSTEM_OF_MODEL = {"ModelConfig": "A", "EdgeGNNConfig": "B", "UnfoldedWMMSEConfig": "B", "LinearUnfoldingConfig": "B"}
 
 
 @dataclass
@@ -345,15 +392,41 @@ class EvaluationConfig:
 
 
 @dataclass
-class TrainConfig:
-    """The main job, ``python -m experiments.train``: train a learned power-control policy on
-    system A and compare it with Algorithm 1 and the baselines (paper A, Sec. V and Table I)."""
+class PrecodingEvaluationConfig:
+    """Final evaluation of a system-B precoder (paper B, Figs. 8-10, 12): every method on a fixed,
+    seeded test set of ``num_drops`` channels at the training size (the paper's 1 000), and the
+    learned model zero-shot at the user counts ``k_values`` (``zero_shot_drops`` channels each)."""
 
-    scenario: ScenarioAConfig = field(default_factory=lambda: ScenarioAConfig(num_users=30, tau_p=15))
-    model: ModelConfig = field(default_factory=ModelConfig)
+    num_drops: int = 1000
+    k_values: list[int] = field(default_factory=lambda: [4, 8, 12, 16])
+    zero_shot_drops: Optional[int] = None          # default min(100, num_drops)
+    seed: int = 2024
+    timing_repeats: int = 5
+    tol: float = 1e-5                  # Dinkelbach-WMMSE in solve mode (the paper's threshold)
+    max_iters: int = 30
+    inner_max_iters: int = 200
+
+    def __post_init__(self):
+        if self.zero_shot_drops is None:
+            self.zero_shot_drops = min(100, self.num_drops)
+        for name in ("num_drops", "zero_shot_drops", "timing_repeats", "max_iters", "inner_max_iters"):
+            _check(getattr(self, name) >= 1, f"evaluation.{name} must be >= 1, got {getattr(self, name)}")
+        _check(all(k >= 1 for k in self.k_values), f"evaluation.k_values must be integers >= 1, got {self.k_values}")
+        _check(self.tol > 0, f"evaluation.tol must be > 0, got {self.tol}")
+
+
+@dataclass
+class TrainConfig:
+    """The main job, ``python -m experiments.train +exp=NAME``: train a learned policy of either
+    system on drops sampled on the fly and compare it with the model-based methods — paper A's
+    SHGNN against Algorithm 1 (Table I), or a paper-B precoder against Dinkelbach-WMMSE (Figs. 8-12).
+    The scenario, model and evaluation groups decide the system; they must agree."""
+
+    scenario: Any = None
+    model: Any = None
     optimizer: OptimizerConfig = field(default_factory=OptimizerConfig)
     trainer: TrainerConfig = field(default_factory=TrainerConfig)
-    evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)
+    evaluation: Any = None
     seed: int = 0
     x64: bool = False
 
@@ -361,6 +434,29 @@ class TrainConfig:
         from satjax._checks import check_int_range
 
         check_int_range("seed", self.seed, 0)
+        if self.scenario is None:
+            self.scenario = ScenarioAConfig(num_users=30, tau_p=15)
+        if self.model is None:
+            self.model = ModelConfig()
+        if self.evaluation is None:
+            self.evaluation = EvaluationConfig()
+        system = self.system
+        model_system = SYSTEM_OF_MODEL.get(type(self.model).__name__)
+        _check(model_system == system,
+               f"model {type(self.model).__name__} ({self.model._target_}) trains on system {model_system}'s "
+               f"scenarios, but the scenario is system {system}'s; pick a matching +exp=")
+        want = EvaluationConfig if system == "A" else PrecodingEvaluationConfig
+        _check(isinstance(self.evaluation, want),
+               f"evaluation must be {want.__name__} for system {system}, got {type(self.evaluation).__name__}")
+
+    @property
+    def system(self) -> str:
+        """``"A"`` (uplink, paper A) or ``"B"`` (downlink, paper B), from the scenario's type."""
+        if isinstance(self.scenario, ScenarioAConfig):
+            return "A"
+        if isinstance(self.scenario, ScenarioBConfig):
+            return "B"
+        raise ValueError(f"scenario must be a system-A or system-B scenario config, got {type(self.scenario).__name__}")
 
 
 cs = ConfigStore.instance()
@@ -371,3 +467,10 @@ cs.store(name="throughput_cdf_schema", node=ThroughputCdfConfig)
 cs.store(name="pilot_length_schema", node=PilotLengthConfig)
 cs.store(name="power_control_schema", node=PowerControlConfig)
 cs.store(group="scenario", name="scenario_a_schema", node=ScenarioAConfig)
+cs.store(group="scenario", name="scenario_b_schema", node=ScenarioBConfig)
+cs.store(group="model", name="shgnn_schema", node=ModelConfig)
+cs.store(group="model", name="edge_gnn_schema", node=EdgeGNNConfig)
+cs.store(group="model", name="unfolded_wmmse_schema", node=UnfoldedWMMSEConfig)
+cs.store(group="model", name="linear_unfolding_schema", node=LinearUnfoldingConfig)
+cs.store(group="evaluation", name="table1_schema", node=EvaluationConfig)
+cs.store(group="evaluation", name="precoding_schema", node=PrecodingEvaluationConfig)

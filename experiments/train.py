@@ -1,8 +1,13 @@
-"""The main job of satjax: train SHGNN (paper A, Sec. V) and reproduce Table I.
+"""The main job of satjax: train a learned policy end to end through the physics.
 
-Run ``python -m experiments.train +exp=shgnn`` (overrides e.g. ``trainer.lr=1e-3``,
-``model.sat_features=raw``, ``trainer=smoke``, ``evaluation.robust=true``; sweeps with ``-m``).
-Everything of a run lands in its Hydra run directory:
+* ``python -m experiments.train +exp=shgnn`` — SHGNN (paper A, Sec. V), Table I against
+  Algorithm 1 (overrides e.g. ``trainer.lr=1e-3``, ``model.sat_features=raw``, ``trainer=smoke``,
+  ``evaluation.robust=true``; sweeps with ``-m``);
+* ``+exp=edge_gnn``, ``+exp=unfolded_wmmse``, ``+exp=linear_unfolding`` — paper B's precoders,
+  against Dinkelbach-WMMSE (:mod:`experiments.paper_b.learned`).
+
+Everything of a run lands in its Hydra run directory (system A's files below; system B's in
+:mod:`experiments.paper_b.learned`):
 
 * ``metrics.csv`` / ``metrics.jsonl`` — appended while training (loss, gradient norm, learning
   rate, examples/s, evaluation sum throughput and its ratio to Algorithm 1);
@@ -39,12 +44,19 @@ log = logging.getLogger(__name__)
 
 # ----------------------------------------------------------------------------- building blocks
 
-def instantiate_model(model_cfg: schema.ModelConfig, *, num_antennas: int, key):
+def instantiate_model(model_cfg, params, *, key):
     """Build the model named by ``_target_`` (only classes defined in satjax/experiments; checked
-    again here because a config can also be built without the schema)."""
+    again here because a config can also be built without the schema) from the config's fields,
+    plus the sizes its constructor asks for (``num_antennas``, ``num_users`` of ``params``)."""
+    import inspect
+
     cls = schema.resolve_target("model._target_", model_cfg._target_)
     kwargs = {f.name: getattr(model_cfg, f.name) for f in dataclasses.fields(model_cfg) if f.name != "_target_"}
-    return cls(num_antennas, key=key, **kwargs)
+    accepted = inspect.signature(cls).parameters
+    for size in ("num_antennas", "num_users"):
+        if size in accepted:
+            kwargs[size] = getattr(params, size)
+    return cls(key=key, **kwargs)
 
 
 def build_optimizer(opt: schema.OptimizerConfig, lr: float, num_steps: int):
@@ -94,7 +106,7 @@ def train_model(cfg: schema.TrainConfig, params, run_dir: Path, *, callbacks=())
     Algorithm 1 (the logged ``eval_sum_mbps_vs_reference`` is the fraction of its throughput).
     """
     key_model = jax.random.fold_in(jax.random.key(cfg.seed), 1)
-    model = instantiate_model(cfg.model, num_antennas=params.num_antennas, key=key_model)
+    model = instantiate_model(cfg.model, params, key=key_model)
     tx, schedule = build_optimizer(cfg.optimizer, cfg.trainer.lr, cfg.trainer.num_steps)
     task = make_task(cfg, params)
     evaluator = Evaluator(task, jax.random.key(cfg.evaluation.seed), cfg.trainer.eval_drops)
@@ -105,13 +117,13 @@ def train_model(cfg: schema.TrainConfig, params, run_dir: Path, *, callbacks=())
     return result, reference
 
 
-def _runtime_ms(policy, evaluator: Evaluator, repeats: int) -> dict:
+def runtime_ms(policy, evaluator: Evaluator, repeats: int) -> dict:
     """Runtime per scenario of ``policy``: batched over the evaluation set, and one scenario at a
     time (jitted; compile time reported apart; ``block_until_ready`` throughout)."""
     ex, keys, n = evaluator.examples, evaluator.policy_keys, evaluator.num
     batched = eqx.filter_jit(lambda p, s, k: jax.vmap(p)(s, k))
-    b = time_call(batched, policy, ex.scenario, keys, repeats=repeats, per=n)
-    one = jax.tree.map(lambda x: x[0], ex.scenario)
+    b = time_call(batched, policy, ex.scenario if hasattr(ex, "scenario") else ex, keys, repeats=repeats, per=n)
+    one = jax.tree.map(lambda x: x[0], ex.scenario if hasattr(ex, "scenario") else ex)
     single = eqx.filter_jit(lambda p, s, k: p(s, k))
     s = time_call(single, policy, one, keys[0], repeats=max(repeats, 5))
     return {"batched_ms": b["per_scenario_ms"], "single_ms": s["per_scenario_ms"],
@@ -138,7 +150,7 @@ def evaluate_table(cfg: schema.TrainConfig, stable, robust: dict | None = None) 
             if name in per:
                 row[f"{name}_vs_algorithm1"] = float(np.mean(per[name]) / np.mean(per["algorithm1"]))
         for name in ("gnn_stable", "algorithm1"):
-            for key, v in _runtime_ms(methods[name], evaluator, ev.timing_repeats).items():
+            for key, v in runtime_ms(methods[name], evaluator, ev.timing_repeats).items():
                 row[f"{name}_{key}"] = v
         paper = PAPER_TABLE1.get(k, {})
         row.update({f"paper_{a}": b for a, b in paper.items()})
@@ -171,21 +183,22 @@ def _markdown(rows: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def plot_training(history: list[dict], path: Path) -> Path:
+def plot_training(history: list[dict], path: Path, *, metric: str = "eval_sum_mbps_vs_reference",
+                  reference: str = "Algorithm 1", target: float = 0.98, loss_label: str = "loss (-utility per drop)",
+                  ratio_label: str = "sum throughput / Algorithm 1") -> Path:
     import matplotlib.pyplot as plt
 
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.6))
     tr = [(h["step"], h["loss"]) for h in history if h.get("loss") is not None]
     ax1.plot(*zip(*tr), lw=1)
-    ax1.set(xlabel="step", ylabel="loss (-utility per drop)", title="training loss")
-    ev = [(h["step"], h["eval_sum_mbps_vs_reference"]) for h in history
-          if h.get("eval_sum_mbps_vs_reference") is not None]
+    ax1.set(xlabel="step", ylabel=loss_label, title="training loss")
+    ev = [(h["step"], h[metric]) for h in history if h.get(metric) is not None]
     if ev:
         ax2.plot(*zip(*ev), "o-", ms=3)
-        ax2.axhline(1.0, color="k", lw=0.8, ls="--", label="Algorithm 1")
-        ax2.axhline(0.98, color="gray", lw=0.8, ls=":", label="98 %")
+        ax2.axhline(1.0, color="k", lw=0.8, ls="--", label=reference)
+        ax2.axhline(target, color="gray", lw=0.8, ls=":", label=f"{100 * target:.0f} %")
         ax2.legend()
-    ax2.set(xlabel="step", ylabel="sum throughput / Algorithm 1", title="evaluation set")
+    ax2.set(xlabel="step", ylabel=ratio_label, title="evaluation set")
     return save_figure(fig, path)
 
 
@@ -210,12 +223,17 @@ def plot_table(rows: list[dict], path: Path) -> Path:
 # ----------------------------------------------------------------------------- the job
 
 def run(cfg: schema.TrainConfig, run_dir: Path, *, callbacks=()) -> dict:
-    """Train, evaluate and write every output into ``run_dir``; returns the results dict."""
+    """Train, evaluate and write every output into ``run_dir``; returns the results dict. The
+    scenario's system decides the pipeline (paper A's Table I or paper B's precoders)."""
     set_precision(cfg.x64)
     logging.getLogger("absl").setLevel(logging.WARNING)      # Orbax logs every save step at INFO
     run_dir.mkdir(parents=True, exist_ok=True)
     if cfg.trainer.distributed:
         jax.distributed.initialize()
+    if cfg.system == "B":
+        from experiments.paper_b.learned import run_precoding
+
+        return run_precoding(cfg, run_dir, callbacks=callbacks)
     params = scenario_params(cfg)
     log.info("devices: %s; training at K = %d, M = %d, N = %d", jax.devices(), params.num_users, params.num_aps,
              params.num_antennas)

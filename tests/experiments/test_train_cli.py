@@ -166,3 +166,47 @@ def test_trainer_config_maps_onto_library_settings():
     cfg = OmegaConf.to_object(_compose(["+exp=shgnn", "trainer.num_steps=7", "trainer.resume=true", "seed=5"]))
     s = cfg.trainer.settings(cfg.seed)
     assert (s.num_steps, s.resume, s.seed, s.batch_size, s.metrics) == (7, True, 5, cfg.trainer.batch_size, ("csv", "jsonl"))
+
+
+@pytest.mark.parametrize("exp", ["edge_gnn", "unfolded_wmmse", "linear_unfolding"])
+def test_system_b_precoder_experiments_run_end_to_end(exp, tmp_path):
+    """The same main job trains paper B's precoders (smoke preset): metrics, checkpoints, model,
+    results against Dinkelbach-WMMSE, the Fig. 10 histogram."""
+    run_dir = tmp_path / exp
+    proc = _run(["-m", "experiments.train", f"+exp={exp}", "trainer=smoke", "evaluation.num_drops=6",
+                 f"hydra.run.dir={run_dir}"])
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    for name in ("metrics.csv", "model.eqx", "results.json", "results.md", "training.png", "fig10_histogram.png",
+                 "fig10_ee_per_channel.csv"):
+        assert (run_dir / name).is_file(), name
+    results = json.loads((run_dir / "results.json").read_text())
+    methods = results["test_set"]["methods"]
+    assert set(methods) == {"model", "dinkelbach_wmmse", "wmmse", "statistical_mrt", "statistical_mmse"}
+    assert methods["dinkelbach_wmmse"]["vs_dinkelbach"] == 1.0
+    assert methods["dinkelbach_wmmse"]["mean"] >= methods["statistical_mrt"]["mean"]
+    assert results["runtime_per_channel"]["model"]["batched_ms"] > 0
+    rows = [json.loads(x) for x in (run_dir / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in rows] == list(range(1, 7)) and "eval_ee_mbit_per_j_vs_reference" in rows[-1]
+
+
+@pytest.mark.parametrize("overrides, match", [
+    (["+exp=edge_gnn", "model.num_layers=0"], "model.num_layers must be an integer >= 1"),
+    (["+exp=edge_gnn", "model.hidden=0"], "model.hidden must be an integer >= 1"),
+    (["+exp=unfolded_wmmse", "model.num_outer=-1"], "model.num_outer must be an integer >= 1"),
+    (["+exp=linear_unfolding", "model.num_layers=0"], "model.num_layers must be an integer >= 1"),
+    (["+exp=edge_gnn", "model._target_=satjax.nn.Nothing"], "model._target_: cannot import"),
+    (["+exp=edge_gnn", "scenario.nx=0"], "scenario.nx must be an integer >= 1"),
+    (["+exp=edge_gnn", "evaluation.num_drops=0"], "evaluation.num_drops must be >= 1"),
+    (["+exp=edge_gnn", "model=shgnn"], "trains on system A's scenarios, but the scenario is system B's"),
+    (["+exp=shgnn", "model=edge_gnn"], "trains on system B's scenarios, but the scenario is system A's"),
+])
+def test_bad_system_b_configs_are_named(overrides, match):
+    from experiments.common import load_config
+
+    with pytest.raises(Exception, match=match):
+        load_config(_compose(overrides))
+
+
+def test_an_unknown_experiment_lists_the_available_ones(tmp_path):
+    proc = _run(["-m", "experiments.train", "+exp=edge_gnnn", f"hydra.run.dir={tmp_path}"], timeout=120)
+    assert proc.returncode != 0 and "edge_gnn" in proc.stderr and "unfolded_wmmse" in proc.stderr

@@ -1,0 +1,150 @@
+"""Paper B's learned precoders in the main job: ``python -m experiments.train +exp=edge_gnn``
+(also ``+exp=unfolded_wmmse``, ``+exp=linear_unfolding``).
+
+Trains the configured model unsupervised (loss (15)/(35) = −EE of bound (9), in Mbit/J) on
+channels drawn on the fly from the scenario sampler, evaluating every ``trainer.eval_every`` steps
+against Dinkelbach-WMMSE on ``trainer.eval_drops`` fixed channels, then:
+
+* every method on the fixed, seeded test set of ``evaluation.num_drops`` channels (the paper's
+  1 000): the trained model, Dinkelbach-WMMSE and sum-rate WMMSE (solve mode), statistical MRT
+  and MMSE — mean EE, its standard error and the ratio to Dinkelbach-WMMSE; per-channel EE for the
+  histogram of Fig. 10;
+* runtime per channel (jitted, compile apart; batched over the test set and one at a time) of the
+  model and of Dinkelbach-WMMSE;
+* the trained model zero-shot at the user counts ``evaluation.k_values`` (Fig. 12), beside
+  Dinkelbach-WMMSE on the same channels (models built for one size are skipped, with a note).
+
+Writes ``metrics.csv/jsonl``, ``checkpoints/``, ``model.eqx``, ``results.json|csv|md``,
+``training.png``, ``fig10_histogram.png`` and ``fig10_ee_per_channel.csv`` into the run directory.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import equinox as eqx
+import jax
+import numpy as np
+from omegaconf import OmegaConf
+
+from experiments.common import save_figure, write_csv, write_json
+from experiments.paper_b.reported import DEFAULTS as PAPER
+from satjax.downlink import DinkelbachWMMSEPolicy, PrecodingTask, StatisticalMMSE, StatisticalMRT, WMMSEPolicy
+from satjax.train import Evaluator, fit
+
+log = logging.getLogger(__name__)
+
+METRIC = "ee_mbit_per_j"
+
+
+def _dinkelbach(cfg) -> DinkelbachWMMSEPolicy:
+    ev = cfg.evaluation
+    return DinkelbachWMMSEPolicy(tol=ev.tol, max_iters=ev.max_iters, inner_tol=ev.tol, inner_max_iters=ev.inner_max_iters)
+
+
+def _summary(values: np.ndarray) -> dict:
+    return {"mean": float(values.mean()), "se": float(values.std(ddof=1) / np.sqrt(values.size)) if values.size > 1 else
+            float("nan"), "p5": float(np.percentile(values, 5)), "p95": float(np.percentile(values, 95))}
+
+
+def _markdown(methods: dict, runtimes: dict, zero_shot: list[dict], model_name: str) -> str:
+    lines = ["| method | mean EE [Mbit/J] | ± SE | 5 % | 95 % | / Dinkelbach-WMMSE |", "|---|---|---|---|---|---|"]
+    for name, m in methods.items():
+        lines.append(f"| {name} | {m['mean']:.4f} | {m['se']:.4f} | {m['p5']:.4f} | {m['p95']:.4f} | "
+                     f"{100 * m['vs_dinkelbach']:.1f} % |")
+    lines += ["", "| runtime per channel | batched [ms] | single [ms] | compile [s] |", "|---|---|---|---|"]
+    for name, r in runtimes.items():
+        lines.append(f"| {name} | {r['batched_ms']:.3f} | {r['single_ms']:.3f} | {r['compile_s']:.1f} |")
+    if zero_shot:
+        lines += ["", f"| K (zero-shot) | {model_name} [Mbit/J] | Dinkelbach-WMMSE | ratio |", "|---|---|---|---|"]
+        for z in zero_shot:
+            lines.append(f"| {z['K']} | {z['model']:.4f} | {z['dinkelbach']:.4f} | {100 * z['ratio']:.1f} % |")
+    lines.append("")
+    lines.append(f"Paper B (Fig. 10): EE of the methods at the Table I defaults about {PAPER['fig10_ee_range_mbit_per_j']} "
+                 "Mbit/J; our power model caps every precoder lower (docs/paper-b.md).")
+    return "\n".join(lines) + "\n"
+
+
+def plot_histogram(per_channel: dict[str, np.ndarray], path: Path) -> Path:
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 3.8))
+    lo = min(float(v.min()) for v in per_channel.values())
+    hi = max(float(v.max()) for v in per_channel.values())
+    bins = np.linspace(lo, hi, 30)
+    for name, v in per_channel.items():
+        ax.hist(v, bins=bins, alpha=0.5, label=name)
+    pr = PAPER["fig10_ee_range_mbit_per_j"]
+    ax.axvspan(pr[0], pr[1], color="gray", alpha=0.15, label=f"paper's range {pr[0]}-{pr[1]}")
+    ax.set(xlabel="EE per channel [Mbit/J]", ylabel="channels", title="Fig. 10: EE over the test channels")
+    ax.legend(fontsize=7)
+    return save_figure(fig, path)
+
+
+def run_precoding(cfg, run_dir: Path, *, callbacks=()) -> dict:
+    """Train and evaluate a paper-B precoder (module docstring); returns the results dict."""
+    from experiments.train import build_optimizer, instantiate_model, plot_training, runtime_ms
+
+    params = cfg.scenario.to_params()
+    task = PrecodingTask(params)
+    log.info("devices: %s; system B, training at N_t = %d, K = %d", jax.devices(), params.num_antennas, params.num_users)
+    model = instantiate_model(cfg.model, params, key=jax.random.fold_in(jax.random.key(cfg.seed), 1))
+    tx, schedule = build_optimizer(cfg.optimizer, cfg.trainer.lr, cfg.trainer.num_steps)
+    ev = cfg.evaluation
+    evaluator = Evaluator(task, jax.random.key(ev.seed), cfg.trainer.eval_drops)
+    dinkelbach = _dinkelbach(cfg)
+    reference = {METRIC: evaluator(dinkelbach)[METRIC]}            # ratios of the EE only
+    result = fit(model, tx, task, cfg.trainer.settings(cfg.seed), run_dir, evaluator=evaluator, reference=reference,
+                 schedule=schedule, callbacks=callbacks)
+    eqx.tree_serialise_leaves(run_dir / "model.eqx", result.model)
+    trained = result.model
+
+    test = Evaluator(task, jax.random.fold_in(jax.random.key(ev.seed), 1), ev.num_drops)
+    policies = {"model": trained, "dinkelbach_wmmse": dinkelbach, "wmmse": WMMSEPolicy(tol=ev.tol, max_iters=ev.inner_max_iters),
+                "statistical_mrt": StatisticalMRT(), "statistical_mmse": StatisticalMMSE()}
+    per_channel = {name: test.per_example(p)[METRIC] for name, p in policies.items()}
+    ref_mean = float(per_channel["dinkelbach_wmmse"].mean())
+    methods = {name: {**_summary(v), "vs_dinkelbach": float(v.mean()) / ref_mean} for name, v in per_channel.items()}
+    runtimes = {name: runtime_ms(policies[name], test, ev.timing_repeats) for name in ("model", "dinkelbach_wmmse")}
+    runtimes["model"]["speedup_vs_dinkelbach_batched"] = (runtimes["dinkelbach_wmmse"]["batched_ms"]
+                                                          / runtimes["model"]["batched_ms"])
+    zero_shot = []
+    size_specific = hasattr(trained, "num_users")
+    for k in ev.k_values:
+        if size_specific and k != params.num_users:
+            log.info("zero-shot at K = %d skipped: %s is built for K = %d", k, type(trained).__name__, params.num_users)
+            continue
+        task_k = PrecodingTask(params.replace(num_users=int(k)))
+        ev_k = Evaluator(task_k, jax.random.fold_in(jax.random.key(ev.seed), 100 + int(k)), ev.zero_shot_drops)
+        m, d = ev_k(trained)[METRIC], ev_k(dinkelbach)[METRIC]
+        zero_shot.append({"K": int(k), "model": m, "dinkelbach": d, "ratio": m / d})
+
+    name = type(trained).__name__
+    write_csv(run_dir / "fig10_ee_per_channel.csv", ["channel", *per_channel],
+              [(i, *(float(v[i]) for v in per_channel.values())) for i in range(ev.num_drops)])
+    plot_histogram({name: per_channel["model"], "Dinkelbach-WMMSE": per_channel["dinkelbach_wmmse"],
+                    "statistical MRT": per_channel["statistical_mrt"]}, run_dir / "fig10_histogram.png")
+    plot_training(result.history, run_dir / "training.png", metric=f"eval_{METRIC}_vs_reference",
+                  reference="Dinkelbach-WMMSE", target=0.98, loss_label="loss (-EE [Mbit/J])",
+                  ratio_label="EE / Dinkelbach-WMMSE")
+    final = [h for h in result.history if h.get(f"eval_{METRIC}_vs_reference") is not None]
+    results = {
+        "config": OmegaConf.to_container(OmegaConf.structured(cfg)),
+        "devices": [str(d) for d in jax.devices()],
+        "training": {"steps": cfg.trainer.num_steps, "resumed_from": result.resumed_from, "seconds": result.seconds,
+                     "examples_per_s": result.examples_per_s,
+                     "final_eval_vs_dinkelbach": final[-1][f"eval_{METRIC}_vs_reference"] if final else None},
+        "test_set": {"channels": ev.num_drops, "methods": methods},
+        "runtime_per_channel": runtimes,
+        "zero_shot": zero_shot,
+        "paper": PAPER,
+    }
+    write_json(run_dir / "results.json", results)
+    write_csv(run_dir / "results.csv", ["method", "mean_ee_mbit_per_j", "se", "p5", "p95", "vs_dinkelbach"],
+              [(k, m["mean"], m["se"], m["p5"], m["p95"], m["vs_dinkelbach"]) for k, m in methods.items()])
+    md = _markdown(methods, runtimes, zero_shot, name)
+    (run_dir / "results.md").write_text(md)
+    print(md)
+    print(f"training: {cfg.trainer.num_steps} steps in {result.seconds:.1f} s; outputs in {run_dir}")
+    return results
