@@ -7,7 +7,7 @@ and writes ``benchmarks/results/<device>-<date>.json`` (``...-quick.json`` with 
 after every case (device, versions,
 threading, settings, the measured matmul peak, and per case: compile time, steady-state
 median/min/max, time per scenario, XLA FLOPs and memory, peak RSS growth; then the ratios).
-Suites: closed_form (+ scaling, roofline, Monte Carlo), algorithm1, shgnn, downlink, sweep. On
+Suites: closed_form (+ scaling, roofline, Monte Carlo), algorithm1, shgnn, downlink, precoders, sweep. On
 a GPU machine the same command writes that device's own file.
 
 Each suite runs in a child process. If no case arrives within ``--case-timeout`` seconds (a stall

@@ -402,6 +402,7 @@ class PrecodingEvaluationConfig:
     zero_shot_drops: Optional[int] = None          # default min(100, num_drops)
     seed: int = 2024
     timing_repeats: int = 5
+    timing_drops: int = 64             # runtimes: batches of this many test channels (Table I batch)
     tol: float = 1e-5                  # Dinkelbach-WMMSE in solve mode (the paper's threshold)
     max_iters: int = 30
     inner_max_iters: int = 200
@@ -409,7 +410,7 @@ class PrecodingEvaluationConfig:
     def __post_init__(self):
         if self.zero_shot_drops is None:
             self.zero_shot_drops = min(100, self.num_drops)
-        for name in ("num_drops", "zero_shot_drops", "timing_repeats", "max_iters", "inner_max_iters"):
+        for name in ("num_drops", "zero_shot_drops", "timing_repeats", "timing_drops", "max_iters", "inner_max_iters"):
             _check(getattr(self, name) >= 1, f"evaluation.{name} must be >= 1, got {getattr(self, name)}")
         _check(all(k >= 1 for k in self.k_values), f"evaluation.k_values must be integers >= 1, got {self.k_values}")
         _check(self.tol > 0, f"evaluation.tol must be > 0, got {self.tol}")

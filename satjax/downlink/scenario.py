@@ -64,7 +64,10 @@ class DownlinkParams(Params):
     snr_convention: str = mode("receive", SNR_CONVENTIONS, doc="the reading that lands in the paper's EE range")
     snr_reference_antennas: int = size(64, doc="N_ref: array size at which snr_db holds ('receive')")
     altitude_m: Float[ArrayLike, ""] = physical(600e3, unit="m", lo=0, lo_open=True)
-    footprint_radius_m: Float[ArrayLike, ""] = physical(100e3, unit="m", lo=0, lo_open=True)
+    footprint_radius_m: Float[ArrayLike, ""] = physical(
+        500e3, unit="m", lo=0, lo_open=True,
+        doc="radius of the users' disk: 1 000 km edge to edge, the maximum non-GEO beam footprint of 3GPP TR 38.821 "
+            "Table 4.2-2 (paper B is silent; docs/paper-b.md)")
     carrier_hz: Float[ArrayLike, ""] = physical(2e9, unit="Hz", lo=0, lo_open=True)
     bandwidth_hz: Float[ArrayLike, ""] = physical(20e6, unit="Hz", lo=0, lo_open=True)
     p_max_w: Float[ArrayLike, ""] = physical(10.0, unit="W", lo=0, lo_open=True)

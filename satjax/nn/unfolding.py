@@ -4,10 +4,11 @@ Both keep the model-based structure — Dinkelbach (16)-(17) around WMMSE (21)-(
 (21) and weight (22) in closed form — and learn only the precoder update (23), the step with a
 matrix inverse :math:`M^{-1}`, :math:`M = A + cI` (:func:`satjax.downlink.wmmse_step` with a
 learned ``update``). How the power multiplier is handled inside the networks (docs/deviations.md
-D43): :math:`\lambda = 0`, then the normalization :math:`\Pi` of eq. (34). At the paper's defaults
-the EE-optimal precoders do not spend the whole budget, so :math:`\lambda = 0` is the exact KKT
-point there; when the budget binds, :math:`\Pi` scales the :math:`\lambda = 0` solution onto it
-(an approximation training adapts to), and no bisection runs inside the network.
+D43): :math:`\lambda = 0`, then the normalization :math:`\Pi` of eq. (34). Where the budget is slack
+:math:`\lambda = 0` is the exact KKT point; where it binds (at the Table I defaults it binds on every
+drop: the SNR of 0 dB makes the rate power-limited), :math:`\Pi` scales the :math:`\lambda = 0`
+solution onto the budget — an approximation training adapts to — and no bisection runs inside the
+network (its cost and its implicit gradient are what the learned layers are meant to avoid).
 
 **GNN deep unfolding** (:class:`UnfoldedDinkelbachWMMSE`, eqs. (27)-(33)). :math:`M^{-1}` is
 computed by :math:`L` edge-update layers on the complete antenna–antenna graph, whose edge

@@ -137,10 +137,22 @@ class Evaluator:
         self.policy_keys = jax.vmap(lambda i: jax.random.fold_in(k_policy, i))(idx)
         self._score = eqx.filter_jit(lambda policy, ex, ks: jax.vmap(lambda e, k: task.score(policy, e, k))(ex, ks))
 
-    def per_example(self, policy) -> dict[str, np.ndarray]:
-        """Every metric of ``task.score`` for each example, as NumPy arrays ``[num]``."""
-        out = self._score(policy, self.examples, self.policy_keys)
-        return {k: np.asarray(v) for k, v in jax.block_until_ready(out).items()}
+    def per_example(self, policy, chunk: int | None = None) -> dict[str, np.ndarray]:
+        """Every metric of ``task.score`` for each example, as NumPy arrays ``[num]``.
+
+        ``chunk``: score ``chunk`` examples per call (the same numbers). For iterative solvers
+        under ``vmap`` a batch runs until its slowest example stops, so one slow example in a set
+        of 1 000 would make all 1 000 pay its iteration count; chunks confine that to its chunk."""
+        if chunk is None or chunk >= self.num:
+            out = self._score(policy, self.examples, self.policy_keys)
+            return {k: np.asarray(v) for k, v in jax.block_until_ready(out).items()}
+        check_int_range("chunk", chunk, 1)
+        parts = []
+        for start in range(0, self.num, chunk):
+            take = lambda x, s=start: x[s:s + chunk]  # noqa: E731
+            out = self._score(policy, jax.tree.map(take, self.examples), take(self.policy_keys))
+            parts.append({k: np.asarray(v) for k, v in jax.block_until_ready(out).items()})
+        return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
     def metric_names(self, policy) -> list[str]:
         """Names of the metrics ``task.score`` returns, from shapes only (nothing is evaluated)."""

@@ -118,3 +118,65 @@ def test_numpy_shgnn_backward_and_adam_step_agree_with_satjax():
     numpy_shgnn.train_step(p, numpy_shgnn.Adam(p, lr=1e-2), batch, scalars=scalars, num_layers=3)
     for name, value in stepped.items():
         np.testing.assert_allclose(p[name], value, rtol=1e-9, atol=1e-13, err_msg=name)
+
+
+def _downlink_batch(seed: int, num: int, params):
+    """float64 system-B drops and their plain arrays (satjax problems, PyTorch tensors)."""
+    import satjax.downlink as dl
+
+    keys = jax.random.split(jax.random.key(seed), num)
+    scen = jax.vmap(lambda k: dl.sample_downlink_scenario(k, params, jnp.float64))(keys)
+    pr = scen.problem
+    t = lambda x: torch.from_numpy(np.array(x))  # noqa: E731
+    return scen, (t(pr.v), t(pr.gamma), t(pr.noise), t(pr.p_max), t(pr.bandwidth_hz), t(pr.xi), t(pr.p_static_w))
+
+
+def _perturbed(model, scale, seed):
+    params, static = eqx.partition(model, eqx.is_inexact_array)
+    leaves, tree = jax.tree.flatten(params)
+    keys = jax.random.split(jax.random.key(seed), len(leaves))
+    return eqx.combine(jax.tree.unflatten(tree, [x + scale * jax.random.normal(k, x.shape, x.dtype)
+                                                 for x, k in zip(leaves, keys)]), static)
+
+
+def test_torch_edge_gnn_forward_loss_and_gradients_agree():
+    import satjax.downlink as dl
+    from benchmarks.reference import torch_precoders
+    from satjax.nn import EdgeGNN
+
+    with jax.enable_x64(True):
+        params = dl.DownlinkParams(nx=3, ny=2, num_users=4)
+        scen, batch = _downlink_batch(0, 3, params)
+        task = dl.PrecodingTask(params)
+        model = EdgeGNN(hidden=8, num_layers=2, key=jax.random.key(1), dtype=jnp.float64)
+        b = jax.vmap(lambda s: model(s))(scen)
+        loss, grads = eqx.filter_value_and_grad(lambda m: jnp.mean(jax.vmap(lambda s: task.loss(m, s))(scen)))(model)
+    ref = torch_precoders.edge_gnn_from_satjax(model, torch.float64)
+    got = ref(*batch[:4], batch[5], batch[6]).detach().numpy()
+    np.testing.assert_allclose(got, np.asarray(b), rtol=1e-10, atol=1e-13)
+    t_loss = torch_precoders.loss(ref, batch)
+    t_loss.backward()
+    np.testing.assert_allclose(float(t_loss.detach()), float(loss), rtol=1e-10)
+    expected = torch_precoders.edge_gnn_from_satjax(grads, torch.float64)
+    for (name, p), g in zip(ref.named_parameters(), expected.parameters(), strict=True):
+        assert p.grad is not None, name
+        np.testing.assert_allclose(p.grad.numpy(), g.detach().numpy(), rtol=1e-8, atol=1e-13, err_msg=name)
+
+
+@pytest.mark.parametrize("share", [False, True])
+def test_torch_taylor_inverse_agrees_with_satjax(share):
+    """The learned inverse of the deep unfolding, at trained-looking (perturbed) coefficients."""
+    from benchmarks.reference import torch_precoders
+    from satjax.nn.unfolding import TaylorInverse
+
+    with jax.enable_x64(True):
+        keys = jax.random.split(jax.random.key(4), 2)
+        x = jax.random.normal(keys[0], (3, 6, 6)) + 1j * jax.random.normal(keys[1], (3, 6, 6))
+        m = x @ jnp.conj(jnp.swapaxes(x, -1, -2)) + 0.5 * jnp.eye(6)[None]
+        inverse = _perturbed(TaylorInverse(4, share_layers=share, dtype=jnp.float64), 0.05, seed=7)
+        ours = jax.vmap(inverse.inverse)(m)
+        untrained = jax.vmap(TaylorInverse(40, dtype=jnp.float64).inverse)(m)
+    got = torch_precoders.taylor_inverse_from_satjax(inverse, torch.float64)(torch.from_numpy(np.array(m)))
+    np.testing.assert_allclose(got.detach().numpy(), np.asarray(ours), rtol=1e-10, atol=1e-12)
+    # and the untrained network (Newton-Schulz) is the inverse with enough layers: a meaningful point
+    np.testing.assert_allclose(np.asarray(untrained) @ np.asarray(m), np.broadcast_to(np.eye(6), (3, 6, 6)), atol=1e-8)

@@ -1,6 +1,7 @@
 """The main job: ``python -m experiments.train +exp=shgnn`` end to end (smoke preset), config
 validation with clear errors, and data parallelism (1 device == 4 forced host devices)."""
 
+import csv
 import json
 import os
 import subprocess
@@ -187,6 +188,16 @@ def test_system_b_precoder_experiments_run_end_to_end(exp, tmp_path):
     assert results["runtime_per_channel"]["model"]["batched_ms"] > 0
     rows = [json.loads(x) for x in (run_dir / "metrics.jsonl").read_text().splitlines()]
     assert [r["step"] for r in rows] == list(range(1, 7)) and "eval_ee_mbit_per_j_vs_reference" in rows[-1]
+    if exp == "unfolded_wmmse":           # the trained model reloads from the run: EE vs N_t and vs layers
+        out = tmp_path / "generalization"
+        proc = _run(["-m", "experiments.paper_b.generalization", str(out), str(run_dir), "--drops", "2",
+                     "--sides", "2", "3", "--layers", "1", "2"])
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        nt = list(csv.DictReader(open(out / "ee_vs_nt.csv")))
+        assert [int(r["N_t"]) for r in nt] == [4, 9] and all(0 < float(r["ratio"]) <= 1.05 for r in nt)
+        layers = list(csv.DictReader(open(out / "ee_vs_layers.csv")))
+        assert [r["variant"] for r in layers] == ["untrained (Newton-Schulz)"] * 2 + ["trained"]
+        assert (out / "ee_vs_nt.png").is_file() and (out / "ee_vs_layers.png").is_file()
 
 
 @pytest.mark.parametrize("overrides, match", [

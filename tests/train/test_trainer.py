@@ -336,3 +336,17 @@ def test_a_full_disk_stops_training_with_one_line_naming_the_path_and_the_last_g
     assert "\n" not in str(err.value)
     monkeypatch.setattr("satjax.train.checkpoints.shutil.disk_usage", real)
     assert Checkpoints(tmp_path / "checkpoints", every=2).steps() == [2]
+
+
+def test_evaluator_chunks_give_the_same_numbers():
+    """Scoring in chunks (7 examples in chunks of 3: a short last chunk) equals one batch."""
+    import satjax.downlink as dl
+
+    ev = Evaluator(dl.PrecodingTask(dl.DownlinkParams(nx=2, ny=2, num_users=2)), jax.random.key(3), 7)
+    whole = ev.per_example(dl.StatisticalMRT())
+    chunked = ev.per_example(dl.StatisticalMRT(), chunk=3)
+    assert set(whole) == set(chunked)
+    for k in whole:
+        np.testing.assert_allclose(chunked[k], whole[k], rtol=1e-6, err_msg=k)
+    with pytest.raises(ValueError, match="chunk"):
+        ev.per_example(dl.StatisticalMRT(), chunk=0)

@@ -1,0 +1,145 @@
+"""Paper B beyond the paper: trained precoders on array sizes they never saw, and the deep
+unfolding's EE against its number of learned inverse layers (untrained Newton–Schulz unrolling
+vs the trained network).
+
+    python -m experiments.paper_b.generalization OUT_DIR RUN_DIR [RUN_DIR ...] [--drops 100] [--sides 4 6 8 10 12]
+        [--layers 1 2 3 4 6 8]
+
+Each ``RUN_DIR`` is a finished main-job run of a paper-B model (its ``.hydra/config.yaml`` and
+``model.eqx``). Writes ``OUT_DIR/ee_vs_nt.csv|png`` (every size-agnostic model, zero-shot at
+N_t = side², beside Dinkelbach-WMMSE on the same channels) and, for deep-unfolding runs,
+``OUT_DIR/ee_vs_layers.csv|png`` (untrained unrolling with 1…8 Newton–Schulz layers, and the
+trained model at its own count), all on fixed, seeded channels.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import equinox as eqx
+import jax
+import numpy as np
+from hydra import compose, initialize_config_dir
+from omegaconf import OmegaConf
+
+import experiments.schema  # noqa: F401  (registers the config schemas)
+from experiments.common import save_figure, write_csv
+from satjax.downlink import DinkelbachWMMSEPolicy, PrecodingTask
+from satjax.nn import UnfoldedDinkelbachWMMSE
+from satjax.train import Evaluator
+
+METRIC = "ee_mbit_per_j"
+CONF = Path(__file__).resolve().parents[2] / "conf"
+SIDES = (4, 6, 8, 10, 12)
+LAYERS = (1, 2, 3, 4, 6, 8)
+
+
+def load_run(run: Path):
+    """``(config, trained model)`` of a main-job run directory."""
+    from experiments.common import load_config
+    from experiments.train import instantiate_model
+
+    overrides, weights = run / ".hydra" / "overrides.yaml", run / "model.eqx"
+    for p in (overrides, weights):
+        if not p.is_file():
+            raise FileNotFoundError(f"{p} not found: pass the directory of a finished `python -m experiments.train "
+                                    "+exp=<paper-B model>` run")
+    # the run's config, composed again from its command-line overrides (with the schemas)
+    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+        cfg = load_config(compose(config_name="config", overrides=[o for o in OmegaConf.load(overrides)
+                                                                    if not o.startswith("hydra.")]))
+    params = cfg.scenario.to_params()
+    skeleton = instantiate_model(cfg.model, params, key=jax.random.key(0))
+    return cfg, eqx.tree_deserialise_leaves(weights, skeleton)
+
+
+def _evaluator(cfg, params, salt: int, drops: int) -> Evaluator:
+    return Evaluator(PrecodingTask(params), jax.random.fold_in(jax.random.key(cfg.evaluation.seed), salt), drops)
+
+
+def ee_vs_nt(runs, drops: int, sides=SIDES) -> list[dict]:
+    rows, reference = [], {}
+    for run, (cfg, model) in runs.items():
+        if hasattr(model, "num_users"):           # built for one size (linear unfolding): nothing to generalize
+            continue
+        ev = cfg.evaluation
+        dinkelbach = DinkelbachWMMSEPolicy(tol=ev.tol, max_iters=ev.max_iters, inner_tol=ev.tol,
+                                           inner_max_iters=ev.inner_max_iters)
+        for side in sides:
+            evaluator = _evaluator(cfg, cfg.scenario.to_params(nx=side, ny=side), 200 + side, drops)
+            if side not in reference:
+                reference[side] = evaluator(dinkelbach)[METRIC]
+            m = evaluator(model)[METRIC]
+            rows.append({"model": type(model).__name__, "run": str(run), "N_t": side * side,
+                         "trained_at": cfg.scenario.to_params().num_antennas, "ee": m,
+                         "dinkelbach": reference[side], "ratio": m / reference[side]})
+    return rows
+
+
+def ee_vs_layers(runs, drops: int, layers=LAYERS) -> list[dict]:
+    rows = []
+    for run, (cfg, model) in runs.items():
+        if not isinstance(model, UnfoldedDinkelbachWMMSE):
+            continue
+        evaluator = _evaluator(cfg, cfg.scenario.to_params(), 300, drops)
+        for n in layers:
+            untrained = UnfoldedDinkelbachWMMSE(num_outer=model.num_outer, num_inner=model.num_inner, num_layers=n)
+            rows.append({"run": str(run), "layers": n, "variant": "untrained (Newton-Schulz)",
+                         "ee": evaluator(untrained)[METRIC]})
+        rows.append({"run": str(run), "layers": model.inverse.num_layers, "variant": "trained",
+                     "ee": evaluator(model)[METRIC]})
+    return rows
+
+
+def _plot(rows, x, groups, path, title):
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 3.8))
+    for label, sel, key, style in groups:
+        pts = sorted((r[x], r[key]) for r in rows if sel(r))
+        if pts:
+            ax.plot(*zip(*pts), style, label=label)
+    ax.set(xlabel=x, ylabel="EE [Mbit/J]", title=title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
+    return save_figure(fig, path)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out", type=Path)
+    parser.add_argument("runs", type=Path, nargs="+")
+    parser.add_argument("--drops", type=int, default=100, help="channels per point (>= 1)")
+    parser.add_argument("--sides", type=int, nargs="+", default=list(SIDES), help="UPA sides (N_t = side^2, >= 1)")
+    parser.add_argument("--layers", type=int, nargs="+", default=list(LAYERS), help="inverse layers (>= 1)")
+    args = parser.parse_args(argv)
+    for name in ("drops", "sides", "layers"):
+        values = getattr(args, name)
+        if min(values if isinstance(values, list) else [values]) < 1:
+            parser.error(f"--{name} must be >= 1, got {values}")
+    runs = {run: load_run(run) for run in args.runs}
+    args.out.mkdir(parents=True, exist_ok=True)
+    nt_rows = ee_vs_nt(runs, args.drops, args.sides)
+    if nt_rows:
+        write_csv(args.out / "ee_vs_nt.csv", list(nt_rows[0]), [list(r.values()) for r in nt_rows])
+        names = sorted({r["model"] for r in nt_rows})
+        groups = [(f"{n} (zero-shot)", lambda r, n=n: r["model"] == n, "ee", "o-") for n in names]
+        groups.append(("Dinkelbach-WMMSE", lambda r, n=names[0]: r["model"] == n, "dinkelbach", "k--"))
+        _plot(nt_rows, "N_t", groups, args.out / "ee_vs_nt.png", "EE vs N_t, trained at one N_t")
+        for r in nt_rows:
+            print(f"{r['model']:>26} N_t={r['N_t']:>4}: {r['ee']:.4f} vs Dinkelbach {r['dinkelbach']:.4f} "
+                  f"({100 * r['ratio']:.1f} %)")
+    layer_rows = ee_vs_layers(runs, args.drops, args.layers)
+    if layer_rows:
+        write_csv(args.out / "ee_vs_layers.csv", list(layer_rows[0]), [list(r.values()) for r in layer_rows])
+        _plot(layer_rows, "layers", [("untrained (Newton-Schulz)", lambda r: r["variant"] != "trained", "ee", "o-"),
+                                     ("trained", lambda r: r["variant"] == "trained", "ee", "r*")],
+              args.out / "ee_vs_layers.png", "Deep unfolding: EE vs learned inverse layers")
+        for r in layer_rows:
+            print(f"{r['variant']:>26} layers={r['layers']}: {r['ee']:.4f}")
+    print(f"outputs in {args.out}")
+
+
+if __name__ == "__main__":
+    main()
