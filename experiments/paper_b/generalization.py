@@ -19,7 +19,6 @@ from pathlib import Path
 
 import equinox as eqx
 import jax
-import numpy as np
 from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
