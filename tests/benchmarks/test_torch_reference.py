@@ -131,14 +131,6 @@ def _downlink_batch(seed: int, num: int, params):
     return scen, (t(pr.v), t(pr.gamma), t(pr.noise), t(pr.p_max), t(pr.bandwidth_hz), t(pr.xi), t(pr.p_static_w))
 
 
-def _perturbed(model, scale, seed):
-    params, static = eqx.partition(model, eqx.is_inexact_array)
-    leaves, tree = jax.tree.flatten(params)
-    keys = jax.random.split(jax.random.key(seed), len(leaves))
-    return eqx.combine(jax.tree.unflatten(tree, [x + scale * jax.random.normal(k, x.shape, x.dtype)
-                                                 for x, k in zip(leaves, keys)]), static)
-
-
 def test_torch_edge_gnn_forward_loss_and_gradients_agree():
     import satjax.downlink as dl
     from benchmarks.reference import torch_precoders
@@ -168,6 +160,7 @@ def test_torch_taylor_inverse_agrees_with_satjax(share):
     """The learned inverse of the deep unfolding, at trained-looking (perturbed) coefficients."""
     from benchmarks.reference import torch_precoders
     from satjax.nn.unfolding import TaylorInverse
+    from tests.nn.test_precoder_models import _perturbed
 
     with jax.enable_x64(True):
         keys = jax.random.split(jax.random.key(4), 2)
