@@ -7,7 +7,9 @@ Every override is type-checked by OmegaConf during composition and range-checked
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Optional
 
 from hydra.core.config_store import ConfigStore
@@ -169,7 +171,8 @@ ScenarioBConfig = _mirror_config(DownlinkParams, "ScenarioBConfig")
 
 @dataclass
 class EnergyEfficiencyConfig:
-    """Paper B, Figs. 7-9 and 11-13: EE of model-based precoders and their runtime."""
+    """Paper B, Figs. 7-9 and 11-13: EE of the precoders (model-based, and the trained models of
+    ``runs``) and their runtime."""
 
     scenario: ScenarioBConfig = field(default_factory=ScenarioBConfig)
     seed: int = 0
@@ -182,24 +185,34 @@ class EnergyEfficiencyConfig:
     mc_samples: int = 2000
     nt_side_values: list[int] = field(default_factory=lambda: [4, 6, 8, 10, 12])
     k_values: list[int] = field(default_factory=lambda: [2, 4, 6, 8, 10, 12, 16])
-    csi_errors: list[float] = field(default_factory=lambda: [0.0, 0.01, 0.03, 0.1, 0.3, 1.0])
+    fig13_config: list[int] = field(default_factory=lambda: [8, 8, 9])
+    csi_error_dbw: list[float] = field(default_factory=lambda: [-40.0, -30.0, -20.0, -15.0, -10.0, -5.0, 0.0])
     csi_samples: int = 200
     runtime_k_values: list[int] = field(default_factory=lambda: [2, 4, 9, 16, 32])
     runtime_side_values: list[int] = field(default_factory=lambda: [4, 8, 12, 16])
+    runtime_batch: int = 16
     timing_repeats: int = 5
+    runs: list[str] = field(default_factory=list)
     x64: bool = False
 
     def __post_init__(self):
-        for name in ("num_drops", "max_iters", "inner_max_iters", "mc_samples", "csi_samples", "timing_repeats"):
+        for name in ("num_drops", "max_iters", "inner_max_iters", "mc_samples", "csi_samples", "timing_repeats",
+                     "runtime_batch"):
             _positive_int(name, getattr(self, name))
         if not self.tol > 0:
             raise ValueError(f"tol must be > 0, got {self.tol}")
         if not self.p_max_values or min(self.p_max_values) <= 0:
             raise ValueError(f"p_max_values must be non-empty and > 0 W, got {self.p_max_values}")
+        if len(self.fig13_config) != 3 or min(self.fig13_config) < 1:
+            raise ValueError(f"fig13_config must be [nx, ny, K] with positive integers, got {self.fig13_config}")
         if any(len(c) != 3 or min(c) < 1 for c in self.fig7_configs):
             raise ValueError(f"fig7_configs entries must be [nx, ny, K] with positive integers, got {self.fig7_configs}")
-        if not self.csi_errors or min(self.csi_errors) < 0:
-            raise ValueError(f"csi_errors must be non-empty and >= 0, got {self.csi_errors}")
+        if not self.csi_error_dbw or not all(math.isfinite(e) and e <= 30 for e in self.csi_error_dbw):
+            raise ValueError(f"csi_error_dbw must be non-empty finite values <= 30 dBW, got {self.csi_error_dbw}")
+        for run in self.runs:
+            if not Path(run).is_dir():
+                raise ValueError(f"runs: {run!r} is not a directory (pass finished `python -m experiments.train "
+                                 "+exp=<paper-B model>` run directories)")
         for name in ("nt_side_values", "k_values", "runtime_k_values", "runtime_side_values"):
             values = getattr(self, name)
             if not values or min(values) < 1:

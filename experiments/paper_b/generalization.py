@@ -44,10 +44,16 @@ def load_run(run: Path):
         if not p.is_file():
             raise FileNotFoundError(f"{p} not found: pass the directory of a finished `python -m experiments.train "
                                     "+exp=<paper-B model>` run")
-    # the run's config, composed again from its command-line overrides (with the schemas)
-    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
-        cfg = load_config(compose(config_name="config", overrides=[o for o in OmegaConf.load(overrides)
-                                                                    if not o.startswith("hydra.")]))
+    # the run's config, composed again from its command-line overrides (with the schemas); inside a
+    # Hydra app of this repository (same conf/ directory) Hydra is initialized already
+    from hydra.core.global_hydra import GlobalHydra
+
+    args = [o for o in OmegaConf.load(overrides) if not o.startswith("hydra.")]
+    if GlobalHydra.instance().is_initialized():
+        cfg = load_config(compose(config_name="config", overrides=args))
+    else:
+        with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+            cfg = load_config(compose(config_name="config", overrides=args))
     params = cfg.scenario.to_params()
     skeleton = instantiate_model(cfg.model, params, key=jax.random.key(0))
     return cfg, eqx.tree_deserialise_leaves(weights, skeleton)

@@ -58,7 +58,7 @@ def test_bad_override_is_a_clear_error(module, override, match, tmp_path):
 
 def test_paper_b_energy_efficiency_runs(tmp_path):
     overrides = ["num_drops=2", "p_max_values=[1.0,10.0]", "fig7_configs=[[2,2,2]]", "mc_samples=50", "nt_side_values=[2,3]",
-                 "k_values=[2,3]", "csi_errors=[0.0,0.1]", "csi_samples=4", "runtime_k_values=[2]", "runtime_side_values=[2]",
+                 "k_values=[2,3]", "csi_error_dbw=[-10.0]", "csi_samples=4", "runtime_k_values=[2]", "runtime_side_values=[2]",
                  "timing_repeats=1"]
     env = dict(os.environ, JAX_PLATFORMS="cpu")
     proc = subprocess.run([sys.executable, "-m", "experiments.paper_b.energy_efficiency", f"hydra.run.dir={tmp_path}",
@@ -78,7 +78,8 @@ def test_paper_b_energy_efficiency_runs(tmp_path):
 @pytest.mark.parametrize("override, match", [
     ("scenario.nx=0", "scenario.nx must be an integer >= 1"),
     ("scenario.snr_convention=peak", "scenario.snr_convention must be one of"),
-    ("csi_errors=[-1.0]", "csi_errors must be non-empty and >= 0"),
+    ("csi_error_dbw=[.nan]", "csi_error_dbw must be non-empty finite values"),
+    ("runs=[/nonexistent/run]", "runs: '/nonexistent/run' is not a directory"),
     ("num_drops=0", "num_drops must be >= 1"),
 ])
 def test_paper_b_bad_overrides(override, match, tmp_path):

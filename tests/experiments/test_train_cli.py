@@ -198,6 +198,11 @@ def test_system_b_precoder_experiments_run_end_to_end(exp, tmp_path):
         layers = list(csv.DictReader(open(out / "ee_vs_layers.csv")))
         assert [r["variant"] for r in layers] == ["untrained (Newton-Schulz)"] * 2 + ["trained"]
         assert (out / "ee_vs_nt.png").is_file() and (out / "ee_vs_layers.png").is_file()
+        from experiments.paper_b.energy_efficiency import load_learned     # the figure app's loader
+
+        learned = load_learned([run_dir])
+        assert list(learned) == ["deep_unfolding"] and (learned["deep_unfolding"].nt, learned["deep_unfolding"].k) == (64, 10)
+        assert not learned["deep_unfolding"].size_specific
 
 
 @pytest.mark.parametrize("overrides, match", [
