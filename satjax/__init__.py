@@ -13,13 +13,13 @@ The library never changes ``jax.config``; enable float64 yourself with
 
 import importlib
 
-from satjax import constants, downlink, geometry, nn, optim, params, policies, propagation, units, uplink
+from satjax import constants, downlink, geometry, nn, optim, params, policies, propagation, units, uav, uplink
 from satjax.params import Params, sweep
 from satjax.policies import Policy
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "sweep", "Params", "Policy", "uplink", "downlink", "nn", "train", "optim", "params",
+__all__ = ["__version__", "sweep", "Params", "Policy", "uplink", "downlink", "uav", "nn", "train", "optim", "params",
            "policies", "geometry", "propagation", "units", "constants"]
 
 

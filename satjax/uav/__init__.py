@@ -1,0 +1,89 @@
+"""System C: cell-free satellite-UAV network for wide-area IoT (paper C, Liu et al., IEEE JSAC 2021).
+
+Basic use::
+
+    params = UavParams()                                     # spec Sec. 4.2 placeholders (ours)
+    scenario = sample_uav_scenario(key, params)              # lambda, phi, y from P.525 + P.676 + shadowing
+    result = algorithm3(scenario)                            # BCD, overall efficiency (15)
+    fair = algorithm6(scenario)                              # BCD, minimum efficiency (10)
+    overall_efficiency(scenario, result.x, result.p, result.tau)
+
+Bring your own large-scale CSI with :meth:`UavScenario.from_arrays` (validated).
+"""
+
+from satjax.uav.algorithms import (
+    BcdResult,
+    algorithm1_subchannels,
+    algorithm2_power,
+    algorithm3,
+    algorithm4_subchannels,
+    algorithm5_power,
+    algorithm6,
+    feasibility_scale,
+    hovering_time_lp,
+    initial_point,
+    maxmin_hovering_time,
+    maxmin_hovering_time_lp,
+)
+from satjax.uav.baselines import SCHEMES, run_scheme, scheme1, scheme2, scheme3
+from satjax.uav.rates import (
+    BISECTION_STEPS,
+    candidate_rates,
+    constraint_residuals,
+    deterministic_rate,
+    energy_use,
+    leakage,
+    max_violation,
+    min_efficiency,
+    monte_carlo_rate,
+    overall_efficiency,
+    power_use,
+    rate_given_slack,
+    slack_fixed_point,
+    snr_terms,
+    user_efficiency,
+)
+from satjax.uav.scenario import UavParams, UavScenario, sample_uav_scenario, subchannel_frequencies_hz
+
+__all__ = [
+    # basic: parameters, scenarios, objectives, the two BCD algorithms
+    "UavParams",
+    "UavScenario",
+    "sample_uav_scenario",
+    "overall_efficiency",
+    "min_efficiency",
+    "algorithm3",
+    "algorithm6",
+    "BcdResult",
+    # physics
+    "deterministic_rate",
+    "slack_fixed_point",
+    "rate_given_slack",
+    "snr_terms",
+    "candidate_rates",
+    "leakage",
+    "user_efficiency",
+    "power_use",
+    "energy_use",
+    "constraint_residuals",
+    "max_violation",
+    "monte_carlo_rate",
+    "BISECTION_STEPS",
+    "subchannel_frequencies_hz",
+    # blocks
+    "initial_point",
+    "algorithm1_subchannels",
+    "algorithm2_power",
+    "hovering_time_lp",
+    "algorithm4_subchannels",
+    "algorithm5_power",
+    "maxmin_hovering_time",
+    "maxmin_hovering_time_lp",
+    "feasibility_scale",
+    # baselines
+    "SCHEMES",
+    "run_scheme",
+    "scheme1",
+    "scheme2",
+    "scheme3",
+]

@@ -1,0 +1,590 @@
+r"""System C resource allocation: block coordinate descent over subchannels X, powers P (with the
+slack W of (17)) and hovering times tau (paper C, Sec. III-IV; spec Sec. 3).
+
+* :func:`algorithm1_subchannels` — time-sharing relaxation (22) solved through its dual
+  (23)-(33): score :math:`\Theta` (27), argmax rule (26), projected subgradient (28)-(30);
+* :func:`algorithm2_power` — alternation (34)-(35): dual multi-level water-filling with projected
+  subgradient (P-step), then the fixed point (17) (W-step), with the monotonicity safeguard;
+* :func:`hovering_time_lp` — LP (21) by ``scipy.optimize.linprog`` (HiGHS), outside ``jit``;
+* :func:`algorithm3` — BCD for the overall efficiency (15), trace of every block;
+* :func:`algorithm4_subchannels` — greedy max-min allocation (coverage phase for Property 1, then
+  greedy);
+* :func:`algorithm5_power` — max-min power (55)-(60) by dual subgradient with exponentiated user
+  weights, W-step and safeguard;
+* :func:`maxmin_hovering_time` — closed form of (49) (spec Sec. 3.5);
+* :func:`algorithm6` — BCD for the minimum efficiency (10).
+
+Constraints are dualised in relative form (usage / limit - 1), so the multipliers are in units of
+the objective (bit/Hz) whatever the scale of I_th, E_l or P_max; step sizes are
+:math:`\delta_0 S/\sqrt{i+1}` with S the objective scale. A dual iterate's primal point is made
+feasible by the common scaling :math:`\mathbf P \leftarrow \mathbf P/\max(1, \max \text{usage/limit})`
+(every constraint is linear and homogeneous in P for fixed X, tau), and the best feasible
+primal point over the dual iterations is kept. Every block returns a point that satisfies all
+constraints and does not lower the objective (the safeguards of spec Sec. 3.2-3.3).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from satjax._checks import check_int_range
+from satjax.uav.rates import (
+    candidate_rates,
+    energy_use,
+    leakage,
+    max_violation,
+    min_efficiency,
+    overall_efficiency,
+    power_use,
+    slack_fixed_point,
+    snr_terms,
+)
+
+__all__ = [
+    "BcdResult",
+    "initial_point",
+    "algorithm1_subchannels",
+    "algorithm2_power",
+    "hovering_time_lp",
+    "algorithm3",
+    "algorithm4_subchannels",
+    "algorithm5_power",
+    "maxmin_hovering_time",
+    "maxmin_hovering_time_lp",
+    "algorithm6",
+    "feasibility_scale",
+]
+
+_LOG2E = 1.0 / math.log(2.0)
+#: Relative slack left in the scaled-to-feasibility points (guards round-off in the 1e-6 checks).
+_FEAS_MARGIN = 1e-9
+
+
+@dataclasses.dataclass
+class BcdResult:
+    """Output of :func:`algorithm3` / :func:`algorithm6`.
+
+    ``x [G, K, N]``, ``p [G, L, N]`` [W], ``tau [G]`` [s]; ``objective`` the final value;
+    ``history`` the objective after every outer iteration (entry 0: the initial point);
+    ``trace`` one ``(iteration, block, objective, max_violation)`` row per block."""
+
+    x: np.ndarray
+    p: np.ndarray
+    tau: np.ndarray
+    objective: float
+    history: list
+    trace: list
+    iterations: int
+
+
+def feasibility_scale(scenario, x, p, tau) -> jax.Array:
+    r"""Largest factor :math:`\le 1` by which ``p`` can be multiplied so that interference (14b),
+    energy (14e) and power (14f) hold (they are linear in p): :math:`1/\max(1, \max \text{usage/limit})`,
+    times :math:`1 - 10^{-9}`."""
+    use = jnp.concatenate([
+        jnp.ravel(leakage(scenario, x, p) / scenario.interference_threshold_w),
+        jnp.ravel(energy_use(x, p, tau) / scenario.energy_per_uav_j),
+        jnp.ravel(power_use(x, p) / scenario.p_max_w),
+    ])
+    return (1.0 - _FEAS_MARGIN) / jnp.maximum(1.0, jnp.max(use))
+
+
+def _best_user_assignment(scenario, rates):
+    """Every subchannel to the user with the largest rate (real users only)."""
+    r = jnp.where(scenario.user_mask[:, :, None], rates, -jnp.inf)
+    return jax.nn.one_hot(jnp.argmax(r, axis=1), rates.shape[1], axis=1, dtype=rates.dtype)
+
+
+def initial_point(scenario):
+    r"""Feasible start of the BCD (spec Sec. 3.4 step 1): :math:`\tau_g = \min(T/G, \tau_{max})`,
+    every subchannel to its best user, equal power :math:`P_{max}/N` scaled down until
+    interference and energy hold."""
+    g, _, l, n, _ = scenario.sizes
+    dtype = scenario.lam.dtype
+    tau = jnp.full((g,), jnp.minimum(scenario.hover_budget_s / g, scenario.tau_max_s), dtype)
+    p = jnp.full((g, l, n), scenario.p_max_w / n, dtype)
+    x = _best_user_assignment(scenario, candidate_rates(scenario, p))
+    return x, p * feasibility_scale(scenario, x, p, tau), tau
+
+
+def _usage(scenario, x, p, tau):
+    """Relative usages (interference [G, M], energy [L], power [G, L])."""
+    return (leakage(scenario, x, p) / scenario.interference_threshold_w,
+            energy_use(x, p, tau) / scenario.energy_per_uav_j,
+            power_use(x, p) / scenario.p_max_w)
+
+
+def _feasible(scenario, x, p, tau, rtol=1e-9):
+    i, e, w = _usage(scenario, x, p, tau)
+    return (jnp.max(i) <= 1 + rtol) & (jnp.max(e) <= 1 + rtol) & (jnp.max(w) <= 1 + rtol)
+
+
+# ----------------------------------------------------------------------------------- Algorithm 1
+
+@eqx.filter_jit
+def algorithm1_subchannels(scenario, x_prev, p, tau, num_iters: int = 200, step: float = 0.5):
+    r"""Algorithm 1: subchannel allocation by time-sharing relaxation and its dual.
+
+    Score (27), in relative form:
+
+    .. math:: \Theta_{g,k,n} = \tau_g\tilde R_{g,k,n} - \sum_m \frac{\alpha_{g,m}}{I_{th}} y_{g,m,n}
+              \sum_l\phi_{g,m,l,n}p_{g,l,n} - \sum_l\Big(\frac{\beta_l\tau_g}{E_l} + \frac{\nu_{g,l}}{P_{max}}\Big)p_{g,l,n}
+
+    (26): :math:`x_{g,k,n} = 1` iff k maximises :math:`\Theta_{g,\cdot,n}` and :math:`\Theta > 0`;
+    multipliers by projected subgradient (28)-(30) with steps :math:`\delta_0 S/\sqrt{i+1}`. The
+    dual maximiser is binary. Returns the best feasible iterate, or ``x_prev`` when none beats it
+    (safeguard, spec Sec. 3.2 step 3). ``x [G, K, N]``."""
+    s = scenario
+    rates = candidate_rates(s, p)                                                     # W^(t) from P^(t)
+    gain = tau[:, None, None] * rates                                                 # [G, K, N]
+    gain = jnp.where(s.user_mask[:, :, None], gain, -jnp.inf)
+    scale = jnp.maximum(jnp.max(jnp.where(s.user_mask[:, :, None], gain, 0)), 1e-30)
+    leak_sub = s.y * jnp.sum(s.phi * p[:, None, :, :], axis=2) / s.interference_threshold_w   # [G, M, N]
+    energy_sub = tau[:, None, None] * p / s.energy_per_uav_j[None, :, None]                   # [G, L, N]
+    power_sub = p / s.p_max_w                                                                  # [G, L, N]
+    g, k, l, n, m = s.sizes
+    best_k = jax.nn.one_hot(jnp.argmax(gain, axis=1), k, axis=1, dtype=p.dtype)               # argmax is k-only
+
+    def select(alpha, beta, nu):
+        cost = (jnp.sum(alpha[:, :, None] * leak_sub, axis=1) + jnp.sum(beta[None, :, None] * energy_sub, axis=1)
+                + jnp.sum(nu[:, :, None] * power_sub, axis=1))                               # [G, N]
+        theta = gain - cost[:, None, :]
+        on = jnp.max(theta, axis=1) > 0
+        return best_k * on[:, None, :].astype(p.dtype)
+
+    obj_prev = jnp.sum(jnp.where(x_prev > 0, gain, 0))
+
+    def body(i, carry):
+        alpha, beta, nu, best_x, best_obj = carry
+        x = select(alpha, beta, nu)
+        use_i, use_e, use_p = _usage(s, x, p, tau)
+        obj = jnp.sum(jnp.where(x > 0, gain, 0))
+        better = _feasible(s, x, p, tau) & (obj > best_obj)
+        best_x = jnp.where(better, x, best_x)
+        best_obj = jnp.where(better, obj, best_obj)
+        d = step * scale / jnp.sqrt(i + 1.0)
+        alpha = _dual_step(alpha, use_i, d)                                               # (28), (31)
+        beta = _dual_step(beta, use_e, d)                                                 # (29), (32)
+        nu = _dual_step(nu, use_p, d)                                                     # (30), (33)
+        return alpha, beta, nu, best_x, best_obj
+
+    init = (jnp.zeros((g, m), p.dtype), jnp.zeros((l,), p.dtype), jnp.zeros((g, l), p.dtype), x_prev, obj_prev)
+    *_, best_x, _ = jax.lax.fori_loop(0, num_iters, body, init)
+    return best_x
+
+
+# ----------------------------------------------------------------------------------- Algorithm 2
+
+def _slack(scenario, p):
+    """W-step (35): w* of (17) for every candidate (g, k, n) at powers p. ``[G, K, N]``."""
+    return slack_fixed_point(snr_terms(scenario.lam, p, scenario.noise_w), scenario.num_rx_antennas)
+
+
+def _assigned_gamma(scenario, x, w):
+    r""":math:`\gamma_{g,l,n} = N_r w_{g,k(g,n),n}\lambda_{g,k(g,n),l,n}/\sigma^2` of the assigned user
+    (0 on unused subchannels). ``[G, L, N]``."""
+    gam = scenario.num_rx_antennas * w[:, :, None, :] * scenario.lam / scenario.noise_w       # [G, K, L, N]
+    return jnp.sum(x[:, :, None, :] * gam, axis=1)
+
+
+def _dual_step(mult, use, d):
+    r"""Projected subgradient step on a relative constraint: :math:`[\mu + d\,\mathrm{clip}(u - 1, -1, 1)]^+`
+    (the clipped subgradient keeps one wildly violated constraint from throwing the multiplier far
+    off when the dual starts with every price at 0)."""
+    return jnp.maximum(mult + d * jnp.clip(use - 1.0, -1.0, 1.0), 0.0)
+
+
+def _water_fill(weight, gamma, cost):
+    r""":math:`p = [\,w\log_2 e/c - 1/\gamma\,]^+` (0 where :math:`\gamma = 0`)."""
+    safe_gamma = jnp.where(gamma > 0, gamma, 1.0)
+    level = weight * _LOG2E / jnp.maximum(cost, 1e-300)
+    return jnp.where(gamma > 0, jnp.maximum(level - 1.0 / safe_gamma, 0.0), 0.0)
+
+
+def _dual_costs(scenario, x, tau, alpha, beta, nu):
+    r""":math:`c_{g,l,n}`: priced resource use of one watt on (g, l, n) (relative constraints)."""
+    s = scenario
+    used = jnp.sum(x, axis=1)                                                                # [G, N]
+    c_i = jnp.sum(alpha[:, :, None, None] * s.y[:, :, None, :] * s.phi, axis=1) / s.interference_threshold_w
+    c_e = beta[None, :, None] * tau[:, None, None] / s.energy_per_uav_j[None, :, None]
+    c_p = nu[:, :, None] / s.p_max_w
+    return used[:, None, :] * (c_i + c_e + c_p)
+
+
+@eqx.filter_jit
+def _pstep_sum(scenario, x, tau, w, p_prev, num_iters: int, step: float):
+    r"""P-step (34) with W fixed: maximise :math:`\sum_{g,n}\tau_g\sum_l\log_2(1+\gamma_{g,l,n}p_{g,l,n})`
+    under (34b)-(34e) by dual water-filling + projected subgradient. Returns the best feasible
+    (scaled) primal iterate (or ``p_prev`` when none beats it) and the smallest dual value seen,
+    an upper bound on the P-step optimum (weak duality), so the gap certifies the step."""
+    s = scenario
+    g, _, l, n, m = s.sizes
+    gamma = _assigned_gamma(s, x, w)
+    used = jnp.sum(x, axis=1)
+    weight = tau[:, None, None] * used[:, None, :]                                           # [G, 1, N] -> bcast
+
+    def value(p):
+        return jnp.sum(weight * jnp.log1p(gamma * p)) * _LOG2E
+
+    n_used = jnp.maximum(jnp.sum(used, axis=-1), 1.0)                                        # [G]
+    scale = jnp.maximum(jnp.sum(tau * n_used) * _LOG2E / g, 1e-30)
+    nu0 = jnp.broadcast_to((tau * n_used * _LOG2E)[:, None], (g, l))                         # p ~ P_max / n_used
+
+    def body(i, carry):
+        alpha, beta, nu, best_p, best_v, dual = carry
+        cost = _dual_costs(s, x, tau, alpha, beta, nu)
+        p = _water_fill(weight, gamma, cost)                                                 # argmax of the Lagrangian
+        use_i, use_e, use_p = _usage(s, x, p, tau)
+        lagrangian = (value(p) - jnp.sum(alpha * (use_i - 1.0)) - jnp.sum(beta * (use_e - 1.0))
+                      - jnp.sum(nu * (use_p - 1.0)))
+        dual = jnp.minimum(dual, lagrangian)
+        p_feas = p * feasibility_scale(s, x, p, tau)
+        v = value(p_feas)
+        better = v > best_v
+        best_p = jnp.where(better, p_feas, best_p)
+        best_v = jnp.where(better, v, best_v)
+        d = step * scale / jnp.sqrt(i + 1.0)
+        return _dual_step(alpha, use_i, d), _dual_step(beta, use_e, d), _dual_step(nu, use_p, d), best_p, best_v, dual
+
+    init = (jnp.zeros((g, m), tau.dtype), jnp.zeros((l,), tau.dtype), nu0, p_prev, value(p_prev),
+            jnp.asarray(jnp.inf, tau.dtype))
+    *_, best_p, _, dual = jax.lax.fori_loop(0, num_iters, body, init)
+    return best_p, dual
+
+
+def _safeguarded(objective, p_old, p_hat, obj_old, max_halvings=20):
+    """Accept ``p_hat`` if the objective does not decrease; otherwise damp towards ``p_old``
+    (spec Sec. 3.3 caveat), halving theta; keep ``p_old`` if nothing helps."""
+    theta = 1.0
+    for _ in range(max_halvings):
+        cand = p_old + theta * (p_hat - p_old)
+        val = float(objective(cand))
+        if val >= obj_old:
+            return cand, val
+        theta *= 0.5
+    return p_old, obj_old
+
+
+def algorithm2_power(scenario, x, p, tau, num_outer: int = 10, num_dual: int = 500, step: float = 2.0,
+                     tol: float = 1e-6):
+    r"""Algorithm 2: coordinated power allocation for fixed X and tau.
+
+    Alternates the P-step (34) (with W fixed; closed form
+    :math:`p = [\tau_g\log_2 e/c_{g,l,n} - 1/\gamma_{g,k(g,n),l,n}]^+`, multipliers by projected
+    subgradient) and the W-step (35) (fixed point (17) for every candidate), accepting a P-step
+    only if :math:`\tilde\eta` does not decrease (else damped). Unused subchannels get p = 0.
+    Stops when the relative change of :math:`\tilde\eta` is at most ``tol``. Returns ``(p, w)``."""
+    used = jnp.sum(x, axis=1)
+    p = p * (used[:, None, :] > 0)                                                           # unused -> 0 (feasible: less use)
+
+    def objective(pp):
+        return overall_efficiency(scenario, x, pp, tau)
+
+    obj = float(objective(p))
+    w = _slack(scenario, p)
+    for _ in range(num_outer):
+        p_hat, _ = _pstep_sum(scenario, x, tau, w, p, num_dual, step)
+        p, new = _safeguarded(objective, p, p_hat, obj)
+        w = _slack(scenario, p)                                                              # W-step (35)
+        done = abs(new - obj) <= tol * max(abs(obj), 1e-30)
+        obj = new
+        if done:
+            break
+    return p, w
+
+
+# ------------------------------------------------------------------------------ hovering time (21)
+
+def _tau_rows(scenario, x, p):
+    """(c [G], e [G, L]) of LP (21)."""
+    c = np.asarray(jnp.sum(x * candidate_rates(scenario, p), axis=(1, 2)), np.float64)
+    e = np.asarray(power_use(x, p), np.float64)
+    return c, e
+
+
+def _shrink_tau(scenario, tau, e):
+    """Clip to [0, tau_max] and scale so (14c) and (14e) hold exactly (HiGHS tolerances)."""
+    tau = np.clip(tau, 0.0, float(scenario.tau_max_s))
+    use = [tau.sum() / float(scenario.hover_budget_s)]
+    use += list((tau @ e) / np.asarray(scenario.energy_per_uav_j, np.float64))
+    return tau * (1.0 - _FEAS_MARGIN) / max(1.0, max(use))
+
+
+def hovering_time_lp(scenario, x, p, tau_prev=None):
+    r"""LP (21): :math:`\max_\tau \sum_g \tau_g c_g` s.t. :math:`\sum_g\tau_g\le T`,
+    :math:`0\le\tau_g\le\tau_{max}`, :math:`\sum_g\tau_g e_{g,l}\le E_l`, with
+    :math:`c_g = \sum_{k,n}x\tilde R`, :math:`e_{g,l} = \sum_n s_{g,n}p_{g,l,n}`. Solved by
+    ``scipy.optimize.linprog`` (HiGHS) outside ``jit``. With ``tau_prev`` the result is never worse
+    than ``tau_prev`` (BCD monotonicity against solver tolerances)."""
+    from scipy.optimize import linprog
+
+    c, e = _tau_rows(scenario, x, p)
+    g = c.size
+    a_ub = np.vstack([np.ones((1, g)), e.T])
+    b_ub = np.concatenate([[float(scenario.hover_budget_s)], np.asarray(scenario.energy_per_uav_j, np.float64)])
+    res = linprog(-c, A_ub=a_ub, b_ub=b_ub, bounds=[(0.0, float(scenario.tau_max_s))] * g, method="highs")
+    if res.status != 0:
+        raise RuntimeError(f"hovering-time LP (21) failed: {res.message}")
+    tau = _shrink_tau(scenario, res.x, e)
+    if tau_prev is not None:
+        tau_prev = np.asarray(tau_prev, np.float64)
+        if c @ tau < c @ tau_prev:
+            tau = tau_prev
+    return jnp.asarray(tau, scenario.lam.dtype)
+
+
+# ----------------------------------------------------------------------------------- Algorithm 3
+
+def _row(trace, it, block, value, scenario, x, p, tau):
+    trace.append((it, block, float(value), float(max_violation(scenario, x, p, tau))))
+
+
+def algorithm3(scenario, max_iters: int = 10, tol: float = 1e-4, alg1_iters: int = 200, alg2_outer: int = 10,
+               alg2_dual: int = 500, init=None) -> BcdResult:
+    r"""Algorithm 3: BCD for the overall efficiency (18): Algorithm 1 -> Algorithm 2 -> LP (21),
+    from the feasible :func:`initial_point`, until the relative change of :math:`\tilde\eta` is at
+    most ``tol`` or ``max_iters``. Every block keeps all constraints and never lowers
+    :math:`\tilde\eta` (chain (42)-(45))."""
+    check_int_range("max_iters", max_iters, 1)
+    x, p, tau = initial_point(scenario) if init is None else init
+    obj = float(overall_efficiency(scenario, x, p, tau))
+    history, trace = [obj], []
+    _row(trace, 0, "init", obj, scenario, x, p, tau)
+    it = 0
+    for it in range(1, max_iters + 1):
+        x = algorithm1_subchannels(scenario, x, p, tau, alg1_iters)
+        _row(trace, it, "subchannels", overall_efficiency(scenario, x, p, tau), scenario, x, p, tau)
+        p, _ = algorithm2_power(scenario, x, p, tau, alg2_outer, alg2_dual)
+        _row(trace, it, "power", overall_efficiency(scenario, x, p, tau), scenario, x, p, tau)
+        tau = hovering_time_lp(scenario, x, p, tau)
+        new = float(overall_efficiency(scenario, x, p, tau))
+        _row(trace, it, "hovering", new, scenario, x, p, tau)
+        history.append(new)
+        if abs(new - obj) <= tol * max(abs(obj), 1e-30):
+            obj = new
+            break
+        obj = new
+    return BcdResult(np.asarray(x), np.asarray(p), np.asarray(tau), obj, history, trace, it)
+
+
+# ----------------------------------------------------------------------------------- Algorithm 4
+
+def algorithm4_subchannels(scenario, x_prev, p, tau):
+    r"""Algorithm 4: greedy max-min subchannel allocation, per group (groups are independent).
+
+    :math:`c_{k,n} = \tau_g\tilde R_{g,k,n}`. Coverage phase (Property 1): K_g times, the unserved
+    user whose best available subchannel is worst takes it. Greedy phase: while subchannels
+    remain, the user with the lowest running efficiency takes its best available one. Every
+    subchannel is assigned (Theorem 2: interference, energy and power are then those of
+    ``x_prev``, which assigned every subchannel too). Safeguard: returns ``x_prev`` if the greedy
+    minimum is lower. Needs :math:`N \ge K_g`."""
+    g, k, _, n, _ = scenario.sizes
+    mask = np.asarray(scenario.user_mask)
+    if n < int(mask.sum(axis=1).max()):
+        raise ValueError(f"num_subchannels N must be >= users_per_group K_g for the max-min algorithms "
+                         f"(Property 1), got N={n} < K_g={int(mask.sum(axis=1).max())}")
+    c = np.asarray(tau[:, None, None] * candidate_rates(scenario, p), np.float64)
+    x = np.zeros((g, k, n))
+    for gi in range(g):
+        users = [kk for kk in range(k) if mask[gi, kk]]
+        avail = set(range(n))
+        eff = {kk: 0.0 for kk in users}
+        unserved = set(users)
+        while unserved:                                                    # coverage phase
+            best = {kk: max(avail, key=lambda nn: c[gi, kk, nn]) for kk in unserved}
+            kk = min(unserved, key=lambda u: c[gi, u, best[u]])
+            nn = best[kk]
+            x[gi, kk, nn] = 1.0
+            eff[kk] += c[gi, kk, nn]
+            avail.discard(nn)
+            unserved.discard(kk)
+        while avail:                                                       # greedy phase
+            kk = min(users, key=lambda u: eff[u])
+            nn = max(avail, key=lambda s: c[gi, kk, s])
+            x[gi, kk, nn] = 1.0
+            eff[kk] += c[gi, kk, nn]
+            avail.discard(nn)
+    x = jnp.asarray(x, p.dtype)
+    if x_prev is not None and float(min_efficiency(scenario, x, p, tau)) < float(min_efficiency(scenario, x_prev, p, tau)):
+        return x_prev
+    return x
+
+
+# ----------------------------------------------------------------------------------- Algorithm 5
+
+@eqx.filter_jit
+def _pstep_maxmin(scenario, x, tau, w, p_prev, num_iters: int, step: float):
+    r"""P-step (58) with W fixed: :math:`\max_P \min_{g,k}\tau_g\sum_n x f(P, w)` under
+    (58c)-(58f), through the Lagrangian (60): user weights :math:`\omega` (exponentiated
+    subgradient on the simplex) and relative-constraint multipliers (projected subgradient). The
+    best feasible (scaled) primal iterate is returned, or ``p_prev``."""
+    s = scenario
+    g, k, l, n, m = s.sizes
+    gamma = _assigned_gamma(s, x, w)
+    nr = s.num_rx_antennas
+    comp = nr * ((w - 1.0) * _LOG2E - jnp.log2(w))                                            # [G, K, N]
+
+    def utilities(p):
+        a = snr_terms(s.lam, p, s.noise_w)                                                     # [G, K, N, L]
+        f = jnp.sum(jnp.log1p(nr * w[..., None] * a), axis=-1) * _LOG2E + comp
+        u = tau[:, None] * jnp.sum(x * f, axis=-1)
+        return jnp.where(s.user_mask, u, jnp.inf)
+
+    def value(p):
+        return jnp.min(utilities(p))
+
+    n_used = jnp.maximum(jnp.sum(x, axis=(1, 2)), 1.0)                                      # [G]
+    k_total = jnp.maximum(jnp.sum(s.user_mask), 1)
+    u0 = utilities(p_prev)
+    scale = jnp.maximum(jnp.mean(jnp.where(s.user_mask, u0, 0.0)) * k_total / jnp.sum(s.user_mask), 1e-30)
+    omega0 = jnp.where(s.user_mask, 1.0 / k_total, 0.0)                                      # simplex over users
+    nu0 = jnp.broadcast_to((tau * n_used * _LOG2E / k_total)[:, None], (g, l))                # p ~ P_max / n_used
+
+    def body(i, carry):
+        omega, alpha, beta, nu, best_p, best_v = carry
+        wt = tau[:, None] * jnp.sum(x * omega[:, :, None], axis=1)                           # [G, N]
+        cost = _dual_costs(s, x, tau, alpha, beta, nu)
+        p = _water_fill(wt[:, None, :], gamma, cost)
+        p_feas = p * feasibility_scale(s, x, p, tau)
+        u = utilities(p_feas)
+        v = jnp.min(u)
+        better = v > best_v
+        best_p = jnp.where(better, p_feas, best_p)
+        best_v = jnp.where(better, v, best_v)
+        use_i, use_e, use_p = _usage(s, x, p, tau)
+        d = step * scale / jnp.sqrt(i + 1.0)
+        u_real = jnp.where(s.user_mask, u, 0.0)
+        rel = u_real / jnp.maximum(jnp.sum(u_real) / k_total, 1e-30)
+        omega = jnp.where(s.user_mask, omega * jnp.exp(-2.0 * step / jnp.sqrt(i + 1.0) * (rel - 1.0)), 0.0)
+        omega = omega / jnp.sum(omega)
+        return omega, _dual_step(alpha, use_i, d), _dual_step(beta, use_e, d), _dual_step(nu, use_p, d), best_p, best_v
+
+    init = (omega0, jnp.zeros((g, m), tau.dtype), jnp.zeros((l,), tau.dtype), nu0, p_prev, jnp.min(u0))
+    *_, best_p, _ = jax.lax.fori_loop(0, num_iters, body, init)
+    return best_p
+
+
+def algorithm5_power(scenario, x, p, tau, num_outer: int = 10, num_dual: int = 500, step: float = 2.0,
+                     tol: float = 1e-6):
+    r"""Algorithm 5: max-min power allocation (55)-(60): P-step (58) with W fixed (Theorem 3
+    decouples P and W), W-step (59), safeguarded on the minimum efficiency; stops when its
+    relative change is at most ``tol``. Returns ``(p, w)``."""
+    used = jnp.sum(x, axis=1)
+    p = p * (used[:, None, :] > 0)
+
+    def objective(pp):
+        return min_efficiency(scenario, x, pp, tau)
+
+    obj = float(objective(p))
+    w = _slack(scenario, p)
+    for _ in range(num_outer):
+        p_hat = _pstep_maxmin(scenario, x, tau, w, p, num_dual, step)
+        p, new = _safeguarded(objective, p, p_hat, obj)
+        w = _slack(scenario, p)
+        done = abs(new - obj) <= tol * max(abs(obj), 1e-30)
+        obj = new
+        if done:
+            break
+    return p, w
+
+
+# --------------------------------------------------------------------------- max-min hovering (49)
+
+def maxmin_hovering_time(scenario, x, p, tau_prev=None):
+    r"""Closed form of the max-min hovering problem (49) (spec Sec. 3.5): with
+    :math:`\underline c_g = \min_k \sum_n x\tilde R > 0`,
+
+    .. math:: t^* = \min\Big\{\frac{T}{\sum_g 1/\underline c_g},\ \min_g\tau_{max}\underline c_g,\
+              \min_l\frac{E_l}{\sum_g e_{g,l}/\underline c_g}\Big\},\qquad \tau_g = t^*/\underline c_g.
+
+    If some :math:`\underline c_g = 0` the optimum is 0 for every tau and ``tau_prev`` (or
+    :math:`\min(T/G,\tau_{max})` scaled to feasibility) is returned."""
+    rates = candidate_rates(scenario, p)
+    per_user = np.asarray(jnp.sum(x * rates, axis=-1), np.float64)
+    mask = np.asarray(scenario.user_mask)
+    c = np.where(mask, per_user, np.inf).min(axis=1)
+    e = np.asarray(power_use(x, p), np.float64)
+    if not np.all(c > 0):
+        if tau_prev is not None:
+            return jnp.asarray(tau_prev)
+        g = c.size
+        return jnp.asarray(_shrink_tau(scenario, np.full(g, min(float(scenario.hover_budget_s) / g,
+                                                                float(scenario.tau_max_s))), e), p.dtype)
+    inv = 1.0 / c
+    energy = np.asarray(scenario.energy_per_uav_j, np.float64)
+    cands = [float(scenario.hover_budget_s) / inv.sum(), float(scenario.tau_max_s) * c.min()]
+    denom = inv @ e
+    cands += [energy[i] / denom[i] for i in range(energy.size) if denom[i] > 0]
+    t = min(cands)
+    return jnp.asarray(_shrink_tau(scenario, t * inv, e), p.dtype)
+
+
+def maxmin_hovering_time_lp(scenario, x, p):
+    r"""(49) by ``scipy.optimize.linprog`` (HiGHS): :math:`\max t` s.t. :math:`t \le \tau_g c_{g,k}`,
+    (21b)-(21d). Variables ``(tau [G], t)``. Returns ``(tau, t)`` (the check of the closed form)."""
+    from scipy.optimize import linprog
+
+    rates = candidate_rates(scenario, p)
+    per_user = np.asarray(jnp.sum(x * rates, axis=-1), np.float64)
+    mask = np.asarray(scenario.user_mask)
+    e = np.asarray(power_use(x, p), np.float64)
+    g, k = per_user.shape
+    rows, b = [], []
+    for gi in range(g):
+        for ki in range(k):
+            if mask[gi, ki]:
+                row = np.zeros(g + 1)
+                row[gi], row[-1] = -per_user[gi, ki], 1.0
+                rows.append(row)
+                b.append(0.0)
+    rows.append(np.concatenate([np.ones(g), [0.0]]))
+    b.append(float(scenario.hover_budget_s))
+    for li in range(e.shape[1]):
+        rows.append(np.concatenate([e[:, li], [0.0]]))
+        b.append(float(scenario.energy_per_uav_j[li]))
+    cost = np.zeros(g + 1)
+    cost[-1] = -1.0
+    res = linprog(cost, A_ub=np.array(rows), b_ub=np.array(b),
+                  bounds=[(0.0, float(scenario.tau_max_s))] * g + [(None, None)], method="highs")
+    if res.status != 0:
+        raise RuntimeError(f"max-min hovering LP (49) failed: {res.message}")
+    return res.x[:g], -res.fun
+
+
+# ----------------------------------------------------------------------------------- Algorithm 6
+
+def algorithm6(scenario, max_iters: int = 10, tol: float = 1e-4, alg5_outer: int = 10, alg5_dual: int = 500,
+               init=None) -> BcdResult:
+    r"""Algorithm 6: BCD for the minimum efficiency (46): Algorithm 4 -> Algorithm 5 -> (49) in
+    closed form, from :func:`initial_point` (every subchannel assigned, as Theorem 2 needs).
+    Every block keeps all constraints and never lowers the minimum efficiency."""
+    check_int_range("max_iters", max_iters, 1)
+    x, p, tau = initial_point(scenario) if init is None else init
+    x = algorithm4_subchannels(scenario, None, p, tau)                    # covers every user (Property 1)
+    obj = float(min_efficiency(scenario, x, p, tau))
+    history, trace = [obj], []
+    _row(trace, 0, "init", obj, scenario, x, p, tau)
+    it = 0
+    for it in range(1, max_iters + 1):
+        x = algorithm4_subchannels(scenario, x, p, tau)
+        _row(trace, it, "subchannels", min_efficiency(scenario, x, p, tau), scenario, x, p, tau)
+        p, _ = algorithm5_power(scenario, x, p, tau, alg5_outer, alg5_dual)
+        _row(trace, it, "power", min_efficiency(scenario, x, p, tau), scenario, x, p, tau)
+        tau_new = maxmin_hovering_time(scenario, x, p, tau)
+        if float(min_efficiency(scenario, x, p, tau_new)) >= float(min_efficiency(scenario, x, p, tau)):
+            tau = tau_new
+        new = float(min_efficiency(scenario, x, p, tau))
+        _row(trace, it, "hovering", new, scenario, x, p, tau)
+        history.append(new)
+        if abs(new - obj) <= tol * max(abs(obj), 1e-30):
+            obj = new
+            break
+        obj = new
+    return BcdResult(np.asarray(x), np.asarray(p), np.asarray(tau), obj, history, trace, it)
+

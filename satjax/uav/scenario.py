@@ -1,0 +1,235 @@
+r"""System C scenarios (paper C, Sec. II and V): a UAV swarm of L single-antenna UAVs serving G
+groups of K_g UAV users (N_r antennas each), group g in time slot g while the swarm hovers over
+it, on N subchannels that M satellite users also occupy (:math:`y_{g,m,n}`, given).
+
+Geometry (ours; the paper used Visualyse 7 on real terrain, docs/paper-c.md): group centres
+uniform in a disc of radius ``area_radius_m`` around the origin; users of a group uniform in a
+disc of radius ``group_radius_m`` around its centre (height 0); in slot g the UAVs hover at
+``uav_altitude_m`` uniformly in a disc of radius ``swarm_radius_m`` above the group centre;
+satellite users uniform in area in the annulus ``sat_user_min_distance_m`` ..
+``sat_user_max_distance_m`` around the origin (height 0).
+
+Large-scale CSI, spec Sec. 1.5.1: for every (link, subchannel)
+
+.. math:: \lambda = 10^{-(L_{bf}(d, f_n) + A_{gas}(f_n, \theta, 0, h) + X)/10},\qquad
+          X \sim \mathcal N(0, \sigma_{sh}^2)\ \text{i.i.d. per (link, subchannel)}
+
+with P.525 free-space loss, P.676-12 inclined-path gaseous attenuation from the ground terminal
+(standard atmosphere) and log-normal shadowing (the terrain effects Visualyse added; without it the
+CSI is flat across subchannels and subchannel allocation is trivial). Subchannel n sits at
+:math:`f_n = f_c + (n - (N-1)/2) B_{sc}`. Antenna gains are 0 dBi.
+
+Satellite occupancy: :math:`y_{g,m,n} \sim` Bernoulli(``satellite_load``), independent.
+"""
+
+from __future__ import annotations
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from satjax._checks import check_nonnegative, check_positive, check_shape, is_concrete
+from satjax._types import ArrayLike, Bool, Float, PRNGKeyArray
+from satjax.params import Params, physical, size
+from satjax.propagation.itu_r import free_space_loss_db, gaseous_attenuation_inclined_db
+from satjax.propagation.shadowing import sample_shadowing_db
+from satjax.units import db_to_lin, dbm_to_watt, thermal_noise_w
+
+__all__ = ["UavParams", "UavScenario", "sample_uav_scenario", "subchannel_frequencies_hz"]
+
+
+class UavParams(Params):
+    """Configuration of system C. The paper's numbers were blanked in the source we have; every
+    default is our placeholder from the spec's Sec. 4.2 (docs/paper-c.md, D60). Sizes static;
+    every physical quantity an array leaf (SI units or dB/dBm as named)."""
+
+    num_uavs: int = size(4, doc="UAVs L")
+    num_groups: int = size(3, doc="user groups / time slots G")
+    users_per_group: int = size(4, doc="UAV users per group K_g")
+    num_sat_users: int = size(4, doc="satellite users M")
+    num_subchannels: int = size(8, doc="subchannels N")
+    num_rx_antennas: int = size(4, doc="receive antennas per UAV user N_r")
+    carrier_hz: Float[ArrayLike, ""] = physical(2e9, unit="Hz", lo=1e9, hi=50e9,
+                                                doc="P.676 Annex 2 holds 1-350 GHz; we test 1-50 GHz")
+    subchannel_bandwidth_hz: Float[ArrayLike, ""] = physical(180e3, unit="Hz", lo=0, lo_open=True)
+    noise_figure_db: Float[ArrayLike, ""] = physical(7.0, unit="dB", lo=0)
+    p_max_w: Float[ArrayLike, ""] = physical(0.1, unit="W", lo=0, lo_open=True, doc="per UAV, summed over subchannels (13)")
+    hover_budget_s: Float[ArrayLike, ""] = physical(600.0, unit="s", lo=0, lo_open=True, doc="T of (1)")
+    tau_max_s: Float[ArrayLike, ""] = physical(300.0, unit="s", lo=0, lo_open=True, doc="tau_max of (2)")
+    energy_j: Float[ArrayLike, ""] = physical(40.0, unit="J", lo=0, lo_open=True,
+                                              doc="E = sum_l E_l, communication energy (12); E_l = E/L")
+    interference_threshold_dbm: Float[ArrayLike, ""] = physical(-120.0, unit="dBm", doc="I_th of (14b)")
+    uav_altitude_m: Float[ArrayLike, ""] = physical(100.0, unit="m", lo=0, hi=10e3, lo_open=True,
+                                                    doc="P.676 inclined path needs h <= 10 km")
+    swarm_radius_m: Float[ArrayLike, ""] = physical(200.0, unit="m", lo=0)
+    group_radius_m: Float[ArrayLike, ""] = physical(1000.0, unit="m", lo=0, lo_open=True)
+    area_radius_m: Float[ArrayLike, ""] = physical(3000.0, unit="m", lo=0)
+    sat_user_min_distance_m: Float[ArrayLike, ""] = physical(1000.0, unit="m", lo=0, lo_open=True)
+    sat_user_max_distance_m: Float[ArrayLike, ""] = physical(50e3, unit="m", lo=0, lo_open=True)
+    shadowing_std_db: Float[ArrayLike, ""] = physical(6.0, unit="dB", lo=0)
+    satellite_load: Float[ArrayLike, ""] = physical(0.5, lo=0, hi=1, doc="P(y_{g,m,n} = 1)")
+
+    def __check_init__(self):
+        if is_concrete(self.sat_user_min_distance_m, self.sat_user_max_distance_m) and \
+                float(self.sat_user_min_distance_m) > float(self.sat_user_max_distance_m):
+            raise ValueError("sat_user_min_distance_m must be <= sat_user_max_distance_m, got "
+                             f"{float(self.sat_user_min_distance_m)} > {float(self.sat_user_max_distance_m)}")
+
+    @property
+    def noise_w(self) -> Float[ArrayLike, ""]:
+        """sigma^2 = k_B T B_sc F [W] (-174 dBm/Hz + 10 log10(180 kHz) + 7 dB = -114.4 dBm)."""
+        return thermal_noise_w(self.subchannel_bandwidth_hz, self.noise_figure_db)
+
+
+def subchannel_frequencies_hz(carrier_hz: Float[ArrayLike, ""], bandwidth_hz: Float[ArrayLike, ""],
+                              num_subchannels: int) -> Float[ArrayLike, " N"]:
+    """Centre frequency of each subchannel, :math:`f_c + (n - (N-1)/2) B_{sc}`."""
+    offsets = jnp.arange(num_subchannels, dtype=jnp.result_type(carrier_hz)) - (num_subchannels - 1) / 2
+    return carrier_hz + offsets * bandwidth_hz
+
+
+class UavScenario(eqx.Module):
+    """What system C's algorithms see: large-scale CSI, satellite occupancy and the limits.
+
+    Attributes:
+        lam: ``[G, K, L, N]`` large-scale gains UAV l -> UAV user (g, k) on subchannel n (linear);
+            0 for padded users.
+        phi: ``[G, M, L, N]`` large-scale gains UAV l (in slot g) -> satellite user m.
+        phi_free_space: ``[G, M, L, N]`` the same links by P.525 free space alone (no gases, no
+            shadowing): the interference model of baseline Scheme 2.
+        y: ``[G, M, N]`` satellite occupancy in {0, 1} (float).
+        user_mask: ``[G, K]`` True for real users (groups of unequal size are padded).
+        noise_w, interference_threshold_w, p_max_w, hover_budget_s, tau_max_s: scalars (SI).
+        energy_per_uav_j: ``[L]`` E_l of (12).
+        num_rx_antennas: N_r (static).
+        uav_pos ``[G, L, 3]``, user_pos ``[G, K, 3]``, sat_user_pos ``[M, 3]`` [m] (NaN-free zeros
+            when built from arrays without positions).
+    """
+
+    lam: Float[ArrayLike, "G K L N"]
+    phi: Float[ArrayLike, "G M L N"]
+    phi_free_space: Float[ArrayLike, "G M L N"]
+    y: Float[ArrayLike, "G M N"]
+    user_mask: Bool[ArrayLike, "G K"]
+    noise_w: Float[ArrayLike, ""]
+    interference_threshold_w: Float[ArrayLike, ""]
+    p_max_w: Float[ArrayLike, ""]
+    hover_budget_s: Float[ArrayLike, ""]
+    tau_max_s: Float[ArrayLike, ""]
+    energy_per_uav_j: Float[ArrayLike, " L"]
+    uav_pos: Float[ArrayLike, "G L 3"]
+    user_pos: Float[ArrayLike, "G K 3"]
+    sat_user_pos: Float[ArrayLike, "M 3"]
+    num_rx_antennas: int = eqx.field(static=True, default=1)
+
+    @property
+    def sizes(self) -> tuple[int, int, int, int, int]:
+        """(G, K_g, L, N, M)."""
+        g, k, l, n = self.lam.shape
+        return g, k, l, n, self.phi.shape[1]
+
+    @classmethod
+    def from_arrays(cls, lam, phi, y, *, noise_w, interference_threshold_w, p_max_w, hover_budget_s, tau_max_s,
+                    energy_per_uav_j, num_rx_antennas: int, user_mask=None, phi_free_space=None) -> "UavScenario":
+        """Validated constructor from plain arrays (shapes as in the class docstring; scalars or
+        ``[L]`` for ``energy_per_uav_j``). Raises ``ValueError`` naming the bad argument."""
+        lam, phi, y = jnp.asarray(lam), jnp.asarray(phi), jnp.asarray(y)
+        if lam.ndim != 4:
+            raise ValueError(f"lam must be a 4-D array [G, K, L, N], got shape {lam.shape}")
+        g, k, l, n = lam.shape
+        if phi.ndim != 3 + 1 or phi.shape[0] != g or phi.shape[2:] != (l, n):
+            raise ValueError(f"phi must have shape [G={g}, M, L={l}, N={n}], got {phi.shape}")
+        m = phi.shape[1]
+        check_shape("y", y, (g, m, n))
+        check_nonnegative("lam", lam)
+        check_nonnegative("phi", phi)
+        phi_fs = phi if phi_free_space is None else jnp.asarray(phi_free_space)
+        check_shape("phi_free_space", phi_fs, phi.shape)
+        check_nonnegative("phi_free_space", phi_fs)
+        if is_concrete(y) and not np.all(np.isin(np.asarray(y), (0, 1))):
+            raise ValueError("y must hold only 0 and 1 (satellite occupancy)")
+        if isinstance(num_rx_antennas, bool) or not isinstance(num_rx_antennas, (int, np.integer)) or num_rx_antennas < 1:
+            raise ValueError(f"num_rx_antennas must be an integer >= 1, got {num_rx_antennas!r}")
+        dtype = jnp.result_type(lam.dtype, float)
+        scal = {}
+        for name, v in (("noise_w", noise_w), ("interference_threshold_w", interference_threshold_w),
+                        ("p_max_w", p_max_w), ("hover_budget_s", hover_budget_s), ("tau_max_s", tau_max_s)):
+            v = jnp.asarray(v, dtype)
+            check_shape(name, v, ())
+            check_positive(name, v)
+            scal[name] = v
+        energy = jnp.broadcast_to(jnp.asarray(energy_per_uav_j, dtype), (l,))
+        check_positive("energy_per_uav_j", energy, "J")
+        mask = jnp.ones((g, k), bool) if user_mask is None else jnp.asarray(user_mask, bool)
+        check_shape("user_mask", mask, (g, k))
+        lam = jnp.where(mask[:, :, None, None], lam, 0).astype(dtype)
+        return cls(lam=lam, phi=phi.astype(dtype), phi_free_space=phi_fs.astype(dtype), y=y.astype(dtype), user_mask=mask, energy_per_uav_j=energy,
+                   uav_pos=jnp.zeros((g, l, 3), dtype), user_pos=jnp.zeros((g, k, 3), dtype),
+                   sat_user_pos=jnp.zeros((m, 3), dtype), num_rx_antennas=int(num_rx_antennas), **scal)
+
+    def with_limits(self, **changes) -> "UavScenario":
+        """A copy with some of the scalar limits (``interference_threshold_w``, ``p_max_w``,
+        ``hover_budget_s``, ``tau_max_s``, ``energy_per_uav_j``) changed and validated."""
+        allowed = {"interference_threshold_w", "p_max_w", "hover_budget_s", "tau_max_s", "energy_per_uav_j", "noise_w"}
+        bad = set(changes) - allowed
+        if bad:
+            raise ValueError(f"with_limits accepts {sorted(allowed)}, got {sorted(bad)}")
+        for name, v in changes.items():
+            check_positive(name, v)
+        if "energy_per_uav_j" in changes:
+            changes["energy_per_uav_j"] = jnp.broadcast_to(jnp.asarray(changes["energy_per_uav_j"], self.lam.dtype),
+                                                           (self.lam.shape[2],))
+        changes = {k: jnp.asarray(v, self.lam.dtype) for k, v in changes.items()}
+        return eqx.tree_at(lambda s: [getattr(s, k) for k in changes], self, list(changes.values()))
+
+
+def _uniform_disc(key, shape, radius, dtype):
+    kr, ka = jax.random.split(key)
+    r = radius * jnp.sqrt(jax.random.uniform(kr, shape, dtype))
+    a = jax.random.uniform(ka, shape, dtype, 0, 2 * jnp.pi)
+    return r * jnp.cos(a), r * jnp.sin(a)
+
+
+def _link_gain(key, tx_pos, rx_pos, freqs, altitude, std_db):
+    """Linear large-scale gains ``[..., N]`` between UAVs ``tx_pos [..., 3]`` and ground terminals
+    ``rx_pos [..., 3]`` (same leading shape): P.525 + P.676 inclined path + shadowing, and P.525
+    alone."""
+    diff = tx_pos - rx_pos
+    dist = jnp.linalg.norm(diff, axis=-1)                                           # [...]
+    horiz = jnp.linalg.norm(diff[..., :2], axis=-1)
+    elevation = jnp.arctan2(altitude, horiz)
+    d, el = dist[..., None], elevation[..., None]
+    f = freqs.reshape((1,) * dist.ndim + (-1,))
+    loss = free_space_loss_db(d, f) + gaseous_attenuation_inclined_db(f, el, jnp.zeros_like(d), jnp.broadcast_to(altitude, d.shape))
+    shadow = sample_shadowing_db(key, std_db, loss.shape)
+    return db_to_lin(-(loss + shadow)), db_to_lin(-free_space_loss_db(d, f) + jnp.zeros_like(loss))
+
+
+@eqx.filter_jit
+def sample_uav_scenario(key: PRNGKeyArray, params: UavParams, dtype=jnp.float32) -> UavScenario:
+    """Draw one drop: positions, large-scale CSI :math:`\\lambda, \\phi`, satellite occupancy y
+    (module docstring). Pure and ``jit``-able; physical fields of ``params`` are traced."""
+    p = params.astype(dtype)
+    g, k, l, m, n = p.num_groups, p.users_per_group, p.num_uavs, p.num_sat_users, p.num_subchannels
+    kc, ku, kv, ks, kl, kp, ky = jax.random.split(key, 7)
+    cx, cy = _uniform_disc(kc, (g,), p.area_radius_m, dtype)
+    ux, uy = _uniform_disc(ku, (g, k), p.group_radius_m, dtype)
+    vx, vy = _uniform_disc(kv, (g, l), p.swarm_radius_m, dtype)
+    user_pos = jnp.stack([cx[:, None] + ux, cy[:, None] + uy, jnp.zeros((g, k), dtype)], axis=-1)
+    uav_pos = jnp.stack([cx[:, None] + vx, cy[:, None] + vy, jnp.broadcast_to(p.uav_altitude_m, (g, l))], axis=-1)
+    kr, ka = jax.random.split(ks)
+    r2 = jax.random.uniform(kr, (m,), dtype, p.sat_user_min_distance_m**2, p.sat_user_max_distance_m**2)
+    ang = jax.random.uniform(ka, (m,), dtype, 0, 2 * jnp.pi)
+    sat_user_pos = jnp.stack([jnp.sqrt(r2) * jnp.cos(ang), jnp.sqrt(r2) * jnp.sin(ang), jnp.zeros((m,), dtype)], axis=-1)
+
+    freqs = subchannel_frequencies_hz(p.carrier_hz, p.subchannel_bandwidth_hz, n)
+    lam, _ = _link_gain(kl, uav_pos[:, None, :, :], user_pos[:, :, None, :], freqs, p.uav_altitude_m, p.shadowing_std_db)
+    phi, phi_fs = _link_gain(kp, uav_pos[:, None, :, :], sat_user_pos[None, :, None, :], freqs, p.uav_altitude_m,
+                     p.shadowing_std_db)
+    y = (jax.random.uniform(ky, (g, m, n), dtype) < p.satellite_load).astype(dtype)
+    return UavScenario(lam=lam, phi=phi, phi_free_space=phi_fs, y=y, user_mask=jnp.ones((g, k), bool), noise_w=p.noise_w,
+                       interference_threshold_w=dbm_to_watt(p.interference_threshold_dbm), p_max_w=p.p_max_w,
+                       hover_budget_s=p.hover_budget_s, tau_max_s=p.tau_max_s,
+                       energy_per_uav_j=jnp.broadcast_to(p.energy_j / l, (l,)), uav_pos=uav_pos, user_pos=user_pos,
+                       sat_user_pos=sat_user_pos, num_rx_antennas=p.num_rx_antennas)

@@ -1,0 +1,116 @@
+"""System C scenario sampler (spec Sec. 1.5.1) and parameter validation."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from satjax.propagation.itu_r import free_space_loss_db, gaseous_attenuation_inclined_db
+from satjax.uav import UavParams, UavScenario, sample_uav_scenario, subchannel_frequencies_hz
+from tests.uav.helpers import TINY
+
+
+@pytest.fixture(autouse=True)
+def _x64():
+    with jax.enable_x64(True):
+        yield
+
+
+def test_shapes_geometry_and_occupancy():
+    p = UavParams()
+    s = sample_uav_scenario(jax.random.key(0), p, jnp.float64)
+    assert s.lam.shape == (3, 4, 4, 8) and s.phi.shape == (3, 4, 4, 8) and s.y.shape == (3, 4, 8)
+    assert s.num_rx_antennas == 4 and s.energy_per_uav_j.shape == (4,)
+    np.testing.assert_allclose(np.sum(s.energy_per_uav_j), 40.0)
+    np.testing.assert_allclose(s.uav_pos[..., 2], 100.0)
+    centre = s.uav_pos[..., :2].mean(axis=1)                                   # swarm within 200 m of the centre
+    assert np.all(np.linalg.norm(np.asarray(s.uav_pos[..., :2] - centre[:, None]), axis=-1) <= 400.0 + 1e-9)
+    r_sat = np.linalg.norm(np.asarray(s.sat_user_pos[:, :2]), axis=-1)
+    assert np.all((r_sat >= 1000.0) & (r_sat <= 50e3))
+    assert set(np.unique(np.asarray(s.y))) <= {0.0, 1.0}
+    np.testing.assert_allclose(10 * np.log10(float(s.noise_w)) + 30, -173.98 + 10 * np.log10(180e3) + 7, atol=0.01)  # k_B 290 K
+    np.testing.assert_allclose(10 * np.log10(float(s.interference_threshold_w)) + 30, -120.0, atol=1e-9)
+
+
+def test_large_scale_gain_is_p525_plus_p676_plus_lognormal_shadowing():
+    """Deterministic part recomputed from the positions; the residual (shadowing) is N(0, 6 dB):
+    mean within 5 standard errors of 0, sample std within 5 % of 6 dB (4 000 values)."""
+    p = UavParams()                                                           # shares the compiled sampler
+    f = subchannel_frequencies_hz(p.carrier_hz, p.subchannel_bandwidth_hz, 8)
+    ff = f.reshape(1, 1, 1, -1)
+    shadows = []
+    for i in range(10):
+        s = sample_uav_scenario(jax.random.key(100 + i), p, jnp.float64)
+        diff = s.uav_pos[:, None, :, :] - s.user_pos[:, :, None, :]
+        d = jnp.linalg.norm(diff, axis=-1)[..., None]
+        el = jnp.arctan2(100.0, jnp.linalg.norm(diff[..., :2], axis=-1))[..., None]
+        det = free_space_loss_db(d, ff) + gaseous_attenuation_inclined_db(ff, el, jnp.zeros_like(d), jnp.full_like(d, 100.0))
+        shadows.append(np.asarray(-10 * jnp.log10(s.lam) - det).ravel())
+    shadow = np.concatenate(shadows)                                          # 3 840 values
+    assert abs(shadow.mean()) < 5 * 6.0 / np.sqrt(shadow.size)
+    assert abs(shadow.std() / 6.0 - 1) < 0.05                                 # 5 % = 4.4 standard errors
+    # free-space interference model of Scheme 2: P.525 only
+    dsat = jnp.linalg.norm(s.uav_pos[:, None, :, :] - s.sat_user_pos[None, :, None, :], axis=-1)[..., None]
+    np.testing.assert_allclose(-10 * jnp.log10(s.phi_free_space), free_space_loss_db(dsat, ff) + 0 * s.phi, rtol=1e-10)
+
+
+def test_deterministic_and_key_dependent():
+    a = sample_uav_scenario(jax.random.key(1), TINY, jnp.float64)
+    b = sample_uav_scenario(jax.random.key(1), TINY, jnp.float64)
+    c = sample_uav_scenario(jax.random.key(2), TINY, jnp.float64)
+    np.testing.assert_array_equal(a.lam, b.lam)
+    assert not np.allclose(a.lam, c.lam)
+
+
+def test_physical_fields_are_traced_and_differentiable():
+    """A new carrier does not recompile, and d lambda / d f_c = -2 lambda / f_c (free space) up to
+    the gaseous term, checked against central differences."""
+    def mean_log_gain(fc):
+        s = sample_uav_scenario(jax.random.key(0), TINY.replace(carrier_hz=fc), jnp.float64)
+        return jnp.mean(jnp.log10(s.lam))
+    g = jax.grad(mean_log_gain)(jnp.asarray(2e9))
+    h = 1e3
+    fd = (mean_log_gain(jnp.asarray(2e9 + h)) - mean_log_gain(jnp.asarray(2e9 - h))) / (2 * h)
+    np.testing.assert_allclose(g, fd, rtol=1e-5)
+    np.testing.assert_allclose(g, -2 / (2e9 * np.log(10)), rtol=1e-3)
+
+
+@pytest.mark.parametrize("field, value, words", [
+    ("energy_j", -5.0, "energy_j must be > 0"),
+    ("interference_threshold_dbm", float("nan"), "interference_threshold_dbm must be finite"),
+    ("uav_altitude_m", 20e3, "uav_altitude_m must be in (0, 10000]"),
+    ("satellite_load", 1.5, "satellite_load must be in [0, 1]"),
+    ("carrier_hz", 100e9, "carrier_hz must be in [1e+09, 5e+10]"),
+])
+def test_bad_parameters_name_the_field_and_range(field, value, words):
+    with pytest.raises(ValueError, match=words.replace("(", r"\(").replace("[", r"\[").replace("+", r"\+")):
+        UavParams(**{field: value})
+
+
+def test_bad_sizes_and_cross_field():
+    with pytest.raises(ValueError, match="num_subchannels must be an integer >= 1"):
+        UavParams(num_subchannels=0)
+    with pytest.raises(ValueError, match="sat_user_min_distance_m must be <= sat_user_max_distance_m"):
+        UavParams(sat_user_min_distance_m=60e3)
+
+
+def test_from_arrays_validates():
+    lam = np.ones((1, 2, 2, 3))
+    phi = np.ones((1, 1, 2, 3))
+    y = np.ones((1, 1, 3))
+    kw = dict(noise_w=1.0, interference_threshold_w=1.0, p_max_w=1.0, hover_budget_s=1.0, tau_max_s=1.0,
+              energy_per_uav_j=1.0, num_rx_antennas=2)
+    s = UavScenario.from_arrays(lam, phi, y, **kw, user_mask=[[True, False]])
+    assert float(s.lam[0, 1].max()) == 0.0                                   # padded user: zero gains
+    with pytest.raises(ValueError, match="energy_per_uav_j must be > 0"):
+        UavScenario.from_arrays(lam, phi, y, **{**kw, "energy_per_uav_j": -1.0})
+    with pytest.raises(ValueError, match="interference_threshold_w must be finite"):
+        UavScenario.from_arrays(lam, phi, y, **{**kw, "interference_threshold_w": float("nan")})
+    with pytest.raises(ValueError, match="lam must be >= 0"):
+        UavScenario.from_arrays(-lam, phi, y, **kw)
+    with pytest.raises(ValueError, match=r"y must have shape \(1, 1, 3\)"):
+        UavScenario.from_arrays(lam, phi, np.ones((1, 2, 3)), **kw)
+    with pytest.raises(ValueError, match="y must hold only 0 and 1"):
+        UavScenario.from_arrays(lam, phi, 0.5 * y, **kw)
+    with pytest.raises(ValueError, match="num_rx_antennas must be an integer >= 1"):
+        UavScenario.from_arrays(lam, phi, y, **{**kw, "num_rx_antennas": 0})
