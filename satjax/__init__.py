@@ -20,11 +20,11 @@ from satjax.policies import Policy
 __version__ = "0.1.0"
 
 __all__ = ["__version__", "sweep", "Params", "Policy", "uplink", "downlink", "uav", "nn", "train", "optim", "params",
-           "policies", "geometry", "propagation", "units", "constants"]
+           "policies", "geometry", "propagation", "units", "constants", "interop"]
 
 
 def __getattr__(name):
-    # satjax.train pulls in Orbax and TensorStore (~1 s): imported on first use.
-    if name == "train":
-        return importlib.import_module("satjax.train")
+    # satjax.train pulls in Orbax and TensorStore (~1 s), satjax.interop Flax: imported on first use.
+    if name in ("train", "interop"):
+        return importlib.import_module(f"satjax.{name}")
     raise AttributeError(f"module 'satjax' has no attribute {name!r}")
