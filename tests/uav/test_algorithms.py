@@ -1,0 +1,256 @@
+"""Algorithms 1-6 and the baselines of system C (spec Sec. 5, items 5-12) at tiny sizes."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from scipy.optimize import linprog
+
+from satjax.uav import (
+    UavParams,
+    UavScenario,
+    algorithm1_subchannels,
+    algorithm2_power,
+    algorithm3,
+    algorithm4_subchannels,
+    algorithm6,
+    constraint_residuals,
+    energy_use,
+    hovering_time_lp,
+    initial_point,
+    leakage,
+    maxmin_hovering_time,
+    maxmin_hovering_time_lp,
+    min_efficiency,
+    overall_efficiency,
+    power_use,
+    run_scheme,
+    scheme1,
+    scheme2,
+    scheme3,
+)
+from satjax.uav import algorithms as alg
+from tests.uav.helpers import TINY, tiny_scenario
+
+RTOL = 1e-6
+
+
+@pytest.fixture(autouse=True)
+def _x64():
+    with jax.enable_x64(True):
+        yield
+
+
+@pytest.fixture(scope="module")
+def runs():
+    with jax.enable_x64(True):
+        s = tiny_scenario(0)
+        return s, algorithm3(s), algorithm6(s)
+
+
+def _assert_feasible(s, x, p, tau):
+    res = constraint_residuals(s, jnp.asarray(x), jnp.asarray(p), jnp.asarray(tau))
+    for name, v in res.items():
+        assert float(jnp.max(v)) <= RTOL, (name, float(jnp.max(v)))
+
+
+def test_algorithm3_feasible_after_every_block_and_monotone(runs):
+    s, r3, _ = runs
+    values = [row[2] for row in r3.trace]
+    assert all(row[3] <= RTOL for row in r3.trace), r3.trace               # every block feasible
+    assert all(b >= a * (1 - 1e-12) for a, b in zip(values, values[1:])), values
+    assert 1 <= r3.iterations <= 5
+    assert r3.history[-1] > r3.history[0]                                   # the BCD improves on the start
+    _assert_feasible(s, r3.x, r3.p, r3.tau)
+    assert set(np.unique(r3.x)) <= {0.0, 1.0}
+    np.testing.assert_allclose(overall_efficiency(s, jnp.asarray(r3.x), jnp.asarray(r3.p), jnp.asarray(r3.tau)),
+                               r3.objective, rtol=1e-12)
+
+
+def test_algorithm6_feasible_after_every_block_and_monotone(runs):
+    s, _, r6 = runs
+    values = [row[2] for row in r6.trace]
+    assert all(row[3] <= RTOL for row in r6.trace), r6.trace
+    assert all(b >= a * (1 - 1e-12) for a, b in zip(values, values[1:])), values
+    _assert_feasible(s, r6.x, r6.p, r6.tau)
+    assert np.all(r6.x.sum(axis=1) == 1)                                     # every subchannel assigned
+    assert np.all(r6.x.sum(axis=2) >= 1)                                     # every user served (Property 1)
+
+
+def test_power_step_is_certified_by_its_dual_bound():
+    """P-step (34): the best feasible primal value is within 1e-6 of the dual upper bound."""
+    s = tiny_scenario(1)
+    x, p, tau = initial_point(s)
+    w = alg._slack(s, p)
+    p_hat, dual = alg._pstep_sum(s, x, tau, w, p, 500, 2.0)
+    gamma = alg._assigned_gamma(s, x, w)
+    weight = tau[:, None, None] * jnp.sum(x, axis=1)[:, None, :]
+    primal = float(jnp.sum(weight * jnp.log2(1 + gamma * p_hat)))
+    assert primal <= float(dual) * (1 + 1e-12)
+    assert (float(dual) - primal) / primal < 1e-6
+    _assert_feasible(s, x, p_hat, tau)
+
+
+def test_power_step_reduces_to_water_filling_with_one_group_and_loose_limits():
+    """Item 12: G = 1, I_th, E -> infinity: per-UAV water-filling over subchannels under P_max."""
+    s = tiny_scenario(2, TINY.replace(num_groups=1)).with_limits(interference_threshold_w=1e30, energy_per_uav_j=1e30)
+    x, p, tau = initial_point(s)
+    w = alg._slack(s, p)
+    p_hat, _ = alg._pstep_sum(s, x, tau, w, p, 2000, 2.0)
+    gamma = np.asarray(alg._assigned_gamma(s, x, w))[0]                      # [L, N]
+    pmax = float(s.p_max_w)
+    for l in range(gamma.shape[0]):
+        lo, hi = 0.0, pmax + 1.0 / gamma[l].min()
+        for _ in range(200):                                                 # water level by bisection
+            mu = 0.5 * (lo + hi)
+            lo, hi = (mu, hi) if np.maximum(mu - 1 / gamma[l], 0).sum() < pmax else (lo, mu)
+        np.testing.assert_allclose(np.asarray(p_hat)[0, l], np.maximum(mu - 1 / gamma[l], 0), rtol=1e-6, atol=1e-9 * pmax)
+
+
+def test_hovering_lp_single_group():
+    """Item 12: G = 1 gives tau = min(T, tau_max, min_l E_l / e_l)."""
+    s = tiny_scenario(3, TINY.replace(num_groups=1))
+    x, p, _ = initial_point(s)
+    for limits in ({}, {"tau_max_s": 700.0}, {"tau_max_s": 700.0, "energy_per_uav_j": 1.0}):
+        sc = s.with_limits(**limits)
+        e = np.asarray(power_use(x, p))[0]
+        expected = min(float(sc.hover_budget_s), float(sc.tau_max_s), float(np.min(np.asarray(sc.energy_per_uav_j) / e)))
+        np.testing.assert_allclose(hovering_time_lp(sc, x, p), [expected], rtol=1e-8)
+
+
+def test_hovering_lp_matches_brute_force_vertices():
+    s = tiny_scenario(4)
+    x, p, tau0 = initial_point(s)
+    tau = np.asarray(hovering_time_lp(s, x, p))
+    c = np.asarray(jnp.sum(x * alg.candidate_rates(s, p), axis=(1, 2)))
+    _assert_feasible(s, x, p, tau)
+    grid = np.stack(np.meshgrid(*[np.linspace(0, float(s.tau_max_s), 61)] * 2), -1).reshape(-1, 2)
+    ok = (grid.sum(1) <= float(s.hover_budget_s)) & np.all(grid @ np.asarray(power_use(x, p)) <= np.asarray(s.energy_per_uav_j), axis=1)
+    assert c @ tau >= (grid[ok] @ c).max() * (1 - 1e-8)                      # tau keeps a 1e-9 margin
+
+
+def test_maxmin_tau_closed_form_equals_linprog():
+    """Item 9: (49) closed form == HiGHS, in the time-, tau_max- and energy-limited regimes."""
+    s0 = tiny_scenario(5)
+    x, p, _ = initial_point(s0)
+    x = algorithm4_subchannels(s0, None, p, jnp.ones(2))
+    for limits in ({}, {"tau_max_s": 50.0}, {"energy_per_uav_j": 0.05}, {"hover_budget_s": 30.0}):
+        s = s0.with_limits(**limits)
+        tau = np.asarray(maxmin_hovering_time(s, x, p))
+        tau_lp, t_lp = maxmin_hovering_time_lp(s, x, p)
+        t = float(min_efficiency(s, x, p, jnp.asarray(tau)))
+        np.testing.assert_allclose(t, t_lp, rtol=1e-7)
+        _assert_feasible(s, x, p, tau)
+        # the optimal tau is not unique when one group binds; the closed form takes the least time
+        per_group = np.asarray(jnp.min(jnp.sum(x * alg.candidate_rates(s, p), axis=-1), axis=1))
+        np.testing.assert_allclose(tau * per_group, t, rtol=1e-7)
+        assert np.all(tau <= tau_lp * (1 + 1e-7))
+
+
+def test_theorem2_reassigning_users_keeps_interference_energy_power():
+    """Item 7: with P fixed, any full assignment has the same leakage, energy and power use."""
+    s = tiny_scenario(6)
+    _, p, tau = initial_point(s)
+    g, k, _, n, _ = s.sizes
+    rng = np.random.default_rng(0)
+    ref = None
+    for _ in range(5):
+        x = jnp.asarray(np.eye(k)[rng.integers(0, k, (g, n))].transpose(0, 2, 1))
+        vals = [np.asarray(v) for v in (leakage(s, x, p), energy_use(x, p, tau), power_use(x, p))]
+        if ref is None:
+            ref = vals
+        for a, b in zip(vals, ref):
+            np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
+def test_algorithm4_property1_and_errors():
+    """Item 8: N >= K_g: every user at least one subchannel, every subchannel assigned; N < K_g
+    raises naming the parameter."""
+    s = tiny_scenario(7, TINY.replace(num_subchannels=5, users_per_group=3))
+    _, p, tau = initial_point(s)
+    x = np.asarray(algorithm4_subchannels(s, None, p, tau))
+    assert np.all(x.sum(axis=1) == 1) and np.all(x.sum(axis=2) >= 1)
+    bad = UavScenario.from_arrays(np.ones((1, 3, 2, 2)), np.ones((1, 1, 2, 2)), np.zeros((1, 1, 2)), noise_w=1.0,
+                                  interference_threshold_w=1.0, p_max_w=1.0, hover_budget_s=1.0, tau_max_s=1.0,
+                                  energy_per_uav_j=1.0, num_rx_antennas=1)
+    with pytest.raises(ValueError, match="num_subchannels N must be >= users_per_group K_g"):
+        algorithm4_subchannels(bad, None, jnp.ones((1, 2, 2)), jnp.ones(1))
+
+
+def test_algorithm1_picks_best_user_and_switches_off_costly_subchannels():
+    s = tiny_scenario(8)
+    x0, p, tau = initial_point(s)
+    loose = s.with_limits(interference_threshold_w=1e30, energy_per_uav_j=1e30, p_max_w=1e30)
+    x = np.asarray(algorithm1_subchannels(loose, jnp.zeros_like(x0), p, tau))
+    best = np.asarray(jnp.argmax(alg.candidate_rates(s, p), axis=1))
+    assert np.all(x.sum(axis=1) == 1) and np.all(np.argmax(x, axis=1) == best)
+    # a budget that fits only part of the load: the result is feasible and never worse than x_prev
+    tight = s.with_limits(energy_per_uav_j=0.5 * np.asarray(energy_use(x0, p, tau)).min())
+    x_prev = jnp.zeros_like(x0)
+    x_t = algorithm1_subchannels(tight, x_prev, p, tau)
+    _assert_feasible(tight, x_t, p, tau)
+    assert 0 < float(jnp.sum(x_t)) < x0.shape[0] * x0.shape[2]
+    assert float(overall_efficiency(tight, x_t, p, tau)) > 0
+
+
+def test_algorithm2_safeguard_is_monotone():
+    s = tiny_scenario(9)
+    x, p, tau = initial_point(s)
+    before = float(overall_efficiency(s, x, p, tau))
+    p2, _ = algorithm2_power(s, x, p, tau)
+    assert float(overall_efficiency(s, x, p2, tau)) >= before
+    _assert_feasible(s, x, p2, tau)
+
+
+def test_scheme1_equals_algorithm3_without_interference_limit():
+    """Scheme 1 -> Algorithm 3 as I_th grows (equal when (14b) never binds)."""
+    s = tiny_scenario(0).with_limits(interference_threshold_w=1e30)
+    r3 = algorithm3(s, max_iters=3)
+    x, p, tau = scheme1(s, max_iters=3)
+    np.testing.assert_allclose(overall_efficiency(s, x, p, tau), r3.objective, rtol=1e-6)
+
+
+def _ordering(seeds, params=TINY, iters=4):
+    rows = []
+    for seed in seeds:
+        s = tiny_scenario(seed, params)
+        r3, r6 = algorithm3(s, max_iters=iters), algorithm6(s, max_iters=iters)
+        row = {"alg3": (r3.x, r3.p, r3.tau), "alg6": (r6.x, r6.p, r6.tau)}
+        for name in ("scheme1", "scheme2", "scheme3"):
+            row[name] = run_scheme(name, s, **({} if name == "scheme3" else {"max_iters": iters}))
+        for name, (x, p, tau) in row.items():
+            _assert_feasible(s, x, p, tau)
+        rows.append({name: (float(overall_efficiency(s, *map(jnp.asarray, v))),
+                            float(min_efficiency(s, *map(jnp.asarray, v)))) for name, v in row.items()})
+    overall = {name: np.mean([r[name][0] for r in rows]) for name in rows[0]}
+    minimum = {name: np.mean([r[name][1] for r in rows]) for name in rows[0]}
+    return overall, minimum
+
+
+def _check_ordering(overall, minimum):
+    for name in ("scheme1", "scheme2", "scheme3"):
+        assert overall["alg3"] >= overall[name] * (1 - 1e-9), (name, overall)
+    for name in ("alg3", "scheme1", "scheme2", "scheme3"):
+        assert minimum["alg6"] >= minimum[name] * (1 - 1e-9), (name, minimum)
+
+
+def test_baseline_ordering_small():
+    """Item 10 at tiny size (2 snapshots, 2 BCD iterations; the 20-snapshot version is marked slow)."""
+    _check_ordering(*_ordering(range(2), iters=2))
+
+
+@pytest.mark.slow
+def test_baseline_ordering_20_snapshots():
+    _check_ordering(*_ordering(range(20)))
+
+
+def test_errors_name_the_parameter():
+    s = tiny_scenario(0)
+    with pytest.raises(ValueError, match="scheme must be one of"):
+        run_scheme("scheme9", s)
+    with pytest.raises(ValueError, match="max_iters must be an integer"):
+        algorithm3(s, max_iters=0)
+    with pytest.raises(ValueError, match="energy_per_uav_j must be > 0"):
+        s.with_limits(energy_per_uav_j=-1.0)
+    with pytest.raises(ValueError, match="with_limits accepts"):
+        s.with_limits(carrier_hz=1.0)
