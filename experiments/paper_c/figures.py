@@ -1,0 +1,198 @@
+"""Paper C, Figs. 2-4 and 6-9: convergence of Algorithms 3 and 6, overall / minimum efficiency
+against I_th for Algorithms 3, 6 and Schemes 1-3, and against the number of UAVs L and of
+subchannels N for several energy budgets E.
+
+Run: ``python -m experiments.paper_c.figures`` (overrides e.g. ``num_drops=20``,
+``figures=[fig3_4]``, ``scenario.num_rx_antennas=2``). Writes CSV and PNG into the Hydra run
+directory. Every point averages ``num_drops`` drops (drop i from ``fold_in(key, i)``); Fig. 5
+(coverage maps) is not drawn. The paper's numbers are blank in our source: the scenario defaults
+are the spec's placeholders (docs/paper-c.md, D60).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+import hydra
+import jax
+import jax.numpy as jnp
+import numpy as np
+from hydra.core.config_store import ConfigStore
+from omegaconf import DictConfig
+
+from experiments.common import load_config, output_dir, save_figure, set_precision, write_csv
+from experiments.xla_env import configure_entry_point
+
+FIGURES = ("fig2", "fig3_4", "fig6_7", "fig8_9")
+
+
+@dataclass
+class ScenarioConfig:
+    """Sizes of :class:`satjax.uav.UavParams` (other fields keep their defaults)."""
+
+    num_uavs: int = 4
+    num_groups: int = 3
+    users_per_group: int = 4
+    num_sat_users: int = 4
+    num_subchannels: int = 8
+    num_rx_antennas: int = 4
+
+
+@dataclass
+class PaperCConfig:
+    seed: int = 0
+    num_drops: int = 5
+    max_iters: int = 5
+    figures: list = field(default_factory=lambda: list(FIGURES))
+    i_th_dbm: list = field(default_factory=lambda: [-130.0, -120.0, -110.0, -100.0])
+    energy_j: list = field(default_factory=lambda: [20.0, 40.0, 80.0])
+    l_values: list = field(default_factory=lambda: [2, 4, 6, 8])
+    n_values: list = field(default_factory=lambda: [4, 8, 12, 16])
+    scenario: ScenarioConfig = field(default_factory=ScenarioConfig)
+    x64: bool = True
+
+    def __post_init__(self):
+        from satjax.uav import UavParams
+
+        bad = [f for f in self.figures if f not in FIGURES]
+        if bad:
+            raise ValueError(f"figures must be a subset of {FIGURES}, got {bad}")
+        if self.num_drops < 1 or self.max_iters < 1:
+            raise ValueError(f"num_drops and max_iters must be >= 1, got {self.num_drops}, {self.max_iters}")
+        try:
+            UavParams(**dataclasses.asdict(self.scenario))
+            for e in self.energy_j:
+                UavParams(energy_j=e)
+        except ValueError as err:
+            raise ValueError(f"scenario.{err}") from None
+
+
+ConfigStore.instance().store(name="paper_c_schema", node=PaperCConfig)
+
+
+def _drops(config, **changes):
+    from satjax.uav import UavParams, sample_uav_scenario
+
+    params = UavParams(**{**dataclasses.asdict(config.scenario), **changes})
+    key = jax.random.key(config.seed)
+    dtype = jnp.float64 if config.x64 else jnp.float32
+    return [sample_uav_scenario(jax.random.fold_in(key, i), params, dtype) for i in range(config.num_drops)]
+
+
+def _methods(scenario, max_iters):
+    from satjax.uav import algorithm3, algorithm6, run_scheme
+
+    r3, r6 = algorithm3(scenario, max_iters=max_iters), algorithm6(scenario, max_iters=max_iters)
+    out = {"alg3": (r3.x, r3.p, r3.tau), "alg6": (r6.x, r6.p, r6.tau)}
+    for name in ("scheme1", "scheme2"):
+        out[name] = run_scheme(name, scenario, max_iters=max_iters)
+    out["scheme3"] = run_scheme("scheme3", scenario)
+    return out
+
+
+def _scores(scenario, solution):
+    from satjax.uav import min_efficiency, overall_efficiency
+
+    x, p, tau = (jnp.asarray(a) for a in solution)
+    return float(overall_efficiency(scenario, x, p, tau)), float(min_efficiency(scenario, x, p, tau))
+
+
+def fig2(config, out):
+    """Objective per outer iteration of Algorithms 3 and 6, one curve per drop."""
+    import matplotlib.pyplot as plt
+
+    from satjax.uav import algorithm3, algorithm6
+
+    rows, fig, axes = [], *plt.subplots(1, 2, figsize=(9, 3.5))
+    for i, s in enumerate(_drops(config)):
+        for ax, (name, fn) in zip(axes, (("alg3", algorithm3), ("alg6", algorithm6))):
+            hist = fn(s, max_iters=config.max_iters).history
+            rows += [(name, i, t, v) for t, v in enumerate(hist)]
+            ax.plot(range(len(hist)), hist, marker="o", label=f"drop {i}")
+    for ax, title in zip(axes, ("Algorithm 3: overall efficiency", "Algorithm 6: minimum efficiency")):
+        ax.set(xlabel="outer iteration", ylabel="bit/Hz", title=title)
+    axes[0].legend(fontsize=7)
+    write_csv(out / "fig2_convergence.csv", ["algorithm", "drop", "iteration", "objective_bit_per_hz"], rows)
+    save_figure(fig, out / "fig2_convergence.png")
+    return rows
+
+
+def fig3_4(config, out):
+    """Mean overall (Fig. 3) and minimum (Fig. 4) efficiency against I_th, every method."""
+    import matplotlib.pyplot as plt
+
+    from satjax.units import dbm_to_watt
+
+    drops = _drops(config)
+    rows = []
+    for i_th in config.i_th_dbm:
+        per = {}
+        for s in drops:
+            s = s.with_limits(interference_threshold_w=float(dbm_to_watt(i_th)))
+            for name, sol in _methods(s, config.max_iters).items():
+                per.setdefault(name, []).append(_scores(s, sol))
+        rows += [(i_th, name, np.mean([v[0] for v in vals]), np.mean([v[1] for v in vals])) for name, vals in per.items()]
+    write_csv(out / "fig3_4_vs_ith.csv", ["i_th_dbm", "method", "overall_bit_per_hz", "minimum_bit_per_hz"], rows)
+    for col, fname, ylabel in ((2, "fig3_overall_vs_ith.png", "overall efficiency [bit/Hz]"),
+                               (3, "fig4_minimum_vs_ith.png", "minimum efficiency [bit/Hz]")):
+        fig, ax = plt.subplots(figsize=(5, 3.5))
+        for name in dict.fromkeys(r[1] for r in rows):
+            pts = [(r[0], r[col]) for r in rows if r[1] == name]
+            ax.plot(*zip(*pts), marker="o", label=name)
+        ax.set(xlabel="I_th [dBm]", ylabel=ylabel)
+        ax.legend(fontsize=7)
+        save_figure(fig, out / fname)
+    return rows
+
+
+def _sweep(config, out, field_name, values, stem, xlabel):
+    import matplotlib.pyplot as plt
+
+    from satjax.uav import algorithm3, algorithm6
+
+    rows = []
+    for e in config.energy_j:
+        for v in values:
+            drops = _drops(config, energy_j=e, **{field_name: int(v)})
+            a3 = np.mean([algorithm3(s, max_iters=config.max_iters).objective for s in drops])
+            a6 = np.mean([algorithm6(s, max_iters=config.max_iters).objective for s in drops])
+            rows.append((e, v, a3, a6))
+    write_csv(out / f"{stem}.csv", ["energy_j", field_name, "alg3_overall_bit_per_hz", "alg6_minimum_bit_per_hz"], rows)
+    for col, suffix, ylabel in ((2, "overall", "overall efficiency (Alg. 3)"), (3, "minimum", "minimum efficiency (Alg. 6)")):
+        fig, ax = plt.subplots(figsize=(5, 3.5))
+        for e in config.energy_j:
+            pts = [(r[1], r[col]) for r in rows if r[0] == e]
+            ax.plot(*zip(*pts), marker="o", label=f"E = {e:g} J")
+        ax.set(xlabel=xlabel, ylabel=ylabel + " [bit/Hz]")
+        ax.legend(fontsize=7)
+        save_figure(fig, out / f"{stem}_{suffix}.png")
+    return rows
+
+
+def fig6_7(config, out):
+    """Overall (Fig. 6, Alg. 3) and minimum (Fig. 7, Alg. 6) efficiency against L, several E."""
+    return _sweep(config, out, "num_uavs", config.l_values, "fig6_7_vs_uavs", "UAVs L")
+
+
+def fig8_9(config, out):
+    """Overall (Fig. 8) and minimum (Fig. 9) efficiency against N, several E."""
+    return _sweep(config, out, "num_subchannels", config.n_values, "fig8_9_vs_subchannels", "subchannels N")
+
+
+def run(config: PaperCConfig, out):
+    """Every figure of ``config.figures`` into the folder ``out``; returns their rows by name."""
+    set_precision(config.x64)
+    fns = {"fig2": fig2, "fig3_4": fig3_4, "fig6_7": fig6_7, "fig8_9": fig8_9}
+    return {name: fns[name](config, out) for name in config.figures}
+
+
+@hydra.main(version_base="1.3", config_path="../../conf", config_name="paper_c")
+def main(cfg: DictConfig) -> None:
+    configure_entry_point()
+    config = load_config(cfg)
+    run(config, output_dir())
+
+
+if __name__ == "__main__":
+    main()
