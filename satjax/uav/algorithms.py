@@ -62,6 +62,13 @@ __all__ = [
 ]
 
 _LOG2E = 1.0 / math.log(2.0)
+
+# The Python drivers call these many times per block: compiled once per shape (an eager call would
+# re-trace the bisection loop on every call).
+_overall = eqx.filter_jit(overall_efficiency)
+_minimum = eqx.filter_jit(min_efficiency)
+_violation = eqx.filter_jit(max_violation)
+_rates = eqx.filter_jit(candidate_rates)
 #: Relative slack left in the scaled-to-feasibility points (guards round-off in the 1e-6 checks).
 _FEAS_MARGIN = 1e-9
 
@@ -109,7 +116,7 @@ def initial_point(scenario):
     dtype = scenario.lam.dtype
     tau = jnp.full((g,), jnp.minimum(scenario.hover_budget_s / g, scenario.tau_max_s), dtype)
     p = jnp.full((g, l, n), scenario.p_max_w / n, dtype)
-    x = _best_user_assignment(scenario, candidate_rates(scenario, p))
+    x = _best_user_assignment(scenario, _rates(scenario, p))
     return x, p * feasibility_scale(scenario, x, p, tau), tau
 
 
@@ -181,6 +188,7 @@ def algorithm1_subchannels(scenario, x_prev, p, tau, num_iters: int = 200, step:
 
 # ----------------------------------------------------------------------------------- Algorithm 2
 
+@eqx.filter_jit
 def _slack(scenario, p):
     """W-step (35): w* of (17) for every candidate (g, k, n) at powers p. ``[G, K, N]``."""
     return slack_fixed_point(snr_terms(scenario.lam, p, scenario.noise_w), scenario.num_rx_antennas)
@@ -284,7 +292,7 @@ def algorithm2_power(scenario, x, p, tau, num_outer: int = 10, num_dual: int = 5
     p = p * (used[:, None, :] > 0)                                                           # unused -> 0 (feasible: less use)
 
     def objective(pp):
-        return overall_efficiency(scenario, x, pp, tau)
+        return _overall(scenario, x, pp, tau)
 
     obj = float(objective(p))
     w = _slack(scenario, p)
@@ -303,7 +311,7 @@ def algorithm2_power(scenario, x, p, tau, num_outer: int = 10, num_dual: int = 5
 
 def _tau_rows(scenario, x, p):
     """(c [G], e [G, L]) of LP (21)."""
-    c = np.asarray(jnp.sum(x * candidate_rates(scenario, p), axis=(1, 2)), np.float64)
+    c = np.asarray(jnp.sum(x * _rates(scenario, p), axis=(1, 2)), np.float64)
     e = np.asarray(power_use(x, p), np.float64)
     return c, e
 
@@ -342,7 +350,7 @@ def hovering_time_lp(scenario, x, p, tau_prev=None):
 # ----------------------------------------------------------------------------------- Algorithm 3
 
 def _row(trace, it, block, value, scenario, x, p, tau):
-    trace.append((it, block, float(value), float(max_violation(scenario, x, p, tau))))
+    trace.append((it, block, float(value), float(_violation(scenario, x, p, tau))))
 
 
 def algorithm3(scenario, max_iters: int = 10, tol: float = 1e-4, alg1_iters: int = 200, alg2_outer: int = 10,
@@ -353,17 +361,17 @@ def algorithm3(scenario, max_iters: int = 10, tol: float = 1e-4, alg1_iters: int
     :math:`\tilde\eta` (chain (42)-(45))."""
     check_int_range("max_iters", max_iters, 1)
     x, p, tau = initial_point(scenario) if init is None else init
-    obj = float(overall_efficiency(scenario, x, p, tau))
+    obj = float(_overall(scenario, x, p, tau))
     history, trace = [obj], []
     _row(trace, 0, "init", obj, scenario, x, p, tau)
     it = 0
     for it in range(1, max_iters + 1):
         x = algorithm1_subchannels(scenario, x, p, tau, alg1_iters)
-        _row(trace, it, "subchannels", overall_efficiency(scenario, x, p, tau), scenario, x, p, tau)
+        _row(trace, it, "subchannels", _overall(scenario, x, p, tau), scenario, x, p, tau)
         p, _ = algorithm2_power(scenario, x, p, tau, alg2_outer, alg2_dual)
-        _row(trace, it, "power", overall_efficiency(scenario, x, p, tau), scenario, x, p, tau)
+        _row(trace, it, "power", _overall(scenario, x, p, tau), scenario, x, p, tau)
         tau = hovering_time_lp(scenario, x, p, tau)
-        new = float(overall_efficiency(scenario, x, p, tau))
+        new = float(_overall(scenario, x, p, tau))
         _row(trace, it, "hovering", new, scenario, x, p, tau)
         history.append(new)
         if abs(new - obj) <= tol * max(abs(obj), 1e-30):
@@ -389,7 +397,7 @@ def algorithm4_subchannels(scenario, x_prev, p, tau):
     if n < int(mask.sum(axis=1).max()):
         raise ValueError(f"num_subchannels N must be >= users_per_group K_g for the max-min algorithms "
                          f"(Property 1), got N={n} < K_g={int(mask.sum(axis=1).max())}")
-    c = np.asarray(tau[:, None, None] * candidate_rates(scenario, p), np.float64)
+    c = np.asarray(tau[:, None, None] * _rates(scenario, p), np.float64)
     x = np.zeros((g, k, n))
     for gi in range(g):
         users = [kk for kk in range(k) if mask[gi, kk]]
@@ -411,7 +419,7 @@ def algorithm4_subchannels(scenario, x_prev, p, tau):
             eff[kk] += c[gi, kk, nn]
             avail.discard(nn)
     x = jnp.asarray(x, p.dtype)
-    if x_prev is not None and float(min_efficiency(scenario, x, p, tau)) < float(min_efficiency(scenario, x_prev, p, tau)):
+    if x_prev is not None and float(_minimum(scenario, x, p, tau)) < float(_minimum(scenario, x_prev, p, tau)):
         return x_prev
     return x
 
@@ -479,7 +487,7 @@ def algorithm5_power(scenario, x, p, tau, num_outer: int = 10, num_dual: int = 5
     p = p * (used[:, None, :] > 0)
 
     def objective(pp):
-        return min_efficiency(scenario, x, pp, tau)
+        return _minimum(scenario, x, pp, tau)
 
     obj = float(objective(p))
     w = _slack(scenario, p)
@@ -505,7 +513,7 @@ def maxmin_hovering_time(scenario, x, p, tau_prev=None):
 
     If some :math:`\underline c_g = 0` the optimum is 0 for every tau and ``tau_prev`` (or
     :math:`\min(T/G,\tau_{max})` scaled to feasibility) is returned."""
-    rates = candidate_rates(scenario, p)
+    rates = _rates(scenario, p)
     per_user = np.asarray(jnp.sum(x * rates, axis=-1), np.float64)
     mask = np.asarray(scenario.user_mask)
     c = np.where(mask, per_user, np.inf).min(axis=1)
@@ -530,7 +538,7 @@ def maxmin_hovering_time_lp(scenario, x, p):
     (21b)-(21d). Variables ``(tau [G], t)``. Returns ``(tau, t)`` (the check of the closed form)."""
     from scipy.optimize import linprog
 
-    rates = candidate_rates(scenario, p)
+    rates = _rates(scenario, p)
     per_user = np.asarray(jnp.sum(x * rates, axis=-1), np.float64)
     mask = np.asarray(scenario.user_mask)
     e = np.asarray(power_use(x, p), np.float64)
@@ -567,19 +575,19 @@ def algorithm6(scenario, max_iters: int = 10, tol: float = 1e-4, alg5_outer: int
     check_int_range("max_iters", max_iters, 1)
     x, p, tau = initial_point(scenario) if init is None else init
     x = algorithm4_subchannels(scenario, None, p, tau)                    # covers every user (Property 1)
-    obj = float(min_efficiency(scenario, x, p, tau))
+    obj = float(_minimum(scenario, x, p, tau))
     history, trace = [obj], []
     _row(trace, 0, "init", obj, scenario, x, p, tau)
     it = 0
     for it in range(1, max_iters + 1):
         x = algorithm4_subchannels(scenario, x, p, tau)
-        _row(trace, it, "subchannels", min_efficiency(scenario, x, p, tau), scenario, x, p, tau)
+        _row(trace, it, "subchannels", _minimum(scenario, x, p, tau), scenario, x, p, tau)
         p, _ = algorithm5_power(scenario, x, p, tau, alg5_outer, alg5_dual)
-        _row(trace, it, "power", min_efficiency(scenario, x, p, tau), scenario, x, p, tau)
+        _row(trace, it, "power", _minimum(scenario, x, p, tau), scenario, x, p, tau)
         tau_new = maxmin_hovering_time(scenario, x, p, tau)
-        if float(min_efficiency(scenario, x, p, tau_new)) >= float(min_efficiency(scenario, x, p, tau)):
+        if float(_minimum(scenario, x, p, tau_new)) >= float(_minimum(scenario, x, p, tau)):
             tau = tau_new
-        new = float(min_efficiency(scenario, x, p, tau))
+        new = float(_minimum(scenario, x, p, tau))
         _row(trace, it, "hovering", new, scenario, x, p, tau)
         history.append(new)
         if abs(new - obj) <= tol * max(abs(obj), 1e-30):
