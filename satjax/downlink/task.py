@@ -26,7 +26,7 @@ class PrecodingTask(eqx.Module):
     transmit power, so an infeasible model shows);
     ``score`` reports EE [Mbit/J], the sum rate bound [bit/s/Hz] and the transmit power [W].
 
-    Arguments:
+    Attributes:
         params: the scenario distribution (a PyTree: its physical fields are arrays).
     """
 

@@ -99,7 +99,8 @@ class ChannelStats(eqx.Module):
             tau_p: pilot length (number of orthonormal pilots, >= 1).
             noise_ap: AP noise variance :math:`\sigma_a^2` [W] (> 0).
             noise_sat: satellite noise variance :math:`\sigma_s^2` [W] (> 0).
-            user_mask, ap_mask: optional bool ``[K]``, ``[M]``; False marks padding.
+            user_mask: optional bool ``[K]``; False marks a padded user.
+            ap_mask: optional bool ``[M]``; False marks a padded AP.
 
         Raises:
             ValueError: naming the parameter, for wrong shapes, ``K = 0``, ``M = 0``, ``N = 0``,

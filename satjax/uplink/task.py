@@ -32,7 +32,7 @@ class PowerControlTask(eqx.Module):
     :math:`B(1 - \tau_p/\tau_c)` is a constant and only rescales it (:attr:`mbps_per_se`
     converts back for reporting).
 
-    Arguments:
+    Attributes:
         params: the scenario distribution (its physical fields are arrays: a task is a PyTree).
         utility: a name in :data:`satjax.optim.UTILITIES`.
         link: ``"space_ground"`` (default), ``"ground"`` or ``"space"``.

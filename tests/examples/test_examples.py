@@ -18,12 +18,16 @@ import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+# Tiny programs run in microseconds and compile in seconds: LLVM's backend optimizations off
+# halves XLA:CPU compile time (sampler 6.7 -> 3.6 s) and changes no result beyond round-off.
+FAST_COMPILE = (os.environ.get("XLA_FLAGS", "") + " --xla_cpu_multi_thread_eigen=false"
+                " --xla_backend_optimization_level=0").strip()
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     base = tmp_path_factory.mktemp("examples")
-    env = dict(os.environ, JAX_PLATFORMS="cpu", JAX_NUMPY_RANK_PROMOTION="raise")
+    env = dict(os.environ, JAX_PLATFORMS="cpu", JAX_NUMPY_RANK_PROMOTION="raise", XLA_FLAGS=FAST_COMPILE)
     run = base / "run"
     proc = subprocess.run([sys.executable, "-m", "experiments.train", "+exp=shgnn", "trainer=smoke", "trainer.num_steps=3",
                            "model.hidden=8", "model.num_layers=1", "evaluation.num_drops=2", f"hydra.run.dir={run}"],
