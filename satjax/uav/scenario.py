@@ -103,7 +103,7 @@ class UavScenario(eqx.Module):
         noise_w, interference_threshold_w, p_max_w, hover_budget_s, tau_max_s: scalars (SI).
         energy_per_uav_j: ``[L]`` E_l of (12).
         num_rx_antennas: N_r (static).
-        uav_pos ``[G, L, 3]``, user_pos ``[G, K, 3]``, sat_user_pos ``[M, 3]`` [m] (NaN-free zeros
+        uav_pos, user_pos, sat_user_pos: ``[G, L, 3]``, ``[G, K, 3]``, ``[M, 3]`` [m] (NaN-free zeros
             when built from arrays without positions).
     """
 
