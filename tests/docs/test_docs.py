@@ -29,6 +29,7 @@ FENCE = re.compile(r"^```python[^\n]*\n(.*?)^```", re.S | re.M)
 #: (file, original text) -> replacement: the documented small-size runs of long blocks.
 SMALL = {
     "README.md": [
+        ("ul.UplinkParams(num_users=20)", "ul.UplinkParams(num_aps=8, num_users=4, tau_p=2, n_v=2, n_h=2)"),
         ("num_samples=10_000", "num_samples=200"),
         ("jnp.geomspace(0.01, 1.0, 64)", "jnp.geomspace(0.01, 1.0, 4)"),
         ("UplinkParams(num_users=30, tau_p=15)", "UplinkParams(num_aps=8, num_users=4, tau_p=2, n_v=2, n_h=2)"),
@@ -38,6 +39,7 @@ SMALL = {
         ("dl.DownlinkParams())      # Table I", "dl.DownlinkParams(nx=2, ny=2, num_users=2))      # Table I"),
     ],
     "docs/quickstart.md": [
+        ("ul.UplinkParams(num_users=20)", "ul.UplinkParams(num_aps=8, num_users=4, tau_p=2, n_v=2, n_h=2)"),
         ("jnp.geomspace(0.01, 1.0, 64)", "jnp.geomspace(0.01, 1.0, 4)"),
         ("num_samples=10_000", "num_samples=200"),
     ],
