@@ -164,7 +164,10 @@ def main(cfg: DictConfig) -> None:
     configure_entry_point()
     config = load_config(cfg)
     set_precision(config.x64)
-    results = {int(k): solve_drops(config, int(k)) for k in config.k_values}
+    results = {}
+    for k in config.k_values:                              # progress: one line per K (Algorithm 1 takes seconds per K)
+        results[int(k)] = solve_drops(config, int(k))
+        print(f"K = {int(k)}: {config.num_drops} drops solved in {results[int(k)]['seconds']:.1f} s", flush=True)
     directory = output_dir()
     summary = summarize(config, results)
     write_json(directory / "summary.json", summary)
