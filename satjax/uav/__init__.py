@@ -9,6 +9,10 @@ Basic use::
     overall_efficiency(scenario, result.x, result.p, result.tau)
 
 Bring your own large-scale CSI with :meth:`UavScenario.from_arrays` (validated).
+
+Policies (``policy(scenario, key) -> UavDecision``, :mod:`satjax.uav.policies`) and the training
+task :class:`UavEfficiencyTask` (loss = -overall efficiency) plug system C into
+:mod:`satjax.train`; the learned policy is :class:`satjax.nn.UavGNN`.
 """
 
 from satjax.uav.algorithms import (
@@ -26,6 +30,16 @@ from satjax.uav.algorithms import (
     maxmin_hovering_time_lp,
 )
 from satjax.uav.baselines import SCHEMES, run_scheme, scheme1, scheme2, scheme3
+from satjax.uav.policies import (
+    JITTABLE,
+    POLICIES,
+    Algorithm3Policy,
+    Algorithm6Policy,
+    InitialPointPolicy,
+    SchemePolicy,
+    UavDecision,
+    decide_each,
+)
 from satjax.uav.rates import (
     BISECTION_STEPS,
     candidate_rates,
@@ -44,6 +58,7 @@ from satjax.uav.rates import (
     user_efficiency,
 )
 from satjax.uav.scenario import UavParams, UavScenario, sample_uav_scenario, subchannel_frequencies_hz
+from satjax.uav.task import EFFICIENCY_UNIT, UavEfficiencyTask, decision_metrics
 
 __all__ = [
     # basic: parameters, scenarios, objectives, the two BCD algorithms
@@ -86,4 +101,16 @@ __all__ = [
     "scheme1",
     "scheme2",
     "scheme3",
+    # policies and the training task (satjax.policies / satjax.train)
+    "UavDecision",
+    "Algorithm3Policy",
+    "Algorithm6Policy",
+    "SchemePolicy",
+    "InitialPointPolicy",
+    "POLICIES",
+    "JITTABLE",
+    "decide_each",
+    "UavEfficiencyTask",
+    "decision_metrics",
+    "EFFICIENCY_UNIT",
 ]
