@@ -1,11 +1,11 @@
 """satjax: a differentiable JAX simulator for integrated satellite-terrestrial networks.
 
-Systems: :mod:`satjax.uplink` (paper A: uplink cell-free massive MIMO with a LEO satellite),
-:mod:`satjax.downlink` (paper B: downlink LEO massive-MIMO precoding for energy efficiency).
-Shared: :mod:`satjax.params` (static sizes, array physics; :func:`sweep`), :mod:`satjax.optim`
-(iteration drivers and modes, utilities, baselines), :mod:`satjax.policies` (the policy protocol),
-:mod:`satjax.nn` (learned models), :mod:`satjax.train` (the model-agnostic trainer),
-:mod:`satjax.geometry`, :mod:`satjax.propagation`, :mod:`satjax.units`, :mod:`satjax.constants`.
+Systems: ``satjax.uplink`` (paper A: uplink cell-free massive MIMO with a LEO satellite),
+``satjax.downlink`` (paper B: downlink LEO massive-MIMO precoding for energy efficiency).
+Shared: ``satjax.params`` (static sizes, array physics; ``sweep``), ``satjax.optim``
+(iteration drivers and modes, utilities, baselines), ``satjax.policies`` (the policy protocol),
+``satjax.nn`` (learned models), ``satjax.train`` (the model-agnostic trainer),
+``satjax.geometry``, ``satjax.propagation``, ``satjax.units``, ``satjax.constants``.
 
 The library never changes ``jax.config``; enable float64 yourself with
 ``jax.config.update("jax_enable_x64", True)`` or ``with jax.enable_x64(True):``.

@@ -7,13 +7,13 @@ LAPACK calls scheduled at once on a 2-core machine), no thread is left to run th
 the program hangs forever at 0 % CPU (docs/performance.md, "XLA:CPU stall": minimal reproducer,
 stall rates, backtraces). A LAPACK call on a *single* matrix always runs inline. So on CPU every
 function here factorizes one matrix at a time — also under ``vmap``, through
-:func:`jax.custom_batching.sequential_vmap` — and on other backends it calls the batched
+``jax.custom_batching.sequential_vmap`` — and on other backends it calls the batched
 routine (cuSOLVER batches well and has no such pool).
 
-**Derivatives.** :func:`inv` and :func:`hermitian_sqrt` carry closed-form JVPs (matrix products
-only), so they work under ``jvp``, ``grad`` and ``vmap`` alike; :func:`eigh` has no derivative
+**Derivatives.** ``inv`` and ``hermitian_sqrt`` carry closed-form JVPs (matrix products
+only), so they work under ``jvp``, ``grad`` and ``vmap`` alike; ``eigh`` has no derivative
 and is for primal computations inside functions that define their own (e.g. the implicit
-derivative of :func:`satjax.downlink.budget_precoders`).
+derivative of ``satjax.downlink.budget_precoders``).
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ def _inv_primal(a):
 
 @jax.custom_jvp
 def inv(a: Inexact[ArrayLike, "... N N"]) -> Inexact[ArrayLike, "... N N"]:
-    r"""Matrix inverse, any leading axes, with :math:`dA^{-1} = -A^{-1}\,dA\,A^{-1}`."""
+    r"""Matrix inverse, any leading axes, with $dA^{-1} = -A^{-1}\,dA\,A^{-1}$."""
     return _inv_primal(a)
 
 
@@ -82,11 +82,11 @@ def _sqrt_parts(r):
 
 @jax.custom_jvp
 def hermitian_sqrt(r: Inexact[ArrayLike, "... N N"]) -> Inexact[ArrayLike, "... N N"]:
-    r"""PSD square root :math:`R^{1/2}` of Hermitian positive semidefinite matrices via the
-    eigen-decomposition (works for singular :math:`R`), any leading axes.
+    r"""PSD square root $R^{1/2}$ of Hermitian positive semidefinite matrices via the
+    eigen-decomposition (works for singular $R$), any leading axes.
 
-    JVP: :math:`dS` solves :math:`S\,dS + dS\,S = dR`; in the eigenbasis
-    :math:`(Q^H dS\,Q)_{ij} = (Q^H dR\,Q)_{ij}/(s_i + s_j)` (0 where :math:`s_i + s_j = 0`)."""
+    JVP: $dS$ solves $S\,dS + dS\,S = dR$; in the eigenbasis
+    $(Q^H dS\,Q)_{ij} = (Q^H dR\,Q)_{ij}/(s_i + s_j)$ (0 where $s_i + s_j = 0$)."""
     s, v = _sqrt_parts(r)
     return (v * s[..., None, :].astype(v.dtype)) @ jnp.conj(jnp.swapaxes(v, -1, -2))
 

@@ -1,12 +1,12 @@
 """Equinox <-> Flax NNX: use satjax's Equinox models inside a Flax NNX model, and the reverse.
 
-Neither library wraps the other. satjax's models (:class:`satjax.nn.SHGNN`, the precoders of
-:mod:`satjax.nn`) are Equinox modules; a Flax user trains with ``nnx.Optimizer``, which only sees
-``nnx.Param`` variables. :class:`EquinoxInNNX` holds an Equinox module as one ``nnx.Param`` per
+Neither library wraps the other. satjax's models (``satjax.nn.SHGNN``, the precoders of
+``satjax.nn``) are Equinox modules; a Flax user trains with ``nnx.Optimizer``, which only sees
+``nnx.Param`` variables. ``EquinoxInNNX`` holds an Equinox module as one ``nnx.Param`` per
 floating array leaf, so ``nnx.Optimizer(model, tx, wrt=nnx.Param)`` trains them and ``nnx.grad``
-gives exactly the gradients of the pure-Equinox module. :class:`NNXInEquinox` is the reverse: an
+gives exactly the gradients of the pure-Equinox module. ``NNXInEquinox`` is the reverse: an
 NNX module as an Equinox module whose array leaves are the NNX module's parameters, so
-``eqx.filter_grad``, Optax and :func:`satjax.train.fit` train it.
+``eqx.filter_grad``, Optax and ``satjax.train.fit`` train it.
 
 Example::
 
@@ -35,7 +35,7 @@ class EquinoxInNNX(nnx.Module):
     """An Equinox module as a Flax NNX module.
 
     Every floating array leaf of ``module`` becomes an ``nnx.Param`` (trained by
-    ``nnx.Optimizer(..., wrt=nnx.Param)``), every other array an :class:`EquinoxBuffer`; the rest
+    ``nnx.Optimizer(..., wrt=nnx.Param)``), every other array an ``EquinoxBuffer``; the rest
     (static fields, functions, structure) is kept as is. Calling the wrapper rebuilds the Equinox
     module from the current variables and calls it, so outputs and gradients are those of the
     Equinox module.
@@ -56,7 +56,7 @@ class EquinoxInNNX(nnx.Module):
     @property
     def module(self) -> Any:
         """The Equinox module with the current values (e.g. to save it with
-        ``equinox.tree_serialise_leaves`` or to hand it to :func:`satjax.train.fit`)."""
+        ``equinox.tree_serialise_leaves`` or to hand it to ``satjax.train.fit``)."""
         arrays = jax.tree.unflatten(self._treedef, [v.get_value() for v in self.leaves])
         return eqx.combine(arrays, self._static)
 

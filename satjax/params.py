@@ -1,7 +1,7 @@
 r"""Scenario parameters: static sizes and modes, array-valued physics.
 
-A system's ``*Params`` class (:class:`satjax.uplink.UplinkParams`,
-:class:`satjax.downlink.DownlinkParams`, ...) is an Equinox module with two kinds of fields:
+A system's ``*Params`` class (``satjax.uplink.UplinkParams``,
+``satjax.downlink.DownlinkParams``, ...) is an Equinox module with two kinds of fields:
 
 * **sizes and modes** (numbers of users, antennas, pilots; conventions) — static Python values:
   they set array shapes and program structure, so each distinct value compiles once;
@@ -10,7 +10,7 @@ A system's ``*Params`` class (:class:`satjax.uplink.UplinkParams`,
   tracers when built from those), converted at construction. A new value does not recompile, a sweep is
   one ``vmap``, and ``jax.grad`` reaches every one of them.
 
-Every field carries its unit and allowed range in its metadata; :class:`Params` validates concrete
+Every field carries its unit and allowed range in its metadata; ``Params`` validates concrete
 values at construction (``ValueError`` naming the field and the range) and skips value checks on
 traced values, so parameters can be built inside ``jit``/``vmap``/``grad``.
 
@@ -43,7 +43,7 @@ def _default_float():
 def _to_array(x):
     """Convert a physical value to a real floating array — a NumPy array for concrete values (so
     building parameters never starts a JAX backend), a JAX array or tracer kept as is. Anything
-    that does not convert is kept, for :meth:`Params.__check_init__` to reject with the field's
+    that does not convert is kept, for ``Params.__check_init__`` to reject with the field's
     name."""
     if isinstance(x, jax.Array):                        # also tracers
         return x.astype(jnp.result_type(float)) if jnp.issubdtype(x.dtype, jnp.integer) else x
@@ -91,7 +91,7 @@ def _range_text(m) -> str:
 class Params(eqx.Module):
     """Base of every ``*Params`` class: validation from field metadata, ``replace``, field lists.
 
-    Subclasses declare their fields with :func:`physical`, :func:`size` and :func:`mode`, and may
+    Subclasses declare their fields with ``physical``, ``size`` and ``mode``, and may
     add cross-field checks in their own ``__check_init__`` (Equinox runs every class's).
     """
 
@@ -111,7 +111,7 @@ class Params(eqx.Module):
 
     def replace(self, **changes: Any):
         """A copy with the given fields changed (validated like a new instance; works on traced
-        values, e.g. inside :func:`sweep`)."""
+        values, e.g. inside ``sweep``)."""
         unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
         if unknown:
             raise ValueError(f"{type(self).__name__} has no field(s) {sorted(unknown)}; "

@@ -1,8 +1,8 @@
 """The policy protocol shared by every system: ``policy(scenario, key) -> decision``.
 
 A *policy* maps one scenario of some system and a PRNG key to that system's decision: uplink
-powers ``[K]`` for system A (:mod:`satjax.uplink.policies`), precoders ``[N_t, K]`` for system B
-(:mod:`satjax.downlink.policies`), allocations for system C. Classical algorithms, baselines and
+powers ``[K]`` for system A (``satjax.uplink.policies``), precoders ``[N_t, K]`` for system B
+(``satjax.downlink.policies``), allocations for system C. Classical algorithms, baselines and
 learned models share the signature, so evaluation, figures, training and benchmarks treat them
 alike. Policies are Equinox modules: settings are static fields (hashable, one compilation per
 setting), learned parameters are array leaves. A policy works on one scenario — ``vmap`` it for a

@@ -7,7 +7,7 @@ Basic use::
     b, ee, trace = dinkelbach_wmmse(scenario.problem)          # Algorithm 2 (exact inverse)
     energy_efficiency(scenario.problem, b)                     # objective (10a), bound (9) [bit/J]
 
-Bring your own statistical CSI with :meth:`PrecodingProblem.from_arrays` (validated).
+Bring your own statistical CSI with ``PrecodingProblem.from_arrays`` (validated).
 """
 
 from satjax.downlink.csi import estimated_channel

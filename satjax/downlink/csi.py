@@ -1,9 +1,9 @@
 r"""Imperfect channel knowledge for the robustness study (paper B, Fig. 13).
 
-The transmitter sees :math:`\hat h_k = h_k + e_k` with :math:`e_k \sim \mathcal{CN}(0,
-\epsilon\,\gamma_k I_{N_t})`: ``error_variance`` :math:`\epsilon` is the error power relative to
-the mean channel power per antenna (:math:`\mathbb E|[h_k]_n|^2 = \gamma_k` for a UPA response of
-unit-modulus entries). Precoders are designed on :math:`\hat h` and evaluated on :math:`h`.
+The transmitter sees $\hat h_k = h_k + e_k$ with $e_k \sim \mathcal{CN}(0,
+\epsilon\,\gamma_k I_{N_t})$: ``error_variance`` $\epsilon$ is the error power relative to
+the mean channel power per antenna ($\mathbb E|[h_k]_n|^2 = \gamma_k$ for a UPA response of
+unit-modulus entries). Precoders are designed on $\hat h$ and evaluated on $h$.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ __all__ = ["estimated_channel"]
 
 def estimated_channel(key: PRNGKeyArray, h: Complex[ArrayLike, "Nt K"], gamma: Float[ArrayLike, " K"],
                       error_variance) -> Complex[ArrayLike, "Nt K"]:
-    """:math:`\\hat h = h + e`, :math:`e_k \\sim \\mathcal{CN}(0, \\epsilon \\gamma_k I)` (module docstring)."""
+    """$\\hat h = h + e$, $e_k \\sim \\mathcal{CN}(0, \\epsilon \\gamma_k I)$ (module docstring)."""
     check_nonnegative("error_variance", error_variance)
     noise = jax.random.normal(key, h.shape, h.dtype)                 # CN(0, 1) for a complex dtype
     scale = jnp.sqrt(error_variance * gamma)[None, :].astype(h.dtype)

@@ -1,11 +1,11 @@
 """System B's precoding policies: ``policy(scenario, key) -> b [N_t, K]`` (complex, column k =
-:math:`b_k`, :math:`\\sum_k\\|b_k\\|^2 \\le P_{\\max}`).
+$b_k$, $\\sum_k\\|b_k\\|^2 \\le P_{\\max}$).
 
 The model-based precoders of paper B on the statistical CSI the transmitter has
-(:math:`v_k`, :math:`\\gamma_k`), as :class:`satjax.policies.Policy` modules; learned precoders
-(:mod:`satjax.nn`) have the same signature. MMSE/RZF here use the statistical channel
-:math:`\\sqrt{\\gamma_k} v_k`; with instantaneous CSI call :func:`satjax.downlink.mmse_precoder`
-on :func:`satjax.downlink.channel_response`.
+($v_k$, $\\gamma_k$), as ``satjax.policies.Policy`` modules; learned precoders
+(``satjax.nn``) have the same signature. MMSE/RZF here use the statistical channel
+$\\sqrt{\\gamma_k} v_k$; with instantaneous CSI call ``satjax.downlink.mmse_precoder``
+on ``satjax.downlink.channel_response``.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ __all__ = ["StatisticalMRT", "StatisticalMMSE", "WMMSEPolicy", "DinkelbachWMMSEP
 
 
 class StatisticalMRT(eqx.Module):
-    """MRT on the array responses at full power (:func:`satjax.downlink.statistical_mrt`)."""
+    """MRT on the array responses at full power (``satjax.downlink.statistical_mrt``)."""
 
     def __call__(self, scenario: DownlinkScenario, key: PRNGKeyArray | None = None) -> Complex[ArrayLike, "Nt K"]:
         p = scenario.problem
@@ -31,7 +31,7 @@ class StatisticalMRT(eqx.Module):
 
 
 class StatisticalMMSE(eqx.Module):
-    """MMSE precoder on the statistical channel :math:`\\sqrt{\\gamma_k}v_k` at full power."""
+    """MMSE precoder on the statistical channel $\\sqrt{\\gamma_k}v_k$ at full power."""
 
     def __call__(self, scenario: DownlinkScenario, key: PRNGKeyArray | None = None) -> Complex[ArrayLike, "Nt K"]:
         p = scenario.problem
@@ -39,7 +39,7 @@ class StatisticalMMSE(eqx.Module):
 
 
 class WMMSEPolicy(eqx.Module):
-    """Sum-rate WMMSE in solve mode (:func:`satjax.downlink.wmmse`, ``rho = 0``)."""
+    """Sum-rate WMMSE in solve mode (``satjax.downlink.wmmse``, ``rho = 0``)."""
 
     tol: float = eqx.field(default=1e-5, static=True)
     max_iters: int = eqx.field(default=200, static=True)
@@ -52,7 +52,7 @@ class WMMSEPolicy(eqx.Module):
 
 
 class DinkelbachWMMSEPolicy(eqx.Module):
-    """Paper B, Algorithm 2 with the exact inverse in solve mode (:func:`satjax.downlink.dinkelbach_wmmse`)."""
+    """Paper B, Algorithm 2 with the exact inverse in solve mode (``satjax.downlink.dinkelbach_wmmse``)."""
 
     tol: float = eqx.field(default=1e-5, static=True)
     max_iters: int = eqx.field(default=30, static=True)

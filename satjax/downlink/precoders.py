@@ -1,13 +1,13 @@
 r"""Linear precoders of system B (paper B, baselines of Sec. V) and the power normalization.
 
 MRT, ZF, RZF, MMSE and statistical MRT are scaled to the total power budget,
-:math:`\sum_k \|b_k\|^2 = P_{\max}` (constraint (10b) met with equality); a common scale keeps the
+$\sum_k \|b_k\|^2 = P_{\max}$ (constraint (10b) met with equality); a common scale keeps the
 direction of each precoder and splits the power as the unnormalized precoder does.
-:func:`project_to_budget` is the normalization :math:`\Pi` of eqs. (14)/(34), used by every learned
+``project_to_budget`` is the normalization $\Pi$ of eqs. (14)/(34), used by every learned
 precoder: unchanged inside the budget, scaled onto it outside.
 
-Instantaneous CSI: ``h`` complex ``[N_t, K]``, column k = :math:`h_k`. Statistical CSI: MRT on the
-array responses :math:`v_k`. Every function is pure and ``jit``/``vmap``/``grad``-able; called on
+Instantaneous CSI: ``h`` complex ``[N_t, K]``, column k = $h_k$. Statistical CSI: MRT on the
+array responses $v_k$. Every function is pure and ``jit``/``vmap``/``grad``-able; called on
 concrete arrays they check their inputs (``ValueError`` naming the parameter).
 """
 
@@ -40,7 +40,7 @@ def _check_channels(name: str, h, p_max, *, max_users_le_antennas: bool = False)
 
 
 def scale_to_power(b: Complex[ArrayLike, "Nt K"], p_max: Float[ArrayLike, ""]) -> Complex[ArrayLike, "Nt K"]:
-    r"""``b`` times the real scalar that makes :math:`\sum_k \|b_k\|^2 = P_{\max}`. An all-zero ``b``
+    r"""``b`` times the real scalar that makes $\sum_k \|b_k\|^2 = P_{\max}$. An all-zero ``b``
     stays zero; a NaN anywhere gives NaN."""
     p = transmit_power(b)
     zero = p == 0
@@ -49,9 +49,11 @@ def scale_to_power(b: Complex[ArrayLike, "Nt K"], p_max: Float[ArrayLike, ""]) -
 
 
 def project_to_budget(b: Complex[ArrayLike, "Nt K"], p_max: Float[ArrayLike, ""]) -> Complex[ArrayLike, "Nt K"]:
-    r"""Power normalization :math:`\Pi` of paper B, eqs. (14) and (34):
+    r"""Power normalization $\Pi$ of paper B, eqs. (14) and (34):
 
-    .. math:: \Pi(B) = B \cdot \min\!\big(1, \sqrt{P_{\max}/\|B\|_F^2}\big)
+    $$
+    \Pi(B) = B \cdot \min\!\big(1, \sqrt{P_{\max}/\|B\|_F^2}\big)
+    $$
 
     ``b`` unchanged when it meets the budget, scaled onto it otherwise; always feasible,
     differentiable, and idempotent. NaN input stays NaN."""
@@ -62,16 +64,16 @@ def project_to_budget(b: Complex[ArrayLike, "Nt K"], p_max: Float[ArrayLike, ""]
 
 
 def mrt(h: ArrayLike, p_max: ArrayLike) -> Complex[ArrayLike, "Nt K"]:
-    """Maximum-ratio transmission, :math:`b_k \\propto h_k`, at the budget ``p_max`` [W]."""
+    """Maximum-ratio transmission, $b_k \\propto h_k$, at the budget ``p_max`` [W]."""
     _check_channels("h", h, p_max)
     return scale_to_power(h, p_max)
 
 
 def regularized_zero_forcing(h: ArrayLike, p_max: ArrayLike, reg: ArrayLike) -> Complex[ArrayLike, "Nt K"]:
-    r"""RZF: :math:`B \propto H (H^H H + \delta I_K)^{-1}`, ``reg`` = :math:`\delta \ge 0`, at the
+    r"""RZF: $B \propto H (H^H H + \delta I_K)^{-1}$, ``reg`` = $\delta \ge 0$, at the
     budget ``p_max`` [W].
 
-    :math:`\delta \to 0` gives ZF (needs :math:`K \le N_t`); :math:`\delta \to \infty` gives MRT.
+    $\delta \to 0$ gives ZF (needs $K \le N_t$); $\delta \to \infty$ gives MRT.
     """
     _check_channels("h", h, p_max)
     check_real("reg", reg)
@@ -82,14 +84,14 @@ def regularized_zero_forcing(h: ArrayLike, p_max: ArrayLike, reg: ArrayLike) -> 
 
 
 def zero_forcing(h: ArrayLike, p_max: ArrayLike) -> Complex[ArrayLike, "Nt K"]:
-    r"""ZF: :math:`B \propto H (H^H H)^{-1}`, so :math:`h_k^H b_\ell = 0` for :math:`k \ne \ell`
-    (needs :math:`K \le N_t` and linearly independent channels)."""
+    r"""ZF: $B \propto H (H^H H)^{-1}$, so $h_k^H b_\ell = 0$ for $k \ne \ell$
+    (needs $K \le N_t$ and linearly independent channels)."""
     _check_channels("h", h, p_max, max_users_le_antennas=True)
     return regularized_zero_forcing(h, p_max, 0.0)
 
 
 def mmse_precoder(h: ArrayLike, p_max: ArrayLike, noise: ArrayLike) -> Complex[ArrayLike, "Nt K"]:
-    r"""MMSE (Wiener) precoder: RZF with :math:`\delta = K N_0 / P_{\max}` (``p_max > 0``, ``noise >= 0``)."""
+    r"""MMSE (Wiener) precoder: RZF with $\delta = K N_0 / P_{\max}$ (``p_max > 0``, ``noise >= 0``)."""
     _check_channels("h", h, p_max)
     check_positive("p_max", p_max, "W")
     check_real("noise", noise)
@@ -98,7 +100,7 @@ def mmse_precoder(h: ArrayLike, p_max: ArrayLike, noise: ArrayLike) -> Complex[A
 
 
 def statistical_mrt(v: ArrayLike, p_max: ArrayLike) -> Complex[ArrayLike, "Nt K"]:
-    """MRT on the statistical CSI: :math:`b_k \\propto v_k` (equal power per user, as
-    :math:`\\|v_k\\|^2 = N_t` for every user)."""
+    """MRT on the statistical CSI: $b_k \\propto v_k$ (equal power per user, as
+    $\\|v_k\\|^2 = N_t$ for every user)."""
     _check_channels("v", v, p_max)
     return scale_to_power(v, p_max)

@@ -1,9 +1,9 @@
 r"""The precoding problem of system B (paper B, Sec. II-C, problem (10)) and its objective.
 
-:class:`PrecodingProblem` holds what a precoder design sees of one scenario — statistical CSI
-(array responses :math:`v_k`, channel powers :math:`\gamma_k`), the noise, the budget and the
+``PrecodingProblem`` holds what a precoder design sees of one scenario — statistical CSI
+(array responses $v_k$, channel powers $\gamma_k$), the noise, the budget and the
 power model — as arrays, so ``vmap`` can batch over any of them and ``grad`` reaches each.
-:func:`energy_efficiency` is the one place objective (10a) is computed.
+``energy_efficiency`` is the one place objective (10a) is computed.
 """
 
 from __future__ import annotations
@@ -22,17 +22,17 @@ class PrecodingProblem(eqx.Module):
     r"""Statistical CSI and power model of one system-B scenario.
 
     Attributes:
-        v: ``[N_t, K]`` complex array responses (column k = :math:`v_k`, :math:`\|v_k\|^2 = N_t`).
-        gamma: ``[K]`` channel power :math:`\gamma_k = \mathbb E|g_k|^2` (W/W).
-        noise: ``[]`` :math:`N_0` [W].
-        p_max: ``[]`` total transmit power budget :math:`P_{\max}` [W], constraint (10b).
-        bandwidth_hz: ``[]`` :math:`B_w` [Hz].
-        xi: ``[]`` inverse power-amplifier efficiency :math:`\xi`, eq. (5).
-        p_static_w: ``[]`` :math:`P_t` of eq. (6) [W].
+        v: ``[N_t, K]`` complex array responses (column k = $v_k$, $\|v_k\|^2 = N_t$).
+        gamma: ``[K]`` channel power $\gamma_k = \mathbb E|g_k|^2$ (W/W).
+        noise: ``[]`` $N_0$ [W].
+        p_max: ``[]`` total transmit power budget $P_{\max}$ [W], constraint (10b).
+        bandwidth_hz: ``[]`` $B_w$ [Hz].
+        xi: ``[]`` inverse power-amplifier efficiency $\xi$, eq. (5).
+        p_static_w: ``[]`` $P_t$ of eq. (6) [W].
         user_mask: optional ``[K]`` bool, False for padded users (default: all real).
         antenna_mask: optional ``[N_t]`` bool, False for padded antennas (default: all real).
 
-    Padded users and antennas carry zero ``v`` and ``gamma`` (:meth:`pad`), which every
+    Padded users and antennas carry zero ``v`` and ``gamma`` (``pad``), which every
     model-based precoder already maps to zero precoders; the masks tell learned models which
     entries are padding.
     """
@@ -129,7 +129,7 @@ class PrecodingProblem(eqx.Module):
 
 
 def sum_rate_bound(problem: PrecodingProblem, b: Complex[ArrayLike, "Nt K"]) -> Float[ArrayLike, ""]:
-    r""":math:`\sum_k \bar{\mathcal R}_k` of eq. (9) [bit/s/Hz] at precoders ``b``."""
+    r"""$\sum_k \bar{\mathcal R}_k$ of eq. (9) [bit/s/Hz] at precoders ``b``."""
     return jnp.sum(rate_bound(b, problem.v, problem.gamma, problem.noise))
 
 
@@ -137,13 +137,15 @@ def energy_efficiency(problem: PrecodingProblem, b: ArrayLike,
                       sum_rate: Float[ArrayLike, ""] | None = None) -> Float[ArrayLike, ""]:
     r"""Energy efficiency, objective (10a) with the power model (5):
 
-    .. math:: \mathrm{EE} = \frac{B_w \sum_k \mathcal R_k}{\xi\sum_k\|b_k\|^2 + P_t} \quad [\mathrm{bit/J}]
+    $$
+    \mathrm{EE} = \frac{B_w \sum_k \mathcal R_k}{\xi\sum_k\|b_k\|^2 + P_t} \quad [\mathrm{bit/J}]
+    $$
 
     Args:
-        problem: the scenario's :class:`PrecodingProblem`.
-        b: complex ``[N_t, K]`` precoders (column k = :math:`b_k`).
-        sum_rate: :math:`\sum_k\mathcal R_k` [bit/s/Hz] to use (e.g. a Monte Carlo estimate of the
-            ergodic rate (8)); default the bound (9), :func:`sum_rate_bound`.
+        problem: the scenario's ``PrecodingProblem``.
+        b: complex ``[N_t, K]`` precoders (column k = $b_k$).
+        sum_rate: $\sum_k\mathcal R_k$ [bit/s/Hz] to use (e.g. a Monte Carlo estimate of the
+            ergodic rate (8)); default the bound (9), ``sum_rate_bound``.
 
     Returns:
         ``[]`` EE [bit/J].

@@ -2,7 +2,7 @@ r"""System B (paper B, Sec. II-B/C): SINR, rates, power consumption and energy e
 
 Conventions of the plain-array contract: ``h`` and ``v`` are complex ``[N_t, K]`` with column
 ``k`` the channel / array response of user ``k``; precoders ``b`` are complex ``[N_t, K]`` with
-column ``k`` = :math:`\mathbf{b}_k`; ``gamma`` is real ``[K]`` (:math:`\gamma_k = \mathbb E|g_k|^2`);
+column ``k`` = $\mathbf{b}_k$; ``gamma`` is real ``[K]`` ($\gamma_k = \mathbb E|g_k|^2$);
 powers in W; rates in bit/s/Hz (log base 2); energy efficiency in bit/J.
 """
 
@@ -27,19 +27,21 @@ __all__ = [
 
 
 def gram(h: Complex[ArrayLike, "Nt K"], b: Complex[ArrayLike, "Nt K"]) -> Float[ArrayLike, "K K"]:
-    r""":math:`|h_k^H b_\ell|^2`, row ``k`` = receiver, column ``l`` = precoder."""
+    r"""$|h_k^H b_\ell|^2$, row ``k`` = receiver, column ``l`` = precoder."""
     return abs2(jnp.conj(h).T @ b)
 
 
 def sinr(h: Complex[ArrayLike, "Nt K"], b: Complex[ArrayLike, "Nt K"], noise: Float[ArrayLike, ""]) -> Float[ArrayLike, " K"]:
     r"""Instantaneous SINR, eq. (7):
 
-    .. math:: \mathrm{SINR}_k = \frac{|h_k^H b_k|^2}{\sum_{\ell\ne k} |h_k^H b_\ell|^2 + N_0}
+    $$
+    \mathrm{SINR}_k = \frac{|h_k^H b_k|^2}{\sum_{\ell\ne k} |h_k^H b_\ell|^2 + N_0}
+    $$
 
     Args:
-        h: complex ``[N_t, K]`` channels (column k = :math:`h_k`).
-        b: complex ``[N_t, K]`` precoders (column k = :math:`b_k`) [sqrt(W)].
-        noise: :math:`N_0 > 0` [W].
+        h: complex ``[N_t, K]`` channels (column k = $h_k$).
+        b: complex ``[N_t, K]`` precoders (column k = $b_k$) [sqrt(W)].
+        noise: $N_0 > 0$ [W].
 
     Returns:
         ``[K]`` SINR (linear). The interference is summed over the other users directly (no
@@ -53,19 +55,19 @@ def sinr(h: Complex[ArrayLike, "Nt K"], b: Complex[ArrayLike, "Nt K"], noise: Fl
 
 
 def rate(h: Complex[ArrayLike, "Nt K"], b: Complex[ArrayLike, "Nt K"], noise: Float[ArrayLike, ""]) -> Float[ArrayLike, " K"]:
-    r"""Instantaneous rate :math:`\log_2(1 + \mathrm{SINR}_k)` of eq. (7) [bit/s/Hz] (``log1p`` form)."""
+    r"""Instantaneous rate $\log_2(1 + \mathrm{SINR}_k)$ of eq. (7) [bit/s/Hz] (``log1p`` form)."""
     return log2_1p(sinr(h, b, noise))
 
 
 def sinr_bound(b: Complex[ArrayLike, "Nt K"], v: Complex[ArrayLike, "Nt K"], gamma: Float[ArrayLike, " K"],
                noise: Float[ArrayLike, ""]) -> Float[ArrayLike, " K"]:
-    r"""The SINR inside the rate upper bound (9): eq. (7) with :math:`h_k \to \sqrt{\gamma_k}\, v_k`."""
+    r"""The SINR inside the rate upper bound (9): eq. (7) with $h_k \to \sqrt{\gamma_k}\, v_k$."""
     return sinr(v * safe_sqrt(gamma)[None, :].astype(v.dtype), b, noise)
 
 
 def rate_bound(b: Complex[ArrayLike, "Nt K"], v: Complex[ArrayLike, "Nt K"], gamma: Float[ArrayLike, " K"],
                noise: Float[ArrayLike, ""]) -> Float[ArrayLike, " K"]:
-    r"""Upper bound :math:`\bar{\mathcal R}_k = \log_2(1 + \overline{\mathrm{SINR}}_k)` of the ergodic
+    r"""Upper bound $\bar{\mathcal R}_k = \log_2(1 + \overline{\mathrm{SINR}}_k)$ of the ergodic
     rate, eq. (9) [bit/s/Hz] (``log1p`` form: accurate at low SINR in float32)."""
     return log2_1p(sinr_bound(b, v, gamma, noise))
 
@@ -73,13 +75,13 @@ def rate_bound(b: Complex[ArrayLike, "Nt K"], v: Complex[ArrayLike, "Nt K"], gam
 def ergodic_rate_monte_carlo(key: PRNGKeyArray, b: Complex[ArrayLike, "Nt K"], v: Complex[ArrayLike, "Nt K"],
                              alpha: Float[ArrayLike, "K L"], noise: Float[ArrayLike, ""],
                              num_samples: int = 10_000) -> Float[ArrayLike, " K"]:
-    r"""Ergodic rate :math:`\mathcal R_k` of eq. (8) by Monte Carlo [bit/s/Hz].
+    r"""Ergodic rate $\mathcal R_k$ of eq. (8) by Monte Carlo [bit/s/Hz].
 
-    The gain :math:`g_k(t, f) = \sum_l \alpha_{kl} e^{j\phi_{kl}}` of eq. (3) is sampled with
-    independent uniform path phases :math:`\phi_{kl}` (a uniformly random time and frequency
-    across many Doppler/delay cycles); :math:`\mathbb E|g_k|^2 = \sum_l \alpha_{kl}^2 = \gamma_k`.
+    The gain $g_k(t, f) = \sum_l \alpha_{kl} e^{j\phi_{kl}}$ of eq. (3) is sampled with
+    independent uniform path phases $\phi_{kl}$ (a uniformly random time and frequency
+    across many Doppler/delay cycles); $\mathbb E|g_k|^2 = \sum_l \alpha_{kl}^2 = \gamma_k$.
     Eq. (8) averages the interference inside the log (its denominator holds
-    :math:`\mathbb E_{h_k}`), so :math:`\mathcal R_k \le \bar{\mathcal R}_k` by Jensen.
+    $\mathbb E_{h_k}$), so $\mathcal R_k \le \bar{\mathcal R}_k$ by Jensen.
     """
     gamma = jnp.sum(alpha**2, axis=-1)
     g_all = gram(v, b)                                                   # |v_k^H b_l|^2
@@ -97,11 +99,11 @@ def ergodic_rate_monte_carlo(key: PRNGKeyArray, b: Complex[ArrayLike, "Nt K"], v
 
 
 def transmit_power(b: Complex[ArrayLike, "Nt K"]) -> Float[ArrayLike, ""]:
-    r""":math:`\sum_k \|b_k\|^2` [W], the left side of (10b)."""
+    r"""$\sum_k \|b_k\|^2$ [W], the left side of (10b)."""
     return jnp.sum(abs2(b))
 
 
 def total_power(b: Complex[ArrayLike, "Nt K"], xi: Float[ArrayLike, ""], p_static_w: Float[ArrayLike, ""]) -> Float[ArrayLike, ""]:
-    r"""Eq. (5): :math:`P^{total} = \xi \sum_k \|b_k\|^2 + P_t` [W]; ``xi`` is the inverse
-    amplifier efficiency, ``p_static_w`` is :math:`P_t` of eq. (6)."""
+    r"""Eq. (5): $P^{total} = \xi \sum_k \|b_k\|^2 + P_t$ [W]; ``xi`` is the inverse
+    amplifier efficiency, ``p_static_w`` is $P_t$ of eq. (6)."""
     return xi * transmit_power(b) + p_static_w

@@ -1,30 +1,30 @@
 r"""System B scenarios (paper B, Sec. II-A/B): a LEO satellite with a UPA serving K users in its
 footprint through multipath channels with Doppler and delay, and the power model of eq. (6).
 
-Geometry: flat Earth, satellite at :math:`(0, 0, h)` moving along +x at orbital speed, users
+Geometry: flat Earth, satellite at $(0, 0, h)$ moving along +x at orbital speed, users
 uniform in a disk of radius ``footprint_radius_m`` around the sub-satellite point. All paths of
-user k share the array response :math:`v_k` towards the user (eq. (2)).
+user k share the array response $v_k$ towards the user (eq. (2)).
 
 Multipath (eq. (3)), per drop (statistical CSI): ``num_paths`` paths, the first line-of-sight with
-a fraction :math:`\kappa/(1+\kappa)` of the power, the others Rayleigh-distributed amplitudes
-sharing the rest, renormalized so :math:`\sum_l \alpha_{kl}^2 = \gamma_k` exactly; user-side
-Dopplers :math:`\nu^{ut}_{kl} = (v_{ut}/\lambda)\cos\phi_{kl}`, delays :math:`\tau^{ut}_{k1} = 0`
+a fraction $\kappa/(1+\kappa)$ of the power, the others Rayleigh-distributed amplitudes
+sharing the rest, renormalized so $\sum_l \alpha_{kl}^2 = \gamma_k$ exactly; user-side
+Dopplers $\nu^{ut}_{kl} = (v_{ut}/\lambda)\cos\phi_{kl}$, delays $\tau^{ut}_{k1} = 0$
 and exponential with mean ``delay_spread_s`` for the others; satellite Doppler
-:math:`\nu^{sat}_k = V u_{k,x}/\lambda`, minimum delay :math:`\tau^{min}_k = d_k/c`.
+$\nu^{sat}_k = V u_{k,x}/\lambda$, minimum delay $\tau^{min}_k = d_k/c$.
 
 "SNR 0 dB" in paper B's Table I is ambiguous, so the channel-power/noise convention is a choice
 (``snr_convention``):
 
-* ``"link_budget"`` — :math:`\gamma_k` from free-space path loss with antenna gains, noise
-  :math:`k_B T B_w F`; ``snr_db`` unused;
-* ``"transmit"`` — noise set so that :math:`P_{\rm ref}\,\bar\gamma / N_0` = ``snr_db``
-  (:math:`\bar\gamma` the mean of :math:`\gamma_k` over the drop): SNR per antenna, before the
+* ``"link_budget"`` — $\gamma_k$ from free-space path loss with antenna gains, noise
+  $k_B T B_w F$; ``snr_db`` unused;
+* ``"transmit"`` — noise set so that $P_{\rm ref}\,\bar\gamma / N_0$ = ``snr_db``
+  ($\bar\gamma$ the mean of $\gamma_k$ over the drop): SNR per antenna, before the
   array gain;
-* ``"receive"`` — :math:`P_{\rm ref} N_{\rm ref} \bar\gamma / N_0` = ``snr_db``: SNR after the
+* ``"receive"`` — $P_{\rm ref} N_{\rm ref} \bar\gamma / N_0$ = ``snr_db``: SNR after the
   full array gain.
 
 The SNR is a calibration of the receiver noise at a reference point — by default paper B's
-Table I (:math:`P_{\rm ref}` = ``snr_reference_power_w`` = 10 W, :math:`N_{\rm ref}` =
+Table I ($P_{\rm ref}$ = ``snr_reference_power_w`` = 10 W, $N_{\rm ref}$ =
 ``snr_reference_antennas`` = 64) — so sweeping ``p_max_w`` or the array size changes the signal,
 not the noise. (Tying the noise to each swept P_max would make every budget see the same SNR and
 the EE fall as 1/P_max; tying it to each N_t would cancel the array gain.)
@@ -55,7 +55,7 @@ EARTH_MU = 3.986004418e14
 class DownlinkParams(Params):
     """Configuration of system B (paper B, Table I; values the paper omits are ours, see
     docs/paper-b.md). Sizes and modes static; every physical quantity an array leaf (SI units or
-    dB as named), so sweeps are one ``vmap`` (:func:`satjax.sweep`) and ``jax.grad`` reaches them."""
+    dB as named), so sweeps are one ``vmap`` (``satjax.sweep``) and ``jax.grad`` reaches them."""
 
     nx: int = size(8, doc="UPA columns")
     ny: int = size(8, doc="UPA rows")
@@ -95,7 +95,7 @@ class DownlinkParams(Params):
 
     @property
     def xi(self) -> Float[ArrayLike, ""]:
-        """Inverse amplifier efficiency :math:`\\xi` of eq. (5)."""
+        """Inverse amplifier efficiency $\\xi$ of eq. (5)."""
         return 1.0 / self.amplifier_efficiency
 
     @property
@@ -104,7 +104,7 @@ class DownlinkParams(Params):
 
     @property
     def static_power_w(self) -> Float[ArrayLike, ""]:
-        """:math:`P_t = N_t P_{RFC} + P_{LO} + P_{BB}`, eq. (6) [W]."""
+        """$P_t = N_t P_{RFC} + P_{LO} + P_{BB}$, eq. (6) [W]."""
         return self.num_antennas * self.p_rfc_w + self.p_lo_w + self.p_bb_w
 
     @property
@@ -113,7 +113,7 @@ class DownlinkParams(Params):
 
     @property
     def orbital_speed_mps(self) -> Float[ArrayLike, ""]:
-        """Circular-orbit speed :math:`\\sqrt{\\mu/(R_E + h)}` [m/s]."""
+        """Circular-orbit speed $\\sqrt{\\mu/(R_E + h)}$ [m/s]."""
         return jnp.sqrt(EARTH_MU / (EARTH_RADIUS_M + self.altitude_m))
 
 
@@ -122,11 +122,11 @@ class DownlinkScenario(eqx.Module):
 
     Attributes:
         user_pos: ``[K, 3]`` [m]; sat_pos: ``[3]`` [m].
-        alpha: ``[K, L]`` path amplitudes (:math:`\\sum_l \\alpha_{kl}^2 = \\gamma_k`).
+        alpha: ``[K, L]`` path amplitudes ($\\sum_l \\alpha_{kl}^2 = \\gamma_k$).
         nu_sat, tau_min: ``[K]`` satellite Doppler [Hz] and minimum delay [s].
         nu_ut, tau_ut: ``[K, L]`` user-side Dopplers [Hz] and delays [s].
-        problem: the :class:`PrecodingProblem` (statistical CSI ``v``, ``gamma``; noise, budget,
-            power model) — the single copy of ``v`` and ``gamma`` (see :attr:`v`, :attr:`gamma`).
+        problem: the ``PrecodingProblem`` (statistical CSI ``v``, ``gamma``; noise, budget,
+            power model) — the single copy of ``v`` and ``gamma`` (see ``v``, ``gamma``).
     """
 
     user_pos: Float[ArrayLike, "K 3"]
@@ -145,7 +145,7 @@ class DownlinkScenario(eqx.Module):
 
     @property
     def gamma(self) -> Array:
-        """``[K]`` channel powers :math:`\\gamma_k`."""
+        """``[K]`` channel powers $\\gamma_k$."""
         return self.problem.gamma
 
 
@@ -200,8 +200,8 @@ def sample_downlink_scenario(key: PRNGKeyArray, params: DownlinkParams, dtype=jn
 
 
 def channel_response(scenario: DownlinkScenario, t, f) -> Complex[ArrayLike, "Nt K"]:
-    r"""Instantaneous channels :math:`h_k(t, f)` of eq. (2) for every user, as columns ``[N_t, K]``:
-    :math:`e^{j2\pi(t\nu^{sat}_k - f\tau^{min}_k)} g_k(t, f) v_k` with :math:`g_k` of eq. (3).
+    r"""Instantaneous channels $h_k(t, f)$ of eq. (2) for every user, as columns ``[N_t, K]``:
+    $e^{j2\pi(t\nu^{sat}_k - f\tau^{min}_k)} g_k(t, f) v_k$ with $g_k$ of eq. (3).
     ``f`` is the baseband frequency offset within the band [Hz]; ``t`` in s."""
     cdt = scenario.v.dtype
     two_pi = 2 * jnp.pi

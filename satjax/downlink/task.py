@@ -17,12 +17,12 @@ EE_UNIT = 1e6
 
 
 class PrecodingTask(eqx.Module):
-    r"""Paper B, eqs. (15)/(35): unsupervised precoding, loss = :math:`-\mathrm{EE}` of the bound (9).
+    r"""Paper B, eqs. (15)/(35): unsupervised precoding, loss = $-\mathrm{EE}$ of the bound (9).
 
-    A :class:`satjax.train.Task`: examples are drops of :class:`DownlinkParams` drawn on the fly;
-    ``loss(model, scenario)`` is :math:`-\mathrm{EE}(\text{model}(scenario))` in Mbit/J (the
+    A ``satjax.train.Task``: examples are drops of ``DownlinkParams`` drawn on the fly;
+    ``loss(model, scenario)`` is $-\mathrm{EE}(\text{model}(scenario))$ in Mbit/J (the
     model's output is used as is: every satjax precoder meets the budget by construction —
-    learned ones end with :func:`satjax.downlink.project_to_budget` — and ``score`` reports the
+    learned ones end with ``satjax.downlink.project_to_budget`` — and ``score`` reports the
     transmit power, so an infeasible model shows);
     ``score`` reports EE [Mbit/J], the sum rate bound [bit/s/Hz] and the transmit power [W].
 

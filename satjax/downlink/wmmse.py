@@ -1,43 +1,44 @@
 r"""WMMSE and Dinkelbach + WMMSE precoding on statistical CSI (paper B, Sec. IV-A, eqs. (16)-(24)).
 
-Subproblem (16) for a fixed Dinkelbach parameter :math:`\rho` maximizes
-:math:`F_\rho(B) = B_w \sum_k \bar{\mathcal R}_k - \rho P^{total}` under :math:`\sum_k\|b_k\|^2 \le
-P_{\max}`. With rates in bit/s/Hz (log base 2), the WMMSE equivalence (18) holds for the nats
-objective :math:`\sum_k \ln(1+\mathrm{SINR}_k) - c\sum_k\|b_k\|^2` with
-:math:`c = \rho\,\xi \ln 2 / B_w`; block-coordinate descent over (u, ω, B) then reads
+Subproblem (16) for a fixed Dinkelbach parameter $\rho$ maximizes
+$F_\rho(B) = B_w \sum_k \bar{\mathcal R}_k - \rho P^{total}$ under $\sum_k\|b_k\|^2 \le
+P_{\max}$. With rates in bit/s/Hz (log base 2), the WMMSE equivalence (18) holds for the nats
+objective $\sum_k \ln(1+\mathrm{SINR}_k) - c\sum_k\|b_k\|^2$ with
+$c = \rho\,\xi \ln 2 / B_w$; block-coordinate descent over (u, ω, B) then reads
 (docs/deviations.md, D29–D31, derivation):
 
-* receivers (21) with the conjugate: :math:`u_k = (\sqrt{\gamma_k} v_k^H b_k)^* / T_k`,
-  :math:`T_k = \sum_i \gamma_k |v_k^H b_i|^2 + N_0`;
-* weights (22): :math:`\omega_k = 1/e_k` with the MSE (19) at :math:`u_k`, i.e. :math:`1 + \mathrm{SINR}_k`;
-* precoders (23)-(24): :math:`b_k = \omega_k \sqrt{\gamma_k}\, u_k^* (A + (c + \lambda) I)^{-1} v_k`,
-  :math:`A = \sum_i \omega_i |u_i|^2 \gamma_i v_i v_i^H`, where the power multiplier
-  :math:`\lambda \ge 0` (the printed :math:`a^{opt}`) is 0 if that already meets the budget and
-  otherwise the root of :math:`\sum_k \|b_k(\lambda)\|^2 = P_{\max}`, found by bisection on the
-  eigen-decomposition of :math:`A` (the power is decreasing in :math:`\lambda`).
+* receivers (21) with the conjugate: $u_k = (\sqrt{\gamma_k} v_k^H b_k)^* / T_k$,
+  $T_k = \sum_i \gamma_k |v_k^H b_i|^2 + N_0$;
+* weights (22): $\omega_k = 1/e_k$ with the MSE (19) at $u_k$, i.e. $1 + \mathrm{SINR}_k$;
+* precoders (23)-(24): $b_k = \omega_k \sqrt{\gamma_k}\, u_k^* (A + (c + \lambda) I)^{-1} v_k$,
+  $A = \sum_i \omega_i |u_i|^2 \gamma_i v_i v_i^H$, where the power multiplier
+  $\lambda \ge 0$ (the printed $a^{opt}$) is 0 if that already meets the budget and
+  otherwise the root of $\sum_k \|b_k(\lambda)\|^2 = P_{\max}$, found by bisection on the
+  eigen-decomposition of $A$ (the power is decreasing in $\lambda$).
 
-**Differentiation.** The precoder map :math:`(A, R, c, P_{\max}) \mapsto B` of (23) has a custom
+**Differentiation.** The precoder map $(A, R, c, P_{\max}) \mapsto B$ of (23) has a custom
 JVP from the implicit-function theorem instead of autodiff through the eigen-decomposition
-(degenerate eigenvalues: :math:`A` has rank :math:`K < N_t`) and the bisection (which autodiff
-would see as a fixed fraction of its bracket): with :math:`M = A + (c+\lambda)I`,
+(degenerate eigenvalues: $A$ has rank $K < N_t$) and the bisection (which autodiff
+would see as a fixed fraction of its bracket): with $M = A + (c+\lambda)I$,
 
-.. math::
-    dB = M^{+}\big(dR - dA\,B - (dc + d\lambda)B\big), \qquad
-    d\lambda = \frac{2\,\mathrm{Re\,tr}\big(B^H M^{+}(dR - dA\,B - dc\,B)\big) - dP_{\max}}
-                     {2\,\mathrm{Re\,tr}(B^H M^{+} B)}
+$$
+dB = M^{+}\big(dR - dA\,B - (dc + d\lambda)B\big), \qquad
+d\lambda = \frac{2\,\mathrm{Re\,tr}\big(B^H M^{+}(dR - dA\,B - dc\,B)\big) - dP_{\max}}
+{2\,\mathrm{Re\,tr}(B^H M^{+} B)}
+$$
 
-when the budget binds (:math:`\lambda > 0`, from differentiating :math:`\|B\|_F^2 = P_{\max}`) and
-:math:`d\lambda = 0` when it is slack. Reverse mode transposes this JVP, so unrolled
+when the budget binds ($\lambda > 0$, from differentiating $\|B\|_F^2 = P_{\max}$) and
+$d\lambda = 0$ when it is slack. Reverse mode transposes this JVP, so unrolled
 (deep-unfolded) WMMSE and Dinkelbach-WMMSE have exact gradients in both regimes (tested
 against finite differences).
 
-Each BCD step cannot decrease :math:`F_\rho`; warm-started from the previous precoders,
-:math:`F_{\rho_n}(B_{n-1}) = 0` by (17), so the energy efficiency never decreases across
+Each BCD step cannot decrease $F_\rho$; warm-started from the previous precoders,
+$F_{\rho_n}(B_{n-1}) = 0$ by (17), so the energy efficiency never decreases across
 Dinkelbach iterations. ``c = 0`` is plain sum-rate WMMSE.
 
-One step function each (:func:`wmmse_step`, :func:`dinkelbach_step`) and one driver each
-(:func:`wmmse`, :func:`dinkelbach_wmmse`), the mode (:class:`satjax.optim.Solve` /
-:class:`satjax.optim.Unroll`) an argument.
+One step function each (``wmmse_step``, ``dinkelbach_step``) and one driver each
+(``wmmse``, ``dinkelbach_wmmse``), the mode (``satjax.optim.Solve`` /
+``satjax.optim.Unroll``) an argument.
 """
 
 from __future__ import annotations
@@ -94,8 +95,8 @@ def _receivers_weights(problem: PrecodingProblem, b):
 
 
 def _eigen_solve(a, r, c, p_max):
-    """Forward pass of :func:`budget_precoders`: eigen-decomposition, multiplier by bisection,
-    then :math:`(A + (c+\\lambda)I)^{+}R`. Returns B and what the JVP reuses."""
+    """Forward pass of ``budget_precoders``: eigen-decomposition, multiplier by bisection,
+    then $(A + (c+\\lambda)I)^{+}R$. Returns B and what the JVP reuses."""
     d, q = eigh(a)
     dc = jnp.maximum(d, 0) + c
     # The bisection works on the range of A + cI: every r_k lies in span{v_i} = range(A) (exactly;
@@ -128,14 +129,14 @@ def _eigen_solve(a, r, c, p_max):
 @jax.custom_jvp
 def budget_precoders(a: Complex[ArrayLike, "Nt Nt"], r: Complex[ArrayLike, "Nt K"], c: Float[ArrayLike, ""],
                      p_max: Float[ArrayLike, ""]) -> Complex[ArrayLike, "Nt K"]:
-    r""":math:`B = (A + (c + \lambda) I)^{+} R`, eq. (23), with :math:`\lambda \ge 0` the multiplier
-    of the budget :math:`\|B\|_F^2 \le P_{\max}` (0 when slack, else the root of
-    :math:`\|B(\lambda)\|_F^2 = P_{\max}`).
+    r"""$B = (A + (c + \lambda) I)^{+} R$, eq. (23), with $\lambda \ge 0$ the multiplier
+    of the budget $\|B\|_F^2 \le P_{\max}$ (0 when slack, else the root of
+    $\|B(\lambda)\|_F^2 = P_{\max}$).
 
     Args:
-        a: ``[N_t, N_t]`` Hermitian PSD :math:`A = \sum_i \omega_i|u_i|^2\gamma_i v_i v_i^H`.
-        r: ``[N_t, K]`` right-hand sides :math:`\omega_k\sqrt{\gamma_k}u_k^* v_k` (in range(A)).
-        c: ``[]`` power price :math:`c \ge 0`.
+        a: ``[N_t, N_t]`` Hermitian PSD $A = \sum_i \omega_i|u_i|^2\gamma_i v_i v_i^H$.
+        r: ``[N_t, K]`` right-hand sides $\omega_k\sqrt{\gamma_k}u_k^* v_k$ (in range(A)).
+        c: ``[]`` power price $c \ge 0$.
         p_max: ``[]`` budget [W].
 
     Differentiable by the implicit-function theorem (module docstring), in both the binding and
@@ -164,14 +165,14 @@ def _budget_precoders_jvp(primals, tangents):
 
 class NewtonSchulzUpdate(eqx.Module):
     r"""The precoder update of eq. (23) with the inverse of paper B's Algorithm 2 before training:
-    :math:`B = \Pi\big(X_L R\big)`, :math:`X_L` after ``num_iters`` Newton–Schulz (first-order
-    Taylor, eq. (29)) steps on :math:`M = A + cI` from :math:`X_0 = M^H/(\|M\|_1\|M\|_\infty)`,
-    the power multiplier replaced by :math:`\lambda = 0` and the normalization :math:`\Pi` of
-    eq. (34) (:func:`satjax.downlink.project_to_budget`).
+    $B = \Pi\big(X_L R\big)$, $X_L$ after ``num_iters`` Newton–Schulz (first-order
+    Taylor, eq. (29)) steps on $M = A + cI$ from $X_0 = M^H/(\|M\|_1\|M\|_\infty)$,
+    the power multiplier replaced by $\lambda = 0$ and the normalization $\Pi$ of
+    eq. (34) (``satjax.downlink.project_to_budget``).
 
-    This is what the GNN deep unfolding (:class:`satjax.nn.UnfoldedDinkelbachWMMSE`) computes at
-    its Newton–Schulz initialization. It needs :math:`c > 0` (Dinkelbach: :math:`\rho > 0`), where
-    :math:`M` is nonsingular; it is exact when the budget is slack and the inverse converged.
+    This is what the GNN deep unfolding (``satjax.nn.UnfoldedDinkelbachWMMSE``) computes at
+    its Newton–Schulz initialization. It needs $c > 0$ (Dinkelbach: $\rho > 0$), where
+    $M$ is nonsingular; it is exact when the budget is slack and the inverse converged.
     """
 
     num_iters: int = eqx.field(static=True)
@@ -190,13 +191,13 @@ class NewtonSchulzUpdate(eqx.Module):
 
 
 def exact_update(a, r, c, p_max, antenna_mask=None):
-    """The exact precoder update of eq. (23): :func:`budget_precoders` (the default)."""
+    """The exact precoder update of eq. (23): ``budget_precoders`` (the default)."""
     return budget_precoders(a, r, c, p_max)
 
 
 def _precoders(problem: PrecodingProblem, u, w, c, update=exact_update):
     """Eq. (23): the common matrix A, the right-hand sides, then the precoder update ``update``
-    (:func:`budget_precoders` unless another is given, e.g. a learned inverse)."""
+    (``budget_precoders`` unless another is given, e.g. a learned inverse)."""
     v = problem.v
     sg = safe_sqrt(problem.gamma)
     coef = w * abs2(u) * problem.gamma                                          # omega |u|^2 gamma
@@ -210,8 +211,8 @@ def wmmse_step(b: Complex[ArrayLike, "Nt K"], problem: PrecodingProblem, rho=0.0
                ) -> Complex[ArrayLike, "Nt K"]:
     """One BCD iteration (21) -> (22) -> (23) for Dinkelbach parameter ``rho`` [bit/J]
     (``rho = 0``: sum-rate WMMSE under the power budget). ``update(A, R, c, p_max, antenna_mask)``
-    turns eq. (23)'s matrix and right-hand sides into precoders: :func:`exact_update` (default),
-    :class:`NewtonSchulzUpdate`, or a learned one."""
+    turns eq. (23)'s matrix and right-hand sides into precoders: ``exact_update`` (default),
+    ``NewtonSchulzUpdate``, or a learned one."""
     u, w = _receivers_weights(problem, b)
     return _precoders(problem, u, w, _penalty(problem, rho), update)
 
@@ -242,16 +243,16 @@ def wmmse(problem: PrecodingProblem, b0: ArrayLike | None = None, *, mode=Solve(
     WMMSE under the budget), from ``b0`` (default: statistical MRT at full power).
 
     Args:
-        problem: the :class:`PrecodingProblem`.
+        problem: the ``PrecodingProblem``.
         b0: optional complex ``[N_t, K]`` starting precoders.
-        mode: :class:`satjax.optim.Solve` (relative change of :math:`F_\rho + \rho P_t` at most
-            ``tol``) or :class:`satjax.optim.Unroll` (fixed depth, differentiable).
+        mode: ``satjax.optim.Solve`` (relative change of $F_\rho + \rho P_t$ at most
+            ``tol``) or ``satjax.optim.Unroll`` (fixed depth, differentiable).
         rho: Dinkelbach parameter [bit/J].
-        update: the precoder update of eq. (23) (:func:`wmmse_step`).
+        update: the precoder update of eq. (23) (``wmmse_step``).
 
     Returns:
-        ``(b, trace)``: precoders ``[N_t, K]`` with :math:`\sum_k\|b_k\|^2 \le P_{\max}` and the
-        :class:`satjax.optim.IterationTrace` of the subproblem objective.
+        ``(b, trace)``: precoders ``[N_t, K]`` with $\sum_k\|b_k\|^2 \le P_{\max}$ and the
+        ``satjax.optim.IterationTrace`` of the subproblem objective.
     """
     check_mode(mode)
     return _wmmse(problem, _initial(problem, b0), mode, jnp.asarray(rho, problem.gamma.dtype), update)
@@ -277,20 +278,20 @@ def dinkelbach_wmmse(problem: PrecodingProblem, b0: ArrayLike | None = None, *, 
     r"""Paper B, Algorithm 2 with the exact inverse: Dinkelbach (16)-(17) around WMMSE (21)-(24).
 
     Args:
-        problem: the :class:`PrecodingProblem`.
+        problem: the ``PrecodingProblem``.
         b0: optional complex ``[N_t, K]`` starting precoders (default statistical MRT at full power).
-        mode: the outer (Dinkelbach) loop: :class:`satjax.optim.Solve` — stop when the EE changes
-            by at most ``tol`` relative (:math:`F(\rho_n) = P^{total}_n(\mathrm{EE}_n -
-            \mathrm{EE}_{n-1})`, so this is the rule :math:`F(\rho_n) \le \varepsilon_1` in relative
-            form) — or :class:`satjax.optim.Unroll` (fixed number of Dinkelbach updates).
-        inner: the WMMSE loop of each subproblem, likewise (:math:`\varepsilon_2`).
-        update: the precoder update of eq. (23): :func:`exact_update` (eigen-decomposition and
-            bisected multiplier, the default), :class:`NewtonSchulzUpdate` (Algorithm 2's Taylor
-            inverse) or a learned one (:class:`satjax.nn.UnfoldedDinkelbachWMMSE`).
+        mode: the outer (Dinkelbach) loop: ``satjax.optim.Solve`` — stop when the EE changes
+            by at most ``tol`` relative ($F(\rho_n) = P^{total}_n(\mathrm{EE}_n -
+            \mathrm{EE}_{n-1})$, so this is the rule $F(\rho_n) \le \varepsilon_1$ in relative
+            form) — or ``satjax.optim.Unroll`` (fixed number of Dinkelbach updates).
+        inner: the WMMSE loop of each subproblem, likewise ($\varepsilon_2$).
+        update: the precoder update of eq. (23): ``exact_update`` (eigen-decomposition and
+            bisected multiplier, the default), ``NewtonSchulzUpdate`` (Algorithm 2's Taylor
+            inverse) or a learned one (``satjax.nn.UnfoldedDinkelbachWMMSE``).
 
     Returns:
-        ``(b, ee, trace)``: precoders ``[N_t, K]`` with :math:`\sum_k\|b_k\|^2 \le P_{\max}`, the
-        energy efficiency [bit/J], and the :class:`satjax.optim.IterationTrace` of the EE over the
+        ``(b, ee, trace)``: precoders ``[N_t, K]`` with $\sum_k\|b_k\|^2 \le P_{\max}$, the
+        energy efficiency [bit/J], and the ``satjax.optim.IterationTrace`` of the EE over the
         outer iterations. Differentiable end to end when both loops are unrolled.
     """
     check_mode(mode)

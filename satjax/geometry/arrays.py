@@ -23,7 +23,9 @@ def upa_element_grid(n_v: int, n_h: int, dtype=jnp.float32) -> Float[ArrayLike, 
 def upa_response(u: Float[ArrayLike, "3"], n_v: int, n_h: int) -> Complex[ArrayLike, " N"]:
     r"""Array response of the UPA towards direction ``u`` (unit vector from the array).
 
-    .. math:: [\mathbf{a}(\mathbf{u})]_{(v,h)} = e^{j\pi (h u_x + v u_y)}
+    $$
+    [\mathbf{a}(\mathbf{u})]_{(v,h)} = e^{j\pi (h u_x + v u_y)}
+    $$
 
     Entries have unit modulus, so ``||a||^2 = N``. Implements the UPA response of paper A,
     Sec. II (the paper does not print it; see docs/deviations.md).
@@ -41,8 +43,10 @@ def upa_gaussian_correlation(
     Local-scattering model: the direction cosines ``(u_x, u_y)`` of the scattered paths are
     Gaussian around the nominal direction with standard deviation ``spread`` in each axis, so
 
-    .. math:: [\tilde{\mathbf{R}}]_{ij} = a_i a_j^* \exp\!\big(-\tfrac{\pi^2 \sigma^2}{2}
-              \|\mathbf{n}_i - \mathbf{n}_j\|^2\big)
+    $$
+    [\tilde{\mathbf{R}}]_{ij} = a_i a_j^* \exp\!\big(-\tfrac{\pi^2 \sigma^2}{2}
+    \|\mathbf{n}_i - \mathbf{n}_j\|^2\big)
+    $$
 
     with ``n_i`` the element grid in half wavelengths. ``R`` is Hermitian positive
     semidefinite with unit diagonal (``tr R = N``); ``spread -> 0`` gives the rank-one

@@ -1,28 +1,28 @@
 r"""End-to-end edge GNN precoder of paper B, Sec. III (eqs. (11)-(15), Algorithm 1).
 
 The graph is the complete bipartite antenna–user graph; every edge ``(n, k)`` carries a feature
-vector, initially (eq. (11)) :math:`[\mathrm{Re}\,v_{nk}, \mathrm{Im}\,v_{nk}]` plus what the loss
+vector, initially (eq. (11)) $[\mathrm{Re}\,v_{nk}, \mathrm{Im}\,v_{nk}]$ plus what the loss
 needs to know about user k and the power model (ours, docs/deviations.md D42):
 
-* :math:`s_k = \log_{10}(P_{\max}\gamma_k N_t / (K N_0))` — user k's receive SNR at full power
+* $s_k = \log_{10}(P_{\max}\gamma_k N_t / (K N_0))$ — user k's receive SNR at full power
   split equally, in decades (every scenario of the paper has its own noise and budget);
-* :math:`e = \log_{10}(\xi P_{\max} / P_t)` — how the transmit power compares with the static
+* $e = \log_{10}(\xi P_{\max} / P_t)$ — how the transmit power compares with the static
   power of eq. (6), the trade-off the energy efficiency makes (same for every edge).
 
-Layer :math:`\ell` (dense, masked message passing on ``[N_t, K, H]`` arrays):
+Layer $\ell$ (dense, masked message passing on ``[N_t, K, H]`` arrays):
 
-* aggregation (12): :math:`d_{nk} = [\,\mathrm{mean}_{n_1 \ne n} \mathrm{MLP}_1(a_{n_1k}),\;
-  \mathrm{mean}_{k_1 \ne k} \mathrm{MLP}_2(a_{nk_1})\,]` — over the other antennas of the same user
+* aggregation (12): $d_{nk} = [\,\mathrm{mean}_{n_1 \ne n} \mathrm{MLP}_1(a_{n_1k}),\;
+  \mathrm{mean}_{k_1 \ne k} \mathrm{MLP}_2(a_{nk_1})\,]$ — over the other antennas of the same user
   and the other users of the same antenna (AGG = mean, concatenated);
-* combination (13): :math:`a_{nk} \leftarrow \mathrm{ReLU}(\mathrm{MLP}_3(a_{nk}, d_{nk}))`.
+* combination (13): $a_{nk} \leftarrow \mathrm{ReLU}(\mathrm{MLP}_3(a_{nk}, d_{nk}))$.
 
 Every MLP is Linear–ReLU–Linear with 64 hidden units (the paper's "two-layer MLP, 64 hidden").
-The last layer's edge features are mapped by a linear readout to :math:`(\mathrm{Re}, \mathrm{Im})`
-of :math:`b_{nk}`, and the precoder is normalized by :math:`\Pi` (eq. (14)).
+The last layer's edge features are mapped by a linear readout to $(\mathrm{Re}, \mathrm{Im})$
+of $b_{nk}$, and the precoder is normalized by $\Pi$ (eq. (14)).
 
 Equivariant to permuting antennas and users (shared per-edge maps, means); padded antennas and
 users (``PrecodingProblem.antenna_mask``/``user_mask``) are excluded from every mean and get zero
-precoders, so one trained model runs on any :math:`N_t` and :math:`K` (padded == unpadded, tested).
+precoders, so one trained model runs on any $N_t$ and $K$ (padded == unpadded, tested).
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ NUM_EDGE_FEATURES = 4
 
 
 def edge_features(problem: PrecodingProblem) -> Float[ArrayLike, "Nt K 4"]:
-    """Initial edge features ``[N_t, K, 4]``: Re/Im of :math:`v_{nk}` (eq. (11)), the user's
+    """Initial edge features ``[N_t, K, 4]``: Re/Im of $v_{nk}$ (eq. (11)), the user's
     full-power SNR in decades and the power-model ratio in decades (module docstring); zero on
     padded edges."""
     nt_real = jnp.sum(problem.antennas)
@@ -91,16 +91,16 @@ class EdgeLayer(eqx.Module):
 
 
 class EdgeGNN(eqx.Module):
-    r"""Paper B's end-to-end edge GNN precoder (Sec. III): :math:`L` edge-update layers on the
-    antenna–user graph, a linear readout to :math:`b_{nk}` and the normalization :math:`\Pi`.
+    r"""Paper B's end-to-end edge GNN precoder (Sec. III): $L$ edge-update layers on the
+    antenna–user graph, a linear readout to $b_{nk}$ and the normalization $\Pi$.
 
-    A :class:`satjax.policies.Policy` for system B: ``model(scenario, key=None) -> b [N_t, K]``
-    (complex; :math:`\sum_k\|b_k\|^2 \le P_{\max}`). :meth:`precoders` takes the problem directly.
+    A ``satjax.policies.Policy`` for system B: ``model(scenario, key=None) -> b [N_t, K]``
+    (complex; $\sum_k\|b_k\|^2 \le P_{\max}$). ``precoders`` takes the problem directly.
     Works on one scenario (``vmap`` for batches) of any size.
 
     Arguments:
         hidden: width of every edge state and MLP hidden layer (paper: 64).
-        num_layers: edge-update layers :math:`L` (>= 1).
+        num_layers: edge-update layers $L$ (>= 1).
         key: PRNG key for the initialization.
     """
 

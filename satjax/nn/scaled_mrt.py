@@ -1,7 +1,7 @@
 r"""The smallest learned precoder: statistical MRT at a learned fraction of the budget.
 
-:math:`b = \mathrm{MRT}(v)\cdot\sqrt{\sigma(\theta)}`, i.e. transmit power :math:`\sigma(\theta)P_{\max}`
-with one trainable logit :math:`\theta`. Trained on :class:`satjax.downlink.PrecodingTask`, it
+$b = \mathrm{MRT}(v)\cdot\sqrt{\sigma(\theta)}$, i.e. transmit power $\sigma(\theta)P_{\max}$
+with one trainable logit $\theta$. Trained on ``satjax.downlink.PrecodingTask``, it
 learns the energy-efficient transmit power of MRT for the scenario distribution — a baseline,
 and the proof that the trainer fits a system-B precoder end to end through the physics.
 """
@@ -20,9 +20,9 @@ __all__ = ["ScaledMRT"]
 
 
 class ScaledMRT(eqx.Module):
-    """Statistical MRT at power :math:`\\sigma(\\theta) P_{\\max}` (one parameter, ``logit`` = θ).
+    """Statistical MRT at power $\\sigma(\\theta) P_{\\max}$ (one parameter, ``logit`` = θ).
 
-    A :class:`satjax.policies.Policy` for system B: ``model(scenario, key) -> b [N_t, K]``.
+    A ``satjax.policies.Policy`` for system B: ``model(scenario, key) -> b [N_t, K]``.
 
     Arguments:
         power_fraction: initial fraction of the budget, in (0, 1).

@@ -9,20 +9,20 @@ M ≤ M_max, including sizes never seen in training.
 
 Features (Sec. V-C.1):
 
-* user vertices start from :math:`P_{\max,k}` [W]; APs and the satellite from 1;
-* AP–user edges: :math:`\beta_{mk}` in dB relative to the AP noise, standardized
+* user vertices start from $P_{\max,k}$ [W]; APs and the satellite from 1;
+* AP–user edges: $\beta_{mk}$ in dB relative to the AP noise, standardized
   (``(10 log10(beta/sigma_a^2) - mean) / std``);
 * satellite–user edges, selectable (``sat_features``):
 
-  - ``"raw"``: eq. (47), :math:`[\mathrm{Re}\,\bar g_k, \mathrm{Im}\,\bar g_k, \mathrm{Re\,vec}\,R_k,
-    \mathrm{Im\,vec}\,R_k]` — ``2N + 2N^2`` numbers, in noise units (:math:`\bar g_k/\sigma_s`,
-    :math:`N R_k/\sigma_s^2`, so entries are O(1));
+  - ``"raw"``: eq. (47), $[\mathrm{Re}\,\bar g_k, \mathrm{Im}\,\bar g_k, \mathrm{Re\,vec}\,R_k,
+    \mathrm{Im\,vec}\,R_k]$ — ``2N + 2N^2`` numbers, in noise units ($\bar g_k/\sigma_s$,
+    $N R_k/\sigma_s^2$, so entries are O(1));
   - ``"compact"``: the two per-user satellite statistics that enter Theorem 1's desired-signal
-    term, :math:`\|\bar g_k\|^2/\sigma_s^2` and :math:`\mathrm{tr}\,\Psi_k/\sigma_s^2` (the LoS and
+    term, $\|\bar g_k\|^2/\sigma_s^2$ and $\mathrm{tr}\,\Psi_k/\sigma_s^2$ (the LoS and
     estimated-scattering powers), in dB and standardized — 2 numbers.
 
-Message inputs follow the general HetGNN aggregation (45), :math:`q_1(d_n, e_{mn})` with the
-*neighbour's* state :math:`d_n`. Eqs. (48) and (50) as printed feed the receiving vertex's own
+Message inputs follow the general HetGNN aggregation (45), $q_1(d_n, e_{mn})$ with the
+*neighbour's* state $d_n$. Eqs. (48) and (50) as printed feed the receiving vertex's own
 state instead, which would leave APs' and users' states unconnected (no vertex would ever see
 another vertex's state); see docs/deviations.md D21.
 
@@ -95,8 +95,8 @@ class GraphInputs(eqx.Module):
 
 
 def _contamination(power, pilot, user_mask, ptau, noise):
-    r"""Pilot-contamination ratio :math:`p\tau_p x_k / (p\tau_p \sum_{k' \in P_k} x_{k'} + \sigma^2)`
-    per user (last axis) for per-user powers ``x`` — the MMSE gain :math:`\gamma/\beta` of eq. (8)
+    r"""Pilot-contamination ratio $p\tau_p x_k / (p\tau_p \sum_{k' \in P_k} x_{k'} + \sigma^2)$
+    per user (last axis) for per-user powers ``x`` — the MMSE gain $\gamma/\beta$ of eq. (8)
     for an AP; for the satellite the same ratio of per-antenna powers tr R / N."""
     sharing = pilot_sharing(pilot, user_mask).astype(power.dtype)
     return ptau * power / (ptau * power @ sharing + noise)
@@ -134,7 +134,7 @@ def graph_inputs(stats: ChannelStats, p_max: Float[ArrayLike, " K"], sat_feature
 
 
 class PooledMessage(eqx.Module):
-    r""":math:`\mathrm{MEAN}_n\,\mathrm{MLP}(e_{mn}, d_n)` over a complete bipartite edge set, with
+    r"""$\mathrm{MEAN}_n\,\mathrm{MLP}(e_{mn}, d_n)$ over a complete bipartite edge set, with
     the pooled-after-last-Linear form (exact; see the module docstring)."""
 
     edge: Dense
@@ -209,10 +209,10 @@ class SHGNNLayer(eqx.Module):
 
 
 class SHGNN(eqx.Module):
-    r"""Paper A's SHGNN: D HetGNN layers then :math:`p^* = P_{\max} \odot \sigma(\mathrm{MLP8}(u^{(D)}))`.
+    r"""Paper A's SHGNN: D HetGNN layers then $p^* = P_{\max} \odot \sigma(\mathrm{MLP8}(u^{(D)}))$.
 
-    Satisfies the :class:`satjax.policies.Policy` protocol: ``model(scenario, key) -> powers [K]``
-    (the key is unused; the model is deterministic). :meth:`powers` takes the statistics directly.
+    Satisfies the ``satjax.policies.Policy`` protocol: ``model(scenario, key) -> powers [K]``
+    (the key is unused; the model is deterministic). ``powers`` takes the statistics directly.
     Works on one scenario; ``vmap`` for batches. Sizes (K, M) come from the inputs: the same
     parameters run on any number of users and APs.
 

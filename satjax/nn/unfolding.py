@@ -2,46 +2,47 @@ r"""Deep-unfolded precoders of paper B (Sec. IV, Algorithm 2) and the linear dee
 
 Both keep the model-based structure — Dinkelbach (16)-(17) around WMMSE (21)-(24), every receiver
 (21) and weight (22) in closed form — and learn only the precoder update (23), the step with a
-matrix inverse :math:`M^{-1}`, :math:`M = A + cI` (:func:`satjax.downlink.wmmse_step` with a
+matrix inverse $M^{-1}$, $M = A + cI$ (``satjax.downlink.wmmse_step`` with a
 learned ``update``). How the power multiplier is handled inside the networks (docs/deviations.md
-D43): :math:`\lambda = 0`, then the normalization :math:`\Pi` of eq. (34). Where the budget is slack
-:math:`\lambda = 0` is the exact KKT point; where it binds (at the Table I defaults it binds on every
-drop: the SNR of 0 dB makes the rate power-limited), :math:`\Pi` scales the :math:`\lambda = 0`
+D43): $\lambda = 0$, then the normalization $\Pi$ of eq. (34). Where the budget is slack
+$\lambda = 0$ is the exact KKT point; where it binds (at the Table I defaults it binds on every
+drop: the SNR of 0 dB makes the rate power-limited), $\Pi$ scales the $\lambda = 0$
 solution onto the budget — an approximation training adapts to — and no bisection runs inside the
 network (its cost and its implicit gradient are what the learned layers are meant to avoid).
 
-**GNN deep unfolding** (:class:`UnfoldedDinkelbachWMMSE`, eqs. (27)-(33)). :math:`M^{-1}` is
-computed by :math:`L` edge-update layers on the complete antenna–antenna graph, whose edge
-``(i, j)`` carries :math:`F_{ij}` (complex, as the two real channels Re, Im). With
-:math:`g_{ij} = [F_{ij}, (FMF)_{ij}]` (the first-order Taylor term of eq. (29)),
+**GNN deep unfolding** (``UnfoldedDinkelbachWMMSE``, eqs. (27)-(33)). $M^{-1}$ is
+computed by $L$ edge-update layers on the complete antenna–antenna graph, whose edge
+``(i, j)`` carries $F_{ij}$ (complex, as the two real channels Re, Im). With
+$g_{ij} = [F_{ij}, (FMF)_{ij}]$ (the first-order Taylor term of eq. (29)),
 
-.. math::
-    F_{ij} \leftarrow \sigma\Big(c^\top g_{ij} + s^\top \mathrm{mean}_{i'} g_{i'j}
-    + d^\top \mathrm{mean}_{j'} g_{ij'}\Big)
+$$
+F_{ij} \leftarrow \sigma\Big(c^\top g_{ij} + s^\top \mathrm{mean}_{i'} g_{i'j}
++ d^\top \mathrm{mean}_{j'} g_{ij'}\Big)
+$$
 
 where each entry of ``c``, ``s``, ``d`` is a real 2 × 2 matrix acting on (Re, Im) — the paper's
-:math:`J_{\ell+1} \times J_\ell` matrices with :math:`J = 2` — and term (d) of eq. (32) is omitted,
+$J_{\ell+1} \times J_\ell$ matrices with $J = 2$ — and term (d) of eq. (32) is omitted,
 as the paper does. Deviations (docs/deviations.md D44): the pooling is a masked *mean* over the
-real antennas instead of a sum (the learned coefficients then transfer across :math:`N_t`);
-:math:`F^{(0)} = M^H/(\|M\|_1\|M\|_\infty)` (D32) instead of :math:`M` itself; and the
-initialization is the Newton–Schulz point :math:`c = (2I, -I)`, :math:`s = d = 0`,
-:math:`\sigma` = identity, so the untrained network *is* the unrolled Dinkelbach-WMMSE with the
-Newton–Schulz inverse (:class:`satjax.downlink.NewtonSchulzUpdate`; tested equal). The paper
-initializes every trainable matrix at zero, which makes :math:`F \equiv 0` and the precoders
-zero. :math:`\sigma` stays the identity (the local linear approximation the paper motivates).
+real antennas instead of a sum (the learned coefficients then transfer across $N_t$);
+$F^{(0)} = M^H/(\|M\|_1\|M\|_\infty)$ (D32) instead of $M$ itself; and the
+initialization is the Newton–Schulz point $c = (2I, -I)$, $s = d = 0$,
+$\sigma$ = identity, so the untrained network *is* the unrolled Dinkelbach-WMMSE with the
+Newton–Schulz inverse (``satjax.downlink.NewtonSchulzUpdate``; tested equal). The paper
+initializes every trainable matrix at zero, which makes $F \equiv 0$ and the precoders
+zero. $\sigma$ stays the identity (the local linear approximation the paper motivates).
 
-**Linear deep unfolding** (:class:`LinearUnfoldedWMMSE`), the paper's baseline after Hu et al.,
+**Linear deep unfolding** (``LinearUnfoldedWMMSE``), the paper's baseline after Hu et al.,
 "Iterative algorithm induced deep-unfolding neural networks: precoding design for multiuser MIMO
 systems", IEEE TWC 2021 (IAIDNN, paper B's ref. [40]): WMMSE unrolled into ``num_layers`` layers,
-layer ``l`` replacing :math:`M^{-1}` by the trainable linear form
-:math:`D^{-1}X_l + M Y_l + Z_l` (:math:`D^{-1}` the reciprocal of :math:`M`'s diagonal, the
-"element-wise nonlinear operation :math:`P^+`" of paper B Sec. IV-C; :math:`X_l, Y_l, Z_l`
-complex :math:`N_t \times N_t`) and adding a trainable offset :math:`O_l` (complex
-:math:`N_t \times K`) to the precoders before :math:`\Pi`. Complex parameters are stored as
-(Re, Im) pairs: every satjax model's parameters are real. Initialization: :math:`X_l = I`,
-:math:`Y_l = Z_l = O_l = 0` (the Jacobi approximation of the inverse). One Dinkelbach update
+layer ``l`` replacing $M^{-1}$ by the trainable linear form
+$D^{-1}X_l + M Y_l + Z_l$ ($D^{-1}$ the reciprocal of $M$'s diagonal, the
+"element-wise nonlinear operation $P^+$" of paper B Sec. IV-C; $X_l, Y_l, Z_l$
+complex $N_t \times N_t$) and adding a trainable offset $O_l$ (complex
+$N_t \times K$) to the precoders before $\Pi$. Complex parameters are stored as
+(Re, Im) pairs: every satjax model's parameters are real. Initialization: $X_l = I$,
+$Y_l = Z_l = O_l = 0$ (the Jacobi approximation of the inverse). One Dinkelbach update
 (the EE of the current precoders) precedes each layer. The parameters are
-:math:`N_t \times N_t`: a model serves one array size and one user count.
+$N_t \times N_t$: a model serves one array size and one user count.
 """
 
 from __future__ import annotations
@@ -73,7 +74,7 @@ def _as_complex(x: Float[ArrayLike, "... 2"], dtype) -> Complex[ArrayLike, "..."
 class TaylorLayer(eqx.Module):
     """One edge-update layer of eq. (31)/(33) on the antenna–antenna graph (module docstring).
 
-    ``c``, ``s``, ``d``: ``[2, 2, 2]`` — for the two components of :math:`g` (``F``, ``FMF``), a
+    ``c``, ``s``, ``d``: ``[2, 2, 2]`` — for the two components of $g$ (``F``, ``FMF``), a
     real 2 × 2 matrix acting on (Re, Im)."""
 
     c: Float[ArrayLike, "2 2 2"]
@@ -103,10 +104,10 @@ class TaylorLayer(eqx.Module):
 
 
 class TaylorInverse(eqx.Module):
-    r"""The learned precoder update of the GNN deep unfolding: :math:`B = \Pi(F^{(L)} R)` with
-    :math:`F^{(L)} \approx (A + cI)^{-1}` from ``num_layers`` :class:`TaylorLayer` s (one set of
+    r"""The learned precoder update of the GNN deep unfolding: $B = \Pi(F^{(L)} R)$ with
+    $F^{(L)} \approx (A + cI)^{-1}$ from ``num_layers`` ``TaylorLayer`` s (one set of
     parameters per layer, or one shared by all). Called as the ``update`` of
-    :func:`satjax.downlink.wmmse_step`."""
+    ``satjax.downlink.wmmse_step``."""
 
     layers: tuple[TaylorLayer, ...]
     num_layers: int = eqx.field(static=True)
@@ -132,11 +133,11 @@ class UnfoldedDinkelbachWMMSE(eqx.Module):
     r"""Paper B's GNN deep unfolding (Algorithm 2): ``num_outer`` Dinkelbach updates around
     ``num_inner`` WMMSE steps each (``lax.scan``, differentiable; ``checkpoint`` rematerializes
     every step in the backward pass so memory stays bounded), the inverse of eq. (23) replaced by
-    the learned :class:`TaylorInverse` of ``num_layers`` layers. Untrained, it is the unrolled
+    the learned ``TaylorInverse`` of ``num_layers`` layers. Untrained, it is the unrolled
     Dinkelbach-WMMSE with the Newton–Schulz inverse (module docstring).
 
-    A :class:`satjax.policies.Policy` for system B: ``model(scenario, key=None) -> b [N_t, K]``.
-    Its parameters do not depend on :math:`N_t` or :math:`K`: one model serves every size.
+    A ``satjax.policies.Policy`` for system B: ``model(scenario, key=None) -> b [N_t, K]``.
+    Its parameters do not depend on $N_t$ or $K$: one model serves every size.
     """
 
     inverse: TaylorInverse
@@ -167,7 +168,7 @@ class UnfoldedDinkelbachWMMSE(eqx.Module):
 
 
 class LinearInverseLayer(eqx.Module):
-    """One IAIDNN layer's precoder update: :math:`B = \\Pi((D^{-1}X + MY + Z)R + O)` (module docstring).
+    """One IAIDNN layer's precoder update: $B = \\Pi((D^{-1}X + MY + Z)R + O)$ (module docstring).
 
     The complex matrices are stored as real ``[..., 2]`` arrays (Re, Im): every satjax model has
     real parameters only, so any Optax optimizer steps them correctly (gradient descent on a
@@ -199,7 +200,7 @@ class LinearUnfoldedWMMSE(eqx.Module):
     """Linear deep unfolding (IAIDNN after Hu et al., TWC 2021; module docstring): ``num_layers``
     WMMSE layers with trainable linear inverses, one Dinkelbach update before each.
 
-    A :class:`satjax.policies.Policy` for system B built for one array size and user count.
+    A ``satjax.policies.Policy`` for system B built for one array size and user count.
     """
 
     layers: tuple[LinearInverseLayer, ...]

@@ -1,7 +1,7 @@
 r"""Baseline power allocations: full power, random power, and projected gradient ascent.
 
-All take per-user budgets ``p_max[K]`` [W] and return powers in :math:`[0, P_{\max,k}]`.
-:func:`projected_gradient` maximizes *any* differentiable objective of the powers with an
+All take per-user budgets ``p_max[K]`` [W] and return powers in $[0, P_{\max,k}]$.
+``projected_gradient`` maximizes *any* differentiable objective of the powers with an
 Optax optimizer, from several starting points (multi-start), and keeps the best iterate.
 """
 
@@ -20,16 +20,16 @@ __all__ = ["full_power", "random_power", "projected_gradient"]
 
 
 def full_power(p_max: Float[ArrayLike, " K"]) -> Float[ArrayLike, " K"]:
-    """Every user at its budget, :math:`\\rho_k = P_{\\max,k}` (paper A, Fig. 8, "equal power")."""
+    """Every user at its budget, $\\rho_k = P_{\\max,k}$ (paper A, Fig. 8, "equal power")."""
     return p_max
 
 
 def random_power(key: PRNGKeyArray, p_max: Float[ArrayLike, " K"]) -> Float[ArrayLike, " K"]:
-    """Independent uniform powers :math:`\\rho_k \\sim U[0, P_{\\max,k}]` (paper A, Fig. 8)."""
+    """Independent uniform powers $\\rho_k \\sim U[0, P_{\\max,k}]$ (paper A, Fig. 8)."""
     return jax.random.uniform(key, p_max.shape, p_max.dtype) * p_max
 
 
-#: Lower end of the log-power box of :func:`projected_gradient`: e^-30 ~ 1e-13 of the budget.
+#: Lower end of the log-power box of ``projected_gradient``: e^-30 ~ 1e-13 of the budget.
 LOG_FRACTION_MIN = -30.0
 
 
@@ -42,16 +42,16 @@ def projected_gradient(
     num_steps: int = 500,
     learning_rate: float = 0.3,
 ) -> tuple[Float[ArrayLike, " K"], Float[ArrayLike, ""]]:
-    r"""Maximize ``objective(rho)`` over :math:`0 < \rho_k \le P_{\max,k}` by projected Adam in log power.
+    r"""Maximize ``objective(rho)`` over $0 < \rho_k \le P_{\max,k}$ by projected Adam in log power.
 
-    The iterate is the log-fraction :math:`y_k = \ln(\rho_k / P_{\max,k})`, projected onto
-    :math:`[-30, 0]` after each Adam step (Optax); :math:`y_k = -30` (1e-13 of the budget) is "off".
+    The iterate is the log-fraction $y_k = \ln(\rho_k / P_{\max,k})$, projected onto
+    $[-30, 0]$ after each Adam step (Optax); $y_k = -30$ (1e-13 of the budget) is "off".
     Powers of a sum-rate optimum span many orders of magnitude, and a linear-power iterate
     stalls on the users that should be small (measured on 20 drops at K = 20: a linear-power
     iterate ends 7.5 % below Algorithm 1's mean sum rate, a square-root-power iterate 0.7 %
     below, the log-power iterate 0.002 % above). The step size decays from
     ``learning_rate`` to ``1e-3 * learning_rate`` on a cosine schedule. Start 0 is full power, the
-    others have :math:`y_k \sim U[-5, 0]` (seeded by ``key``); the starts run in parallel
+    others have $y_k \sim U[-5, 0]$ (seeded by ``key``); the starts run in parallel
     (``vmap``) and the best iterate seen on any start is returned.
 
     Args:
@@ -60,7 +60,7 @@ def projected_gradient(
         key: PRNG key for the random starts.
         num_starts: number of starting points (>= 1).
         num_steps: Adam steps per start (>= 1).
-        learning_rate: initial Adam step size on :math:`y` (> 0).
+        learning_rate: initial Adam step size on $y$ (> 0).
 
     Returns:
         ``(rho, value)``: the best powers ``[K]`` [W] and their objective.

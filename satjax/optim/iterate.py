@@ -1,14 +1,14 @@
 """Drivers shared by every iterative algorithm: one step function, two ways to run it, chosen by
 a *mode* argument (the Diffrax way: ``diffeqsolve(..., adjoint=...)``).
 
-* :class:`Solve` / :func:`solve` — ``lax.while_loop`` until the tracked objective stops changing
+* ``Solve`` / ``solve`` — ``lax.while_loop`` until the tracked objective stops changing
   (relative tolerance) or ``max_iters`` steps; forward only. Under ``vmap`` every scenario stops
   at its own iteration count: JAX batches the loop and freezes the state of finished scenarios.
-* :class:`Unroll` / :func:`unroll` — ``lax.scan`` over a fixed number of steps;
+* ``Unroll`` / ``unroll`` — ``lax.scan`` over a fixed number of steps;
   reverse-differentiable (deep unfolding), optionally rematerialized with ``jax.checkpoint``.
 
-Algorithms take ``mode=Solve(...)`` or ``mode=Unroll(...)`` and call :func:`iterate`; both
-return an :class:`IterationTrace`, and they agree once the unrolled depth reaches the solve
+Algorithms take ``mode=Solve(...)`` or ``mode=Unroll(...)`` and call ``iterate``; both
+return an ``IterationTrace``, and they agree once the unrolled depth reaches the solve
 mode's iteration count.
 """
 
@@ -58,7 +58,7 @@ def unroll(step: Callable[[S], S], init: S, metric: Callable[[S], Array], num_it
         checkpoint: rematerialize each step in the backward pass (memory O(1) in the depth).
 
     Returns:
-        The final state and the :class:`IterationTrace` of length ``num_iters + 1``.
+        The final state and the ``IterationTrace`` of length ``num_iters + 1``.
     """
     body_step = jax.checkpoint(step) if checkpoint else step
 
@@ -73,13 +73,13 @@ def unroll(step: Callable[[S], S], init: S, metric: Callable[[S], Array], num_it
 
 def solve(step: Callable[[S], S], init: S, metric: Callable[[S], Array], *, tol: float,
           max_iters: int) -> tuple[S, IterationTrace]:
-    r"""Apply ``step`` until :math:`|f_n - f_{n-1}| \le \mathrm{tol}\,|f_{n-1}|` or ``max_iters``.
+    r"""Apply ``step`` until $|f_n - f_{n-1}| \le \mathrm{tol}\,|f_{n-1}|$ or ``max_iters``.
 
     The relative form of a stopping rule like paper A's eq. (43); scale-free, so the same
-    tolerance works in any unit. Forward only (use :func:`unroll` to differentiate).
+    tolerance works in any unit. Forward only (use ``unroll`` to differentiate).
 
     Returns:
-        The final state and the :class:`IterationTrace` (length ``max_iters + 1``).
+        The final state and the ``IterationTrace`` (length ``max_iters + 1``).
     """
     f0 = metric(init)
     trace0 = jnp.zeros((max_iters + 1,), f0.dtype).at[0].set(f0)
@@ -131,14 +131,14 @@ Mode = Solve | Unroll
 
 
 def check_mode(mode, name: str = "mode") -> None:
-    """Raise unless ``mode`` is a :class:`Solve` or :class:`Unroll` (at an algorithm's boundary,
+    """Raise unless ``mode`` is a ``Solve`` or ``Unroll`` (at an algorithm's boundary,
     before anything is traced)."""
     if not isinstance(mode, (Solve, Unroll)):
         raise ValueError(f"{name} must be satjax.optim.Solve(...) or satjax.optim.Unroll(...), got {mode!r}")
 
 
 def iterate(step: Callable[[S], S], init: S, metric: Callable[[S], Array], mode: Mode) -> tuple[S, IterationTrace]:
-    """Run ``step`` from ``init`` in the given mode (:class:`Solve` or :class:`Unroll`)."""
+    """Run ``step`` from ``init`` in the given mode (``Solve`` or ``Unroll``)."""
     if isinstance(mode, Solve):
         return solve(step, init, metric, tol=mode.tol, max_iters=mode.max_iters)
     if isinstance(mode, Unroll):

@@ -1,12 +1,12 @@
 r"""Matrix inverse by the Newton–Schulz iteration (paper B, eq. (29)).
 
-Eq. (29) is the first-order Taylor expansion of :math:`P^{-1}` around an approximation
-:math:`X = P_0^{-1}`: :math:`X \leftarrow 2X - X P X`. Iterated, it is the Newton–Schulz
-iteration; the residual :math:`E = I - P X` squares every step (:math:`E \leftarrow E^2`), so it
-converges quadratically once :math:`\|E\| < 1`. The initialization
-:math:`X_0 = P^H / (\|P\|_1 \|P\|_\infty)` gives :math:`\|I - P X_0\|_2 < 1` for every
-nonsingular :math:`P` (Pan & Schreiber, 1991), so the iteration converges from it; the number
-of steps needed grows like :math:`\log_2 \kappa(P)`.
+Eq. (29) is the first-order Taylor expansion of $P^{-1}$ around an approximation
+$X = P_0^{-1}$: $X \leftarrow 2X - X P X$. Iterated, it is the Newton–Schulz
+iteration; the residual $E = I - P X$ squares every step ($E \leftarrow E^2$), so it
+converges quadratically once $\|E\| < 1$. The initialization
+$X_0 = P^H / (\|P\|_1 \|P\|_\infty)$ gives $\|I - P X_0\|_2 < 1$ for every
+nonsingular $P$ (Pan & Schreiber, 1991), so the iteration converges from it; the number
+of steps needed grows like $\log_2 \kappa(P)$.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ __all__ = ["newton_schulz_init", "newton_schulz_inverse", "inverse_residual"]
 
 
 def newton_schulz_init(p: Inexact[ArrayLike, "... N N"]) -> Inexact[ArrayLike, "... N N"]:
-    r""":math:`X_0 = P^H / (\|P\|_1 \|P\|_\infty)` (max column sum times max row sum)."""
+    r"""$X_0 = P^H / (\|P\|_1 \|P\|_\infty)$ (max column sum times max row sum)."""
     a = jnp.abs(p)
     scale = jnp.max(jnp.sum(a, axis=-2), axis=-1) * jnp.max(jnp.sum(a, axis=-1), axis=-1)
     scale = jnp.where(scale > 0, scale, 1)
@@ -30,11 +30,11 @@ def newton_schulz_init(p: Inexact[ArrayLike, "... N N"]) -> Inexact[ArrayLike, "
 
 def newton_schulz_inverse(p: Inexact[ArrayLike, "... N N"], num_iters: int,
                           x0: Inexact[ArrayLike, "... N N"] | None = None) -> Inexact[ArrayLike, "... N N"]:
-    """Approximate :math:`P^{-1}` with ``num_iters`` steps of eq. (29), ``X <- 2X - X P X``.
+    """Approximate $P^{-1}$ with ``num_iters`` steps of eq. (29), ``X <- 2X - X P X``.
 
     Pure, differentiable (a ``lax.scan`` of matrix products) and batched over leading axes. For a
     singular or badly conditioned ``P`` it stays finite (the iterates are bounded by the
-    initialization's contraction) but is not the inverse; check :func:`inverse_residual`.
+    initialization's contraction) but is not the inverse; check ``inverse_residual``.
     """
     check_int_range("num_iters", num_iters, 0)
     x = newton_schulz_init(p) if x0 is None else x0

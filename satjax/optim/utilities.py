@@ -8,13 +8,13 @@ log-sum-exp relaxation for training.
 ==========================  ==============================================================
 name                        utility
 ==========================  ==============================================================
-``sum_rate``                :math:`\sum_k \mathrm{SE}_k` (paper A, problem (29))
-``proportional_fair``       :math:`\sum_k \ln(\mathrm{SE}_k + \epsilon)`, :math:`\epsilon = 10^{-6}`
-``max_min``                 :math:`\min_k \mathrm{SE}_k`
-``max_min_smooth``          :math:`-t\ln\sum_k e^{-\mathrm{SE}_k/t}`, :math:`t = 0.1` bit/s/Hz
+``sum_rate``                $\sum_k \mathrm{SE}_k$ (paper A, problem (29))
+``proportional_fair``       $\sum_k \ln(\mathrm{SE}_k + \epsilon)$, $\epsilon = 10^{-6}$
+``max_min``                 $\min_k \mathrm{SE}_k$
+``max_min_smooth``          $-t\ln\sum_k e^{-\mathrm{SE}_k/t}$, $t = 0.1$ bit/s/Hz
 ==========================  ==============================================================
 
-The soft minimum is below the exact one by at most :math:`t\ln K`.
+The soft minimum is below the exact one by at most $t\ln K$.
 """
 
 from __future__ import annotations
@@ -29,10 +29,10 @@ from satjax._types import ArrayLike, Bool, Float
 
 __all__ = ["UTILITIES", "get_utility", "sum_rate", "proportional_fair", "max_min", "max_min_smooth"]
 
-#: Offset inside the logarithm of :func:`proportional_fair` [bit/s/Hz]: keeps it finite for a
+#: Offset inside the logarithm of ``proportional_fair`` [bit/s/Hz]: keeps it finite for a
 #: user with zero rate while changing nothing for rates above ~1e-4 bit/s/Hz.
 PF_EPSILON = 1e-6
-#: Temperature of :func:`max_min_smooth` [bit/s/Hz].
+#: Temperature of ``max_min_smooth`` [bit/s/Hz].
 SOFTMIN_TEMPERATURE = 0.1
 
 
@@ -42,7 +42,7 @@ def sum_rate(se: Float[ArrayLike, " K"], mask: Bool[ArrayLike, " K"]) -> Float[A
 
 
 def proportional_fair(se: Float[ArrayLike, " K"], mask: Bool[ArrayLike, " K"], epsilon: float = PF_EPSILON) -> Float[ArrayLike, ""]:
-    """Proportional fairness :math:`\\sum_k \\ln(\\mathrm{SE}_k + \\epsilon)` over real users."""
+    """Proportional fairness $\\sum_k \\ln(\\mathrm{SE}_k + \\epsilon)$ over real users."""
     return jnp.sum(jnp.where(mask, jnp.log(jnp.where(mask, se, 1.0) + epsilon), 0))
 
 
@@ -53,7 +53,7 @@ def max_min(se: Float[ArrayLike, " K"], mask: Bool[ArrayLike, " K"]) -> Float[Ar
 
 def max_min_smooth(se: Float[ArrayLike, " K"], mask: Bool[ArrayLike, " K"],
                    temperature: float = SOFTMIN_TEMPERATURE) -> Float[ArrayLike, ""]:
-    """Soft minimum :math:`-t\\ln\\sum_k e^{-\\mathrm{SE}_k/t}` over real users (differentiable)."""
+    """Soft minimum $-t\\ln\\sum_k e^{-\\mathrm{SE}_k/t}$ over real users (differentiable)."""
     z = jnp.where(mask, -se / temperature, -jnp.inf)
     return -temperature * jax.nn.logsumexp(z)
 

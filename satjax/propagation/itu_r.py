@@ -5,24 +5,24 @@ attenuations), written in JAX so they are differentiable in frequency, elevation
 Units follow the Recommendations at the formula level (GHz, km, hPa, K, g/m^3) but every entry
 point takes SI inputs (Hz, m, rad) and converts, like the rest of satjax:
 
-* :func:`free_space_loss_db` — P.525-4 eq. (1): :math:`L_{bf} = 20\log_{10}(4\pi d f / c)`;
-* :func:`specific_attenuation_db_per_km` — P.676-12 Annex 1 eq. (1): :math:`\gamma_o` (oxygen
-  lines + dry continuum, eqs. (2)-(8)) and :math:`\gamma_w` (water-vapour lines, eqs. (2)-(6),
-  (9)), each :math:`0.1820\, f\, N''(f)` [dB/km];
-* :func:`equivalent_heights_km` — P.676-12 Annex 2 eqs. (30)-(38): :math:`h_o`, :math:`h_w` [km];
-* :func:`gaseous_attenuation_slant_db` — Annex 2 eq. (29), Earth-space path, 5 < theta <= 90 deg;
-* :func:`gaseous_attenuation_inclined_db` — Annex 2 eqs. (31)-(33) (numbering of the 2019
-  edition as ITU-Rpy cites it), path between altitudes :math:`h_1 < h_2 \le 10` km: the
+* ``free_space_loss_db`` — P.525-4 eq. (1): $L_{bf} = 20\log_{10}(4\pi d f / c)$;
+* ``specific_attenuation_db_per_km`` — P.676-12 Annex 1 eq. (1): $\gamma_o$ (oxygen
+  lines + dry continuum, eqs. (2)-(8)) and $\gamma_w$ (water-vapour lines, eqs. (2)-(6),
+  (9)), each $0.1820\, f\, N''(f)$ [dB/km];
+* ``equivalent_heights_km`` — P.676-12 Annex 2 eqs. (30)-(38): $h_o$, $h_w$ [km];
+* ``gaseous_attenuation_slant_db`` — Annex 2 eq. (29), Earth-space path, 5 < theta <= 90 deg;
+* ``gaseous_attenuation_inclined_db`` — Annex 2 eqs. (31)-(33) (numbering of the 2019
+  edition as ITU-Rpy cites it), path between altitudes $h_1 < h_2 \le 10$ km: the
   exponential-profile form for theta > 5 deg, the curved-Earth form (effective radius 8500 km,
-  :math:`F(x) = 1/(0.661x + 0.339\sqrt{x^2+5.51})`) for theta <= 5 deg;
-* :func:`gaseous_attenuation_terrestrial_db` — Annex 1 eq. (10): :math:`(\gamma_o+\gamma_w) r`.
+  $F(x) = 1/(0.661x + 0.339\sqrt{x^2+5.51})$) for theta <= 5 deg;
+* ``gaseous_attenuation_terrestrial_db`` — Annex 1 eq. (10): $(\gamma_o+\gamma_w) r$.
 
 Agreement with ITU-Rpy (``itur`` 0.4.0, P.676-12) is measured in ``tests/propagation/test_itu_r.py``
 and reported in docs/paper-c.md. Two differences from ``itur``'s inclined path are deliberate
 (docs/deviations.md, D61): the meteorological inputs are the values *at the lower terminal* (we do
-not rescale :math:`\rho` by ``exp(+h1/2)`` as ``itur`` does), and the equivalent heights take the
-dry pressure :math:`p` (``itur`` passes :math:`p + e`, so :math:`e` is counted twice in
-:math:`r_p`).
+not rescale $\rho$ by ``exp(+h1/2)`` as ``itur`` does), and the equivalent heights take the
+dry pressure $p$ (``itur`` passes $p + e$, so $e$ is counted twice in
+$r_p$).
 
 The line tables are P.676-12 Annex 1 Tables 1 (oxygen: f0 [GHz], a1..a6) and 2 (water vapour:
 f0, b1..b6).
@@ -153,8 +153,10 @@ _HW_LINES = np.array([[22.23508, 1.52, 2.56], [183.310087, 7.62, 10.2], [325.152
 def free_space_loss_db(distance_m: Float[ArrayLike, "..."], frequency_hz: Float[ArrayLike, "..."]) -> Float[ArrayLike, "..."]:
     r"""Free-space basic transmission loss [dB], ITU-R P.525-4 eq. (1).
 
-    .. math:: L_{bf} = 20\log_{10}\frac{4\pi d f}{c}
-              \;(= 32.45 + 20\log_{10} f_{\rm MHz} + 20\log_{10} d_{\rm km})
+    $$
+    L_{bf} = 20\log_{10}\frac{4\pi d f}{c}
+    \;(= 32.45 + 20\log_{10} f_{\rm MHz} + 20\log_{10} d_{\rm km})
+    $$
 
     Shapes broadcast. Differentiable in both arguments."""
     distance_m, frequency_hz = jnp.asarray(distance_m), jnp.asarray(frequency_hz)
@@ -192,7 +194,7 @@ def _gamma_oxygen(f, p, rho, t):
 
 
 def _gamma_water(f, p, rho, t):
-    """gamma_w [dB/km], same conventions as :func:`_gamma_oxygen`."""
+    """gamma_w [dB/km], same conventions as ``_gamma_oxygen``."""
     theta = 300.0 / t
     e = _vapour_pressure_hpa(rho, t)
     f0, b1, b2, b3, b4, b5, b6 = _columns(_WATER_VAPOUR_LINES, f)
@@ -208,10 +210,10 @@ def specific_attenuation_db_per_km(frequency_hz: Float[ArrayLike, "..."],
                                    pressure_hpa: Float[ArrayLike, ""] = STANDARD_PRESSURE_HPA,
                                    water_vapour_g_m3: Float[ArrayLike, ""] = STANDARD_WATER_VAPOUR_G_M3,
                                    temperature_k: Float[ArrayLike, ""] = STANDARD_TEMPERATURE_K):
-    r"""Specific attenuations :math:`(\gamma_o, \gamma_w)` [dB/km], P.676-12 Annex 1 eqs. (1)-(9).
+    r"""Specific attenuations $(\gamma_o, \gamma_w)$ [dB/km], P.676-12 Annex 1 eqs. (1)-(9).
 
-    ``pressure_hpa`` is the dry-air pressure :math:`p`; the water-vapour partial pressure is
-    :math:`e = \rho T/216.7`. Returns two arrays of ``frequency_hz``'s shape."""
+    ``pressure_hpa`` is the dry-air pressure $p$; the water-vapour partial pressure is
+    $e = \rho T/216.7$. Returns two arrays of ``frequency_hz``'s shape."""
     f = jnp.asarray(frequency_hz) / 1e9
     return (_gamma_oxygen(f, pressure_hpa, water_vapour_g_m3, temperature_k),
             _gamma_water(f, pressure_hpa, water_vapour_g_m3, temperature_k))
@@ -221,9 +223,9 @@ def equivalent_heights_km(frequency_hz: Float[ArrayLike, "..."],
                           pressure_hpa: Float[ArrayLike, ""] = STANDARD_PRESSURE_HPA,
                           water_vapour_g_m3: Float[ArrayLike, ""] = STANDARD_WATER_VAPOUR_G_M3,
                           temperature_k: Float[ArrayLike, ""] = STANDARD_TEMPERATURE_K):
-    r"""Equivalent heights :math:`(h_o, h_w)` [km] of dry air and water vapour, P.676-12 Annex 2
-    eqs. (30)-(38), with :math:`r_p = (p + e)/1013.25`; :math:`h_o` capped at
-    :math:`10.7\,r_p^{0.3}` below 70 GHz."""
+    r"""Equivalent heights $(h_o, h_w)$ [km] of dry air and water vapour, P.676-12 Annex 2
+    eqs. (30)-(38), with $r_p = (p + e)/1013.25$; $h_o$ capped at
+    $10.7\,r_p^{0.3}$ below 70 GHz."""
     f = jnp.asarray(frequency_hz) / 1e9
     p, rho, t = pressure_hpa, water_vapour_g_m3, temperature_k
     rp = (p + _vapour_pressure_hpa(rho, t)) / 1013.25
@@ -248,7 +250,7 @@ def gaseous_attenuation_slant_db(frequency_hz: Float[ArrayLike, "..."], elevatio
                                  water_vapour_g_m3: Float[ArrayLike, ""] = STANDARD_WATER_VAPOUR_G_M3,
                                  temperature_k: Float[ArrayLike, ""] = STANDARD_TEMPERATURE_K) -> Float[ArrayLike, "..."]:
     r"""Earth-space gaseous attenuation [dB], P.676-12 Annex 2 eq. (29), valid for
-    5 deg < theta <= 90 deg: :math:`A = (\gamma_o h_o + \gamma_w h_w)/\sin\theta`. Shapes broadcast."""
+    5 deg < theta <= 90 deg: $A = (\gamma_o h_o + \gamma_w h_w)/\sin\theta$. Shapes broadcast."""
     frequency_hz, elevation_rad = jnp.broadcast_arrays(jnp.asarray(frequency_hz), jnp.asarray(elevation_rad))
     g_o, g_w = specific_attenuation_db_per_km(frequency_hz, pressure_hpa, water_vapour_g_m3, temperature_k)
     h_o, h_w = equivalent_heights_km(frequency_hz, pressure_hpa, water_vapour_g_m3, temperature_k)
@@ -260,20 +262,22 @@ def gaseous_attenuation_inclined_db(frequency_hz: Float[ArrayLike, "..."], eleva
                                     pressure_hpa: Float[ArrayLike, ""] = STANDARD_PRESSURE_HPA,
                                     water_vapour_g_m3: Float[ArrayLike, ""] = STANDARD_WATER_VAPOUR_G_M3,
                                     temperature_k: Float[ArrayLike, ""] = STANDARD_TEMPERATURE_K) -> Float[ArrayLike, "..."]:
-    r"""Gaseous attenuation [dB] of an inclined path between altitudes :math:`h_1 < h_2 \le 10` km
-    (elevation :math:`\theta` seen from :math:`h_1`), P.676-12 Annex 2. Meteorological inputs are
-    the values at :math:`h_1`.
+    r"""Gaseous attenuation [dB] of an inclined path between altitudes $h_1 < h_2 \le 10$ km
+    (elevation $\theta$ seen from $h_1$), P.676-12 Annex 2. Meteorological inputs are
+    the values at $h_1$.
 
-    For :math:`\theta > 5^\circ`:
+    For $\theta > 5^\circ$:
 
-    .. math:: A = \frac{\gamma_o h_o (e^{-h_1/h_o} - e^{-h_2/h_o})
-                        + \gamma_w h_w (e^{-h_1/h_w} - e^{-h_2/h_w})}{\sin\theta}
+    $$
+    A = \frac{\gamma_o h_o (e^{-h_1/h_o} - e^{-h_2/h_o})
+    + \gamma_w h_w (e^{-h_1/h_w} - e^{-h_2/h_w})}{\sin\theta}
+    $$
 
-    For :math:`\theta \le 5^\circ` the curved-Earth form with :math:`R_e` = 8500 km,
-    :math:`\theta_2 = \arccos(\frac{R_e+h_1}{R_e+h_2}\cos\theta)`,
-    :math:`x_i = \tan\theta_i\sqrt{(R_e+h_i)/h}` and
-    :math:`A_h = \gamma h^{1/2}\big[\sqrt{R_e+h_1}F(x_1)e^{-h_1/h}/\cos\theta
-    - \sqrt{R_e+h_2}F(x_2)e^{-h_2/h}/\cos\theta_2\big]` summed over dry air and water vapour.
+    For $\theta \le 5^\circ$ the curved-Earth form with $R_e$ = 8500 km,
+    $\theta_2 = \arccos(\frac{R_e+h_1}{R_e+h_2}\cos\theta)$,
+    $x_i = \tan\theta_i\sqrt{(R_e+h_i)/h}$ and
+    $A_h = \gamma h^{1/2}\big[\sqrt{R_e+h_1}F(x_1)e^{-h_1/h}/\cos\theta
+    - \sqrt{R_e+h_2}F(x_2)e^{-h_2/h}/\cos\theta_2\big]$ summed over dry air and water vapour.
 
     Shapes broadcast; differentiable in frequency, elevation and both altitudes (the unused branch
     is evaluated at a safe elevation so its gradient is finite)."""
@@ -309,8 +313,8 @@ def gaseous_attenuation_terrestrial_db(frequency_hz: Float[ArrayLike, "..."], le
                                        pressure_hpa: Float[ArrayLike, ""] = STANDARD_PRESSURE_HPA,
                                        water_vapour_g_m3: Float[ArrayLike, ""] = STANDARD_WATER_VAPOUR_G_M3,
                                        temperature_k: Float[ArrayLike, ""] = STANDARD_TEMPERATURE_K) -> Float[ArrayLike, "..."]:
-    r"""Gaseous attenuation of a horizontal (terrestrial) path of length :math:`r` [dB],
-    P.676-12 Annex 1 eq. (10): :math:`A = (\gamma_o + \gamma_w)\, r`. Shapes broadcast."""
+    r"""Gaseous attenuation of a horizontal (terrestrial) path of length $r$ [dB],
+    P.676-12 Annex 1 eq. (10): $A = (\gamma_o + \gamma_w)\, r$. Shapes broadcast."""
     f, r = jnp.broadcast_arrays(jnp.asarray(frequency_hz), jnp.asarray(length_m) / 1e3)
     g_o, g_w = specific_attenuation_db_per_km(f, pressure_hpa, water_vapour_g_m3, temperature_k)
     return (g_o + g_w) * r

@@ -19,7 +19,9 @@ def ground_large_scale_db(distance_m: Float[ArrayLike, "..."], carrier_hz: Float
                           d0_m: Float[ArrayLike, ""] = 1.0) -> Float[ArrayLike, "..."]:
     r"""AP-user large-scale fading without shadowing [dB], paper A Sec. VI.
 
-    .. math:: \beta_{mk} = G_m + G_k - 8.5 - 38.63\log_{10}(d_{mk}/d_0) - 20\log_{10} f_c
+    $$
+    \beta_{mk} = G_m + G_k - 8.5 - 38.63\log_{10}(d_{mk}/d_0) - 20\log_{10} f_c
+    $$
     """
     f_ghz = carrier_hz / 1e9
     return gain_ap_dbi + gain_user_dbi - 8.5 - 38.63 * jnp.log10(distance_m / d0_m) - 20.0 * jnp.log10(f_ghz)
@@ -29,7 +31,9 @@ def satellite_large_scale_db(distance_m: Float[ArrayLike, "..."], carrier_hz: Fl
                              d0_m: Float[ArrayLike, ""] = 1.0) -> Float[ArrayLike, "..."]:
     r"""Satellite-user large-scale fading without shadowing [dB], paper A Sec. VI.
 
-    .. math:: \beta_k = G_k + G - 32.45 - 20\log_{10}(d_k/d_0) - 20\log_{10} f_c
+    $$
+    \beta_k = G_k + G - 32.45 - 20\log_{10}(d_k/d_0) - 20\log_{10} f_c
+    $$
     """
     f_ghz = carrier_hz / 1e9
     return gain_user_dbi + gain_sat_dbi - 32.45 - 20.0 * jnp.log10(distance_m / d0_m) - 20.0 * jnp.log10(f_ghz)

@@ -1,10 +1,10 @@
 """The model-agnostic trainer of satjax.
 
-* :func:`fit` — on-the-fly examples from a :class:`Task`, a jitted data-parallel step over a 1-D
+* ``fit`` — on-the-fly examples from a ``Task``, a jitted data-parallel step over a 1-D
   ``data`` mesh, Orbax checkpoints with exact resume, metrics appended to CSV/JSONL, a progress bar;
-* :class:`Evaluator` — a fixed, seeded evaluation set scoring any policy;
-* :class:`Task` — the protocol a system's task implements (:class:`satjax.uplink.PowerControlTask`,
-  :class:`satjax.downlink.PrecodingTask`).
+* ``Evaluator`` — a fixed, seeded evaluation set scoring any policy;
+* ``Task`` — the protocol a system's task implements (``satjax.uplink.PowerControlTask``,
+  ``satjax.downlink.PrecodingTask``).
 
 The library never imports Hydra; ``experiments/train.py`` is the configured entry point.
 """

@@ -3,7 +3,7 @@
 A checkpoint holds the array PyTree of the training state (model parameters, optimizer state,
 step) plus a small JSON record. Orbax writes each step into a temporary directory and renames it
 when complete, so an interrupted save never shows up as a step; a checkpoint damaged afterwards
-(truncated or deleted files) fails to restore, and :meth:`Checkpoints.restore_latest` then warns
+(truncated or deleted files) fails to restore, and ``Checkpoints.restore_latest`` then warns
 and falls back to the previous one. No pickle is involved (OCDBT/TensorStore arrays + JSON).
 """
 

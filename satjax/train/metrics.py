@@ -2,7 +2,7 @@
 when ``tensorboardX`` is installed).
 
 Files are opened in append mode and flushed after every row, so a killed run keeps every row it
-logged. On resume, :meth:`MetricsLog.truncate_after` drops the rows logged after the restored
+logged. On resume, ``MetricsLog.truncate_after`` drops the rows logged after the restored
 checkpoint: the resumed run logs them again, identically, and the files read as one run.
 """
 

@@ -1,9 +1,9 @@
-"""What the trainer trains on: the :class:`Task` protocol.
+"""What the trainer trains on: the ``Task`` protocol.
 
 A task turns a PRNG key into one training example (a scenario drawn from the physics, plus
 anything the loss needs that does not depend on the model), and scores a model or any policy on
 an example. The trainer never looks inside examples, so it trains any model on any task of any
-system: :class:`satjax.uplink.PowerControlTask` (paper A), :class:`satjax.downlink.PrecodingTask`
+system: ``satjax.uplink.PowerControlTask`` (paper A), ``satjax.downlink.PrecodingTask``
 (paper B), ...
 """
 

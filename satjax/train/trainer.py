@@ -49,7 +49,7 @@ TRAIN_FIELDS = ("loss", "grad_norm", "learning_rate", "examples_per_s", "wall_s"
 
 @dataclass(frozen=True)
 class TrainSettings:
-    """Settings of :func:`fit`. Every count is in optimizer steps.
+    """Settings of ``fit``. Every count is in optimizer steps.
 
     Attributes:
         num_steps: total optimizer steps.
@@ -95,7 +95,7 @@ class TrainSettings:
 
 @dataclass
 class TrainResult:
-    """What :func:`fit` returns: the trained model, the rows it logged, the step it resumed from
+    """What ``fit`` returns: the trained model, the rows it logged, the step it resumed from
     (0 for a fresh run), the training speed of the last logged interval and the wall time of
     this call."""
 
@@ -232,8 +232,8 @@ def fit(
     Arguments:
         model: the initial model; its array leaves are trained, everything else is static.
         optimizer: an Optax transformation.
-        task: a :class:`Task`.
-        settings: :class:`TrainSettings`.
+        task: a ``Task``.
+        settings: ``TrainSettings``.
         run_dir: where ``metrics.csv``/``metrics.jsonl`` and ``checkpoints/`` go.
         evaluator: scores the model every ``settings.eval_every`` steps; its metrics are logged
             as ``eval_<name>``.
@@ -242,18 +242,18 @@ def fit(
         schedule: the learning-rate schedule, only to log the rate.
         callbacks: called as ``callback(step, row)`` after every logged row (e.g. to stop a run:
             raising from a callback interrupts training; checkpoints already written remain).
-        mesh: the device mesh (default :func:`data_mesh`).
+        mesh: the device mesh (default ``data_mesh``).
 
     Nothing is lost or written twice: with ``settings.resume`` the newest restorable checkpoint
     is restored and the metrics files are cut back to its step (to nothing when no checkpoint
     restores: the run starts afresh, and says so); ``wall_s`` continues from the restored row.
     Without ``resume``, a directory that already holds checkpoints or metrics is refused. A
-    non-finite loss or gradient stops training with :class:`NonFiniteLossError` before anything
+    non-finite loss or gradient stops training with ``NonFiniteLossError`` before anything
     of that step is logged or checkpointed; a checkpoint that cannot be written (e.g. a full
     disk) stops it with one ``OSError`` naming the path and the last good checkpoint.
 
     Returns:
-        A :class:`TrainResult`.
+        A ``TrainResult``.
     """
     _check_fit_inputs(model, optimizer, task, settings, evaluator, reference)
     mesh = data_mesh() if mesh is None else mesh

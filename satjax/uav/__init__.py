@@ -8,11 +8,11 @@ Basic use::
     fair = algorithm6(scenario)                              # BCD, minimum efficiency (10)
     overall_efficiency(scenario, result.x, result.p, result.tau)
 
-Bring your own large-scale CSI with :meth:`UavScenario.from_arrays` (validated).
+Bring your own large-scale CSI with ``UavScenario.from_arrays`` (validated).
 
-Policies (``policy(scenario, key) -> UavDecision``, :mod:`satjax.uav.policies`) and the training
-task :class:`UavEfficiencyTask` (loss = -overall efficiency) plug system C into
-:mod:`satjax.train`; the learned policy is :class:`satjax.nn.UavGNN`.
+Policies (``policy(scenario, key) -> UavDecision``, ``satjax.uav.policies``) and the training
+task ``UavEfficiencyTask`` (loss = -overall efficiency) plug system C into
+``satjax.train``; the learned policy is ``satjax.nn.UavGNN``.
 """
 
 from satjax.uav.algorithms import (

@@ -1,23 +1,23 @@
 r"""System C resource allocation: block coordinate descent over subchannels X, powers P (with the
 slack W of (17)) and hovering times tau (paper C, Sec. III-IV; spec Sec. 3).
 
-* :func:`algorithm1_subchannels` — time-sharing relaxation (22) solved through its dual
-  (23)-(33): score :math:`\Theta` (27), argmax rule (26), projected subgradient (28)-(30);
-* :func:`algorithm2_power` — alternation (34)-(35): dual multi-level water-filling with projected
+* ``algorithm1_subchannels`` — time-sharing relaxation (22) solved through its dual
+  (23)-(33): score $\Theta$ (27), argmax rule (26), projected subgradient (28)-(30);
+* ``algorithm2_power`` — alternation (34)-(35): dual multi-level water-filling with projected
   subgradient (P-step), then the fixed point (17) (W-step), with the monotonicity safeguard;
-* :func:`hovering_time_lp` — LP (21) by ``scipy.optimize.linprog`` (HiGHS), outside ``jit``;
-* :func:`algorithm3` — BCD for the overall efficiency (15), trace of every block;
-* :func:`algorithm4_subchannels` — greedy max-min allocation (coverage phase for Property 1, then
+* ``hovering_time_lp`` — LP (21) by ``scipy.optimize.linprog`` (HiGHS), outside ``jit``;
+* ``algorithm3`` — BCD for the overall efficiency (15), trace of every block;
+* ``algorithm4_subchannels`` — greedy max-min allocation (coverage phase for Property 1, then
   greedy);
-* :func:`algorithm5_power` — max-min power (55)-(60) by dual subgradient with exponentiated user
+* ``algorithm5_power`` — max-min power (55)-(60) by dual subgradient with exponentiated user
   weights, W-step and safeguard;
-* :func:`maxmin_hovering_time` — closed form of (49) (spec Sec. 3.5);
-* :func:`algorithm6` — BCD for the minimum efficiency (10).
+* ``maxmin_hovering_time`` — closed form of (49) (spec Sec. 3.5);
+* ``algorithm6`` — BCD for the minimum efficiency (10).
 
 Constraints are dualised in relative form (usage / limit - 1), so the multipliers are in units of
 the objective (bit/Hz) whatever the scale of I_th, E_l or P_max; step sizes are
-:math:`\delta_0 S/\sqrt{i+1}` with S the objective scale. A dual iterate's primal point is made
-feasible by the common scaling :math:`\mathbf P \leftarrow \mathbf P/\max(1, \max \text{usage/limit})`
+$\delta_0 S/\sqrt{i+1}$ with S the objective scale. A dual iterate's primal point is made
+feasible by the common scaling $\mathbf P \leftarrow \mathbf P/\max(1, \max \text{usage/limit})$
 (every constraint is linear and homogeneous in P for fixed X, tau), and the best feasible
 primal point over the dual iterations is kept. Every block returns a point that satisfies all
 constraints and does not lower the objective (the safeguards of spec Sec. 3.2-3.3).
@@ -75,7 +75,7 @@ _FEAS_MARGIN = 1e-9
 
 @dataclasses.dataclass
 class BcdResult:
-    """Output of :func:`algorithm3` / :func:`algorithm6`.
+    """Output of ``algorithm3`` / ``algorithm6``.
 
     ``x [G, K, N]``, ``p [G, L, N]`` [W], ``tau [G]`` [s]; ``objective`` the final value;
     ``history`` the objective after every outer iteration (entry 0: the initial point);
@@ -91,9 +91,9 @@ class BcdResult:
 
 
 def feasibility_scale(scenario, x, p, tau) -> jax.Array:
-    r"""Largest factor :math:`\le 1` by which ``p`` can be multiplied so that interference (14b),
-    energy (14e) and power (14f) hold (they are linear in p): :math:`1/\max(1, \max \text{usage/limit})`,
-    times :math:`1 - 10^{-9}`."""
+    r"""Largest factor $\le 1$ by which ``p`` can be multiplied so that interference (14b),
+    energy (14e) and power (14f) hold (they are linear in p): $1/\max(1, \max \text{usage/limit})$,
+    times $1 - 10^{-9}$."""
     use = jnp.concatenate([
         jnp.ravel(leakage(scenario, x, p) / scenario.interference_threshold_w),
         jnp.ravel(energy_use(x, p, tau) / scenario.energy_per_uav_j),
@@ -109,8 +109,8 @@ def _best_user_assignment(scenario, rates):
 
 
 def initial_point(scenario):
-    r"""Feasible start of the BCD (spec Sec. 3.4 step 1): :math:`\tau_g = \min(T/G, \tau_{max})`,
-    every subchannel to its best user, equal power :math:`P_{max}/N` scaled down until
+    r"""Feasible start of the BCD (spec Sec. 3.4 step 1): $\tau_g = \min(T/G, \tau_{max})$,
+    every subchannel to its best user, equal power $P_{max}/N$ scaled down until
     interference and energy hold."""
     g, _, l, n, _ = scenario.sizes
     dtype = scenario.lam.dtype
@@ -140,11 +140,13 @@ def algorithm1_subchannels(scenario, x_prev, p, tau, num_iters: int = 200, step:
 
     Score (27), in relative form:
 
-    .. math:: \Theta_{g,k,n} = \tau_g\tilde R_{g,k,n} - \sum_m \frac{\alpha_{g,m}}{I_{th}} y_{g,m,n}
-              \sum_l\phi_{g,m,l,n}p_{g,l,n} - \sum_l\Big(\frac{\beta_l\tau_g}{E_l} + \frac{\nu_{g,l}}{P_{max}}\Big)p_{g,l,n}
+    $$
+    \Theta_{g,k,n} = \tau_g\tilde R_{g,k,n} - \sum_m \frac{\alpha_{g,m}}{I_{th}} y_{g,m,n}
+    \sum_l\phi_{g,m,l,n}p_{g,l,n} - \sum_l\Big(\frac{\beta_l\tau_g}{E_l} + \frac{\nu_{g,l}}{P_{max}}\Big)p_{g,l,n}
+    $$
 
-    (26): :math:`x_{g,k,n} = 1` iff k maximises :math:`\Theta_{g,\cdot,n}` and :math:`\Theta > 0`;
-    multipliers by projected subgradient (28)-(30) with steps :math:`\delta_0 S/\sqrt{i+1}`. The
+    (26): $x_{g,k,n} = 1$ iff k maximises $\Theta_{g,\cdot,n}$ and $\Theta > 0$;
+    multipliers by projected subgradient (28)-(30) with steps $\delta_0 S/\sqrt{i+1}$. The
     dual maximiser is binary. Returns the best feasible iterate, or ``x_prev`` when none beats it
     (safeguard, spec Sec. 3.2 step 3). ``x [G, K, N]``."""
     s = scenario
@@ -195,28 +197,28 @@ def _slack(scenario, p):
 
 
 def _assigned_gamma(scenario, x, w):
-    r""":math:`\gamma_{g,l,n} = N_r w_{g,k(g,n),n}\lambda_{g,k(g,n),l,n}/\sigma^2` of the assigned user
+    r"""$\gamma_{g,l,n} = N_r w_{g,k(g,n),n}\lambda_{g,k(g,n),l,n}/\sigma^2$ of the assigned user
     (0 on unused subchannels). ``[G, L, N]``."""
     gam = scenario.num_rx_antennas * w[:, :, None, :] * scenario.lam / scenario.noise_w       # [G, K, L, N]
     return jnp.sum(x[:, :, None, :] * gam, axis=1)
 
 
 def _dual_step(mult, use, d):
-    r"""Projected subgradient step on a relative constraint: :math:`[\mu + d\,\mathrm{clip}(u - 1, -1, 1)]^+`
+    r"""Projected subgradient step on a relative constraint: $[\mu + d\,\mathrm{clip}(u - 1, -1, 1)]^+$
     (the clipped subgradient keeps one wildly violated constraint from throwing the multiplier far
     off when the dual starts with every price at 0)."""
     return jnp.maximum(mult + d * jnp.clip(use - 1.0, -1.0, 1.0), 0.0)
 
 
 def _water_fill(weight, gamma, cost):
-    r""":math:`p = [\,w\log_2 e/c - 1/\gamma\,]^+` (0 where :math:`\gamma = 0`)."""
+    r"""$p = [\,w\log_2 e/c - 1/\gamma\,]^+$ (0 where $\gamma = 0$)."""
     safe_gamma = jnp.where(gamma > 0, gamma, 1.0)
     level = weight * _LOG2E / jnp.maximum(cost, 1e-300)
     return jnp.where(gamma > 0, jnp.maximum(level - 1.0 / safe_gamma, 0.0), 0.0)
 
 
 def _dual_costs(scenario, x, tau, alpha, beta, nu):
-    r""":math:`c_{g,l,n}`: priced resource use of one watt on (g, l, n) (relative constraints)."""
+    r"""$c_{g,l,n}$: priced resource use of one watt on (g, l, n) (relative constraints)."""
     s = scenario
     used = jnp.sum(x, axis=1)                                                                # [G, N]
     c_i = jnp.sum(alpha[:, :, None, None] * s.y[:, :, None, :] * s.phi, axis=1) / s.interference_threshold_w
@@ -227,7 +229,7 @@ def _dual_costs(scenario, x, tau, alpha, beta, nu):
 
 @eqx.filter_jit
 def _pstep_sum(scenario, x, tau, w, p_prev, num_iters: int, step: float):
-    r"""P-step (34) with W fixed: maximise :math:`\sum_{g,n}\tau_g\sum_l\log_2(1+\gamma_{g,l,n}p_{g,l,n})`
+    r"""P-step (34) with W fixed: maximise $\sum_{g,n}\tau_g\sum_l\log_2(1+\gamma_{g,l,n}p_{g,l,n})$
     under (34b)-(34e) by dual water-filling + projected subgradient. Returns the best feasible
     (scaled) primal iterate (or ``p_prev`` when none beats it) and the smallest dual value seen,
     an upper bound on the P-step optimum (weak duality), so the gap certifies the step."""
@@ -284,10 +286,10 @@ def algorithm2_power(scenario, x, p, tau, num_outer: int = 10, num_dual: int = 5
     r"""Algorithm 2: coordinated power allocation for fixed X and tau.
 
     Alternates the P-step (34) (with W fixed; closed form
-    :math:`p = [\tau_g\log_2 e/c_{g,l,n} - 1/\gamma_{g,k(g,n),l,n}]^+`, multipliers by projected
+    $p = [\tau_g\log_2 e/c_{g,l,n} - 1/\gamma_{g,k(g,n),l,n}]^+$, multipliers by projected
     subgradient) and the W-step (35) (fixed point (17) for every candidate), accepting a P-step
-    only if :math:`\tilde\eta` does not decrease (else damped). Unused subchannels get p = 0.
-    Stops when the relative change of :math:`\tilde\eta` is at most ``tol``. Returns ``(p, w)``."""
+    only if $\tilde\eta$ does not decrease (else damped). Unused subchannels get p = 0.
+    Stops when the relative change of $\tilde\eta$ is at most ``tol``. Returns ``(p, w)``."""
     used = jnp.sum(x, axis=1)
     p = p * (used[:, None, :] > 0)                                                           # unused -> 0 (feasible: less use)
 
@@ -325,9 +327,9 @@ def _shrink_tau(scenario, tau, e):
 
 
 def hovering_time_lp(scenario, x, p, tau_prev=None):
-    r"""LP (21): :math:`\max_\tau \sum_g \tau_g c_g` s.t. :math:`\sum_g\tau_g\le T`,
-    :math:`0\le\tau_g\le\tau_{max}`, :math:`\sum_g\tau_g e_{g,l}\le E_l`, with
-    :math:`c_g = \sum_{k,n}x\tilde R`, :math:`e_{g,l} = \sum_n s_{g,n}p_{g,l,n}`. Solved by
+    r"""LP (21): $\max_\tau \sum_g \tau_g c_g$ s.t. $\sum_g\tau_g\le T$,
+    $0\le\tau_g\le\tau_{max}$, $\sum_g\tau_g e_{g,l}\le E_l$, with
+    $c_g = \sum_{k,n}x\tilde R$, $e_{g,l} = \sum_n s_{g,n}p_{g,l,n}$. Solved by
     ``scipy.optimize.linprog`` (HiGHS) outside ``jit``. With ``tau_prev`` the result is never worse
     than ``tau_prev`` (BCD monotonicity against solver tolerances)."""
     from scipy.optimize import linprog
@@ -356,9 +358,9 @@ def _row(trace, it, block, value, scenario, x, p, tau):
 def algorithm3(scenario, max_iters: int = 10, tol: float = 1e-4, alg1_iters: int = 200, alg2_outer: int = 10,
                alg2_dual: int = 500, init=None) -> BcdResult:
     r"""Algorithm 3: BCD for the overall efficiency (18): Algorithm 1 -> Algorithm 2 -> LP (21),
-    from the feasible :func:`initial_point`, until the relative change of :math:`\tilde\eta` is at
+    from the feasible ``initial_point``, until the relative change of $\tilde\eta$ is at
     most ``tol`` or ``max_iters``. Every block keeps all constraints and never lowers
-    :math:`\tilde\eta` (chain (42)-(45))."""
+    $\tilde\eta$ (chain (42)-(45))."""
     check_int_range("max_iters", max_iters, 1)
     x, p, tau = initial_point(scenario) if init is None else init
     obj = float(_overall(scenario, x, p, tau))
@@ -386,12 +388,12 @@ def algorithm3(scenario, max_iters: int = 10, tol: float = 1e-4, alg1_iters: int
 def algorithm4_subchannels(scenario, x_prev, p, tau):
     r"""Algorithm 4: greedy max-min subchannel allocation, per group (groups are independent).
 
-    :math:`c_{k,n} = \tau_g\tilde R_{g,k,n}`. Coverage phase (Property 1): K_g times, the unserved
+    $c_{k,n} = \tau_g\tilde R_{g,k,n}$. Coverage phase (Property 1): K_g times, the unserved
     user whose best available subchannel is worst takes it. Greedy phase: while subchannels
     remain, the user with the lowest running efficiency takes its best available one. Every
     subchannel is assigned (Theorem 2: interference, energy and power are then those of
     ``x_prev``, which assigned every subchannel too). Safeguard: returns ``x_prev`` if the greedy
-    minimum is lower. Needs :math:`N \ge K_g`."""
+    minimum is lower. Needs $N \ge K_g$."""
     g, k, _, n, _ = scenario.sizes
     mask = np.asarray(scenario.user_mask)
     if n < int(mask.sum(axis=1).max()):
@@ -428,8 +430,8 @@ def algorithm4_subchannels(scenario, x_prev, p, tau):
 
 @eqx.filter_jit
 def _pstep_maxmin(scenario, x, tau, w, p_prev, num_iters: int, step: float):
-    r"""P-step (58) with W fixed: :math:`\max_P \min_{g,k}\tau_g\sum_n x f(P, w)` under
-    (58c)-(58f), through the Lagrangian (60): user weights :math:`\omega` (exponentiated
+    r"""P-step (58) with W fixed: $\max_P \min_{g,k}\tau_g\sum_n x f(P, w)$ under
+    (58c)-(58f), through the Lagrangian (60): user weights $\omega$ (exponentiated
     subgradient on the simplex) and relative-constraint multipliers (projected subgradient). The
     best feasible (scaled) primal iterate is returned, or ``p_prev``."""
     s = scenario
@@ -506,13 +508,15 @@ def algorithm5_power(scenario, x, p, tau, num_outer: int = 10, num_dual: int = 5
 
 def maxmin_hovering_time(scenario, x, p, tau_prev=None):
     r"""Closed form of the max-min hovering problem (49) (spec Sec. 3.5): with
-    :math:`\underline c_g = \min_k \sum_n x\tilde R > 0`,
+    $\underline c_g = \min_k \sum_n x\tilde R > 0$,
 
-    .. math:: t^* = \min\Big\{\frac{T}{\sum_g 1/\underline c_g},\ \min_g\tau_{max}\underline c_g,\
-              \min_l\frac{E_l}{\sum_g e_{g,l}/\underline c_g}\Big\},\qquad \tau_g = t^*/\underline c_g.
+    $$
+    t^* = \min\Big\{\frac{T}{\sum_g 1/\underline c_g},\ \min_g\tau_{max}\underline c_g,\
+    \min_l\frac{E_l}{\sum_g e_{g,l}/\underline c_g}\Big\},\qquad \tau_g = t^*/\underline c_g.
+    $$
 
-    If some :math:`\underline c_g = 0` the optimum is 0 for every tau and ``tau_prev`` (or
-    :math:`\min(T/G,\tau_{max})` scaled to feasibility) is returned."""
+    If some $\underline c_g = 0$ the optimum is 0 for every tau and ``tau_prev`` (or
+    $\min(T/G,\tau_{max})$ scaled to feasibility) is returned."""
     rates = _rates(scenario, p)
     per_user = np.asarray(jnp.sum(x * rates, axis=-1), np.float64)
     mask = np.asarray(scenario.user_mask)
@@ -534,7 +538,7 @@ def maxmin_hovering_time(scenario, x, p, tau_prev=None):
 
 
 def maxmin_hovering_time_lp(scenario, x, p):
-    r"""(49) by ``scipy.optimize.linprog`` (HiGHS): :math:`\max t` s.t. :math:`t \le \tau_g c_{g,k}`,
+    r"""(49) by ``scipy.optimize.linprog`` (HiGHS): $\max t$ s.t. $t \le \tau_g c_{g,k}$,
     (21b)-(21d). Variables ``(tau [G], t)``. Returns ``(tau, t)`` (the check of the closed form)."""
     from scipy.optimize import linprog
 
@@ -570,7 +574,7 @@ def maxmin_hovering_time_lp(scenario, x, p):
 def algorithm6(scenario, max_iters: int = 10, tol: float = 1e-4, alg5_outer: int = 10, alg5_dual: int = 500,
                init=None) -> BcdResult:
     r"""Algorithm 6: BCD for the minimum efficiency (46): Algorithm 4 -> Algorithm 5 -> (49) in
-    closed form, from :func:`initial_point` (every subchannel assigned, as Theorem 2 needs).
+    closed form, from ``initial_point`` (every subchannel assigned, as Theorem 2 needs).
     Every block keeps all constraints and never lowers the minimum efficiency."""
     check_int_range("max_iters", max_iters, 1)
     x, p, tau = initial_point(scenario) if init is None else init

@@ -2,14 +2,14 @@ r"""Baselines of paper C, Sec. V (spec Sec. 4.3; Schemes 1 and 2 are reconstruct
 text is blank in the source, docs/paper-c.md and D66).
 
 * **Scheme 1** — large-scale-CSI resource allocation that ignores the interference temperature:
-  Algorithm 3 with :math:`I_{th} = \infty`, then every power divided by the common factor that
-  restores (14b) ("divided by a large constant"). Approaches Algorithm 3 as :math:`I_{th}` grows.
+  Algorithm 3 with $I_{th} = \infty$, then every power divided by the common factor that
+  restores (14b) ("divided by a large constant"). Approaches Algorithm 3 as $I_{th}$ grows.
 * **Scheme 2** — interference-aware, but with free-space interference channels (no shadowing, no
   gases: ``scenario.phi_free_space``): Algorithm 3 on that model, then checked against the true
-  :math:`\phi` and scaled to feasibility like Scheme 1.
+  $\phi$ and scaled to feasibility like Scheme 1.
 * **Scheme 3** — cellular-style: each subchannel to the user with the smallest path loss
-  (largest :math:`\sum_l\lambda_{g,k,l,n}`), equal power :math:`P_{max}/N`, equal hovering time
-  :math:`\min(T/G, \tau_{max})`, powers scaled to feasibility.
+  (largest $\sum_l\lambda_{g,k,l,n}$), equal power $P_{max}/N$, equal hovering time
+  $\min(T/G, \tau_{max})$, powers scaled to feasibility.
 
 Every scheme returns a feasible ``(x, p, tau)``.
 """

@@ -1,16 +1,16 @@
 r"""System C's resource-allocation policies: ``policy(scenario, key) -> UavDecision`` (the
 subchannel assignment ``x [G, K, N]``, powers ``p [G, L, N]`` [W] and hovering times ``tau [G]``
-[s] of paper C), as :class:`satjax.policies.Policy` modules. Learned policies
-(:class:`satjax.nn.UavGNN`) have the same signature.
+[s] of paper C), as ``satjax.policies.Policy`` modules. Learned policies
+(``satjax.nn.UavGNN``) have the same signature.
 
-* :class:`Algorithm3Policy`, :class:`Algorithm6Policy` — the BCD algorithms (overall / minimum
+* ``Algorithm3Policy``, ``Algorithm6Policy`` — the BCD algorithms (overall / minimum
   efficiency);
-* :class:`SchemePolicy` — baselines Schemes 1-3 of the paper (:mod:`satjax.uav.baselines`);
-* :class:`InitialPointPolicy` — the feasible start of the BCD (:func:`satjax.uav.initial_point`).
+* ``SchemePolicy`` — baselines Schemes 1-3 of the paper (``satjax.uav.baselines``);
+* ``InitialPointPolicy`` — the feasible start of the BCD (``satjax.uav.initial_point``).
 
 Algorithms 3 and 6 and Schemes 1-2 are Python drivers around compiled blocks with the LP (21) in
 HiGHS: they run on one concrete scenario and cannot be ``jit``-ed or ``vmap``-ped (loop over
-scenarios; :func:`decide_each`). :class:`InitialPointPolicy` and Scheme 3 are pure JAX.
+scenarios; ``decide_each``). ``InitialPointPolicy`` and Scheme 3 are pure JAX.
 Every policy here returns a feasible decision. Deterministic: the key is ignored.
 """
 
@@ -40,7 +40,7 @@ class UavDecision(eqx.Module):
 
     @classmethod
     def of(cls, scenario: UavScenario, x, p, tau) -> "UavDecision":
-        """From any arrays (e.g. a :class:`satjax.uav.BcdResult`), in the scenario's dtype."""
+        """From any arrays (e.g. a ``satjax.uav.BcdResult``), in the scenario's dtype."""
         dtype = scenario.lam.dtype
         return cls(jnp.asarray(x, dtype), jnp.asarray(p, dtype), jnp.asarray(tau, dtype))
 
@@ -49,7 +49,7 @@ class UavDecision(eqx.Module):
 
 
 class Algorithm3Policy(eqx.Module):
-    """Algorithm 3 (BCD for the overall efficiency (15), :func:`satjax.uav.algorithm3`)."""
+    """Algorithm 3 (BCD for the overall efficiency (15), ``satjax.uav.algorithm3``)."""
 
     max_iters: int = eqx.field(default=10, static=True)
     tol: float = eqx.field(default=1e-4, static=True)
@@ -65,7 +65,7 @@ class Algorithm3Policy(eqx.Module):
 
 
 class Algorithm6Policy(eqx.Module):
-    """Algorithm 6 (BCD for the minimum efficiency (10), :func:`satjax.uav.algorithm6`)."""
+    """Algorithm 6 (BCD for the minimum efficiency (10), ``satjax.uav.algorithm6``)."""
 
     max_iters: int = eqx.field(default=10, static=True)
     tol: float = eqx.field(default=1e-4, static=True)
@@ -81,7 +81,7 @@ class Algorithm6Policy(eqx.Module):
 
 
 class SchemePolicy(eqx.Module):
-    """Baseline ``name`` in ``("scheme1", "scheme2", "scheme3")`` (:func:`satjax.uav.run_scheme`)."""
+    """Baseline ``name`` in ``("scheme1", "scheme2", "scheme3")`` (``satjax.uav.run_scheme``)."""
 
     name: str = eqx.field(default="scheme3", static=True)
 
@@ -93,8 +93,8 @@ class SchemePolicy(eqx.Module):
 
 
 class InitialPointPolicy(eqx.Module):
-    """The BCD's feasible start (:func:`satjax.uav.initial_point`): every subchannel to its best
-    user, equal power scaled to feasibility, :math:`\\tau_g = \\min(T/G, \\tau_{max})`."""
+    """The BCD's feasible start (``satjax.uav.initial_point``): every subchannel to its best
+    user, equal power scaled to feasibility, $\\tau_g = \\min(T/G, \\tau_{max})$."""
 
     def __call__(self, scenario: UavScenario, key: PRNGKeyArray | None = None) -> UavDecision:
         return UavDecision.of(scenario, *initial_point(scenario))
@@ -110,7 +110,7 @@ POLICIES: dict[str, eqx.Module] = {
     "initial_point": InitialPointPolicy(),
 }
 
-#: Names in :data:`POLICIES` that are pure JAX (``jit``/``vmap``-able).
+#: Names in ``POLICIES`` that are pure JAX (``jit``/``vmap``-able).
 JITTABLE = ("scheme3", "initial_point")
 
 

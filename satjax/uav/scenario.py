@@ -1,6 +1,6 @@
 r"""System C scenarios (paper C, Sec. II and V): a UAV swarm of L single-antenna UAVs serving G
 groups of K_g UAV users (N_r antennas each), group g in time slot g while the swarm hovers over
-it, on N subchannels that M satellite users also occupy (:math:`y_{g,m,n}`, given).
+it, on N subchannels that M satellite users also occupy ($y_{g,m,n}$, given).
 
 Geometry (ours; the paper used Visualyse 7 on real terrain, docs/paper-c.md): group centres
 uniform in a disc of radius ``area_radius_m`` around the origin; users of a group uniform in a
@@ -11,15 +11,17 @@ satellite users uniform in area in the annulus ``sat_user_min_distance_m`` ..
 
 Large-scale CSI, spec Sec. 1.5.1: for every (link, subchannel)
 
-.. math:: \lambda = 10^{-(L_{bf}(d, f_n) + A_{gas}(f_n, \theta, 0, h) + X)/10},\qquad
-          X \sim \mathcal N(0, \sigma_{sh}^2)\ \text{i.i.d. per (link, subchannel)}
+$$
+\lambda = 10^{-(L_{bf}(d, f_n) + A_{gas}(f_n, \theta, 0, h) + X)/10},\qquad
+X \sim \mathcal N(0, \sigma_{sh}^2)\ \text{i.i.d. per (link, subchannel)}
+$$
 
 with P.525 free-space loss, P.676-12 inclined-path gaseous attenuation from the ground terminal
 (standard atmosphere) and log-normal shadowing (the terrain effects Visualyse added; without it the
 CSI is flat across subchannels and subchannel allocation is trivial). Subchannel n sits at
-:math:`f_n = f_c + (n - (N-1)/2) B_{sc}`. Antenna gains are 0 dBi.
+$f_n = f_c + (n - (N-1)/2) B_{sc}$. Antenna gains are 0 dBi.
 
-Satellite occupancy: :math:`y_{g,m,n} \sim` Bernoulli(``satellite_load``), independent.
+Satellite occupancy: $y_{g,m,n} \sim$ Bernoulli(``satellite_load``), independent.
 """
 
 from __future__ import annotations
@@ -84,7 +86,7 @@ class UavParams(Params):
 
 def subchannel_frequencies_hz(carrier_hz: Float[ArrayLike, ""], bandwidth_hz: Float[ArrayLike, ""],
                               num_subchannels: int) -> Float[ArrayLike, " N"]:
-    """Centre frequency of each subchannel, :math:`f_c + (n - (N-1)/2) B_{sc}`."""
+    """Centre frequency of each subchannel, $f_c + (n - (N-1)/2) B_{sc}$."""
     offsets = jnp.arange(num_subchannels, dtype=jnp.result_type(carrier_hz)) - (num_subchannels - 1) / 2
     return carrier_hz + offsets * bandwidth_hz
 
@@ -208,7 +210,7 @@ def _link_gain(key, tx_pos, rx_pos, freqs, altitude, std_db):
 
 @eqx.filter_jit
 def sample_uav_scenario(key: PRNGKeyArray, params: UavParams, dtype=jnp.float32) -> UavScenario:
-    """Draw one drop: positions, large-scale CSI :math:`\\lambda, \\phi`, satellite occupancy y
+    """Draw one drop: positions, large-scale CSI $\\lambda, \\phi$, satellite occupancy y
     (module docstring). Pure and ``jit``-able; physical fields of ``params`` are traced."""
     p = params.astype(dtype)
     g, k, l, m, n = p.num_groups, p.users_per_group, p.num_uavs, p.num_sat_users, p.num_subchannels

@@ -20,7 +20,7 @@ DTYPES = ("float32", "float64")
 
 def decision_metrics(scenario: UavScenario, decision) -> dict[str, Float[ArrayLike, ""]]:
     """Overall efficiency (15) and minimum efficiency (10) [bit/Hz] of ``decision = (x, p, tau)``,
-    and its largest relative constraint residual (``<= 0``: feasible, :func:`satjax.uav.max_violation`)."""
+    and its largest relative constraint residual (``<= 0``: feasible, ``satjax.uav.max_violation``)."""
     x, p, tau = decision
     return {"overall_bit_per_hz": overall_efficiency(scenario, x, p, tau),
             "min_bit_per_hz": min_efficiency(scenario, x, p, tau),
@@ -28,14 +28,14 @@ def decision_metrics(scenario: UavScenario, decision) -> dict[str, Float[ArrayLi
 
 
 class UavEfficiencyTask(eqx.Module):
-    r"""Paper C, eq. (15): loss = :math:`-\tilde\eta` (overall efficiency with the
+    r"""Paper C, eq. (15): loss = $-\tilde\eta$ (overall efficiency with the
     deterministic-equivalent rates) in kbit/Hz of the model's decision ``(x, p, tau)``.
 
-    A :class:`satjax.train.Task`: examples are drops of :class:`UavParams` drawn on the fly
-    (:func:`satjax.uav.sample_uav_scenario` in ``dtype``). The decision is used as is: learned
-    policies meet every constraint by construction (:class:`satjax.nn.UavGNN`), and ``score``
+    A ``satjax.train.Task``: examples are drops of ``UavParams`` drawn on the fly
+    (``satjax.uav.sample_uav_scenario`` in ``dtype``). The decision is used as is: learned
+    policies meet every constraint by construction (``satjax.nn.UavGNN``), and ``score``
     reports the largest constraint residual, so an infeasible policy shows. ``score`` reports the
-    overall and minimum efficiency [bit/Hz] and ``max_violation`` (:func:`decision_metrics`).
+    overall and minimum efficiency [bit/Hz] and ``max_violation`` (``decision_metrics``).
 
     Attributes:
         params: the scenario distribution (a PyTree: its physical fields are arrays).

@@ -7,7 +7,7 @@ Basic use::
     sinr = closed_form_sinr(scenario.stats, scenario.p_max)                  # Theorem 1
     res = algorithm1(siso_problem(scenario.stats), scenario.p_max)          # Algorithm 1
 
-Bring your own statistics with :meth:`ChannelStats.from_arrays` (validated); every function
+Bring your own statistics with ``ChannelStats.from_arrays`` (validated); every function
 below then takes them.
 """
 

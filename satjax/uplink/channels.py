@@ -24,9 +24,9 @@ def sample_channels(
 ) -> tuple[Complex[ArrayLike, "M K"], Complex[ArrayLike, "K N"]]:
     r"""One realization of the AP and satellite channels.
 
-    :math:`g_{mk} \sim \mathcal{CN}(0, \beta_{mk})` (Rayleigh) and
-    :math:`\mathbf{g}_k = \bar{\mathbf{g}}_k + \mathbf{R}_k^{1/2}\mathbf{w}_k` (Rician), Sec. II.
-    ``r_sqrt`` is :func:`hermitian_sqrt` of ``stats.r_sat``, computed once per scenario.
+    $g_{mk} \sim \mathcal{CN}(0, \beta_{mk})$ (Rayleigh) and
+    $\mathbf{g}_k = \bar{\mathbf{g}}_k + \mathbf{R}_k^{1/2}\mathbf{w}_k$ (Rician), Sec. II.
+    ``r_sqrt`` is ``hermitian_sqrt`` of ``stats.r_sat``, computed once per scenario.
     """
     k_ap, k_sat = jax.random.split(key)
     cdt = stats.g_bar.dtype
@@ -41,9 +41,9 @@ def sample_pilot_signals(
 ) -> tuple[Complex[ArrayLike, "M K"], Complex[ArrayLike, "K N"]]:
     r"""Received pilot signals, projected on each user's pilot.
 
-    Builds :math:`\mathbf{y}_{pm}^T = \sum_k \sqrt{p\tau_p} g_{mk}\boldsymbol\phi_k^H + \mathbf{w}_{pm}^H`
-    (eq. (2)) and :math:`\mathbf{Y}_p = \sum_k\sqrt{p\tau_p}\mathbf{g}_k\boldsymbol\phi_k^H + \mathbf{W}_p`
-    (eq. (4)) with the DFT pilot book, then projects on :math:`\boldsymbol\phi_k` (eqs. (3), (5)).
+    Builds $\mathbf{y}_{pm}^T = \sum_k \sqrt{p\tau_p} g_{mk}\boldsymbol\phi_k^H + \mathbf{w}_{pm}^H$
+    (eq. (2)) and $\mathbf{Y}_p = \sum_k\sqrt{p\tau_p}\mathbf{g}_k\boldsymbol\phi_k^H + \mathbf{W}_p$
+    (eq. (4)) with the DFT pilot book, then projects on $\boldsymbol\phi_k$ (eqs. (3), (5)).
 
     Returns:
         ``y_ap [M, K]`` and ``y_sat [K, N]``.

@@ -19,14 +19,14 @@ class MMSEStats(eqx.Module):
     r"""Statistics of the MMSE estimates (Lemma 1).
 
     Attributes:
-        c: ``[M, K]`` AP estimator gains :math:`c_{mk}`, eq. (7).
-        c_unit: ``[M, K]`` :math:`c_{mk}/\sqrt{p\tau_p}` — the gain without the pilot amplitude, so
-            products like :math:`\sqrt{p\tau_p}c_{mk}` are written :math:`p\tau_p\,c^{unit}_{mk}`
-            and stay differentiable at :math:`p = 0`.
-        gamma: ``[M, K]`` estimate variances :math:`\gamma_{mk} = \mathbb{E}|\hat g_{mk}|^2`, eq. (8).
-        phi_r: ``[K, N, N]`` :math:`\boldsymbol{\Phi}_k\mathbf{R}_k`, with
-            :math:`\boldsymbol{\Phi}_k = (\sum_{k'\in\mathcal{P}_k} p\tau_p\mathbf{R}_{k'} + \sigma_s^2\mathbf{I})^{-1}`.
-        psi: ``[K, N, N]`` covariance :math:`p\tau_p\mathbf{R}_k\boldsymbol{\Phi}_k\mathbf{R}_k`
+        c: ``[M, K]`` AP estimator gains $c_{mk}$, eq. (7).
+        c_unit: ``[M, K]`` $c_{mk}/\sqrt{p\tau_p}$ — the gain without the pilot amplitude, so
+            products like $\sqrt{p\tau_p}c_{mk}$ are written $p\tau_p\,c^{unit}_{mk}$
+            and stay differentiable at $p = 0$.
+        gamma: ``[M, K]`` estimate variances $\gamma_{mk} = \mathbb{E}|\hat g_{mk}|^2$, eq. (8).
+        phi_r: ``[K, N, N]`` $\boldsymbol{\Phi}_k\mathbf{R}_k$, with
+            $\boldsymbol{\Phi}_k = (\sum_{k'\in\mathcal{P}_k} p\tau_p\mathbf{R}_{k'} + \sigma_s^2\mathbf{I})^{-1}$.
+        psi: ``[K, N, N]`` covariance $p\tau_p\mathbf{R}_k\boldsymbol{\Phi}_k\mathbf{R}_k$
             of the satellite estimate around its mean, eq. (10).
         sharing: ``[K, K]`` bool pilot-reuse indicator, eq. (1).
     """
@@ -42,14 +42,15 @@ class MMSEStats(eqx.Module):
 def mmse_statistics(stats: ChannelStats) -> MMSEStats:
     r"""Estimator gains and estimate covariances of Lemma 1.
 
-    AP side, eqs. (7)-(8) (eq. (8) as printed has :math:`\sigma_s^2` in the denominator; the AP
-    noise :math:`\sigma_a^2` is right, see docs/deviations.md D2):
+    AP side, eqs. (7)-(8) (eq. (8) as printed has $\sigma_s^2$ in the denominator; the AP
+    noise $\sigma_a^2$ is right, see docs/deviations.md D2):
 
-    .. math::
-        c_{mk} = \frac{\sqrt{p\tau_p}\,\beta_{mk}}{\sum_{k'\in\mathcal{P}_k} p\tau_p\beta_{mk'} + \sigma_a^2},
-        \qquad \gamma_{mk} = \sqrt{p\tau_p}\,\beta_{mk}\,c_{mk}.
+    $$
+    c_{mk} = \frac{\sqrt{p\tau_p}\,\beta_{mk}}{\sum_{k'\in\mathcal{P}_k} p\tau_p\beta_{mk'} + \sigma_a^2},
+    \qquad \gamma_{mk} = \sqrt{p\tau_p}\,\beta_{mk}\,c_{mk}.
+    $$
 
-    Satellite side, eqs. (9)-(10): :math:`\boldsymbol{\Psi}_k = p\tau_p\mathbf{R}_k\boldsymbol{\Phi}_k\mathbf{R}_k`.
+    Satellite side, eqs. (9)-(10): $\boldsymbol{\Psi}_k = p\tau_p\mathbf{R}_k\boldsymbol{\Phi}_k\mathbf{R}_k$.
     """
     ptau = stats.pilot_power * stats.tau_p
     # out-of-range pilots would be dropped by the segment sum and clamped by the gather: plausible
@@ -86,17 +87,18 @@ def mmse_estimate(
 ) -> tuple[Complex[ArrayLike, "M K"], Complex[ArrayLike, "K N"]]:
     r"""MMSE estimates from the projected pilot signals, eqs. (6) and (9).
 
-    .. math::
-        \hat g_{mk} = c_{mk}\, y_{pmk}, \qquad
-        \hat{\mathbf{g}}_k = \bar{\mathbf{g}}_k + \sqrt{p\tau_p}\,\mathbf{R}_k\boldsymbol{\Phi}_k
-        \big(\mathbf{y}_{pk} - \sqrt{p\tau_p}\textstyle\sum_{k'\in\mathcal{P}_k}\bar{\mathbf{g}}_{k'}\big)
+    $$
+    \hat g_{mk} = c_{mk}\, y_{pmk}, \qquad
+    \hat{\mathbf{g}}_k = \bar{\mathbf{g}}_k + \sqrt{p\tau_p}\,\mathbf{R}_k\boldsymbol{\Phi}_k
+    \big(\mathbf{y}_{pk} - \sqrt{p\tau_p}\textstyle\sum_{k'\in\mathcal{P}_k}\bar{\mathbf{g}}_{k'}\big)
+    $$
 
-    (eq. (9) as printed writes the pilot-signal mean as :math:`\sum p\tau_p\bar{\mathbf g}_k`;
+    (eq. (9) as printed writes the pilot-signal mean as $\sum p\tau_p\bar{\mathbf g}_k$;
     the mean of eq. (5) is the expression above, docs/deviations.md D1).
 
     Args:
-        y_ap: ``[M, K]`` :math:`y_{pmk}`, AP pilot signals projected on each user's pilot, eq. (3).
-        y_sat: ``[K, N]`` :math:`\mathbf{y}_{pk}`, satellite pilot signals projected, eq. (5).
+        y_ap: ``[M, K]`` $y_{pmk}$, AP pilot signals projected on each user's pilot, eq. (3).
+        y_sat: ``[K, N]`` $\mathbf{y}_{pk}$, satellite pilot signals projected, eq. (5).
     """
     sqrt_ptau = safe_sqrt(stats.pilot_power * stats.tau_p)
     g_ap_hat = mmse.c.astype(y_ap.dtype) * y_ap

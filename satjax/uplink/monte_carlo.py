@@ -2,9 +2,9 @@
 
 Each realization draws the true channels (Sec. II), the pilot noise, forms the received pilot
 signals (eqs. (2), (4)) and the MMSE estimates from them (eqs. (6), (9)), and evaluates
-:math:`z_{kk'}` (eq. (17)) with :math:`\\mathbf u_k = \\hat{\\mathbf g}_k`, :math:`u_{mk} = \\hat g_{mk}`.
+$z_{kk'}$ (eq. (17)) with $\\mathbf u_k = \\hat{\\mathbf g}_k$, $u_{mk} = \\hat g_{mk}$.
 The data-noise expectation is taken exactly given the estimate
-(:math:`\\mathbb E_w|\\mathbf u_k^H\\mathbf w|^2 = \\sigma_s^2\\|\\hat{\\mathbf g}_k\\|^2`), which
+($\\mathbb E_w|\\mathbf u_k^H\\mathbf w|^2 = \\sigma_s^2\\|\\hat{\\mathbf g}_k\\|^2$), which
 removes sampling noise without bias.
 
 Realization ``i`` uses the key ``fold_in(key, i)``, so results do not depend on the chunk size.
@@ -43,7 +43,7 @@ def sample_realization(
 ) -> RealizationTerms:
     """Draw one realization of channels and pilot noise and return ``z`` and the noise power.
 
-    ``stats`` should be masked and normalized (:func:`apply_masks`, :func:`normalize`);
+    ``stats`` should be masked and normalized (``apply_masks``, ``normalize``);
     ``est = mmse_statistics(stats)`` and ``r_sqrt = hermitian_sqrt(stats.r_sat)`` are computed
     once per scenario by the caller.
     """
@@ -75,8 +75,8 @@ def monte_carlo_terms(
 
     Memory is ``O(chunk_size * K^2)`` whatever ``num_samples`` is. To keep float32 accurate when
     the LoS part dominates, the sums are taken around the deterministic LoS product
-    :math:`\\bar{\\mathbf g}_k^H\\bar{\\mathbf g}_{k'}` (a shift, not a model of the mean).
-    Powers are in units of the AP noise, like :func:`closed_form_terms`.
+    $\\bar{\\mathbf g}_k^H\\bar{\\mathbf g}_{k'}$ (a shift, not a model of the mean).
+    Powers are in units of the AP noise, like ``closed_form_terms``.
     """
     check_choice("link", link, LINKS)
     check_int_range("num_samples", num_samples, 1)
@@ -121,7 +121,7 @@ def monte_carlo_sinr(
     link: Link = "space_ground",
 ) -> Float[ArrayLike, " K"]:
     """Monte Carlo estimate of the effective SINR of eq. (20) with MRC: the ground truth for
-    :func:`satjax.uplink.closed_form_sinr` (same arguments, plus a PRNG key and the number of
+    ``satjax.uplink.closed_form_sinr`` (same arguments, plus a PRNG key and the number of
     realizations; realization ``i`` uses ``fold_in(key, i)``, so the chunk size changes nothing
     but memory)."""
     check_powers("rho", rho, stats.num_users)

@@ -1,7 +1,7 @@
 """Objectives of the powers for system A: spectral efficiencies and named utilities.
 
-All work on the :class:`satjax.uplink.SisoProblem` of a scenario (Theorem 1's power-independent
-terms, computed once by :func:`satjax.uplink.siso_problem`), so each evaluation is O(K^2) and
+All work on the ``satjax.uplink.SisoProblem`` of a scenario (Theorem 1's power-independent
+terms, computed once by ``satjax.uplink.siso_problem``), so each evaluation is O(K^2) and
 differentiable in the powers: every utility here is a training loss for learned policies and an
 objective for gradient solvers alike.
 """
@@ -17,17 +17,17 @@ __all__ = ["spectral_efficiency", "sum_spectral_efficiency", "utility_of_powers"
 
 
 def spectral_efficiency(problem: SisoProblem, rho: Float[ArrayLike, " K"]) -> Float[ArrayLike, " K"]:
-    r"""Per-user :math:`\log_2(1 + \mathrm{SINR}_k)` [bit/s/Hz] (eq. (21) without the pre-log and
+    r"""Per-user $\log_2(1 + \mathrm{SINR}_k)$ [bit/s/Hz] (eq. (21) without the pre-log and
     bandwidth, computed as ``log1p``); 0 for padded users."""
     return log2_1p(siso_sinr(problem, rho))
 
 
 def sum_spectral_efficiency(problem: SisoProblem, rho: Float[ArrayLike, " K"]) -> Float[ArrayLike, ""]:
-    r""":math:`\sum_k \log_2(1 + \mathrm{SINR}_k)` [bit/s/Hz]: the objective of problem (29) per unit
+    r"""$\sum_k \log_2(1 + \mathrm{SINR}_k)$ [bit/s/Hz]: the objective of problem (29) per unit
     bandwidth and pre-log (the ``sum_rate`` utility)."""
     return sum_rate(spectral_efficiency(problem, rho), problem.user_mask)
 
 
 def utility_of_powers(problem: SisoProblem, rho: Float[ArrayLike, " K"], utility: str = "sum_rate") -> Float[ArrayLike, ""]:
-    """The named utility (:data:`satjax.optim.UTILITIES`) of the spectral efficiencies at ``rho``."""
+    """The named utility (``satjax.optim.UTILITIES``) of the spectral efficiencies at ``rho``."""
     return get_utility(utility)(spectral_efficiency(problem, rho), problem.user_mask)

@@ -17,14 +17,14 @@ def default_pilots(num_users: int, tau_p: int) -> Int[ArrayLike, " K"]:
 def pilot_book(tau_p: int, dtype=jnp.complex64) -> Complex[ArrayLike, "P P"]:
     r"""``tau_p`` orthonormal pilot sequences as columns: the unitary DFT matrix.
 
-    Column ``t`` is :math:`\phi_t \in \mathbb{C}^{\tau_p}` with :math:`\phi_t^H\phi_{t'} = \delta_{tt'}`.
+    Column ``t`` is $\phi_t \in \mathbb{C}^{\tau_p}$ with $\phi_t^H\phi_{t'} = \delta_{tt'}$.
     """
     n = jnp.arange(tau_p)
     return (jnp.exp(-2j * jnp.pi * jnp.outer(n, n) / tau_p) / jnp.sqrt(tau_p)).astype(dtype)
 
 
 def pilot_sharing(pilot: Int[ArrayLike, " K"], user_mask: Bool[ArrayLike, " K"]) -> Bool[ArrayLike, "K K"]:
-    r"""Pilot-reuse indicator :math:`[S]_{kk'} = 1\{k' \in \mathcal{P}_k\}`, eq. (1).
+    r"""Pilot-reuse indicator $[S]_{kk'} = 1\{k' \in \mathcal{P}_k\}$, eq. (1).
 
     The diagonal is set for real users; padded users share no pilot with anybody.
     """

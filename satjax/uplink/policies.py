@@ -1,8 +1,8 @@
 """System A's power-allocation policies: ``policy(scenario, key) -> powers [K]`` in ``[0, p_max]`` [W].
 
 Every method of paper A (Fig. 8's baselines, Algorithm 1) and a multi-start projected-gradient
-solver for any named utility, as :class:`satjax.policies.Policy` modules. Learned models
-(:class:`satjax.nn.SHGNN`) have the same signature.
+solver for any named utility, as ``satjax.policies.Policy`` modules. Learned models
+(``satjax.nn.SHGNN``) have the same signature.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ class RandomPower(eqx.Module):
 
 
 class Algorithm1Policy(eqx.Module):
-    """Paper A, Algorithm 1 in solve mode (see :func:`satjax.uplink.algorithm1`)."""
+    """Paper A, Algorithm 1 in solve mode (see ``satjax.uplink.algorithm1``)."""
 
     link: str = eqx.field(default="space_ground", static=True)
     tol: float = eqx.field(default=1e-6, static=True)
@@ -54,7 +54,7 @@ class Algorithm1Policy(eqx.Module):
 
 class ProjectedGradientPolicy(eqx.Module):
     """Multi-start projected Adam on the closed form, for any named utility
-    (:func:`satjax.optim.projected_gradient`); the random starts come from ``key``."""
+    (``satjax.optim.projected_gradient``); the random starts come from ``key``."""
 
     utility: str = eqx.field(default="sum_rate", static=True)
     link: str = eqx.field(default="space_ground", static=True)

@@ -29,7 +29,7 @@ class UplinkParams(Params):
     """Configuration of system A (paper A, Sec. VI).
 
     Sizes and modes are static; every physical quantity is an array leaf (SI units or dB as
-    named), so a sweep over any of them is one compiled ``vmap`` (:func:`satjax.sweep`) and
+    named), so a sweep over any of them is one compiled ``vmap`` (``satjax.sweep``) and
     ``jax.grad`` reaches it. Values the paper does not give are ours; docs/paper-a.md lists each
     with its source.
     """
@@ -74,12 +74,12 @@ class UplinkParams(Params):
 
     @property
     def noise_ap_w(self) -> Float[ArrayLike, ""]:
-        """AP noise power :math:`k_B T B F` [W]."""
+        """AP noise power $k_B T B F$ [W]."""
         return thermal_noise_w(self.bandwidth_hz, self.noise_figure_ap_db)
 
     @property
     def noise_sat_w(self) -> Float[ArrayLike, ""]:
-        """Satellite noise power :math:`k_B T B F` [W]."""
+        """Satellite noise power $k_B T B F$ [W]."""
         return thermal_noise_w(self.bandwidth_hz, self.noise_figure_sat_db)
 
     @property
@@ -96,7 +96,7 @@ class UplinkScenario(eqx.Module):
         user_pos: ``[K, 3]`` user positions [m].
         sat_pos: ``[3]`` satellite position [m].
         beta_sat: ``[K]`` per-antenna large-scale fading of the satellite link (linear).
-        stats: the :class:`ChannelStats` of Theorem 1.
+        stats: the ``ChannelStats`` of Theorem 1.
         p_max: ``[K]`` maximum data power per user [W].
         tau_c: coherence block length in symbols (static).
     """

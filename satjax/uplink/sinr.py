@@ -3,13 +3,13 @@ and the one formula that turns them into an SINR.
 
 Layers (jax-md style: kernel -> system):
 
-* :class:`SinrTerms` — :math:`\mathbb E z_{kk'}`, :math:`\mathrm{Var}\,z_{kk'}`, noise: from
-  :func:`closed_form_terms` or :func:`satjax.uplink.monte_carlo_terms`;
-* :class:`SisoProblem` — the same terms as the SISO-equivalent interference channel of eq. (30),
-  :math:`\mathrm{SINR}_k = \rho_k a_k^2 / (\sum_{k'} B_{kk'}\rho_{k'} + n_k)`, which Algorithm 1,
+* ``SinrTerms`` — $\mathbb E z_{kk'}$, $\mathrm{Var}\,z_{kk'}$, noise: from
+  ``closed_form_terms`` or ``satjax.uplink.monte_carlo_terms``;
+* ``SisoProblem`` — the same terms as the SISO-equivalent interference channel of eq. (30),
+  $\mathrm{SINR}_k = \rho_k a_k^2 / (\sum_{k'} B_{kk'}\rho_{k'} + n_k)$, which Algorithm 1,
   the utilities and the training losses all use;
-* :func:`siso_sinr` — that ratio, the only place an uplink SINR is computed;
-* :func:`closed_form_sinr` — Theorem 1 on a :class:`ChannelStats` in one call.
+* ``siso_sinr`` — that ratio, the only place an uplink SINR is computed;
+* ``closed_form_sinr`` — Theorem 1 on a ``ChannelStats`` in one call.
 """
 
 from __future__ import annotations
@@ -36,14 +36,14 @@ LINKS: tuple[str, ...] = ("space_ground", "space", "ground")
 class SinrTerms(eqx.Module):
     r"""The expectations in eq. (20), for every pair of users.
 
-    With :math:`z_{kk'} = \mathbf{u}_k^H\mathbf{g}_{k'} + \sum_m u_{mk}^* g_{mk'}` (eq. (17)):
+    With $z_{kk'} = \mathbf{u}_k^H\mathbf{g}_{k'} + \sum_m u_{mk}^* g_{mk'}$ (eq. (17)):
 
     Attributes:
-        mean_z: ``[K, K]`` complex :math:`\mathbb{E}\{z_{kk'}\}`.
-        var_z: ``[K, K]`` real :math:`\mathbb{E}|z_{kk'}|^2 - |\mathbb{E}\{z_{kk'}\}|^2`.
-        noise: ``[K]`` real :math:`\mathbb{E}|\mathbf{u}_k^H\mathbf{w}|^2 + \sum_m\mathbb{E}|u_{mk}^*w_m|^2`.
+        mean_z: ``[K, K]`` complex $\mathbb{E}\{z_{kk'}\}$.
+        var_z: ``[K, K]`` real $\mathbb{E}|z_{kk'}|^2 - |\mathbb{E}\{z_{kk'}\}|^2$.
+        noise: ``[K]`` real $\mathbb{E}|\mathbf{u}_k^H\mathbf{w}|^2 + \sum_m\mathbb{E}|u_{mk}^*w_m|^2$.
 
-    Powers are in units of the AP noise (see :func:`satjax.uplink.statistics.normalize`).
+    Powers are in units of the AP noise (see ``satjax.uplink.statistics.normalize``).
     """
 
     mean_z: Complex[ArrayLike, "K K"]
@@ -52,24 +52,25 @@ class SinrTerms(eqx.Module):
 
     @property
     def second_moment(self) -> Float[ArrayLike, "K K"]:
-        r""":math:`\mathbb{E}|z_{kk'}|^2`."""
+        r"""$\mathbb{E}|z_{kk'}|^2$."""
         return self.var_z + abs2(self.mean_z)
 
 
 class SisoProblem(eqx.Module):
     r"""The SISO-equivalent interference channel of eq. (30), one scenario:
 
-    .. math::
-        \mathrm{SINR}_k = \frac{\rho_k a_k^2}{\delta_k}, \qquad
-        \delta_k = \sum_{k'} B_{kk'}\rho_{k'} + n_k
+    $$
+    \mathrm{SINR}_k = \frac{\rho_k a_k^2}{\delta_k}, \qquad
+    \delta_k = \sum_{k'} B_{kk'}\rho_{k'} + n_k
+    $$
 
     Attributes:
-        gain: ``[K]`` :math:`a_k = |\mathbb E z_{kk}|` (in the power unit of
-            :func:`satjax.uplink.normalize`, like every term here).
-        interference: ``[K, K]`` :math:`B_{kk'} = \mathrm{Var}\,z_{kk'} + [k' \ne k]|\mathbb E z_{kk'}|^2`,
+        gain: ``[K]`` $a_k = |\mathbb E z_{kk}|$ (in the power unit of
+            ``satjax.uplink.normalize``, like every term here).
+        interference: ``[K, K]`` $B_{kk'} = \mathrm{Var}\,z_{kk'} + [k' \ne k]|\mathbb E z_{kk'}|^2$,
             power of user k' leaking into the detection of user k per watt (row k = victim),
             including user k's own beamforming-gain uncertainty.
-        noise: ``[K]`` :math:`n_k`.
+        noise: ``[K]`` $n_k$.
         user_mask: ``[K]`` bool, False for padding.
     """
 
@@ -93,23 +94,24 @@ class SisoProblem(eqx.Module):
 
 
 def interference_plus_noise(problem: SisoProblem, rho: Float[ArrayLike, " K"]) -> Float[ArrayLike, " K"]:
-    r""":math:`\delta_k = \sum_{k'} B_{kk'}\rho_{k'} + n_k`, eq. (37) (LaTeX form; D12)."""
+    r"""$\delta_k = \sum_{k'} B_{kk'}\rho_{k'} + n_k$, eq. (37) (LaTeX form; D12)."""
     return problem.interference @ jnp.where(problem.user_mask, rho, 0) + problem.noise
 
 
 def siso_sinr(problem: SisoProblem, rho: Float[ArrayLike, " K"]) -> Float[ArrayLike, " K"]:
     r"""Effective SINR of eq. (20) (use-and-then-forget bound) from its SISO form:
 
-    .. math::
-        \mathrm{SINR}_k = \frac{\rho_k|\mathbb{E}z_{kk}|^2}
-        {\sum_{k'}\rho_{k'}\mathrm{Var}(z_{kk'}) + \sum_{k'\ne k}\rho_{k'}|\mathbb{E}z_{kk'}|^2 + \mathrm{NO}_k}
+    $$
+    \mathrm{SINR}_k = \frac{\rho_k|\mathbb{E}z_{kk}|^2}
+    {\sum_{k'}\rho_{k'}\mathrm{Var}(z_{kk'}) + \sum_{k'\ne k}\rho_{k'}|\mathbb{E}z_{kk'}|^2 + \mathrm{NO}_k}
+    $$
 
-    which equals eq. (20) term for term (the :math:`-\rho_k|\mathbb{E}z_{kk}|^2` is folded into the
+    which equals eq. (20) term for term (the $-\rho_k|\mathbb{E}z_{kk}|^2$ is folded into the
     variance, avoiding cancellation). Padded users get exactly 0 (value and gradient); a real
     user with a NaN power or statistic gets NaN — never a plausible 0.
 
     Args:
-        problem: the :class:`SisoProblem`.
+        problem: the ``SisoProblem``.
         rho: ``[K]`` data powers [W] (entries of padded users are ignored).
 
     Returns:
@@ -122,20 +124,21 @@ def siso_sinr(problem: SisoProblem, rho: Float[ArrayLike, " K"]) -> Float[ArrayL
 def closed_form_terms(stats: ChannelStats, link: str = "space_ground") -> SinrTerms:
     r"""Closed-form expectations of eq. (20) with MRC (Theorem 1; derivation in docs/deviations.md).
 
-    With :math:`\boldsymbol\Psi_k = p\tau_p\mathbf R_k\boldsymbol\Phi_k\mathbf R_k` and
-    :math:`\mathbb 1_{kk'} = 1\{k'\in\mathcal P_k\}`:
+    With $\boldsymbol\Psi_k = p\tau_p\mathbf R_k\boldsymbol\Phi_k\mathbf R_k$ and
+    $\mathbb 1_{kk'} = 1\{k'\in\mathcal P_k\}$:
 
-    .. math::
-        \mathbb E z_{kk'} &= \bar{\mathbf g}_k^H\bar{\mathbf g}_{k'} + \mathbb 1_{kk'}\Big(
-            p\tau_p\operatorname{tr}(\mathbf R_{k'}\boldsymbol\Phi_k\mathbf R_k)
-            + \sqrt{p\tau_p}\textstyle\sum_m c_{mk}\beta_{mk'}\Big) \\
-        \mathrm{Var}\,z_{kk'} &= \bar{\mathbf g}_k^H\mathbf R_{k'}\bar{\mathbf g}_k
-            + \bar{\mathbf g}_{k'}^H\boldsymbol\Psi_k\bar{\mathbf g}_{k'}
-            + \operatorname{tr}(\boldsymbol\Psi_k\mathbf R_{k'}) + \textstyle\sum_m\gamma_{mk}\beta_{mk'} \\
-        \mathrm{NO}_k &= \sigma_s^2\big(\|\bar{\mathbf g}_k\|^2 + \operatorname{tr}\boldsymbol\Psi_k\big)
-            + \sigma_a^2\textstyle\sum_m\gamma_{mk}
+    $$
+    \mathbb E z_{kk'} &= \bar{\mathbf g}_k^H\bar{\mathbf g}_{k'} + \mathbb 1_{kk'}\Big(
+    p\tau_p\operatorname{tr}(\mathbf R_{k'}\boldsymbol\Phi_k\mathbf R_k)
+    + \sqrt{p\tau_p}\textstyle\sum_m c_{mk}\beta_{mk'}\Big) \\
+    \mathrm{Var}\,z_{kk'} &= \bar{\mathbf g}_k^H\mathbf R_{k'}\bar{\mathbf g}_k
+    + \bar{\mathbf g}_{k'}^H\boldsymbol\Psi_k\bar{\mathbf g}_{k'}
+    + \operatorname{tr}(\boldsymbol\Psi_k\mathbf R_{k'}) + \textstyle\sum_m\gamma_{mk}\beta_{mk'} \\
+    \mathrm{NO}_k &= \sigma_s^2\big(\|\bar{\mathbf g}_k\|^2 + \operatorname{tr}\boldsymbol\Psi_k\big)
+    + \sigma_a^2\textstyle\sum_m\gamma_{mk}
+    $$
 
-    :math:`\sqrt{p\tau_p}\,c_{mk}\beta_{mk'} = \tfrac{c_{mk'}}{c_{mk}}\gamma_{mk}` is the printed
+    $\sqrt{p\tau_p}\,c_{mk}\beta_{mk'} = \tfrac{c_{mk'}}{c_{mk}}\gamma_{mk}$ is the printed
     form of eq. (23) without its division by zero. ``link="space"`` keeps the satellite terms
     (eqs. (26)-(28)), ``"ground"`` the AP terms (eq. (25), corrected), ``"space_ground"`` both.
     """
@@ -173,8 +176,8 @@ def closed_form_terms(stats: ChannelStats, link: str = "space_ground") -> SinrTe
 
 
 def closed_form_terms_by_link(stats: ChannelStats) -> dict[str, SinrTerms]:
-    """:func:`closed_form_terms` of all three links at the cost of one: the satellite and AP parts
-    of :math:`z_{kk'}` are independent, so every ``space_ground`` term is the sum of the ``space``
+    """``closed_form_terms`` of all three links at the cost of one: the satellite and AP parts
+    of $z_{kk'}$ are independent, so every ``space_ground`` term is the sum of the ``space``
     and ``ground`` terms (bit-identical to computing it directly)."""
     space, ground = closed_form_terms(stats, "space"), closed_form_terms(stats, "ground")
     both = jax.tree.map(jnp.add, space, ground)
@@ -191,7 +194,7 @@ def closed_form_sinr(stats: ChannelStats, rho: ArrayLike, link: str = "space_gro
     """Closed-form ergodic SINR of every user with MRC, paper A Theorem 1 (eqs. (22)-(28), corrected).
 
     Args:
-        stats: the channel statistics (sampled, or :meth:`ChannelStats.from_arrays` for your own).
+        stats: the channel statistics (sampled, or ``ChannelStats.from_arrays`` for your own).
         rho: ``[K]`` data powers [W] (>= 0; checked when concrete).
         link: ``"space_ground"`` (eq. (22)), ``"space"`` (eq. (26)) or ``"ground"`` (eq. (25)).
 

@@ -32,9 +32,9 @@ __all__ = ["ChannelStats", "apply_masks", "normalize", "power_scale", "satellite
 class ChannelStats(eqx.Module):
     r"""Second-order channel statistics of one scenario (paper A, Sec. II), padded to static sizes.
 
-    The AP channels are :math:`g_{mk} \sim \mathcal{CN}(0, \beta_{mk})` and the satellite channel
-    is :math:`\mathbf{g}_k \sim \mathcal{CN}(\bar{\mathbf{g}}_k, \mathbf{R}_k)`. Padded users and
-    APs (mask False) contribute nothing: :func:`apply_masks` zeroes their statistics.
+    The AP channels are $g_{mk} \sim \mathcal{CN}(0, \beta_{mk})$ and the satellite channel
+    is $\mathbf{g}_k \sim \mathcal{CN}(\bar{\mathbf{g}}_k, \mathbf{R}_k)$. Padded users and
+    APs (mask False) contribute nothing: ``apply_masks`` zeroes their statistics.
 
     Attributes:
         beta_ap: ``[M, K]`` large-scale fading AP ``m`` -> user ``k`` (linear, W/W).
@@ -42,8 +42,8 @@ class ChannelStats(eqx.Module):
         r_sat: ``[K, N, N]`` complex Hermitian PSD covariance of the satellite channel.
         pilot: ``[K]`` int32 pilot index in ``[0, tau_p)``.
         pilot_power: ``[]`` pilot power per symbol ``p`` [W].
-        noise_ap: ``[]`` AP noise variance :math:`\sigma_a^2` [W].
-        noise_sat: ``[]`` satellite noise variance :math:`\sigma_s^2` [W].
+        noise_ap: ``[]`` AP noise variance $\sigma_a^2$ [W].
+        noise_sat: ``[]`` satellite noise variance $\sigma_s^2$ [W].
         user_mask: ``[K]`` bool, False for padding.
         ap_mask: ``[M]`` bool, False for padding.
         tau_p: pilot length (static).
@@ -88,17 +88,17 @@ class ChannelStats(eqx.Module):
     def from_arrays(cls, beta_ap, g_bar, r_sat, pilot, *, pilot_power, tau_p: int, noise_ap, noise_sat,
                     user_mask=None, ap_mask=None) -> ChannelStats:
         r"""Validate plain arrays and bundle them: the entry point for users who bring their own
-        channel statistics. Every function of :mod:`satjax.uplink` then takes the result.
+        channel statistics. Every function of ``satjax.uplink`` then takes the result.
 
         Args:
-            beta_ap: real ``[M, K]`` AP large-scale fading :math:`\beta_{mk} \ge 0` (linear).
-            g_bar: complex ``[K, N]`` satellite LoS means :math:`\bar{\mathbf g}_k`.
-            r_sat: complex Hermitian PSD ``[K, N, N]`` satellite covariances :math:`\mathbf R_k`.
+            beta_ap: real ``[M, K]`` AP large-scale fading $\beta_{mk} \ge 0$ (linear).
+            g_bar: complex ``[K, N]`` satellite LoS means $\bar{\mathbf g}_k$.
+            r_sat: complex Hermitian PSD ``[K, N, N]`` satellite covariances $\mathbf R_k$.
             pilot: int ``[K]`` pilot index of each user in ``[0, tau_p)``.
             pilot_power: pilot power per symbol ``p`` [W] (>= 0).
             tau_p: pilot length (number of orthonormal pilots, >= 1).
-            noise_ap: AP noise variance :math:`\sigma_a^2` [W] (> 0).
-            noise_sat: satellite noise variance :math:`\sigma_s^2` [W] (> 0).
+            noise_ap: AP noise variance $\sigma_a^2$ [W] (> 0).
+            noise_sat: satellite noise variance $\sigma_s^2$ [W] (> 0).
             user_mask: optional bool ``[K]``; False marks a padded user.
             ap_mask: optional bool ``[M]``; False marks a padded AP.
 
@@ -206,12 +206,12 @@ def apply_masks(stats: ChannelStats) -> ChannelStats:
 
 
 def power_scale(stats: ChannelStats) -> Float[ArrayLike, ""]:
-    r"""The power unit of :func:`normalize`: :math:`s = \sqrt{\sigma_a^2\,P_{\rm big}}` with
-    :math:`P_{\rm big}` the largest of the AP noise, the AP gains :math:`\beta_{mk}` and the
-    per-antenna satellite powers :math:`\|\bar g_k\|^2/N`, :math:`\mathrm{tr}R_k/N` (masked).
+    r"""The power unit of ``normalize``: $s = \sqrt{\sigma_a^2\,P_{\rm big}}$ with
+    $P_{\rm big}$ the largest of the AP noise, the AP gains $\beta_{mk}$ and the
+    per-antenna satellite powers $\|\bar g_k\|^2/N$, $\mathrm{tr}R_k/N$ (masked).
 
-    Theorem 1 multiplies two channel powers (e.g. :math:`\gamma_{mk}\beta_{mk'}`). In units of
-    the noise alone, a user 1 cm from an AP has :math:`\beta/\sigma_a^2 \approx 10^{21}` and its
+    Theorem 1 multiplies two channel powers (e.g. $\gamma_{mk}\beta_{mk'}$). In units of
+    the noise alone, a user 1 cm from an AP has $\beta/\sigma_a^2 \approx 10^{21}$ and its
     square overflows float32; in units of the largest gain alone, a distant user's square
     underflows. The geometric mean puts both ends of a drop's ~40-decade span inside float32.
     """
@@ -226,7 +226,7 @@ def power_scale(stats: ChannelStats) -> Float[ArrayLike, ""]:
 
 
 def normalize(stats: ChannelStats) -> ChannelStats:
-    r"""Express all channel powers and noise variances in the unit :func:`power_scale`.
+    r"""Express all channel powers and noise variances in the unit ``power_scale``.
 
     Theorem 1's SINR is invariant when every channel power and both noise variances are
     scaled by one factor (transmit powers stay in W). Working in this unit keeps float32 away
@@ -261,15 +261,16 @@ def satellite_statistics(
 ) -> tuple[Complex[ArrayLike, "K N"], Complex[ArrayLike, "K N N"]]:
     r"""LoS mean and NLoS covariance of the satellite channel of each user.
 
-    .. math::
-        \bar{\mathbf{g}}_k = \sqrt{\tfrac{\kappa}{1+\kappa}\beta_k}\, e^{-j 2\pi d_k/\lambda}\,
-        \mathbf{a}(\mathbf{u}_k), \qquad
-        \mathbf{R}_k = \tfrac{\beta_k}{1+\kappa}\, \tilde{\mathbf{R}}(\mathbf{u}_k)
+    $$
+    \bar{\mathbf{g}}_k = \sqrt{\tfrac{\kappa}{1+\kappa}\beta_k}\, e^{-j 2\pi d_k/\lambda}\,
+    \mathbf{a}(\mathbf{u}_k), \qquad
+    \mathbf{R}_k = \tfrac{\beta_k}{1+\kappa}\, \tilde{\mathbf{R}}(\mathbf{u}_k)
+    $$
 
-    with :math:`\kappa` the Rician factor, :math:`\mathbf{a}` the UPA response
-    (:func:`satjax.geometry.upa_response`, ``||a||^2 = N``), and :math:`\tilde{\mathbf{R}}` the
-    Gaussian local-scattering correlation (:func:`satjax.geometry.upa_gaussian_correlation`).
-    So :math:`\mathbb{E}\|\mathbf{g}_k\|^2 = N\beta_k`: :math:`\beta_k` is the per-antenna gain.
+    with $\kappa$ the Rician factor, $\mathbf{a}$ the UPA response
+    (``satjax.geometry.upa_response``, ``||a||^2 = N``), and $\tilde{\mathbf{R}}$ the
+    Gaussian local-scattering correlation (``satjax.geometry.upa_gaussian_correlation``).
+    So $\mathbb{E}\|\mathbf{g}_k\|^2 = N\beta_k$: $\beta_k$ is the per-antenna gain.
     The LoS phase follows the path length. Paper A leaves this model unspecified
     (docs/deviations.md).
     """

@@ -27,14 +27,14 @@ class PowerControlExample(eqx.Module):
 class PowerControlTask(eqx.Module):
     r"""Paper A, eq. (51): unsupervised power control, loss = -utility of the closed-form SINR.
 
-    A :class:`satjax.train.Task`. With ``utility="sum_rate"`` the loss is
-    :math:`-\sum_k \log_2(1 + \mathrm{SINR}_k)` per drop; eq. (51)'s factor
-    :math:`B(1 - \tau_p/\tau_c)` is a constant and only rescales it (:attr:`mbps_per_se`
+    A ``satjax.train.Task``. With ``utility="sum_rate"`` the loss is
+    $-\sum_k \log_2(1 + \mathrm{SINR}_k)$ per drop; eq. (51)'s factor
+    $B(1 - \tau_p/\tau_c)$ is a constant and only rescales it (``mbps_per_se``
     converts back for reporting).
 
     Attributes:
         params: the scenario distribution (its physical fields are arrays: a task is a PyTree).
-        utility: a name in :data:`satjax.optim.UTILITIES`.
+        utility: a name in ``satjax.optim.UTILITIES``.
         link: ``"space_ground"`` (default), ``"ground"`` or ``"space"``.
     """
 

@@ -16,14 +16,14 @@ def prelog(tau_p: int, tau_c: int) -> float:
 
 
 def throughput_scale_bps(*, bandwidth_hz, tau_p: int, tau_c: int):
-    r"""Throughput per unit spectral efficiency, :math:`B(1-\tau_p/\tau_c)` [bit/s per bit/s/Hz]:
+    r"""Throughput per unit spectral efficiency, $B(1-\tau_p/\tau_c)$ [bit/s per bit/s/Hz]:
     the one conversion from spectral efficiency to throughput (eq. (21))."""
     check_positive("bandwidth_hz", bandwidth_hz, "Hz")
     return bandwidth_hz * prelog(tau_p, tau_c)
 
 
 def throughput_bps(sinr, *, bandwidth_hz, tau_p: int, tau_c: int):
-    r"""Per-user ergodic throughput :math:`R_k = B(1-\tau_p/\tau_c)\log_2(1+\mathrm{SINR}_k)` [bit/s].
+    r"""Per-user ergodic throughput $R_k = B(1-\tau_p/\tau_c)\log_2(1+\mathrm{SINR}_k)$ [bit/s].
 
     Eq. (21) labels the unit Mbps with ``B`` in MHz; satjax keeps ``B`` in Hz and returns bit/s.
     """

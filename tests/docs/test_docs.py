@@ -112,4 +112,18 @@ def test_site_builds_strict(tmp_path):
         assert f'id="satjax.uplink.{name}"' in api, name
     assert 'id="satjax.interop.EquinoxInNNX"' in (site / "api" / "interop" / "index.html").read_text()
     assert 'class="arithmatex"' in (site / "training" / "index.html").read_text()      # equations rendered
+    for page in ("uav", "nn", "downlink", "uplink"):                                   # ... also in docstrings
+        html = (site / "api" / page / "index.html").read_text()
+        assert 'class="arithmatex"' in html, page
+        assert not re.search(r":(math|func|class|meth|attr|mod|data):`", html), page
     print(f"mkdocs build --strict: {time.perf_counter() - t0:.1f} s")
+
+
+def test_docstrings_use_markdown_not_sphinx_roles():
+    """The API reference is rendered by mkdocstrings as Markdown with arithmatex: math is ``$...$``
+    or a ``$$`` block, names are code spans. Sphinx roles (``:math:``, ``:func:``, ...) and
+    ``.. math::`` directives would show up as plain text."""
+    role = re.compile(r":(?:math|func|class|meth|attr|mod|data|obj|exc):`|\.\. math::")
+    bad = [f"{p.relative_to(ROOT)}:{i}" for p in sorted((ROOT / "satjax").rglob("*.py"))
+           for i, line in enumerate(p.read_text().splitlines(), 1) if role.search(line)]
+    assert not bad, bad[:20]
