@@ -15,6 +15,7 @@ from typing import Any, Optional
 from hydra.core.config_store import ConfigStore
 
 from satjax.downlink import DownlinkParams
+from satjax.uav import UavParams
 from satjax.uplink import UplinkParams
 
 
@@ -219,6 +220,13 @@ class EnergyEfficiencyConfig:
                 raise ValueError(f"{name} must be non-empty integers >= 1, got {values}")
 
 
+# --------------------------------------------------------------------------- system C
+
+#: System-C scenario: the fields, units and defaults of :class:`satjax.uav.UavParams` (every
+#: size and physical field; the library's validation names ``scenario.<field>`` and its range).
+ScenarioCConfig = _mirror_config(UavParams, "ScenarioCConfig")
+
+
 # --------------------------------------------------------------------------- main job: training
 
 #: Modules whose objects a config may instantiate through ``_target_``.
@@ -315,8 +323,22 @@ class LinearUnfoldingConfig:
         _check_model_settings(self)
 
 
+@dataclass
+class UavGNNConfig:
+    """System C's learned policy (beyond paper C): powers and hovering times on the initial
+    point's subchannels, feasible by construction (:class:`satjax.nn.UavGNN`)."""
+
+    _target_: str = "satjax.nn.UavGNN"
+    hidden: int = 32
+    num_layers: int = 3
+
+    def __post_init__(self):
+        _check_model_settings(self)
+
+
 #: Which models train on which system's scenario.
-SYSTEM_OF_MODEL = {"ModelConfig": "A", "EdgeGNNConfig": "B", "UnfoldedWMMSEConfig": "B", "LinearUnfoldingConfig": "B"}
+SYSTEM_OF_MODEL = {"ModelConfig": "A", "EdgeGNNConfig": "B", "UnfoldedWMMSEConfig": "B", "LinearUnfoldingConfig": "B",
+                   "UavGNNConfig": "C"}
 
 
 @dataclass
@@ -430,10 +452,46 @@ class PrecodingEvaluationConfig:
 
 
 @dataclass
+class UavEvaluationConfig:
+    """Final evaluation of a system-C policy: the trained model, Algorithm 3 and the
+    ``baselines`` (names of :data:`satjax.uav.POLICIES`) on a fixed, seeded test set of
+    ``num_drops`` drops at the training size, and the model zero-shot at the group sizes
+    ``k_values`` (users per group, ``zero_shot_drops`` drops each) beside Algorithm 3."""
+
+    num_drops: int = 200
+    k_values: list[int] = field(default_factory=lambda: [2, 6, 8])
+    zero_shot_drops: Optional[int] = None          # default min(50, num_drops)
+    seed: int = 2024
+    timing_repeats: int = 3
+    timing_drops: int = 64             # runtime per drop of the model: batches of this many test drops, and single
+    algorithm3_max_iters: int = 10
+    algorithm3_tol: float = 1e-4
+    baselines: list[str] = field(default_factory=lambda: ["initial_point", "scheme3", "scheme1", "algorithm6"])
+
+    def __post_init__(self):
+        from satjax.uav import POLICIES
+
+        if self.zero_shot_drops is None:
+            self.zero_shot_drops = min(50, self.num_drops)
+        for name in ("num_drops", "zero_shot_drops", "timing_repeats", "timing_drops", "algorithm3_max_iters"):
+            _check(getattr(self, name) >= 1, f"evaluation.{name} must be >= 1, got {getattr(self, name)}")
+        _check(all(k >= 1 for k in self.k_values), f"evaluation.k_values must be integers >= 1, got {self.k_values}")
+        _check(self.algorithm3_tol > 0, f"evaluation.algorithm3_tol must be > 0, got {self.algorithm3_tol}")
+        allowed = sorted(set(POLICIES) - {"algorithm3"})
+        bad = [b for b in self.baselines if b not in allowed]
+        _check(not bad, f"evaluation.baselines entries must be in {allowed}, got {bad}")
+
+
+#: The evaluation schema of each system's main job.
+EVALUATION_OF_SYSTEM = {"A": EvaluationConfig, "B": PrecodingEvaluationConfig, "C": UavEvaluationConfig}
+
+
+@dataclass
 class TrainConfig:
     """The main job, ``python -m experiments.train +exp=NAME``: train a learned policy of either
     system on drops sampled on the fly and compare it with the model-based methods — paper A's
-    SHGNN against Algorithm 1 (Table I), or a paper-B precoder against Dinkelbach-WMMSE (Figs. 8-12).
+    SHGNN against Algorithm 1 (Table I), a paper-B precoder against Dinkelbach-WMMSE (Figs. 8-12),
+    or system C's learned allocation against Algorithm 3.
     The scenario, model and evaluation groups decide the system; they must agree."""
 
     scenario: Any = None
@@ -459,18 +517,21 @@ class TrainConfig:
         _check(model_system == system,
                f"model {type(self.model).__name__} ({self.model._target_}) trains on system {model_system}'s "
                f"scenarios, but the scenario is system {system}'s; pick a matching +exp=")
-        want = EvaluationConfig if system == "A" else PrecodingEvaluationConfig
+        want = EVALUATION_OF_SYSTEM[system]
         _check(isinstance(self.evaluation, want),
                f"evaluation must be {want.__name__} for system {system}, got {type(self.evaluation).__name__}")
 
     @property
     def system(self) -> str:
-        """``"A"`` (uplink, paper A) or ``"B"`` (downlink, paper B), from the scenario's type."""
+        """``"A"`` (uplink, paper A), ``"B"`` (downlink, paper B) or ``"C"`` (satellite-UAV,
+        paper C), from the scenario's type."""
         if isinstance(self.scenario, ScenarioAConfig):
             return "A"
         if isinstance(self.scenario, ScenarioBConfig):
             return "B"
-        raise ValueError(f"scenario must be a system-A or system-B scenario config, got {type(self.scenario).__name__}")
+        if isinstance(self.scenario, ScenarioCConfig):
+            return "C"
+        raise ValueError(f"scenario must be a system-A, -B or -C scenario config, got {type(self.scenario).__name__}")
 
 
 cs = ConfigStore.instance()
@@ -482,9 +543,12 @@ cs.store(name="pilot_length_schema", node=PilotLengthConfig)
 cs.store(name="power_control_schema", node=PowerControlConfig)
 cs.store(group="scenario", name="scenario_a_schema", node=ScenarioAConfig)
 cs.store(group="scenario", name="scenario_b_schema", node=ScenarioBConfig)
+cs.store(group="scenario", name="scenario_c_schema", node=ScenarioCConfig)
 cs.store(group="model", name="shgnn_schema", node=ModelConfig)
 cs.store(group="model", name="edge_gnn_schema", node=EdgeGNNConfig)
 cs.store(group="model", name="unfolded_wmmse_schema", node=UnfoldedWMMSEConfig)
 cs.store(group="model", name="linear_unfolding_schema", node=LinearUnfoldingConfig)
+cs.store(group="model", name="uav_gnn_schema", node=UavGNNConfig)
 cs.store(group="evaluation", name="table1_schema", node=EvaluationConfig)
 cs.store(group="evaluation", name="precoding_schema", node=PrecodingEvaluationConfig)
+cs.store(group="evaluation", name="uav_schema", node=UavEvaluationConfig)

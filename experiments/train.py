@@ -4,7 +4,9 @@
   Algorithm 1 (overrides e.g. ``trainer.lr=1e-3``, ``model.sat_features=raw``, ``trainer=smoke``,
   ``evaluation.robust=true``; sweeps with ``-m``);
 * ``+exp=edge_gnn``, ``+exp=unfolded_wmmse``, ``+exp=linear_unfolding`` — paper B's precoders,
-  against Dinkelbach-WMMSE (:mod:`experiments.paper_b.learned`).
+  against Dinkelbach-WMMSE (:mod:`experiments.paper_b.learned`);
+* ``+exp=uav_gnn`` — system C's learned powers and hovering times (beyond paper C), against
+  Algorithm 3 (:mod:`experiments.paper_c.learned`).
 
 Everything of a run lands in its Hydra run directory (system A's files below; system B's in
 :mod:`experiments.paper_b.learned`):
@@ -241,6 +243,10 @@ def run(cfg: schema.TrainConfig, run_dir: Path, *, callbacks=()) -> dict:
         from experiments.paper_b.learned import run_precoding
 
         return run_precoding(cfg, run_dir, callbacks=callbacks)
+    if cfg.system == "C":
+        from experiments.paper_c.learned import run_uav
+
+        return run_uav(cfg, run_dir, callbacks=callbacks)
     params = scenario_params(cfg)
     log.info("devices: %s; training at K = %d, M = %d, N = %d", jax.devices(), params.num_users, params.num_aps,
              params.num_antennas)

@@ -1,12 +1,13 @@
 """Neural models of satjax (Equinox). Every model is a policy of its system:
 ``model(scenario, key=None) -> decision``.
 
-* :class:`SHGNN` — paper A's satellite heterogeneous GNN for uplink power control (Sec. V);
-* :class:`EdgeGNN` — paper B's end-to-end edge GNN precoder (Sec. III);
-* :class:`UnfoldedDinkelbachWMMSE` — paper B's GNN deep unfolding with the Taylor-series inverse
+* ``SHGNN`` — paper A's satellite heterogeneous GNN for uplink power control (Sec. V);
+* ``EdgeGNN`` — paper B's end-to-end edge GNN precoder (Sec. III);
+* ``UnfoldedDinkelbachWMMSE`` — paper B's GNN deep unfolding with the Taylor-series inverse
   (Sec. IV, Algorithm 2);
-* :class:`LinearUnfoldedWMMSE` — paper B's linear deep-unfolding baseline (IAIDNN);
-* :class:`ScaledMRT` — the smallest learned precoder (statistical MRT at a learned power).
+* ``LinearUnfoldedWMMSE`` — paper B's linear deep-unfolding baseline (IAIDNN);
+* ``ScaledMRT`` — the smallest learned precoder (statistical MRT at a learned power);
+* ``UavGNN`` — powers and hovering times for system C (paper C; beyond the paper).
 """
 
 from satjax.nn.edge_gnn import EdgeGNN, edge_features
@@ -14,6 +15,7 @@ from satjax.nn.layers import MLP, Dense
 from satjax.nn.scaled_mrt import ScaledMRT
 from satjax.nn.shgnn import AP_FEATURES, SAT_FEATURES, SHGNN, GraphInputs, graph_inputs, masked_mean
 from satjax.nn.unfolding import LinearUnfoldedWMMSE, TaylorInverse, TaylorLayer, UnfoldedDinkelbachWMMSE
+from satjax.nn.uav_gnn import UavGNN, uav_features
 
 __all__ = [
     "SHGNN",
@@ -21,6 +23,7 @@ __all__ = [
     "UnfoldedDinkelbachWMMSE",
     "LinearUnfoldedWMMSE",
     "ScaledMRT",
+    "UavGNN",
     "AP_FEATURES",
     "SAT_FEATURES",
     "Dense",
@@ -31,4 +34,5 @@ __all__ = [
     "edge_features",
     "graph_inputs",
     "masked_mean",
+    "uav_features",
 ]

@@ -205,6 +205,49 @@ def test_system_b_precoder_experiments_run_end_to_end(exp, tmp_path):
         assert not learned["deep_unfolding"].size_specific
 
 
+TINY_C = ["scenario.num_groups=2", "scenario.users_per_group=2", "scenario.num_uavs=2", "scenario.num_subchannels=3",
+          "scenario.num_sat_users=2", "evaluation.num_drops=4", "evaluation.k_values=[3]", "evaluation.zero_shot_drops=2",
+          "evaluation.timing_drops=4", "evaluation.baselines=[initial_point,scheme3]", "evaluation.algorithm3_max_iters=3"]
+
+
+def test_system_c_learned_policy_runs_end_to_end(tmp_path):
+    """The same main job trains system C's learned allocation (smoke preset, tiny scenario):
+    metrics, checkpoints, model, every method feasible on the test set, Algorithm 3 the reference,
+    the zero-shot row."""
+    run_dir = tmp_path / "uav_gnn"
+    proc = _run(["-m", "experiments.train", "+exp=uav_gnn", "trainer=smoke", *TINY_C, f"hydra.run.dir={run_dir}"])
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    for name in ("metrics.csv", "metrics.jsonl", "model.eqx", "results.json", "results.md", "results.csv",
+                 "per_drop.csv", "training.png"):
+        assert (run_dir / name).is_file(), name
+    results = json.loads((run_dir / "results.json").read_text())
+    methods = results["test_set"]["methods"]
+    assert set(methods) == {"model", "algorithm3", "initial_point", "scheme3"}
+    assert methods["algorithm3"]["vs_algorithm3"] == 1.0
+    assert methods["algorithm3"]["overall_mean"] >= methods["initial_point"]["overall_mean"]
+    assert all(m["max_violation"] <= 1e-9 for m in methods.values())
+    assert [z["K"] for z in results["zero_shot"]] == [3] and results["zero_shot"][0]["ratio"] > 0
+    assert results["runtime_per_drop"]["model"]["batched_ms"] > 0
+    rows = [json.loads(x) for x in (run_dir / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in rows] == list(range(1, 7)) and "eval_overall_bit_per_hz_vs_reference" in rows[-1]
+
+
+@pytest.mark.parametrize("overrides, match", [
+    (["+exp=uav_gnn", "model.hidden=0"], "model.hidden must be an integer >= 1"),
+    (["+exp=uav_gnn", "scenario.num_uavs=0"], "scenario.num_uavs"),
+    (["+exp=uav_gnn", "scenario.p_max_w=-1"], "scenario.p_max_w"),
+    (["+exp=uav_gnn", "evaluation.baselines=[algorithm3]"], "evaluation.baselines entries must be in"),
+    (["+exp=uav_gnn", "evaluation.algorithm3_tol=0"], "evaluation.algorithm3_tol must be > 0"),
+    (["+exp=uav_gnn", "model=edge_gnn"], "trains on system B's scenarios, but the scenario is system C's"),
+    (["+exp=edge_gnn", "model=uav_gnn"], "trains on system C's scenarios, but the scenario is system B's"),
+])
+def test_bad_system_c_configs_are_named(overrides, match):
+    from experiments.common import load_config
+
+    with pytest.raises(Exception, match=match):
+        load_config(_compose(overrides))
+
+
 @pytest.mark.parametrize("overrides, match", [
     (["+exp=edge_gnn", "model.num_layers=0"], "model.num_layers must be an integer >= 1"),
     (["+exp=edge_gnn", "model.hidden=0"], "model.hidden must be an integer >= 1"),

@@ -9,9 +9,9 @@ import jax
 import numpy as np
 import pytest
 
-from experiments.paper_c.figures import PaperCConfig, ScenarioConfig, run
+from experiments.paper_c.figures import PaperCConfig, ScenarioCConfig, run
 
-TINY = ScenarioConfig(num_uavs=2, num_groups=2, users_per_group=2, num_sat_users=2, num_subchannels=3, num_rx_antennas=2)
+TINY = ScenarioCConfig(num_uavs=2, num_groups=2, users_per_group=2, num_sat_users=2, num_subchannels=3, num_rx_antennas=2)
 
 
 def test_every_figure_writes_csv_and_png(tmp_path):
@@ -42,9 +42,11 @@ def test_config_errors_name_the_key():
     with pytest.raises(ValueError, match="figures must be a subset of"):
         PaperCConfig(figures=["fig5"])
     with pytest.raises(ValueError, match="scenario.num_subchannels must be an integer >= 1"):
-        PaperCConfig(scenario=ScenarioConfig(num_subchannels=0))
+        PaperCConfig(scenario=ScenarioCConfig(num_subchannels=0))
     with pytest.raises(ValueError, match="scenario.energy_j must be > 0"):
         PaperCConfig(energy_j=[-1.0])
+    with pytest.raises(ValueError, match="scenario.p_max_w"):           # every physical field is a key
+        PaperCConfig(scenario=ScenarioCConfig(p_max_w=-0.1))
 
 
 def test_hydra_entry_point_rejects_unknown_keys(tmp_path):

@@ -1,0 +1,155 @@
+"""System C's learned policy in the main job: ``python -m experiments.train +exp=uav_gnn``.
+
+Trains :class:`satjax.nn.UavGNN` unsupervised (loss = −overall efficiency (15) with the
+deterministic-equivalent rates, in kbit/Hz) on drops of :class:`satjax.uav.UavParams` sampled on
+the fly, evaluating every ``trainer.eval_every`` steps against Algorithm 3 on
+``trainer.eval_drops`` fixed drops, then:
+
+* every method on the fixed, seeded test set of ``evaluation.num_drops`` drops: the trained model,
+  Algorithm 3 and ``evaluation.baselines`` (initial point, Schemes 1 and 3, Algorithm 6) — mean
+  overall and minimum efficiency, the ratio to Algorithm 3 and the largest constraint residual;
+* runtime per drop: the model jitted (batched over ``evaluation.timing_drops`` test drops and one
+  at a time, compile apart) and Algorithm 3 (a Python driver with HiGHS, one drop at a time, after
+  a warm-up drop);
+* the trained model zero-shot at the group sizes ``evaluation.k_values`` beside Algorithm 3.
+
+Algorithm 3 cannot be ``vmap``-ped (:mod:`satjax.uav.policies`), so its decisions are computed one
+drop at a time and scored by the task's jitted metrics. Writes ``metrics.csv/jsonl``,
+``checkpoints/``, ``model.eqx``, ``results.json|csv|md``, ``per_drop.csv`` and ``training.png``
+into the run directory.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+import equinox as eqx
+import jax
+import numpy as np
+from omegaconf import OmegaConf
+
+from experiments.common import write_csv, write_json
+from satjax.train import Evaluator, fit
+from satjax.uav import JITTABLE, POLICIES, Algorithm3Policy, UavEfficiencyTask, decide_each, decision_metrics
+
+log = logging.getLogger(__name__)
+
+METRIC = "overall_bit_per_hz"
+_metrics_batch = eqx.filter_jit(jax.vmap(decision_metrics))
+
+
+def _algorithm3(cfg) -> Algorithm3Policy:
+    return Algorithm3Policy(max_iters=cfg.evaluation.algorithm3_max_iters, tol=cfg.evaluation.algorithm3_tol)
+
+
+def per_drop(policy, evaluator: Evaluator, jittable: bool) -> dict[str, np.ndarray]:
+    """Every metric of :func:`satjax.uav.decision_metrics` per drop of ``evaluator``'s set:
+    batched for pure-JAX policies, one drop at a time for the Python drivers."""
+    if jittable:
+        return evaluator.per_example(policy)
+    decisions = decide_each(policy, evaluator.examples)
+    return {k: np.asarray(v) for k, v in jax.block_until_ready(_metrics_batch(evaluator.examples, decisions)).items()}
+
+
+def _summary(v: dict[str, np.ndarray], ref_mean: float) -> dict:
+    o = v[METRIC]
+    return {"overall_mean": float(o.mean()), "overall_se": float(o.std(ddof=1) / np.sqrt(o.size)) if o.size > 1
+            else float("nan"), "min_mean": float(v["min_bit_per_hz"].mean()),
+            "vs_algorithm3": float(o.mean()) / ref_mean, "max_violation": float(v["max_violation"].max())}
+
+
+def _seconds_per_drop(policy, evaluator: Evaluator) -> float:
+    """Wall time per drop of a Python-driver policy over the set, after one warm-up drop."""
+    first = jax.tree.map(lambda a: a[0], evaluator.examples)
+    jax.block_until_ready(policy(first, None))
+    t = time.perf_counter()
+    jax.block_until_ready(decide_each(policy, evaluator.examples))
+    return (time.perf_counter() - t) / evaluator.num
+
+
+def _markdown(methods: dict, runtimes: dict, zero_shot: list[dict], name: str) -> str:
+    lines = ["| method | mean overall efficiency [bit/Hz] | ± SE | / Algorithm 3 | mean minimum efficiency [bit/Hz] "
+             "| max. constraint residual |", "|---|---|---|---|---|---|"]
+    for k, m in methods.items():
+        lines.append(f"| {k} | {m['overall_mean']:.1f} | {m['overall_se']:.1f} | {100 * m['vs_algorithm3']:.1f} % | "
+                     f"{m['min_mean']:.1f} | {m['max_violation']:.2e} |")
+    lines += ["", "| runtime per drop | batched [ms] | single [ms] | compile [s] |", "|---|---|---|---|"]
+    for k, r in runtimes.items():
+        lines.append(f"| {k} | {r.get('batched_ms', float('nan')):.3f} | {r['single_ms']:.3f} | "
+                     f"{r.get('compile_s', float('nan')):.1f} |")
+    if zero_shot:
+        lines += ["", f"| K_g (zero-shot) | {name} [bit/Hz] | Algorithm 3 [bit/Hz] | ratio |", "|---|---|---|---|"]
+        for z in zero_shot:
+            lines.append(f"| {z['K']} | {z['model']:.1f} | {z['algorithm3']:.1f} | {100 * z['ratio']:.1f} % |")
+    lines += ["", "Overall efficiency (15) with the deterministic-equivalent rates; a residual <= 0 means every "
+              "constraint of (14) holds. Beyond paper C: the paper has no learned policy (docs/paper-c.md)."]
+    return "\n".join(lines) + "\n"
+
+
+def run_uav(cfg, run_dir: Path, *, callbacks=()) -> dict:
+    """Train and evaluate system C's learned policy (module docstring); returns the results dict."""
+    from experiments.train import build_optimizer, instantiate_model, plot_training, runtime_ms
+
+    params = cfg.scenario.to_params()
+    task = UavEfficiencyTask(params, "float64" if cfg.x64 else "float32")
+    log.info("devices: %s; system C, training at G = %d, K_g = %d, L = %d, N = %d, M = %d", jax.devices(),
+             params.num_groups, params.users_per_group, params.num_uavs, params.num_subchannels, params.num_sat_users)
+    model = instantiate_model(cfg.model, params, key=jax.random.fold_in(jax.random.key(cfg.seed), 1))
+    tx, schedule = build_optimizer(cfg.optimizer, cfg.trainer.lr, cfg.trainer.num_steps)
+    ev = cfg.evaluation
+    alg3 = _algorithm3(cfg)
+    evaluator = Evaluator(task, jax.random.key(ev.seed), cfg.trainer.eval_drops)
+    reference = {METRIC: float(per_drop(alg3, evaluator, False)[METRIC].mean())}
+    result = fit(model, tx, task, cfg.trainer.settings(cfg.seed), run_dir, evaluator=evaluator, reference=reference,
+                 schedule=schedule, callbacks=callbacks)
+    eqx.tree_serialise_leaves(run_dir / "model.eqx", result.model)
+    trained = result.model
+
+    test = Evaluator(task, jax.random.fold_in(jax.random.key(ev.seed), 1), ev.num_drops)
+    policies = {"model": trained, "algorithm3": alg3} | {b: POLICIES[b] for b in ev.baselines}
+    per = {k: per_drop(p, test, k == "model" or k in JITTABLE) for k, p in policies.items()}
+    ref_mean = float(per["algorithm3"][METRIC].mean())
+    methods = {k: _summary(v, ref_mean) for k, v in per.items()}
+
+    timing = Evaluator(task, jax.random.fold_in(jax.random.key(ev.seed), 1), min(ev.timing_drops, ev.num_drops))
+    runtimes = {"model": runtime_ms(trained, timing, ev.timing_repeats),
+                "algorithm3": {"single_ms": 1e3 * _seconds_per_drop(alg3, timing)}}
+    runtimes["model"]["speedup_vs_algorithm3_batched"] = runtimes["algorithm3"]["single_ms"] / runtimes["model"]["batched_ms"]
+
+    zero_shot = []
+    for k in ev.k_values:
+        task_k = UavEfficiencyTask(params.replace(users_per_group=int(k)), task.dtype)
+        ev_k = Evaluator(task_k, jax.random.fold_in(jax.random.key(ev.seed), 100 + int(k)), ev.zero_shot_drops)
+        m = float(per_drop(trained, ev_k, True)[METRIC].mean())
+        a = float(per_drop(alg3, ev_k, False)[METRIC].mean())
+        zero_shot.append({"K": int(k), "model": m, "algorithm3": a, "ratio": m / a})
+
+    name = type(trained).__name__
+    write_csv(run_dir / "per_drop.csv", ["drop", *(f"{k}_{m}" for k in per for m in (METRIC, "min_bit_per_hz"))],
+              [(i, *(float(per[k][m][i]) for k in per for m in (METRIC, "min_bit_per_hz"))) for i in range(ev.num_drops)])
+    plot_training(result.history, run_dir / "training.png", metric=f"eval_{METRIC}_vs_reference",
+                  reference="Algorithm 3", target=0.98, loss_label="loss (-overall efficiency [kbit/Hz])",
+                  ratio_label="overall efficiency / Algorithm 3")
+    final = [h for h in result.history if h.get(f"eval_{METRIC}_vs_reference") is not None]
+    results = {
+        "config": OmegaConf.to_container(OmegaConf.structured(cfg)),
+        "devices": [str(d) for d in jax.devices()],
+        "training": {"steps": cfg.trainer.num_steps, "resumed_from": result.resumed_from, "seconds": result.seconds,
+                     "examples_per_s": result.examples_per_s,
+                     "final_eval_vs_algorithm3": final[-1][f"eval_{METRIC}_vs_reference"] if final else None,
+                     "algorithm3_eval_bit_per_hz": reference[METRIC]},
+        "test_set": {"drops": ev.num_drops, "methods": methods},
+        "runtime_per_drop": runtimes,
+        "zero_shot": zero_shot,
+    }
+    write_json(run_dir / "results.json", results)
+    write_csv(run_dir / "results.csv", ["method", "overall_mean", "overall_se", "vs_algorithm3", "min_mean", "max_violation"],
+              [(k, m["overall_mean"], m["overall_se"], m["vs_algorithm3"], m["min_mean"], m["max_violation"])
+               for k, m in methods.items()])
+    md = _markdown(methods, runtimes, zero_shot, name)
+    (run_dir / "results.md").write_text(md)
+    print(md)
+    print(f"training: {cfg.trainer.num_steps} steps in {result.seconds:.1f} s; outputs in {run_dir}")
+    return results

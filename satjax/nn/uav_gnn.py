@@ -1,0 +1,157 @@
+r"""A learned resource-allocation policy for system C (paper C; beyond the paper, D68).
+
+The subchannel assignment is that of the BCD's initial point (``satjax.uav.initial_point``:
+every subchannel to the user with the largest deterministic-equivalent rate at equal power). The
+model chooses the powers $p_{g,l,n}$ and hovering times $\tau_g$.
+
+**Graph.** One vertex per (slot g, UAV l, subchannel n), fully connected along each of the three
+axes (the UAV–subchannel graph of every slot, slots linked through their shared budgets). The
+input features are dimensionless and log-scaled, from the large-scale CSI only
+(``uav_features``):
+
+* $\log_{10}(1 + \lambda_{g,k(g,n),l,n} P_{max}/\sigma^2)$ — the link to the user the
+  subchannel is assigned to, at full power;
+* $\log_{10}(1 + \sum_m y_{g,m,n}\phi_{g,m,l,n} P_{max}/I_{th})$ — the leakage to the
+  satellite users at full power, relative to the threshold;
+* $\log_{10}(P_{max} T / E_l)$ and $\log_{10}(G\tau_{max}/T)$ — how the energy and
+  hovering-time limits compare with the power and time budgets (same for every vertex).
+
+**Layer** (permutation-equivariant in g, l and n; also in the users k and satellite users m,
+which enter only through sums): $h \leftarrow \mathrm{ReLU}(\mathrm{MLP}([h, \bar h^{(l)},
+\bar h^{(n)}, \bar h^{(g)}, \bar h^{(l,n)}]))$ with $\bar h^{(a)}$ the mean over axis a.
+
+**Readout, feasible by construction.** Per-vertex logits $z$ and per-(g, l) levels
+$b$: $p_{g,l,n} = P_{max}\,\sigma(b_{g,l})\,\mathrm{softmax}_n(z_{g,l,n})$ over the
+subchannels in use, so the power limit (14f) holds; per-slot logits $u$:
+$\tau_g = \tau_{max}\sigma(u_g)\cdot\min(1, T/\sum_g\tau_{max}\sigma(u_g))$, so (14c)-(14d)
+hold. Energy (14e) and interference (14b) are linear and homogeneous in P for fixed x and τ, and
+each couples only some of the powers, so the powers are finally scaled block by block
+(``feasible_powers``): each UAV's by $1/\max(1, E^{use}_l/E_l)$, then each slot's by
+$1/\max(1, \max_m \bar I_{g,m}/I_{th})$ (scaling down never breaks a constraint already
+met). One common scale for all powers (``satjax.uav.feasibility_scale``) would let the
+tightest UAV or slot throttle every other one (on the default run's 200 test drops: 90.6 % of
+Algorithm 3 with the blockwise scale, 89.6 % with the common one; docs/paper-c.md).
+
+Padded users (``UavScenario.user_mask``) are never assigned a subchannel and enter nothing else,
+so the model's decision is the same with or without them (tested).
+"""
+
+from __future__ import annotations
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+
+from satjax._checks import check_int_range
+from satjax._types import ArrayLike, Float, PRNGKeyArray
+from satjax.nn.layers import MLP, Dense
+from satjax.uav.algorithms import _FEAS_MARGIN, initial_point
+from satjax.uav.policies import UavDecision
+from satjax.uav.rates import energy_use, leakage
+from satjax.uav.scenario import UavScenario
+
+__all__ = ["UavGNN", "uav_features", "feasible_powers", "NUM_UAV_FEATURES"]
+
+NUM_UAV_FEATURES = 4
+
+
+def uav_features(scenario: UavScenario, x: Float[ArrayLike, "G K N"]) -> Float[ArrayLike, "G L N 4"]:
+    """Input features ``[G, L, N, 4]`` of the vertices (module docstring) for the assignment ``x``."""
+    s = scenario
+    g, _, l, n, _ = s.sizes
+    lam_assigned = jnp.einsum("gkn,gkln->gln", x, s.lam)                               # lambda of the assigned user
+    link = jnp.log10(1.0 + lam_assigned * s.p_max_w / s.noise_w)
+    leak = jnp.einsum("gmn,gmln->gln", s.y, s.phi)
+    leak = jnp.log10(1.0 + leak * s.p_max_w / s.interference_threshold_w)
+    energy = jnp.broadcast_to(jnp.log10(s.p_max_w * s.hover_budget_s / s.energy_per_uav_j)[None, :, None], (g, l, n))
+    time = jnp.broadcast_to(jnp.log10(g * s.tau_max_s / s.hover_budget_s), (g, l, n))
+    return jnp.stack([link, leak, energy, time], axis=-1)
+
+
+def feasible_powers(scenario: UavScenario, x: Float[ArrayLike, "G K N"], p: Float[ArrayLike, "G L N"],
+                    tau: Float[ArrayLike, " G"]) -> Float[ArrayLike, "G L N"]:
+    r"""Powers ``p`` scaled so that energy (14e) and interference (14b) hold: UAV l's powers by
+    $1/\max(1, E^{use}_l/E_l)$, then slot g's by $1/\max(1, \max_m \bar I_{g,m}/I_{th})$,
+    times $1 - 10^{-9}$. The power limit (14f) is the caller's (met by construction in
+    ``UavGNN``). Differentiable almost everywhere; powers already feasible are only multiplied
+    by $1 - 10^{-9}$."""
+    s = scenario
+    per_uav = 1.0 / jnp.maximum(1.0, energy_use(x, p, tau) / s.energy_per_uav_j)                  # [L]
+    p = p * per_uav[None, :, None]
+    per_slot = 1.0 / jnp.maximum(1.0, jnp.max(leakage(s, x, p), axis=1) / s.interference_threshold_w)   # [G]
+    return p * per_slot[:, None, None] * (1.0 - _FEAS_MARGIN)
+
+
+def _mean(h, axes):
+    return jnp.broadcast_to(jnp.mean(h, axis=axes, keepdims=True), h.shape)
+
+
+class UavLayer(eqx.Module):
+    """One equivariant layer on the ``[G, L, N, H]`` vertex states (module docstring)."""
+
+    mlp: MLP
+
+    def __init__(self, in_size: int, hidden: int, *, key: PRNGKeyArray, dtype=jnp.float32):
+        self.mlp = MLP(5 * in_size, hidden, hidden, key=key, dtype=dtype)
+
+    def __call__(self, h: Float[ArrayLike, "G L N F"]) -> Float[ArrayLike, "G L N H"]:
+        return jax.nn.relu(self.mlp(h, _mean(h, 1), _mean(h, 2), _mean(h, 0), _mean(h, (1, 2))))
+
+
+class UavGNN(eqx.Module):
+    r"""Learned powers and hovering times for system C on the initial point's subchannels.
+
+    A ``satjax.policies.Policy`` for system C: ``model(scenario, key=None) ->``
+    ``satjax.uav.UavDecision`` ``(x, p, tau)``, feasible by construction (module docstring).
+    Works on one scenario (``vmap`` for batches) of any size (G, K, L, N, M), trained at one.
+
+    Arguments:
+        hidden: width of the vertex states and MLP hidden layers.
+        num_layers: equivariant layers (>= 1).
+        key: PRNG key for the initialization.
+        dtype: of the parameters.
+    """
+
+    layers: tuple[UavLayer, ...]
+    power_logits: Dense
+    power_level: Dense
+    hover_logits: Dense
+    hidden: int = eqx.field(static=True)
+
+    def __init__(self, *, hidden: int = 32, num_layers: int = 3, key: PRNGKeyArray, dtype=jnp.float32):
+        self.check_settings(hidden=hidden, num_layers=num_layers)
+        keys = jax.random.split(key, num_layers + 3)
+        sizes = [NUM_UAV_FEATURES] + [hidden] * num_layers
+        self.layers = tuple(UavLayer(sizes[i], hidden, key=keys[i], dtype=dtype) for i in range(num_layers))
+        self.power_logits = Dense(hidden, 1, key=keys[-3], dtype=dtype)
+        self.power_level = Dense(hidden, 1, key=keys[-2], dtype=dtype)
+        self.hover_logits = Dense(hidden, 1, key=keys[-1], dtype=dtype)
+        self.hidden = hidden
+
+    @staticmethod
+    def check_settings(*, hidden: int, num_layers: int) -> None:
+        """Setting checks (``ValueError`` naming the setting), also used by the config schema."""
+        check_int_range("hidden", hidden, 1)
+        check_int_range("num_layers", num_layers, 1)
+
+    def allocate(self, scenario: UavScenario, x: Float[ArrayLike, "G K N"]) -> UavDecision:
+        """Powers and hovering times for the assignment ``x`` (binary, one user per subchannel at
+        most); feasible by construction."""
+        s = scenario
+        dtype = s.lam.dtype
+        h = uav_features(s, x)
+        for layer in self.layers:
+            h = layer(h)
+        in_use = jnp.sum(x, axis=1) > 0                                               # [G, N]
+        z = self.power_logits(h)[..., 0]                                              # [G, L, N]
+        use = in_use[:, None, :]
+        share = jax.nn.softmax(jnp.where(use, z, jnp.finfo(z.dtype).min), axis=-1) * use   # 0 off the used ones
+        level = jax.nn.sigmoid(self.power_level(jnp.mean(h, axis=2))[..., 0])          # [G, L]
+        p = (s.p_max_w * level[..., None] * share).astype(dtype)
+        tau = s.tau_max_s * jax.nn.sigmoid(self.hover_logits(jnp.mean(h, axis=(1, 2)))[..., 0])   # [G]
+        tau = (tau * jnp.minimum(1.0, s.hover_budget_s / jnp.sum(tau))).astype(dtype)
+        return UavDecision(x, feasible_powers(s, x, p, tau), tau)
+
+    def __call__(self, scenario: UavScenario, key: PRNGKeyArray | None = None) -> UavDecision:
+        x, _, _ = initial_point(scenario)
+        return self.allocate(scenario, jax.lax.stop_gradient(x))

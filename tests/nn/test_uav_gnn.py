@@ -1,0 +1,170 @@
+"""System C's learned policy (satjax.nn.UavGNN): feasible by construction, equivariant in the
+UAVs and subchannels, blind to padded users, correct gradients, trainable end to end."""
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pytest
+
+from satjax.nn import UavGNN, uav_features
+from satjax.uav import UavEfficiencyTask, initial_point, max_violation, overall_efficiency
+from tests.uav.helpers import TINY, tiny_scenario
+
+
+@pytest.fixture(autouse=True)
+def _x64():
+    with jax.enable_x64(True):
+        yield
+
+
+def _model(seed=0, **kw):
+    return UavGNN(key=jax.random.key(seed), dtype=jnp.float64, **kw)
+
+
+def _permute_uavs(s, perm):
+    return eqx.tree_at(lambda t: (t.lam, t.phi, t.phi_free_space, t.energy_per_uav_j, t.uav_pos), s,
+                       (s.lam[:, :, perm], s.phi[:, :, perm], s.phi_free_space[:, :, perm], s.energy_per_uav_j[perm],
+                        s.uav_pos[:, perm]))
+
+
+def _permute_subchannels(s, perm):
+    return eqx.tree_at(lambda t: (t.lam, t.phi, t.phi_free_space, t.y), s,
+                       (s.lam[..., perm], s.phi[..., perm], s.phi_free_space[..., perm], s.y[..., perm]))
+
+
+def _pad_one_user(s):
+    g, _, l, n, _ = s.sizes
+    return eqx.tree_at(lambda t: (t.lam, t.user_mask, t.user_pos), s,
+                       (jnp.concatenate([s.lam, jnp.zeros((g, 1, l, n))], axis=1),
+                        jnp.concatenate([s.user_mask, jnp.zeros((g, 1), bool)], axis=1),
+                        jnp.concatenate([s.user_pos, jnp.zeros((g, 1, 3))], axis=1)))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_decisions_are_feasible_by_construction(seed):
+    """Every constraint of (14) holds for an untrained model, also where the raw powers would
+    break the interference threshold by orders of magnitude (tight I_th) and where the hovering
+    budget is smaller than G tau_max."""
+    for params in (TINY, TINY.replace(interference_threshold_dbm=-160.0), TINY.replace(hover_budget_s=50.0)):
+        s = tiny_scenario(seed, params)
+        x, p, tau = _model(seed)(s)
+        assert float(max_violation(s, x, p, tau)) <= 1e-12     # round-off where sum(tau) = T binds
+        assert np.all(np.asarray(p) >= 0) and np.all(np.asarray(tau) > 0)
+        np.testing.assert_array_equal(x, initial_point(s)[0])              # the initial point's subchannels
+        assert float(jnp.sum(tau)) <= float(s.hover_budget_s) * (1 + 1e-12)
+
+
+def test_features_are_finite_and_dimensionless():
+    s = tiny_scenario(1)
+    f = uav_features(s, initial_point(s)[0])
+    assert f.shape == (*s.lam.shape[:1], s.lam.shape[2], s.lam.shape[3], 4) and bool(jnp.all(jnp.isfinite(f)))
+
+
+def test_equivariant_in_uavs_and_subchannels():
+    s, model = tiny_scenario(2, TINY.replace(num_uavs=3, num_subchannels=4)), _model(3)
+    _, p, tau = model(s)
+    perm_l, perm_n = np.array([2, 0, 1]), np.array([3, 1, 0, 2])
+    _, pl, taul = model(_permute_uavs(s, perm_l))
+    np.testing.assert_allclose(pl, p[:, perm_l], rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(taul, tau, rtol=1e-12)
+    _, pn, taun = model(_permute_subchannels(s, perm_n))
+    np.testing.assert_allclose(pn, p[..., perm_n], rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(taun, tau, rtol=1e-12)
+
+
+def test_padded_users_change_nothing():
+    s, model = tiny_scenario(4), _model(5)
+    x, p, tau = model(s)
+    xp, pp, taup = model(_pad_one_user(s))
+    np.testing.assert_array_equal(xp[:, :-1], x)
+    assert float(jnp.sum(xp[:, -1])) == 0.0
+    np.testing.assert_allclose(pp, p, rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(taup, tau, rtol=1e-12)
+
+
+def test_loss_gradient_matches_finite_differences():
+    """d(loss)/d(parameters) along a random direction against central differences (float64)."""
+    task = UavEfficiencyTask(TINY, "float64")
+    s, model = task.sample(jax.random.key(6)), _model(7)
+    params, static = eqx.partition(model, eqx.is_inexact_array)
+    leaves, treedef = jax.tree.flatten(params)
+    direction = jax.tree.unflatten(treedef, [jax.random.normal(jax.random.fold_in(jax.random.key(8), i), a.shape)
+                                             for i, a in enumerate(leaves)])
+
+    def along(t):
+        return task.loss(eqx.combine(jax.tree.map(lambda a, d: a + t * d, params, direction), static), s)
+
+    g = jax.grad(lambda m: task.loss(eqx.combine(m, static), s))(params)
+    analytic = sum(float(jnp.vdot(a, d)) for a, d in zip(jax.tree.leaves(g), jax.tree.leaves(direction)))
+    h = 1e-6
+    numeric = (float(along(h)) - float(along(-h))) / (2 * h)
+    assert abs(analytic) > 1e-8
+    np.testing.assert_allclose(analytic, numeric, rtol=1e-5)
+
+
+def test_training_raises_the_overall_efficiency():
+    """Forty Adam steps on one fixed batch of tiny drops raise the model's mean overall efficiency
+    (15) on that batch (a fixed batch: the comparison is exact, not statistical)."""
+    task = UavEfficiencyTask(TINY, "float64")
+    batch = jax.vmap(task.sample)(jax.random.split(jax.random.key(9), 8))
+    model = _model(10, hidden=16, num_layers=2)
+
+    def mean_eff(m):
+        return jnp.mean(jax.vmap(lambda s: overall_efficiency(s, *m(s)))(batch))
+
+    tx = optax.adam(1e-2)
+    state = tx.init(eqx.filter(model, eqx.is_inexact_array))
+
+    @eqx.filter_jit
+    def step(m, state):
+        g = eqx.filter_grad(lambda m: -mean_eff(m))(m)
+        updates, state = tx.update(g, state, m)
+        return eqx.apply_updates(m, updates), state
+
+    before = float(mean_eff(model))
+    for _ in range(40):
+        model, state = step(model, state)
+    assert float(mean_eff(model)) > 1.05 * before
+
+
+def test_jit_and_vmap_give_the_same_decisions():
+    task = UavEfficiencyTask(TINY, "float64")
+    batch = jax.vmap(task.sample)(jax.random.split(jax.random.key(11), 3))
+    model = _model(12)
+    xs, ps, taus = eqx.filter_jit(lambda m, b: jax.vmap(m)(b))(model, batch)
+    for i in range(3):
+        x, p, tau = model(jax.tree.map(lambda a: a[i], batch))
+        np.testing.assert_array_equal(xs[i], x)
+        np.testing.assert_allclose(ps[i], p, rtol=1e-10)
+        np.testing.assert_allclose(taus[i], tau, rtol=1e-12)
+
+
+@pytest.mark.parametrize("kw, match", [({"hidden": 0}, "hidden must be an integer >= 1"),
+                                       ({"num_layers": 0}, "num_layers must be an integer >= 1")])
+def test_bad_settings_are_named(kw, match):
+    with pytest.raises(ValueError, match=match):
+        _model(**kw)
+
+
+def test_feasible_powers_scales_block_by_block():
+    """Feasible powers pass unchanged (up to the 1e-9 margin). Where only one UAV breaks its energy
+    budget (loose I_th), only that UAV's powers are scaled; the other UAV keeps its powers, where
+    one common scale (satjax.uav.feasibility_scale) would throttle it too. A tight I_th then
+    scales every slot, and the result is feasible."""
+    from satjax.nn.uav_gnn import feasible_powers
+    from satjax.uav import energy_use, feasibility_scale
+
+    s = tiny_scenario(13, TINY.replace(interference_threshold_dbm=-60.0, energy_j=2.0))
+    x, p0, tau = initial_point(s)
+    np.testing.assert_allclose(feasible_powers(s, x, p0, tau), p0 * (1 - 1e-9), rtol=1e-15)
+    p = jnp.full_like(p0, s.p_max_w / s.sizes[3]) * jnp.array([1.0, 0.01])[None, :, None]   # UAV 1 nearly idle
+    assert float(energy_use(x, p, tau)[0]) > float(s.energy_per_uav_j[0]) > float(energy_use(x, p, tau)[1])
+    q = feasible_powers(s, x, p, tau)
+    assert float(max_violation(s, x, q, tau)) <= 0
+    np.testing.assert_allclose(q[:, 1], p[:, 1] * (1 - 1e-9), rtol=1e-15)          # UAV 1 untouched
+    np.testing.assert_allclose(energy_use(x, q, tau)[0], s.energy_per_uav_j[0], rtol=1e-8)   # UAV 0 on its budget
+    assert float(feasibility_scale(s, x, p, tau)) < 0.9                               # the common scale would cut UAV 1
+    tight = tiny_scenario(13, TINY.replace(interference_threshold_dbm=-170.0, energy_j=2.0))
+    assert float(max_violation(tight, x, feasible_powers(tight, x, p, tau), tau)) <= 0
