@@ -79,7 +79,10 @@ def set_precision(x64: bool) -> None:
 
 
 def save_figure(fig, path: Path) -> Path:
-    fig.tight_layout()
+    """Save ``fig`` as PNG (130 dpi) and close it; tight layout unless the figure has its own
+    layout engine (e.g. ``layout="constrained"`` for a shared colour bar)."""
+    if fig.get_layout_engine() is None:
+        fig.tight_layout()
     fig.savefig(path, dpi=130)
     plt.close(fig)
     return path

@@ -1,12 +1,12 @@
-"""Paper C, Figs. 2-4 and 6-9: convergence of Algorithms 3 and 6, overall / minimum efficiency
-against I_th for Algorithms 3, 6 and Schemes 1-3, and against the number of UAVs L and of
-subchannels N for several energy budgets E.
+"""Paper C, Figs. 2-9: convergence of Algorithms 3 and 6, overall / minimum efficiency
+against I_th for Algorithms 3, 6 and Schemes 1-3, coverage maps per subchannel, and against the
+number of UAVs L and of subchannels N for several energy budgets E.
 
 Run: ``python -m experiments.paper_c.figures`` (overrides e.g. ``num_drops=20``,
 ``figures=[fig3_4]``, ``scenario.num_rx_antennas=2``, ``scenario.p_max_w=0.2``; every field of
 :class:`satjax.uav.UavParams` is a ``scenario.`` key). Writes CSV and PNG into the Hydra run
 directory. Every point averages ``num_drops`` drops (drop i from ``fold_in(key, i)``); Fig. 5
-(coverage maps) is not drawn. The paper's numbers are blank in our source: the scenario defaults
+(coverage maps per subchannel) is one drop in one slot. The paper's numbers are blank in our source: the scenario defaults
 are the spec's placeholders (docs/paper-c.md, D60).
 """
 
@@ -25,7 +25,7 @@ from experiments.common import load_config, output_dir, save_figure, set_precisi
 from experiments.schema import ScenarioCConfig
 from experiments.xla_env import configure_entry_point
 
-FIGURES = ("fig2", "fig3_4", "fig6_7", "fig8_9")
+FIGURES = ("fig2", "fig3_4", "fig5", "fig6_7", "fig8_9")
 
 
 @dataclass
@@ -38,6 +38,9 @@ class PaperCConfig:
     energy_j: list = field(default_factory=lambda: [20.0, 40.0, 80.0])
     l_values: list = field(default_factory=lambda: [2, 4, 6, 8])
     n_values: list = field(default_factory=lambda: [4, 8, 12, 16])
+    coverage_threshold_dbm: float = -100.0       # Fig. 5: served if the received power exceeds it
+    coverage_half_width_m: float = 3000.0         # Fig. 5: map extent around the group's centre
+    coverage_grid_points: int = 121               # Fig. 5: points per map axis
     scenario: ScenarioCConfig = field(default_factory=ScenarioCConfig)   # every field of UavParams
     x64: bool = True
 
@@ -47,6 +50,10 @@ class PaperCConfig:
             raise ValueError(f"figures must be a subset of {FIGURES}, got {bad}")
         if self.num_drops < 1 or self.max_iters < 1:
             raise ValueError(f"num_drops and max_iters must be >= 1, got {self.num_drops}, {self.max_iters}")
+        if not self.coverage_half_width_m > 0:
+            raise ValueError(f"coverage_half_width_m must be > 0, got {self.coverage_half_width_m}")
+        if self.coverage_grid_points < 2:
+            raise ValueError(f"coverage_grid_points must be >= 2, got {self.coverage_grid_points}")
         for e in self.energy_j:                    # the library's check names scenario.energy_j
             self.scenario.to_params(energy_j=e)
 
@@ -129,6 +136,75 @@ def fig3_4(config, out):
     return rows
 
 
+def fig5(config, out):
+    """Fig. 5: coverage per subchannel after Algorithm 6 in one slot (the drop of ``seed`` with
+    G = 1): the median received power [dBm] on a grid around the group (``satjax.uav.coverage``),
+    the served region (>= ``coverage_threshold_dbm``) outlined, UAVs (filled where they transmit
+    on the subchannel) and users (stars where the subchannel is theirs) marked. Rows: per
+    subchannel, the UAVs transmitting, their total power, the served share of the map, and the
+    received power at the users it is assigned to."""
+    import matplotlib.pyplot as plt
+
+    from satjax.uav import algorithm6, coverage_grid, received_power_w, sample_uav_scenario, subchannel_frequencies_hz
+    from satjax.units import watt_to_dbm
+
+    params = config.scenario.to_params(num_groups=1)
+    dtype = jnp.float64 if config.x64 else jnp.float32
+    s = sample_uav_scenario(jax.random.key(config.seed), params, dtype)
+    r = algorithm6(s, max_iters=config.max_iters)
+    p, x = np.asarray(r.p[0]), np.asarray(r.x[0])                                   # [L, N], [K, N]
+    uavs, users = np.asarray(s.uav_pos[0]), np.asarray(s.user_pos[0])
+    center = np.concatenate([uavs[:, :2], users[:, :2]]).mean(axis=0)
+    grid, xs, ys = coverage_grid(jnp.asarray(center, dtype), config.coverage_half_width_m, config.coverage_grid_points)
+    dbm = np.asarray(watt_to_dbm(received_power_w(params, s.uav_pos[0], p, grid)))              # [ny, nx, N]
+    at_users = np.asarray(watt_to_dbm(received_power_w(params, s.uav_pos[0], p, users[:, :2])))   # [K, N]
+    thr, n = config.coverage_threshold_dbm, params.num_subchannels
+    freqs = np.asarray(subchannel_frequencies_hz(params.carrier_hz, params.subchannel_bandwidth_hz, n))
+    rows = []
+    for j in range(n):
+        on = p[:, j] > 0
+        assigned = np.flatnonzero(x[:, j] > 0.5)
+        total = float(watt_to_dbm(p[:, j].sum()))
+        rows.append((j, freqs[j] / 1e6, int(on.sum()), total, float(np.mean(dbm[..., j] >= thr)),
+                     " ".join(map(str, assigned)), float(at_users[assigned, j].min()) if assigned.size else float("nan")))
+    write_csv(out / "fig5_coverage.csv", ["subchannel", "frequency_mhz", "transmitting_uavs", "total_power_dbm",
+                                          "served_fraction", "assigned_users", "min_rx_at_assigned_dbm"], rows)
+
+    cols = min(4, n)
+    fig, axes = plt.subplots(-(-n // cols), cols, figsize=(3.2 * cols + 1.2, 3.0 * -(-n // cols)), squeeze=False,
+                             sharex=True, sharey=True, layout="constrained")
+    finite = dbm[np.isfinite(dbm)]
+    vmax = float(finite.max()) if finite.size else thr + 1.0
+    vmin = min(thr - 30.0, vmax - 1.0)
+    extent = [float(xs[0]) / 1e3, float(xs[-1]) / 1e3, float(ys[0]) / 1e3, float(ys[-1]) / 1e3]
+    for j, ax in enumerate(axes.flat):
+        if j >= n:
+            ax.axis("off")
+            continue
+        img = ax.imshow(np.clip(dbm[..., j], vmin, vmax), origin="lower", extent=extent, vmin=vmin, vmax=vmax,
+                        cmap="viridis", aspect="equal")
+        if np.nanmax(dbm[..., j]) >= thr > np.nanmin(dbm[..., j]):
+            ax.contour(np.asarray(xs) / 1e3, np.asarray(ys) / 1e3, dbm[..., j], levels=[thr], colors="w", linewidths=1)
+        on = p[:, j] > 0
+        ax.scatter(uavs[on, 0] / 1e3, uavs[on, 1] / 1e3, marker="^", c="red", edgecolors="k", s=40, label="UAV on n")
+        ax.scatter(uavs[~on, 0] / 1e3, uavs[~on, 1] / 1e3, marker="^", facecolors="none", edgecolors="r", s=40,
+                   label="UAV off n")
+        mine = x[:, j] > 0.5
+        ax.scatter(users[~mine, 0] / 1e3, users[~mine, 1] / 1e3, marker="o", c="w", edgecolors="k", s=18, label="user")
+        ax.scatter(users[mine, 0] / 1e3, users[mine, 1] / 1e3, marker="*", c="orange", edgecolors="k", s=90,
+                   label="user on n")
+        ax.set_title(f"subchannel {j}: {100 * rows[j][4]:.0f} % served", fontsize=9)
+        if j % cols == 0:
+            ax.set_ylabel("y [km]")
+        if j >= n - cols:
+            ax.set_xlabel("x [km]")
+    axes.flat[0].legend(fontsize=6, loc="upper left")
+    fig.colorbar(img, ax=axes, shrink=0.9,
+                 label=f"received power [dBm] (median, white: {thr:g} dBm)")
+    save_figure(fig, out / "fig5_coverage.png")
+    return rows
+
+
 def _sweep(config, out, field_name, values, stem, xlabel):
     import matplotlib.pyplot as plt
 
@@ -166,7 +242,7 @@ def fig8_9(config, out):
 def run(config: PaperCConfig, out):
     """Every figure of ``config.figures`` into the folder ``out``; returns their rows by name."""
     set_precision(config.x64)
-    fns = {"fig2": fig2, "fig3_4": fig3_4, "fig6_7": fig6_7, "fig8_9": fig8_9}
+    fns = {"fig2": fig2, "fig3_4": fig3_4, "fig5": fig5, "fig6_7": fig6_7, "fig8_9": fig8_9}
     return {name: fns[name](config, out) for name in config.figures}
 
 

@@ -57,7 +57,8 @@ from satjax.uav.rates import (
     snr_terms,
     user_efficiency,
 )
-from satjax.uav.scenario import UavParams, UavScenario, sample_uav_scenario, subchannel_frequencies_hz
+from satjax.uav.scenario import UavParams, UavScenario, sample_uav_scenario, subchannel_frequencies_hz, uav_ground_loss_db
+from satjax.uav.coverage import coverage_grid, received_power_w
 from satjax.uav.task import EFFICIENCY_UNIT, UavEfficiencyTask, decision_metrics
 
 __all__ = [
@@ -85,6 +86,9 @@ __all__ = [
     "monte_carlo_rate",
     "BISECTION_STEPS",
     "subchannel_frequencies_hz",
+    "uav_ground_loss_db",
+    "received_power_w",
+    "coverage_grid",
     # blocks
     "initial_point",
     "algorithm1_subchannels",

@@ -38,7 +38,7 @@ from satjax.propagation.itu_r import free_space_loss_db, gaseous_attenuation_inc
 from satjax.propagation.shadowing import sample_shadowing_db
 from satjax.units import db_to_lin, dbm_to_watt, thermal_noise_w
 
-__all__ = ["UavParams", "UavScenario", "sample_uav_scenario", "subchannel_frequencies_hz"]
+__all__ = ["UavParams", "UavScenario", "sample_uav_scenario", "subchannel_frequencies_hz", "uav_ground_loss_db"]
 
 
 class UavParams(Params):
@@ -193,19 +193,27 @@ def _uniform_disc(key, shape, radius, dtype):
     return r * jnp.cos(a), r * jnp.sin(a)
 
 
-def _link_gain(key, tx_pos, rx_pos, freqs, altitude, std_db):
-    """Linear large-scale gains ``[..., N]`` between UAVs ``tx_pos [..., 3]`` and ground terminals
-    ``rx_pos [..., 3]`` (same leading shape): P.525 + P.676 inclined path + shadowing, and P.525
-    alone."""
+def uav_ground_loss_db(tx_pos: Float[ArrayLike, "... 3"], rx_pos: Float[ArrayLike, "... 3"],
+                       freqs: Float[ArrayLike, " N"], altitude: Float[ArrayLike, ""]):
+    """Median path loss [dB] ``[..., N]`` between UAVs ``tx_pos [..., 3]`` at ``altitude`` [m] and
+    ground terminals ``rx_pos [..., 3]`` (broadcast leading shapes) on the subchannels ``freqs``
+    [Hz]: P.525 free space + P.676-12 inclined path (D62). Returns ``(total, free_space)``."""
     diff = tx_pos - rx_pos
     dist = jnp.linalg.norm(diff, axis=-1)                                           # [...]
     horiz = jnp.linalg.norm(diff[..., :2], axis=-1)
     elevation = jnp.arctan2(altitude, horiz)
     d, el = dist[..., None], elevation[..., None]
     f = freqs.reshape((1,) * dist.ndim + (-1,))
-    loss = free_space_loss_db(d, f) + gaseous_attenuation_inclined_db(f, el, jnp.zeros_like(d), jnp.broadcast_to(altitude, d.shape))
+    free = free_space_loss_db(d, f)
+    return free + gaseous_attenuation_inclined_db(f, el, jnp.zeros_like(d), jnp.broadcast_to(altitude, d.shape)), free
+
+
+def _link_gain(key, tx_pos, rx_pos, freqs, altitude, std_db):
+    """Linear large-scale gains ``[..., N]`` between UAVs and ground terminals: the median loss of
+    ``uav_ground_loss_db`` + shadowing, and P.525 alone."""
+    loss, free = uav_ground_loss_db(tx_pos, rx_pos, freqs, altitude)
     shadow = sample_shadowing_db(key, std_db, loss.shape)
-    return db_to_lin(-(loss + shadow)), db_to_lin(-free_space_loss_db(d, f) + jnp.zeros_like(loss))
+    return db_to_lin(-(loss + shadow)), db_to_lin(-free + jnp.zeros_like(loss))
 
 
 @eqx.filter_jit

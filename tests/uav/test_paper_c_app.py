@@ -22,7 +22,7 @@ def test_every_figure_writes_csv_and_png(tmp_path):
     finally:
         jax.config.update("jax_enable_x64", False)
     names = {p.name for p in tmp_path.iterdir()}
-    for stem in ("fig2_convergence", "fig3_overall_vs_ith", "fig4_minimum_vs_ith", "fig6_7_vs_uavs_overall",
+    for stem in ("fig2_convergence", "fig3_overall_vs_ith", "fig5_coverage", "fig4_minimum_vs_ith", "fig6_7_vs_uavs_overall",
                  "fig6_7_vs_uavs_minimum", "fig8_9_vs_subchannels_overall", "fig8_9_vs_subchannels_minimum"):
         assert f"{stem}.png" in names, stem
     with open(tmp_path / "fig3_4_vs_ith.csv") as f:
@@ -32,6 +32,11 @@ def test_every_figure_writes_csv_and_png(tmp_path):
         at = {r["method"]: r for r in table if r["i_th_dbm"] == i_th}
         overall = {m: float(r["overall_bit_per_hz"]) for m, r in at.items()}
         assert overall["alg3"] >= max(overall[m] for m in ("scheme1", "scheme2", "scheme3")) * (1 - 1e-9)
+    with open(tmp_path / "fig5_coverage.csv") as f:                      # one slot, every subchannel
+        cover = list(csv.DictReader(f))
+    assert [int(r["subchannel"]) for r in cover] == list(range(TINY.num_subchannels))
+    assert all(0.0 <= float(r["served_fraction"]) <= 1.0 for r in cover)
+    assert all(0 <= int(r["transmitting_uavs"]) <= TINY.num_uavs for r in cover)
     # Fig. 2 rows are Algorithm 3/6 histories: non-decreasing
     for name in ("alg3", "alg6"):
         hist = [r[3] for r in rows["fig2"] if r[0] == name]
@@ -40,11 +45,13 @@ def test_every_figure_writes_csv_and_png(tmp_path):
 
 def test_config_errors_name_the_key():
     with pytest.raises(ValueError, match="figures must be a subset of"):
-        PaperCConfig(figures=["fig5"])
+        PaperCConfig(figures=["fig1"])
     with pytest.raises(ValueError, match="scenario.num_subchannels must be an integer >= 1"):
         PaperCConfig(scenario=ScenarioCConfig(num_subchannels=0))
     with pytest.raises(ValueError, match="scenario.energy_j must be > 0"):
         PaperCConfig(energy_j=[-1.0])
+    with pytest.raises(ValueError, match="coverage_grid_points must be >= 2"):
+        PaperCConfig(coverage_grid_points=1)
     with pytest.raises(ValueError, match="scenario.p_max_w"):           # every physical field is a key
         PaperCConfig(scenario=ScenarioCConfig(p_max_w=-0.1))
 
