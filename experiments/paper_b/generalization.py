@@ -83,15 +83,23 @@ def ee_vs_nt(runs, drops: int, sides=SIDES) -> list[dict]:
 
 
 def ee_vs_layers(runs, drops: int, layers=LAYERS) -> list[dict]:
-    rows = []
+    """Untrained Newton–Schulz unrolling at every count in ``layers`` and each deep-unfolding run at
+    its own count, on the same fixed channels. Runs that share a scenario and unrolling depth share
+    one untrained sweep, so several runs trained with different ``model.num_layers`` give a trained
+    curve beside the untrained one."""
+    rows, swept = [], set()
     for run, (cfg, model) in runs.items():
         if not isinstance(model, UnfoldedDinkelbachWMMSE):
             continue
         evaluator = _evaluator(cfg, cfg.scenario.to_params(), 300, drops)
-        for n in layers:
-            untrained = UnfoldedDinkelbachWMMSE(num_outer=model.num_outer, num_inner=model.num_inner, num_layers=n)
-            rows.append({"run": str(run), "layers": n, "variant": "untrained (Newton-Schulz)",
-                         "ee": evaluator(untrained)[METRIC]})
+        sweep = (repr(cfg.scenario), cfg.evaluation.seed, model.num_outer, model.num_inner)
+        if sweep not in swept:
+            swept.add(sweep)
+            for n in layers:
+                untrained = UnfoldedDinkelbachWMMSE(num_outer=model.num_outer, num_inner=model.num_inner,
+                                                    num_layers=n)
+                rows.append({"run": str(run), "layers": n, "variant": "untrained (Newton-Schulz)",
+                             "ee": evaluator(untrained)[METRIC]})
         rows.append({"run": str(run), "layers": model.inverse.num_layers, "variant": "trained",
                      "ee": evaluator(model)[METRIC]})
     return rows
@@ -139,7 +147,7 @@ def main(argv=None) -> None:
     if layer_rows:
         write_csv(args.out / "ee_vs_layers.csv", list(layer_rows[0]), [list(r.values()) for r in layer_rows])
         _plot(layer_rows, "layers", [("untrained (Newton-Schulz)", lambda r: r["variant"] != "trained", "ee", "o-"),
-                                     ("trained", lambda r: r["variant"] == "trained", "ee", "r*")],
+                                     ("trained", lambda r: r["variant"] == "trained", "ee", "r*-")],
               args.out / "ee_vs_layers.png", "Deep unfolding: EE vs learned inverse layers")
         for r in layer_rows:
             print(f"{r['variant']:>26} layers={r['layers']}: {r['ee']:.4f}")
