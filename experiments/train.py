@@ -119,6 +119,19 @@ def train_model(cfg: schema.TrainConfig, params, run_dir: Path, *, callbacks=())
     return result, reference
 
 
+def run_record(cfg, result, metric: str, reference: str, **training) -> dict:
+    """The part of a run's ``results.json`` every system shares: the resolved config, the devices,
+    and the training block (steps, resume point, time, throughput, the last evaluation ratio to
+    the ``reference`` method on ``metric``, plus the ``training`` extras)."""
+    final = [h for h in result.history if h.get(f"eval_{metric}_vs_reference") is not None]
+    return {"config": OmegaConf.to_container(OmegaConf.structured(cfg)),
+            "devices": [str(d) for d in jax.devices()],
+            "training": {"steps": cfg.trainer.num_steps, "resumed_from": result.resumed_from, "seconds": result.seconds,
+                         "examples_per_s": result.examples_per_s,
+                         f"final_eval_vs_{reference}": final[-1][f"eval_{metric}_vs_reference"] if final else None,
+                         **training}}
+
+
 def runtime_ms(policy, evaluator: Evaluator, repeats: int) -> dict:
     """Runtime per scenario of ``policy``: batched over the evaluation set, and one scenario at a
     time (jitted; compile time reported apart; ``block_until_ready`` throughout)."""
@@ -260,14 +273,7 @@ def run(cfg: schema.TrainConfig, run_dir: Path, *, callbacks=()) -> dict:
                 continue
             robust[k] = train_model(cfg, scenario_params(cfg, k), run_dir / f"robust_K{k}", callbacks=callbacks)[0].model
     rows = evaluate_table(cfg, result.model, robust)
-    final = [h for h in result.history if h.get("eval_sum_mbps_vs_reference") is not None]
-    results = {
-        "config": OmegaConf.to_container(OmegaConf.structured(cfg)),
-        "devices": [str(d) for d in jax.devices()],
-        "training": {"steps": cfg.trainer.num_steps, "resumed_from": result.resumed_from,
-                     "seconds": result.seconds, "examples_per_s": result.examples_per_s,
-                     "final_eval_vs_algorithm1": final[-1]["eval_sum_mbps_vs_reference"] if final else None,
-                     "algorithm1_eval_mbps": reference.get("sum_mbps")},
+    results = run_record(cfg, result, "sum_mbps", "algorithm1", algorithm1_eval_mbps=reference.get("sum_mbps")) | {
         "table1": rows,
         "paper_table1": PAPER_TABLE1,
     }

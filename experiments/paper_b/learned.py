@@ -26,7 +26,6 @@ from pathlib import Path
 import equinox as eqx
 import jax
 import numpy as np
-from omegaconf import OmegaConf
 
 from experiments.common import save_figure, write_csv, write_json
 from experiments.paper_b.reported import DEFAULTS as PAPER
@@ -84,7 +83,7 @@ def plot_histogram(per_channel: dict[str, np.ndarray], path: Path) -> Path:
 
 def run_precoding(cfg, run_dir: Path, *, callbacks=()) -> dict:
     """Train and evaluate a paper-B precoder (module docstring); returns the results dict."""
-    from experiments.train import build_optimizer, instantiate_model, plot_training, runtime_ms
+    from experiments.train import build_optimizer, instantiate_model, plot_training, run_record, runtime_ms
 
     params = cfg.scenario.to_params()
     task = PrecodingTask(params)
@@ -129,13 +128,7 @@ def run_precoding(cfg, run_dir: Path, *, callbacks=()) -> dict:
     plot_training(result.history, run_dir / "training.png", metric=f"eval_{METRIC}_vs_reference",
                   reference="Dinkelbach-WMMSE", target=0.98, loss_label="loss (-EE [Mbit/J])",
                   ratio_label="EE / Dinkelbach-WMMSE")
-    final = [h for h in result.history if h.get(f"eval_{METRIC}_vs_reference") is not None]
-    results = {
-        "config": OmegaConf.to_container(OmegaConf.structured(cfg)),
-        "devices": [str(d) for d in jax.devices()],
-        "training": {"steps": cfg.trainer.num_steps, "resumed_from": result.resumed_from, "seconds": result.seconds,
-                     "examples_per_s": result.examples_per_s,
-                     "final_eval_vs_dinkelbach": final[-1][f"eval_{METRIC}_vs_reference"] if final else None},
+    results = run_record(cfg, result, METRIC, "dinkelbach") | {
         "test_set": {"channels": ev.num_drops, "methods": methods},
         "runtime_per_channel": runtimes,
         "zero_shot": zero_shot,

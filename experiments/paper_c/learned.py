@@ -28,7 +28,6 @@ from pathlib import Path
 import equinox as eqx
 import jax
 import numpy as np
-from omegaconf import OmegaConf
 
 from experiments.common import write_csv, write_json
 from satjax.train import Evaluator, fit
@@ -90,7 +89,7 @@ def _markdown(methods: dict, runtimes: dict, zero_shot: list[dict], name: str) -
 
 def run_uav(cfg, run_dir: Path, *, callbacks=()) -> dict:
     """Train and evaluate system C's learned policy (module docstring); returns the results dict."""
-    from experiments.train import build_optimizer, instantiate_model, plot_training, runtime_ms
+    from experiments.train import build_optimizer, instantiate_model, plot_training, run_record, runtime_ms
 
     params = cfg.scenario.to_params()
     task = UavEfficiencyTask(params, "float64" if cfg.x64 else "float32")
@@ -132,14 +131,7 @@ def run_uav(cfg, run_dir: Path, *, callbacks=()) -> dict:
     plot_training(result.history, run_dir / "training.png", metric=f"eval_{METRIC}_vs_reference",
                   reference="Algorithm 3", target=0.98, loss_label="loss (-overall efficiency [kbit/Hz])",
                   ratio_label="overall efficiency / Algorithm 3")
-    final = [h for h in result.history if h.get(f"eval_{METRIC}_vs_reference") is not None]
-    results = {
-        "config": OmegaConf.to_container(OmegaConf.structured(cfg)),
-        "devices": [str(d) for d in jax.devices()],
-        "training": {"steps": cfg.trainer.num_steps, "resumed_from": result.resumed_from, "seconds": result.seconds,
-                     "examples_per_s": result.examples_per_s,
-                     "final_eval_vs_algorithm3": final[-1][f"eval_{METRIC}_vs_reference"] if final else None,
-                     "algorithm3_eval_bit_per_hz": reference[METRIC]},
+    results = run_record(cfg, result, METRIC, "algorithm3", algorithm3_eval_bit_per_hz=reference[METRIC]) | {
         "test_set": {"drops": ev.num_drops, "methods": methods},
         "runtime_per_drop": runtimes,
         "zero_shot": zero_shot,
