@@ -5,6 +5,7 @@ Basic use::
     params = UavParams()                                     # spec Sec. 4.2 placeholders (ours)
     scenario = sample_uav_scenario(key, params)              # lambda, phi, y from P.525 + P.676 + shadowing
     result = algorithm3(scenario)                            # BCD, overall efficiency (15)
+    batch = jax.vmap(algorithm3_solve)(scenarios)            # the same, pure JAX, a batch in one call
     fair = algorithm6(scenario)                              # BCD, minimum efficiency (10)
     overall_efficiency(scenario, result.x, result.p, result.tau)
 
@@ -16,10 +17,13 @@ task ``UavEfficiencyTask`` (loss = -overall efficiency) plug system C into
 """
 
 from satjax.uav.algorithms import (
+    ALGORITHM3_BLOCKS,
     BcdResult,
+    BcdSolution,
     algorithm1_subchannels,
     algorithm2_power,
     algorithm3,
+    algorithm3_solve,
     algorithm4_subchannels,
     algorithm5_power,
     algorithm6,
@@ -69,8 +73,11 @@ __all__ = [
     "overall_efficiency",
     "min_efficiency",
     "algorithm3",
+    "algorithm3_solve",
     "algorithm6",
     "BcdResult",
+    "BcdSolution",
+    "ALGORITHM3_BLOCKS",
     # physics
     "deterministic_rate",
     "slack_fixed_point",

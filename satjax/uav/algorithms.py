@@ -5,8 +5,9 @@ slack W of (17)) and hovering times tau (paper C, Sec. III-IV; spec Sec. 3).
   (23)-(33): score $\Theta$ (27), argmax rule (26), projected subgradient (28)-(30);
 * ``algorithm2_power`` — alternation (34)-(35): dual multi-level water-filling with projected
   subgradient (P-step), then the fixed point (17) (W-step), with the monotonicity safeguard;
-* ``hovering_time_lp`` — LP (21) by ``scipy.optimize.linprog`` (HiGHS), outside ``jit``;
-* ``algorithm3`` — BCD for the overall efficiency (15), trace of every block;
+* ``hovering_time_lp`` — LP (21) by an interior-point method in JAX (qpax), inside ``jit``;
+* ``algorithm3_solve`` — BCD for the overall efficiency (15) as one pure JAX program
+  (``jit``/``vmap`` over scenarios); ``algorithm3`` — the same with a Python trace of every block;
 * ``algorithm4_subchannels`` — greedy max-min allocation (coverage phase for Property 1, then
   greedy);
 * ``algorithm5_power`` — max-min power (55)-(60) by dual subgradient with exponentiated user
@@ -34,6 +35,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from satjax._checks import check_int_range
+from satjax._linalg import small_lp_max
 from satjax.uav.rates import (
     candidate_rates,
     energy_use,
@@ -52,6 +54,9 @@ __all__ = [
     "algorithm1_subchannels",
     "algorithm2_power",
     "hovering_time_lp",
+    "BcdSolution",
+    "ALGORITHM3_BLOCKS",
+    "algorithm3_solve",
     "algorithm3",
     "algorithm4_subchannels",
     "algorithm5_power",
@@ -65,7 +70,6 @@ _LOG2E = 1.0 / math.log(2.0)
 
 # The Python drivers call these many times per block: compiled once per shape (an eager call would
 # re-trace the bisection loop on every call).
-_overall = eqx.filter_jit(overall_efficiency)
 _minimum = eqx.filter_jit(min_efficiency)
 _violation = eqx.filter_jit(max_violation)
 _rates = eqx.filter_jit(candidate_rates)
@@ -268,19 +272,52 @@ def _pstep_sum(scenario, x, tau, w, p_prev, num_iters: int, step: float):
     return best_p, dual
 
 
-def _safeguarded(objective, p_old, p_hat, obj_old, max_halvings=20):
+def _safeguarded(objective, p_old, p_hat, obj_old, max_halvings: int = 20):
     """Accept ``p_hat`` if the objective does not decrease; otherwise damp towards ``p_old``
-    (spec Sec. 3.3 caveat), halving theta; keep ``p_old`` if nothing helps."""
-    theta = 1.0
-    for _ in range(max_halvings):
+    (spec Sec. 3.3 caveat), halving theta; keep ``p_old`` if nothing helps. Traced
+    (``lax.while_loop``): returns ``(p, objective)``."""
+
+    def cond(c):
+        j, _, accepted, _, _ = c
+        return (j < max_halvings) & ~accepted
+
+    def body(c):
+        j, theta, _, _, _ = c
         cand = p_old + theta * (p_hat - p_old)
-        val = float(objective(cand))
-        if val >= obj_old:
-            return cand, val
-        theta *= 0.5
-    return p_old, obj_old
+        val = objective(cand)
+        return j + 1, 0.5 * theta, val >= obj_old, cand, val
+
+    init = (jnp.asarray(0), jnp.asarray(1.0, p_old.dtype), jnp.asarray(False), p_old, obj_old)
+    _, _, accepted, cand, val = jax.lax.while_loop(cond, body, init)
+    return jnp.where(accepted, cand, p_old), jnp.where(accepted, val, obj_old)
 
 
+def _relative_change_small(new, old, tol):
+    return jnp.abs(new - old) <= tol * jnp.maximum(jnp.abs(old), 1e-30)
+
+
+def _power_bcd(scenario, x, p, tau, objective, pstep, num_outer: int, tol: float):
+    """The driver shared by Algorithms 2 and 5: P-step, safeguard, W-step (35), until the relative
+    change of ``objective`` is at most ``tol`` or ``num_outer`` steps. Traced."""
+    used = jnp.sum(x, axis=1)
+    p = p * (used[:, None, :] > 0)                                                           # unused -> 0 (feasible: less use)
+
+    def cond(c):
+        i, _, _, _, done = c
+        return (i < num_outer) & ~done
+
+    def body(c):
+        i, p, w, obj, _ = c
+        p_hat = pstep(w, p)
+        p, new = _safeguarded(objective, p, p_hat, obj)
+        return i + 1, p, _slack(scenario, p), new, _relative_change_small(new, obj, tol)
+
+    init = (jnp.asarray(0), p, _slack(scenario, p), objective(p), jnp.asarray(False))
+    _, p, w, _, _ = jax.lax.while_loop(cond, body, init)
+    return p, w
+
+
+@eqx.filter_jit
 def algorithm2_power(scenario, x, p, tau, num_outer: int = 10, num_dual: int = 500, step: float = 2.0,
                      tol: float = 1e-6):
     r"""Algorithm 2: coordinated power allocation for fixed X and tau.
@@ -289,98 +326,150 @@ def algorithm2_power(scenario, x, p, tau, num_outer: int = 10, num_dual: int = 5
     $p = [\tau_g\log_2 e/c_{g,l,n} - 1/\gamma_{g,k(g,n),l,n}]^+$, multipliers by projected
     subgradient) and the W-step (35) (fixed point (17) for every candidate), accepting a P-step
     only if $\tilde\eta$ does not decrease (else damped). Unused subchannels get p = 0.
-    Stops when the relative change of $\tilde\eta$ is at most ``tol``. Returns ``(p, w)``."""
-    used = jnp.sum(x, axis=1)
-    p = p * (used[:, None, :] > 0)                                                           # unused -> 0 (feasible: less use)
-
-    def objective(pp):
-        return _overall(scenario, x, pp, tau)
-
-    obj = float(objective(p))
-    w = _slack(scenario, p)
-    for _ in range(num_outer):
-        p_hat, _ = _pstep_sum(scenario, x, tau, w, p, num_dual, step)
-        p, new = _safeguarded(objective, p, p_hat, obj)
-        w = _slack(scenario, p)                                                              # W-step (35)
-        done = abs(new - obj) <= tol * max(abs(obj), 1e-30)
-        obj = new
-        if done:
-            break
-    return p, w
+    Stops when the relative change of $\tilde\eta$ is at most ``tol``. Returns ``(p, w)``.
+    Pure JAX (``jit``/``vmap``)."""
+    return _power_bcd(scenario, x, p, tau, lambda pp: overall_efficiency(scenario, x, pp, tau),
+                      lambda w, pp: _pstep_sum(scenario, x, tau, w, pp, num_dual, step)[0], num_outer, tol)
 
 
 # ------------------------------------------------------------------------------ hovering time (21)
 
 def _tau_rows(scenario, x, p):
     """(c [G], e [G, L]) of LP (21)."""
-    c = np.asarray(jnp.sum(x * _rates(scenario, p), axis=(1, 2)), np.float64)
-    e = np.asarray(power_use(x, p), np.float64)
-    return c, e
+    return jnp.sum(x * candidate_rates(scenario, p), axis=(1, 2)), power_use(x, p)
 
 
 def _shrink_tau(scenario, tau, e):
-    """Clip to [0, tau_max] and scale so (14c) and (14e) hold exactly (HiGHS tolerances)."""
-    tau = np.clip(tau, 0.0, float(scenario.tau_max_s))
-    use = [tau.sum() / float(scenario.hover_budget_s)]
-    use += list((tau @ e) / np.asarray(scenario.energy_per_uav_j, np.float64))
-    return tau * (1.0 - _FEAS_MARGIN) / max(1.0, max(use))
+    """Clip to [0, tau_max] and scale so (14c) and (14e) hold exactly (the LP solver's iterate
+    meets them to its tolerance only)."""
+    tau = jnp.clip(tau, 0.0, scenario.tau_max_s)
+    use = jnp.concatenate([jnp.sum(tau, keepdims=True) / scenario.hover_budget_s,
+                           (tau @ e) / scenario.energy_per_uav_j])
+    return tau * (1.0 - _FEAS_MARGIN) / jnp.maximum(1.0, jnp.max(use))
 
 
+@eqx.filter_jit
 def hovering_time_lp(scenario, x, p, tau_prev=None):
     r"""LP (21): $\max_\tau \sum_g \tau_g c_g$ s.t. $\sum_g\tau_g\le T$,
     $0\le\tau_g\le\tau_{max}$, $\sum_g\tau_g e_{g,l}\le E_l$, with
-    $c_g = \sum_{k,n}x\tilde R$, $e_{g,l} = \sum_n s_{g,n}p_{g,l,n}$. Solved by
-    ``scipy.optimize.linprog`` (HiGHS) outside ``jit``. With ``tau_prev`` the result is never worse
-    than ``tau_prev`` (BCD monotonicity against solver tolerances)."""
-    from scipy.optimize import linprog
+    $c_g = \sum_{k,n}x\tilde R$, $e_{g,l} = \sum_n s_{g,n}p_{g,l,n}$.
 
+    Solved in JAX (``satjax._linalg.small_lp_max``, qpax's interior-point method) in the variables
+    $u_g = \tau_g/\tau_{max}$ with every row divided by its right-hand side, then clipped and
+    scaled into the constraints (``_shrink_tau``). Pure JAX (``jit``/``vmap``); agrees with HiGHS
+    (``scipy.optimize.linprog``) to 1e-8 relative in the tests. With ``tau_prev`` the result is
+    never worse than ``tau_prev`` (BCD monotonicity against solver tolerances)."""
     c, e = _tau_rows(scenario, x, p)
-    g = c.size
-    a_ub = np.vstack([np.ones((1, g)), e.T])
-    b_ub = np.concatenate([[float(scenario.hover_budget_s)], np.asarray(scenario.energy_per_uav_j, np.float64)])
-    res = linprog(-c, A_ub=a_ub, b_ub=b_ub, bounds=[(0.0, float(scenario.tau_max_s))] * g, method="highs")
-    if res.status != 0:
-        raise RuntimeError(f"hovering-time LP (21) failed: {res.message}")
-    tau = _shrink_tau(scenario, res.x, e)
-    if tau_prev is not None:
-        tau_prev = np.asarray(tau_prev, np.float64)
-        if c @ tau < c @ tau_prev:
-            tau = tau_prev
-    return jnp.asarray(tau, scenario.lam.dtype)
+    g = c.shape[0]
+    rows = jnp.concatenate([jnp.full((1, g), 1.0, c.dtype) / scenario.hover_budget_s,
+                            e.T / scenario.energy_per_uav_j[:, None]]) * scenario.tau_max_s       # [1 + L, G]
+    u = small_lp_max(c, rows, jnp.ones((rows.shape[0],), c.dtype))
+    tau = _shrink_tau(scenario, u * scenario.tau_max_s, e)
+    if tau_prev is None:
+        return tau
+    return jnp.where(c @ tau < c @ tau_prev, tau_prev, tau)
 
 
 # ----------------------------------------------------------------------------------- Algorithm 3
 
-def _row(trace, it, block, value, scenario, x, p, tau):
-    trace.append((it, block, float(value), float(_violation(scenario, x, p, tau))))
+class BcdSolution(eqx.Module):
+    """Pure-array output of ``algorithm3_solve`` (a pytree: ``vmap`` stacks it).
+
+    ``x [G, K, N]``, ``p [G, L, N]`` [W], ``tau [G]`` [s], ``objective`` the final value;
+    ``history [max_iters + 1]`` the objective after every outer iteration (entry 0: the initial
+    point; constant once the run has stopped); ``block_objective [max_iters, 3]`` and
+    ``block_violation [max_iters, 3]`` the objective and largest relative constraint residual
+    after each block (subchannels, power, hovering) of each iteration (rows from
+    ``iterations`` on repeat the final values); ``initial_violation`` that of the start point;
+    ``iterations`` the outer iterations run."""
+
+    x: jax.Array
+    p: jax.Array
+    tau: jax.Array
+    objective: jax.Array
+    history: jax.Array
+    block_objective: jax.Array
+    block_violation: jax.Array
+    initial_violation: jax.Array
+    iterations: jax.Array
+
+
+#: Block names of Algorithm 3's trace, in order.
+ALGORITHM3_BLOCKS = ("subchannels", "power", "hovering")
+
+
+def _check_bcd_args(max_iters, tol):
+    check_int_range("max_iters", max_iters, 1)
+    if not (isinstance(tol, (int, float)) and tol > 0):
+        raise ValueError(f"tol must be a number > 0, got {tol!r}")
+
+
+@eqx.filter_jit
+def algorithm3_solve(scenario, max_iters: int = 10, tol: float = 1e-4, alg1_iters: int = 200, alg2_outer: int = 10,
+                     alg2_dual: int = 500, init=None) -> BcdSolution:
+    r"""Algorithm 3 as one pure JAX program: BCD for the overall efficiency (18), Algorithm 1 ->
+    Algorithm 2 -> LP (21), from the feasible ``initial_point`` (or ``init = (x, p, tau)``), until
+    the relative change of $\tilde\eta$ is at most ``tol`` or ``max_iters``. Every block keeps
+    all constraints and never lowers $\tilde\eta$ (chain (42)-(45)).
+
+    ``jit``/``vmap``-able: ``jax.vmap(algorithm3_solve)(scenarios)`` solves a batch in one
+    compiled call, each scenario stopping on its own test (a stopped scenario's state is frozen
+    while the others continue, so its result does not depend on the batch). ``algorithm3`` wraps
+    this for one scenario with a Python trace."""
+    _check_bcd_args(max_iters, tol)
+    s = scenario
+    x, p, tau = initial_point(s) if init is None else (jnp.asarray(a, s.lam.dtype) for a in init)
+    obj0 = overall_efficiency(s, x, p, tau)
+    dtype = obj0.dtype
+    steps = jnp.arange(max_iters + 1)
+
+    def cond(c):
+        it, *_, done = c
+        return (it < max_iters) & ~done
+
+    def body(c):
+        it, x, p, tau, obj, hist, bobj, bviol, _ = c
+        values, viols = [], []
+        x = algorithm1_subchannels(s, x, p, tau, alg1_iters)
+        values.append(overall_efficiency(s, x, p, tau))
+        viols.append(max_violation(s, x, p, tau))
+        p, _ = algorithm2_power(s, x, p, tau, alg2_outer, alg2_dual)
+        values.append(overall_efficiency(s, x, p, tau))
+        viols.append(max_violation(s, x, p, tau))
+        tau = hovering_time_lp(s, x, p, tau)
+        new = overall_efficiency(s, x, p, tau)
+        values.append(new)
+        viols.append(max_violation(s, x, p, tau))
+        row = steps[:max_iters, None] >= it
+        bobj = jnp.where(row, jnp.stack(values), bobj)
+        bviol = jnp.where(row, jnp.stack(viols), bviol)
+        hist = jnp.where(steps > it, new, hist)
+        return it + 1, x, p, tau, new, hist, bobj, bviol, _relative_change_small(new, obj, tol)
+
+    init_c = (jnp.asarray(0), x, p, tau, obj0, jnp.full((max_iters + 1,), obj0), jnp.zeros((max_iters, 3), dtype),
+              jnp.zeros((max_iters, 3), dtype), jnp.asarray(False))
+    it, x, p, tau, obj, hist, bobj, bviol, _ = jax.lax.while_loop(cond, body, init_c)
+    return BcdSolution(x, p, tau, obj, hist, bobj, bviol, max_violation(s, *initial_point(s)) if init is None
+                       else max_violation(s, *(jnp.asarray(a, dtype) for a in init)), it)
+
+
+def _bcd_result(sol: BcdSolution, blocks) -> BcdResult:
+    it = int(sol.iterations)
+    trace = [(0, "init", float(sol.history[0]), float(sol.initial_violation))]
+    for i in range(it):
+        trace += [(i + 1, b, float(sol.block_objective[i, j]), float(sol.block_violation[i, j]))
+                  for j, b in enumerate(blocks)]
+    return BcdResult(np.asarray(sol.x), np.asarray(sol.p), np.asarray(sol.tau), float(sol.objective),
+                     [float(v) for v in sol.history[:it + 1]], trace, it)
 
 
 def algorithm3(scenario, max_iters: int = 10, tol: float = 1e-4, alg1_iters: int = 200, alg2_outer: int = 10,
                alg2_dual: int = 500, init=None) -> BcdResult:
-    r"""Algorithm 3: BCD for the overall efficiency (18): Algorithm 1 -> Algorithm 2 -> LP (21),
-    from the feasible ``initial_point``, until the relative change of $\tilde\eta$ is at
-    most ``tol`` or ``max_iters``. Every block keeps all constraints and never lowers
-    $\tilde\eta$ (chain (42)-(45))."""
-    check_int_range("max_iters", max_iters, 1)
-    x, p, tau = initial_point(scenario) if init is None else init
-    obj = float(_overall(scenario, x, p, tau))
-    history, trace = [obj], []
-    _row(trace, 0, "init", obj, scenario, x, p, tau)
-    it = 0
-    for it in range(1, max_iters + 1):
-        x = algorithm1_subchannels(scenario, x, p, tau, alg1_iters)
-        _row(trace, it, "subchannels", _overall(scenario, x, p, tau), scenario, x, p, tau)
-        p, _ = algorithm2_power(scenario, x, p, tau, alg2_outer, alg2_dual)
-        _row(trace, it, "power", _overall(scenario, x, p, tau), scenario, x, p, tau)
-        tau = hovering_time_lp(scenario, x, p, tau)
-        new = float(_overall(scenario, x, p, tau))
-        _row(trace, it, "hovering", new, scenario, x, p, tau)
-        history.append(new)
-        if abs(new - obj) <= tol * max(abs(obj), 1e-30):
-            obj = new
-            break
-        obj = new
-    return BcdResult(np.asarray(x), np.asarray(p), np.asarray(tau), obj, history, trace, it)
+    r"""Algorithm 3 on one scenario (``algorithm3_solve``), with the objective ``history`` and
+    one ``trace`` row per block as Python lists (``BcdResult``)."""
+    _check_bcd_args(max_iters, tol)
+    return _bcd_result(algorithm3_solve(scenario, max_iters, tol, alg1_iters, alg2_outer, alg2_dual, init),
+                       ALGORITHM3_BLOCKS)
 
 
 # ----------------------------------------------------------------------------------- Algorithm 4
@@ -480,28 +569,14 @@ def _pstep_maxmin(scenario, x, tau, w, p_prev, num_iters: int, step: float):
     return best_p
 
 
+@eqx.filter_jit
 def algorithm5_power(scenario, x, p, tau, num_outer: int = 10, num_dual: int = 500, step: float = 2.0,
                      tol: float = 1e-6):
     r"""Algorithm 5: max-min power allocation (55)-(60): P-step (58) with W fixed (Theorem 3
     decouples P and W), W-step (59), safeguarded on the minimum efficiency; stops when its
-    relative change is at most ``tol``. Returns ``(p, w)``."""
-    used = jnp.sum(x, axis=1)
-    p = p * (used[:, None, :] > 0)
-
-    def objective(pp):
-        return _minimum(scenario, x, pp, tau)
-
-    obj = float(objective(p))
-    w = _slack(scenario, p)
-    for _ in range(num_outer):
-        p_hat = _pstep_maxmin(scenario, x, tau, w, p, num_dual, step)
-        p, new = _safeguarded(objective, p, p_hat, obj)
-        w = _slack(scenario, p)
-        done = abs(new - obj) <= tol * max(abs(obj), 1e-30)
-        obj = new
-        if done:
-            break
-    return p, w
+    relative change is at most ``tol``. Returns ``(p, w)``. Pure JAX (``jit``/``vmap``)."""
+    return _power_bcd(scenario, x, p, tau, lambda pp: min_efficiency(scenario, x, pp, tau),
+                      lambda w, pp: _pstep_maxmin(scenario, x, tau, w, pp, num_dual, step), num_outer, tol)
 
 
 # --------------------------------------------------------------------------- max-min hovering (49)
@@ -570,6 +645,10 @@ def maxmin_hovering_time_lp(scenario, x, p):
 
 
 # ----------------------------------------------------------------------------------- Algorithm 6
+
+def _row(trace, it, block, value, scenario, x, p, tau):
+    trace.append((it, block, float(value), float(_violation(scenario, x, p, tau))))
+
 
 def algorithm6(scenario, max_iters: int = 10, tol: float = 1e-4, alg5_outer: int = 10, alg5_dual: int = 500,
                init=None) -> BcdResult:

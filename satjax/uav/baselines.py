@@ -11,7 +11,7 @@ text is blank in the source, docs/paper-c.md and D66).
   (largest $\sum_l\lambda_{g,k,l,n}$), equal power $P_{max}/N$, equal hovering time
   $\min(T/G, \tau_{max})$, powers scaled to feasibility.
 
-Every scheme returns a feasible ``(x, p, tau)``.
+Every scheme returns a feasible ``(x, p, tau)`` and is pure JAX (``jit``/``vmap``).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import jax
 import jax.numpy as jnp
 
 from satjax._checks import check_choice
-from satjax.uav.algorithms import algorithm3, feasibility_scale
+from satjax.uav.algorithms import algorithm3_solve, feasibility_scale
 
 __all__ = ["SCHEMES", "scheme1", "scheme2", "scheme3", "run_scheme"]
 
@@ -42,20 +42,20 @@ def scheme3(scenario):
 
 
 def _rescaled(scenario, result):
-    x, p, tau = (jnp.asarray(a, scenario.lam.dtype) for a in (result.x, result.p, result.tau))
+    x, p, tau = result.x, result.p, result.tau
     return x, p * feasibility_scale(scenario, x, p, tau), tau
 
 
 def scheme1(scenario, **alg3_kwargs):
     """Scheme 1: Algorithm 3 ignoring (14b), powers then scaled to meet it."""
     blind = scenario.with_limits(interference_threshold_w=_NO_LIMIT_W)
-    return _rescaled(scenario, algorithm3(blind, **alg3_kwargs))
+    return _rescaled(scenario, algorithm3_solve(blind, **alg3_kwargs))
 
 
 def scheme2(scenario, **alg3_kwargs):
     """Scheme 2: Algorithm 3 on free-space interference channels, scaled on the true ones."""
     free = dataclasses.replace(scenario, phi=scenario.phi_free_space)
-    return _rescaled(scenario, algorithm3(free, **alg3_kwargs))
+    return _rescaled(scenario, algorithm3_solve(free, **alg3_kwargs))
 
 
 SCHEMES = {"scheme1": scheme1, "scheme2": scheme2, "scheme3": scheme3}

@@ -8,9 +8,10 @@ subchannel assignment ``x [G, K, N]``, powers ``p [G, L, N]`` [W] and hovering t
 * ``SchemePolicy`` — baselines Schemes 1-3 of the paper (``satjax.uav.baselines``);
 * ``InitialPointPolicy`` — the feasible start of the BCD (``satjax.uav.initial_point``).
 
-Algorithms 3 and 6 and Schemes 1-2 are Python drivers around compiled blocks with the LP (21) in
-HiGHS: they run on one concrete scenario and cannot be ``jit``-ed or ``vmap``-ped (loop over
-scenarios; ``decide_each``). ``InitialPointPolicy`` and Scheme 3 are pure JAX.
+Algorithm 3 (``satjax.uav.algorithm3_solve``), Schemes 1-3 and ``InitialPointPolicy`` are pure JAX:
+``jax.vmap(policy)(scenarios, keys)`` solves a batch in one compiled call. Algorithm 6 is a Python
+driver around compiled blocks (its greedy Algorithm 4 runs in NumPy): it runs on one concrete
+scenario (loop over scenarios; ``decide_each``).
 Every policy here returns a feasible decision. Deterministic: the key is ignored.
 """
 
@@ -22,7 +23,7 @@ import jax.numpy as jnp
 
 from satjax._checks import check_choice, check_int_range
 from satjax._types import ArrayLike, Float, PRNGKeyArray
-from satjax.uav.algorithms import algorithm3, algorithm6, initial_point
+from satjax.uav.algorithms import algorithm3_solve, algorithm6, initial_point
 from satjax.uav.baselines import SCHEMES, run_scheme
 from satjax.uav.scenario import UavScenario
 
@@ -60,7 +61,7 @@ class Algorithm3Policy(eqx.Module):
             raise ValueError(f"tol must be a number > 0, got {self.tol!r}")
 
     def __call__(self, scenario: UavScenario, key: PRNGKeyArray | None = None) -> UavDecision:
-        r = algorithm3(scenario, max_iters=self.max_iters, tol=self.tol)
+        r = algorithm3_solve(scenario, max_iters=self.max_iters, tol=self.tol)
         return UavDecision.of(scenario, r.x, r.p, r.tau)
 
 
@@ -111,12 +112,12 @@ POLICIES: dict[str, eqx.Module] = {
 }
 
 #: Names in ``POLICIES`` that are pure JAX (``jit``/``vmap``-able).
-JITTABLE = ("scheme3", "initial_point")
+JITTABLE = ("algorithm3", "scheme1", "scheme2", "scheme3", "initial_point")
 
 
 def decide_each(policy, scenarios: UavScenario, keys=None) -> UavDecision:
     """Run ``policy`` on each scenario of a batch (leading axis) one at a time, in Python: for
-    the policies that cannot be ``vmap``-ped (Algorithms 3 and 6, Schemes 1-2). Returns the
+    the policies that cannot be ``vmap``-ped (Algorithm 6). Returns the
     stacked decisions."""
     n = jax.tree.leaves(scenarios)[0].shape[0]
     out = []

@@ -132,6 +132,56 @@ def test_hovering_lp_matches_brute_force_vertices():
     assert c @ tau >= (grid[ok] @ c).max() * (1 - 1e-8)                      # tau keeps a 1e-9 margin
 
 
+@pytest.mark.parametrize("dtype, rtol", [(jnp.float64, 1e-9 + 1e-11), (jnp.float32, 2e-6)])   # 1e-9: the feasibility margin
+def test_hovering_lp_equals_highs(dtype, rtol):
+    """LP (21) in JAX (qpax interior point, scaled variables) against HiGHS on many LPs: random
+    assignments and powers, limits from slack to binding (T, tau_max, one energy budget, all)."""
+    rng = np.random.default_rng(0)
+    worst = 0.0
+    for seed in range(4):
+        s0 = tiny_scenario(seed, TINY.replace(num_groups=3, num_uavs=3))
+        g, k, l, n, _ = s0.sizes
+        for trial in range(6):
+            x = jax.nn.one_hot(rng.integers(0, k, (g, n)), k, axis=1, dtype=jnp.float64)
+            p = jnp.asarray(rng.uniform(0, 1, (g, l, n)) * float(s0.p_max_w) / n)
+            e = np.asarray(power_use(x, p))
+            limits = [{}, {"tau_max_s": float(s0.hover_budget_s) / 4},
+                      {"energy_per_uav_j": 0.3 * float(s0.hover_budget_s) * e.mean(axis=0)},
+                      {"tau_max_s": float(s0.hover_budget_s) / 2, "energy_per_uav_j": 0.2 * float(s0.hover_budget_s) * e.mean()}]
+            s = s0.with_limits(**limits[trial % len(limits)])
+            c = np.asarray(jnp.sum(x * alg.candidate_rates(s, p), axis=(1, 2)))
+            ref = linprog(-c, A_ub=np.vstack([np.ones((1, g)), e.T]),
+                          b_ub=np.concatenate([[float(s.hover_budget_s)], np.asarray(s.energy_per_uav_j)]),
+                          bounds=[(0, float(s.tau_max_s))] * g, method="highs")
+            with jax.enable_x64(dtype == jnp.float64):
+                cast = lambda a: jnp.asarray(a, dtype)  # noqa: E731
+                s_d = jax.tree.map(lambda a: cast(a) if jnp.issubdtype(a.dtype, jnp.floating) else a, s)
+                tau = np.asarray(hovering_time_lp(s_d, cast(x), cast(p)), np.float64)
+            res = constraint_residuals(s, x, p, jnp.asarray(tau))
+            for name in ("hover_total", "tau_max", "tau_nonneg", "energy"):           # the LP's constraints
+                assert float(jnp.max(res[name])) <= (0.0 if dtype == jnp.float64 else RTOL), (name, res[name])
+            worst = max(worst, (-ref.fun - c @ tau) / -ref.fun)
+    assert worst <= rtol, worst
+
+
+def test_algorithm3_vmapped_equals_one_at_a_time():
+    """``jax.vmap(algorithm3_solve)``: each scenario stops on its own test and gets exactly the
+    result it gets alone (different iteration counts in one batch)."""
+    scenarios = [tiny_scenario(seed) for seed in range(4)]
+    batch = jax.tree.map(lambda *a: jnp.stack(a), *scenarios)
+    out = jax.jit(jax.vmap(lambda s: alg.algorithm3_solve(s, max_iters=4)))(batch)
+    iterations = set()
+    for i, s in enumerate(scenarios):
+        one = alg.algorithm3(s, max_iters=4)
+        iterations.add(one.iterations)
+        assert int(out.iterations[i]) == one.iterations
+        np.testing.assert_allclose(out.history[i, :one.iterations + 1], one.history, rtol=1e-12)
+        np.testing.assert_array_equal(out.x[i], one.x)
+        np.testing.assert_allclose(out.p[i], one.p, rtol=1e-12, atol=0)
+        np.testing.assert_allclose(out.tau[i], one.tau, rtol=1e-12, atol=0)
+    assert len(iterations) > 1, iterations                                   # the batch mixes stopping times
+
+
 def test_maxmin_tau_closed_form_equals_linprog():
     """Item 9: (49) closed form == HiGHS, in the time-, tau_max- and energy-limited regimes."""
     s0 = tiny_scenario(5)

@@ -15,3 +15,21 @@ def test_numpy_reference_equals_satjax():
         ref = numpy_candidate_rates(np.asarray(s.lam)[None], np.asarray(p)[None], np.asarray(s.noise_w)[None],
                                     s.num_rx_antennas)[0]
         np.testing.assert_allclose(candidate_rates(s, p), ref, rtol=1e-12)
+
+
+def test_numpy_scipy_algorithm3_equals_satjax():
+    """The benchmark's NumPy + HiGHS Algorithm 3 follows satjax's pure-JAX one (interior-point LP)
+    to round-off: same objective after every iteration, same decision."""
+    from benchmarks.reference import numpy_uav
+    from satjax.uav import algorithm3_solve
+
+    with jax.enable_x64(True):
+        for seed in (0, 2):
+            s = tiny_scenario(seed)
+            ours = algorithm3_solve(s, max_iters=4)
+            x, p, tau, history = numpy_uav.algorithm3(numpy_uav.scenario_arrays(s), max_iters=4)
+            assert len(history) == int(ours.iterations) + 1
+            np.testing.assert_allclose(history, np.asarray(ours.history)[:len(history)], rtol=1e-12)
+            np.testing.assert_array_equal(x, ours.x)
+            np.testing.assert_allclose(p, ours.p, rtol=1e-10, atol=1e-12 * float(s.p_max_w))
+            np.testing.assert_allclose(tau, ours.tau, rtol=1e-10)
