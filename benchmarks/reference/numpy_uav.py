@@ -1,7 +1,9 @@
-"""System C's Algorithm 3 (BCD for the overall efficiency) in NumPy + SciPy (HiGHS), one scenario at
-a time, written the way a researcher would without satjax: the same deterministic-equivalent
-rates (bisection on (17)), Algorithm 1 (dual of the time-sharing relaxation), Algorithm 2 (dual
-water-filling P-step, W-step, safeguard) and the hovering-time LP (21) by ``scipy.optimize.linprog``.
+"""System C's Algorithms 3 and 6 (BCD for the overall and the minimum efficiency) in NumPy + SciPy
+(HiGHS), one scenario at a time, written the way a researcher would without satjax: the same
+deterministic-equivalent rates (bisection on (17)), Algorithm 1 (dual of the time-sharing
+relaxation), Algorithm 2 (dual water-filling P-step, W-step, safeguard), the hovering-time LP (21)
+by ``scipy.optimize.linprog``; Algorithm 4 (greedy max-min subchannels in Python loops), Algorithm 5
+(max-min P-step with exponentiated user weights) and the closed form of (49).
 
 Used as the speed baseline of the ``uav`` benchmark suite and checked equal to
 ``satjax.uav.algorithm3_solve`` in float64 (tests/uav/test_benchmark_reference.py). Arrays are
@@ -54,6 +56,11 @@ def rates(sc, p):
 
 def overall(sc, x, p, tau):
     return float(np.sum(tau[:, None, None] * x * rates(sc, p)))
+
+
+def minimum(sc, x, p, tau):
+    u = tau[:, None] * np.sum(x * rates(sc, p), axis=-1)
+    return float(np.min(np.where(sc["mask"], u, np.inf)))
 
 
 def usage(sc, x, p, tau):
@@ -145,17 +152,18 @@ def pstep(sc, x, tau, w, p_prev, num_iters=500, step=2.0):
     return best_p
 
 
-def algorithm2(sc, x, p, tau, num_outer=10, num_dual=500, step=2.0, tol=1e-6):
-    """Algorithm 2: P-step, safeguard (damping by halving), W-step, until the relative change <= tol."""
+def power_bcd(sc, x, p, tau, objective, p_step, num_outer=10, tol=1e-6):
+    """Algorithms 2 and 5: P-step, safeguard (damping by halving), W-step, until the relative change
+    of ``objective`` is at most ``tol``."""
     p = p * (x.sum(axis=1)[:, None, :] > 0)
-    obj = overall(sc, x, p, tau)
+    obj = objective(sc, x, p, tau)
     w = slack(snr(sc, p), sc["num_rx"])
     for _ in range(num_outer):
-        p_hat = pstep(sc, x, tau, w, p, num_dual, step)
+        p_hat = p_step(w, p)
         theta, new = 1.0, obj
         for _ in range(20):
             cand = p + theta * (p_hat - p)
-            val = overall(sc, x, cand, tau)
+            val = objective(sc, x, cand, tau)
             if val >= obj:
                 p, new = cand, val
                 break
@@ -166,6 +174,10 @@ def algorithm2(sc, x, p, tau, num_outer=10, num_dual=500, step=2.0, tol=1e-6):
         if done:
             break
     return p
+
+
+def algorithm2(sc, x, p, tau, num_outer=10, num_dual=500, step=2.0, tol=1e-6):
+    return power_bcd(sc, x, p, tau, overall, lambda w, pp: pstep(sc, x, tau, w, pp, num_dual, step), num_outer, tol)
 
 
 def hovering_lp(sc, x, p, tau_prev):
@@ -200,5 +212,117 @@ def algorithm3(sc, max_iters=10, tol=1e-4, alg1_iters=200, alg2_outer=10, alg2_d
     return x, p, tau, history
 
 
+def algorithm4(sc, x_prev, p, tau):
+    """Algorithm 4: coverage phase (the unserved user whose best free subchannel is worst takes it),
+    then greedy (the user with the lowest running efficiency takes its best free subchannel);
+    ``x_prev`` kept if its minimum is higher."""
+    g, k, _, n = sc["lam"].shape
+    c = tau[:, None, None] * rates(sc, p)
+    x = np.zeros((g, k, n))
+    for gi in range(g):
+        users = [kk for kk in range(k) if sc["mask"][gi, kk]]
+        avail, eff, unserved = list(range(n)), {kk: 0.0 for kk in users}, list(users)
+        while unserved:
+            best = {kk: max(avail, key=lambda nn: c[gi, kk, nn]) for kk in unserved}
+            kk = min(unserved, key=lambda u: c[gi, u, best[u]])
+            nn = best[kk]
+            x[gi, kk, nn] = 1.0
+            eff[kk] += c[gi, kk, nn]
+            avail.remove(nn)
+            unserved.remove(kk)
+        while avail:
+            kk = min(users, key=lambda u: eff[u])
+            nn = max(avail, key=lambda s: c[gi, kk, s])
+            x[gi, kk, nn] = 1.0
+            eff[kk] += c[gi, kk, nn]
+            avail.remove(nn)
+    if x_prev is not None and minimum(sc, x, p, tau) < minimum(sc, x_prev, p, tau):
+        return x_prev
+    return x
+
+
+def pstep_maxmin(sc, x, tau, w, p_prev, num_iters=500, step=2.0):
+    """P-step (58): water-filling on the Lagrangian (60) with exponentiated user weights on the
+    simplex and clipped subgradient prices; the best feasible (scaled) iterate."""
+    g, k, l, n = sc["lam"].shape
+    m, nr, mask = sc["phi"].shape[1], sc["num_rx"], sc["mask"]
+    gamma = np.sum(x[:, :, None] * nr * w[:, :, None] * sc["lam"] / sc["noise"], axis=1)
+    used = x.sum(axis=1)
+    comp = nr * ((w - 1.0) * _LOG2E - np.log2(w))
+
+    def utilities(pp):
+        f = np.sum(np.log1p(nr * w[..., None] * snr(sc, pp)), axis=-1) * _LOG2E + comp
+        return np.where(mask, tau[:, None] * np.sum(x * f, axis=-1), np.inf)
+
+    n_used = np.maximum(x.sum(axis=(1, 2)), 1.0)
+    k_total = max(int(mask.sum()), 1)
+    u0 = utilities(p_prev)
+    scale = max(np.mean(np.where(mask, u0, 0.0)) * k_total / mask.sum(), 1e-30)
+    omega = np.where(mask, 1.0 / k_total, 0.0)
+    alpha, beta = np.zeros((g, m)), np.zeros(l)
+    nu = np.broadcast_to((tau * n_used * _LOG2E / k_total)[:, None], (g, l)).copy()
+    best_p, best_v = p_prev, float(np.min(u0))
+    for i in range(num_iters):
+        wt = tau[:, None] * np.sum(x * omega[:, :, None], axis=1)                          # [G, N]
+        c_i = np.sum(alpha[:, :, None, None] * sc["y"][:, :, None, :] * sc["phi"], axis=1) / sc["i_th"]
+        cost = used[:, None, :] * (c_i + beta[None, :, None] * tau[:, None, None] / sc["energy"][None, :, None]
+                                   + nu[:, :, None] / sc["p_max"])
+        level = wt[:, None, :] * _LOG2E / np.maximum(cost, 1e-300)
+        safe = np.where(gamma > 0, gamma, 1.0)
+        pp = np.where(gamma > 0, np.maximum(level - 1.0 / safe, 0.0), 0.0)
+        p_feas = pp * feasibility_scale(sc, x, pp, tau)
+        u = utilities(p_feas)
+        if np.min(u) > best_v:
+            best_p, best_v = p_feas, float(np.min(u))
+        use_i, use_e, use_p = usage(sc, x, pp, tau)
+        d = step * scale / math.sqrt(i + 1.0)
+        u_real = np.where(mask, u, 0.0)
+        rel = u_real / max(np.sum(u_real) / k_total, 1e-30)
+        omega = np.where(mask, omega * np.exp(-2.0 * step / math.sqrt(i + 1.0) * (rel - 1.0)), 0.0)
+        omega = omega / omega.sum()
+        alpha, beta, nu = dual_step(alpha, use_i, d), dual_step(beta, use_e, d), dual_step(nu, use_p, d)
+    return best_p
+
+
+def algorithm5(sc, x, p, tau, num_outer=10, num_dual=500, step=2.0, tol=1e-6):
+    return power_bcd(sc, x, p, tau, minimum, lambda w, pp: pstep_maxmin(sc, x, tau, w, pp, num_dual, step),
+                     num_outer, tol)
+
+
+def maxmin_tau(sc, x, p, tau_prev):
+    """Closed form of (49); ``tau_prev`` if some group has a zero-rate user."""
+    c = np.min(np.where(sc["mask"], np.sum(x * rates(sc, p), axis=-1), np.inf), axis=1)
+    if not np.all(c > 0):
+        return tau_prev
+    e = np.sum(x.sum(axis=1)[:, None] * p, axis=-1)
+    inv = 1.0 / c
+    denom = inv @ e
+    cands = [sc["budget"] / inv.sum(), sc["tau_max"] * c.min()] + [sc["energy"][i] / denom[i]
+                                                                   for i in range(denom.size) if denom[i] > 0]
+    tau = np.clip(min(cands) * inv, 0.0, sc["tau_max"])
+    return tau * (1 - _MARGIN) / max(1.0, tau.sum() / sc["budget"], np.max((tau @ e) / sc["energy"]))
+
+
+def algorithm6(sc, max_iters=10, tol=1e-4, alg5_outer=10, alg5_dual=500):
+    """Algorithm 6 from ``initial_point`` re-assigned by Algorithm 4. Returns ``(x, p, tau, history)``."""
+    _, p, tau = initial_point(sc)
+    x = algorithm4(sc, None, p, tau)
+    obj = minimum(sc, x, p, tau)
+    history = [obj]
+    for _ in range(max_iters):
+        x = algorithm4(sc, x, p, tau)
+        p = algorithm5(sc, x, p, tau, alg5_outer, alg5_dual)
+        new_tau = maxmin_tau(sc, x, p, tau)
+        if minimum(sc, x, p, new_tau) >= minimum(sc, x, p, tau):
+            tau = new_tau
+        new = minimum(sc, x, p, tau)
+        history.append(new)
+        done = abs(new - obj) <= tol * max(abs(obj), 1e-30)
+        obj = new
+        if done:
+            break
+    return x, p, tau, history
+
+
 __all__ = ["scenario_arrays", "slack", "rates", "initial_point", "algorithm1", "pstep", "algorithm2", "hovering_lp",
-           "algorithm3"]
+           "algorithm3", "algorithm4", "pstep_maxmin", "algorithm5", "maxmin_tau", "algorithm6"]

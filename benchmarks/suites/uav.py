@@ -1,10 +1,10 @@
 """System C: the deterministic-equivalent rate of every candidate (g, k, n) (eqs. (16)-(17),
 bisection fixed point) and the dual water-filling P-step of Algorithm 2, against a NumPy
-reference of the same rate (written here, same bisection); and the whole of Algorithm 3
-(``satjax.uav.algorithm3_solve``, one scenario and ``vmap``ped batches) against its NumPy + SciPy
-(HiGHS) version ``benchmarks.reference.numpy_uav`` — both in float64 (the reference's precision),
-checked equal in tests/uav/test_benchmark_reference.py. The NumPy version runs the scenarios of a
-batch one after the other.
+reference of the same rate (written here, same bisection); and the whole of Algorithms 3 and 6
+(``satjax.uav.algorithm3_solve`` / ``algorithm6_solve``, one scenario and ``vmap``ped batches)
+against their NumPy + SciPy (HiGHS) versions ``benchmarks.reference.numpy_uav`` — both in float64
+(the reference's precision), checked equal in tests/uav/test_benchmark_reference.py. The NumPy
+versions run the scenarios of a batch one after the other.
 
 Workload: the default ``UavParams()`` (G = 3, K_g = 4, L = 4, N = 8, N_r = 4) in float32,
 batches of drops (satjax ``vmap``; NumPy vectorises over the batch axis). Quick mode: G = 2,
@@ -19,7 +19,15 @@ import numpy as np
 
 from benchmarks.common import Settings, case, time_eager, time_jax
 from benchmarks.reference import numpy_uav
-from satjax.uav import BISECTION_STEPS, UavParams, algorithm3_solve, candidate_rates, initial_point, sample_uav_scenario
+from satjax.uav import (
+    BISECTION_STEPS,
+    UavParams,
+    algorithm3_solve,
+    algorithm6_solve,
+    candidate_rates,
+    initial_point,
+    sample_uav_scenario,
+)
 from satjax.uav import algorithms as _alg
 
 SUITE = "uav"
@@ -63,32 +71,32 @@ def run(settings: Settings):
     pstep = jax.jit(jax.vmap(lambda s, xx, t, w, pp: _alg._pstep_sum(s, xx, t, w, pp, 500, 2.0)[0]))
     yield case(SUITE, "power_step_500_dual_iters", "satjax", desc, b,
                time_jax(pstep, s_b, x_b, tau_b, w_b, p_b, repeats=max(2, settings.repeats // 2), per=b, settings=settings))
-    yield from _algorithm3_cases(params, desc, settings)
+    yield from _bcd_cases(params, desc, settings)
 
 
-def _algorithm3_cases(params, desc, settings: Settings) -> list[dict]:
-    """Algorithm 3 (defaults: at most 10 BCD iterations, tol 1e-4) in float64, satjax and NumPy/SciPy,
-    on batches of 1 and ``(2 if quick else 8)`` scenarios (and 64 for satjax alone)."""
+def _bcd_cases(params, desc, settings: Settings) -> list[dict]:
+    """Algorithms 3 and 6 (defaults: at most 10 BCD iterations, tol 1e-4) in float64, satjax and
+    NumPy/SciPy, on batches of 1 and ``(2 if quick else 8)`` scenarios (and 64 for satjax alone)."""
     batches = (1, 2) if settings.quick else (1, 8, 64)
+    repeats_np = max(2, settings.repeats // 3)
     out = []
     with jax.enable_x64(True):                                     # computed inside, yielded outside the context
         keys = jax.random.split(jax.random.key(1), max(batches))
         scen = jax.vmap(lambda k: sample_uav_scenario(k, params, jnp.float64))(keys)
-        solve_batch = jax.jit(jax.vmap(algorithm3_solve))
-        repeats_np = max(2, settings.repeats // 3)
-        for b in batches:
-            sub = jax.tree.map(lambda a: a[:b], scen)
-            if b == 1:
-                one = jax.tree.map(lambda a: a[0], scen)
-                stats = time_jax(jax.jit(algorithm3_solve), one, repeats=settings.repeats, settings=settings)
-            else:
-                stats = time_jax(solve_batch, sub, repeats=settings.repeats, per=b, settings=settings)
-            out.append(case(SUITE, "algorithm3", "satjax", desc, b, stats))
-            if b <= 8:
-                arrays = [numpy_uav.scenario_arrays(jax.tree.map(lambda a, i=i: a[i], scen)) for i in range(b)]
-                out.append(case(SUITE, "algorithm3", "numpy", desc, b, time_eager(
-                    lambda arrays=arrays: [numpy_uav.algorithm3(a) for a in arrays], repeats=repeats_np, per=b)))
+        for name, solve, reference in (("algorithm3", algorithm3_solve, numpy_uav.algorithm3),
+                                       ("algorithm6", algorithm6_solve, numpy_uav.algorithm6)):
+            solve_batch = jax.jit(jax.vmap(solve))
+            for b in batches:
+                if b == 1:
+                    stats = time_jax(jax.jit(solve), jax.tree.map(lambda a: a[0], scen), repeats=settings.repeats,
+                                     settings=settings)
+                else:
+                    stats = time_jax(solve_batch, jax.tree.map(lambda a, b=b: a[:b], scen), repeats=settings.repeats,
+                                     per=b, settings=settings)
+                out.append(case(SUITE, name, "satjax", desc, b, stats))
+                if b <= 8:
+                    arrays = [numpy_uav.scenario_arrays(jax.tree.map(lambda a, i=i: a[i], scen)) for i in range(b)]
+                    out.append(case(SUITE, name, "numpy", desc, b, time_eager(
+                        lambda arrays=arrays, reference=reference: [reference(a) for a in arrays],
+                        repeats=repeats_np, per=b)))
     return out
-
-
-__all__ = ["run", "numpy_candidate_rates", "SUITE"]

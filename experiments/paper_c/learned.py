@@ -12,8 +12,7 @@ the fly, evaluating every ``trainer.eval_every`` steps against Algorithm 3 on
   ``evaluation.timing_drops`` test drops and one at a time, compile apart;
 * the trained model zero-shot at the group sizes ``evaluation.k_values`` beside Algorithm 3.
 
-Pure-JAX policies (the model, Algorithm 3, Schemes 1-3) are scored batched, in chunks of
-``CHUNK`` drops; Algorithm 6 (a Python driver) one drop at a time. Writes ``metrics.csv/jsonl``,
+Every policy is pure JAX and scored batched, in chunks of ``CHUNK`` drops. Writes ``metrics.csv/jsonl``,
 ``checkpoints/``, ``model.eqx``, ``results.json|csv|md``, ``per_drop.csv`` and ``training.png``
 into the run directory.
 """
@@ -29,12 +28,11 @@ import numpy as np
 
 from experiments.common import write_csv, write_json
 from satjax.train import Evaluator, fit
-from satjax.uav import JITTABLE, POLICIES, Algorithm3Policy, UavEfficiencyTask, decide_each, decision_metrics
+from satjax.uav import POLICIES, Algorithm3Policy, UavEfficiencyTask
 
 log = logging.getLogger(__name__)
 
 METRIC = "overall_bit_per_hz"
-_metrics_batch = eqx.filter_jit(jax.vmap(decision_metrics))
 
 
 def _algorithm3(cfg) -> Algorithm3Policy:
@@ -45,13 +43,10 @@ def _algorithm3(cfg) -> Algorithm3Policy:
 CHUNK = 64
 
 
-def per_drop(policy, evaluator: Evaluator, jittable: bool) -> dict[str, np.ndarray]:
-    """Every metric of :func:`satjax.uav.decision_metrics` per drop of ``evaluator``'s set:
-    batched (chunks of ``CHUNK``) for pure-JAX policies, one drop at a time for the Python drivers."""
-    if jittable:
-        return evaluator.per_example(policy, chunk=CHUNK)
-    decisions = decide_each(policy, evaluator.examples)
-    return {k: np.asarray(v) for k, v in jax.block_until_ready(_metrics_batch(evaluator.examples, decisions)).items()}
+def per_drop(policy, evaluator: Evaluator) -> dict[str, np.ndarray]:
+    """Every metric of :func:`satjax.uav.decision_metrics` per drop of ``evaluator``'s set, batched
+    in chunks of ``CHUNK`` drops."""
+    return evaluator.per_example(policy, chunk=CHUNK)
 
 
 def _summary(v: dict[str, np.ndarray], ref_mean: float) -> dict:
@@ -93,7 +88,7 @@ def run_uav(cfg, run_dir: Path, *, callbacks=()) -> dict:
     ev = cfg.evaluation
     alg3 = _algorithm3(cfg)
     evaluator = Evaluator(task, jax.random.key(ev.seed), cfg.trainer.eval_drops)
-    reference = {METRIC: float(per_drop(alg3, evaluator, True)[METRIC].mean())}
+    reference = {METRIC: float(per_drop(alg3, evaluator)[METRIC].mean())}
     result = fit(model, tx, task, cfg.trainer.settings(cfg.seed), run_dir, evaluator=evaluator, reference=reference,
                  schedule=schedule, callbacks=callbacks)
     eqx.tree_serialise_leaves(run_dir / "model.eqx", result.model)
@@ -101,7 +96,7 @@ def run_uav(cfg, run_dir: Path, *, callbacks=()) -> dict:
 
     test = Evaluator(task, jax.random.fold_in(jax.random.key(ev.seed), 1), ev.num_drops)
     policies = {"model": trained, "algorithm3": alg3} | {b: POLICIES[b] for b in ev.baselines}
-    per = {k: per_drop(p, test, k == "model" or k in JITTABLE) for k, p in policies.items()}
+    per = {k: per_drop(p, test) for k, p in policies.items()}
     ref_mean = float(per["algorithm3"][METRIC].mean())
     methods = {k: _summary(v, ref_mean) for k, v in per.items()}
 
@@ -116,8 +111,8 @@ def run_uav(cfg, run_dir: Path, *, callbacks=()) -> dict:
     for k in ev.k_values:
         task_k = UavEfficiencyTask(params.replace(users_per_group=int(k)), task.dtype)
         ev_k = Evaluator(task_k, jax.random.fold_in(jax.random.key(ev.seed), 100 + int(k)), ev.zero_shot_drops)
-        m = float(per_drop(trained, ev_k, True)[METRIC].mean())
-        a = float(per_drop(alg3, ev_k, True)[METRIC].mean())
+        m = float(per_drop(trained, ev_k)[METRIC].mean())
+        a = float(per_drop(alg3, ev_k)[METRIC].mean())
         zero_shot.append({"K": int(k), "model": m, "algorithm3": a, "ratio": m / a})
 
     name = type(trained).__name__

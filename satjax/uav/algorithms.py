@@ -13,7 +13,8 @@ slack W of (17)) and hovering times tau (paper C, Sec. III-IV; spec Sec. 3).
 * ``algorithm5_power`` — max-min power (55)-(60) by dual subgradient with exponentiated user
   weights, W-step and safeguard;
 * ``maxmin_hovering_time`` — closed form of (49) (spec Sec. 3.5);
-* ``algorithm6`` — BCD for the minimum efficiency (10).
+* ``algorithm6_solve`` / ``algorithm6`` — BCD for the minimum efficiency (10), pure JAX / with a
+  Python trace.
 
 Constraints are dualised in relative form (usage / limit - 1), so the multipliers are in units of
 the objective (bit/Hz) whatever the scale of I_th, E_l or P_max; step sizes are
@@ -63,15 +64,15 @@ __all__ = [
     "maxmin_hovering_time",
     "maxmin_hovering_time_lp",
     "algorithm6",
+    "algorithm6_solve",
+    "ALGORITHM6_BLOCKS",
     "feasibility_scale",
 ]
 
 _LOG2E = 1.0 / math.log(2.0)
 
-# The Python drivers call these many times per block: compiled once per shape (an eager call would
-# re-trace the bisection loop on every call).
-_minimum = eqx.filter_jit(min_efficiency)
-_violation = eqx.filter_jit(max_violation)
+# Called eagerly by initial_point and maxmin_hovering_time_lp: compiled once per shape (an eager call
+# would re-trace the bisection loop on every call).
 _rates = eqx.filter_jit(candidate_rates)
 #: Relative slack left in the scaled-to-feasibility points (guards round-off in the 1e-6 checks).
 _FEAS_MARGIN = 1e-9
@@ -373,7 +374,7 @@ def hovering_time_lp(scenario, x, p, tau_prev=None):
 # ----------------------------------------------------------------------------------- Algorithm 3
 
 class BcdSolution(eqx.Module):
-    """Pure-array output of ``algorithm3_solve`` (a pytree: ``vmap`` stacks it).
+    """Pure-array output of ``algorithm3_solve`` / ``algorithm6_solve`` (a pytree: ``vmap`` stacks it).
 
     ``x [G, K, N]``, ``p [G, L, N]`` [W], ``tau [G]`` [s], ``objective`` the final value;
     ``history [max_iters + 1]`` the objective after every outer iteration (entry 0: the initial
@@ -394,14 +395,49 @@ class BcdSolution(eqx.Module):
     iterations: jax.Array
 
 
-#: Block names of Algorithm 3's trace, in order.
-ALGORITHM3_BLOCKS = ("subchannels", "power", "hovering")
+#: Block names of the traces of Algorithms 3 and 6, in order.
+ALGORITHM3_BLOCKS = ALGORITHM6_BLOCKS = ("subchannels", "power", "hovering")
 
 
 def _check_bcd_args(max_iters, tol):
     check_int_range("max_iters", max_iters, 1)
     if not (isinstance(tol, (int, float)) and tol > 0):
         raise ValueError(f"tol must be a number > 0, got {tol!r}")
+
+
+def _bcd(s, start, objective, blocks, max_iters: int, tol: float) -> BcdSolution:
+    """The BCD loop shared by Algorithms 3 and 6: apply ``blocks`` (each ``(x, p, tau) -> (x, p,
+    tau)``) in turn until the relative change of ``objective`` is at most ``tol`` or
+    ``max_iters``; record the objective and the largest constraint residual after every block.
+    A ``lax.while_loop``: under ``vmap`` a stopped scenario's state is frozen."""
+    x, p, tau = start
+    obj0 = objective(x, p, tau)
+    dtype = obj0.dtype
+    steps = jnp.arange(max_iters + 1)
+    nb = len(blocks)
+
+    def cond(c):
+        it, *_, done = c
+        return (it < max_iters) & ~done
+
+    def body(c):
+        it, x, p, tau, obj, hist, bobj, bviol, _ = c
+        values, viols = [], []
+        for block in blocks:
+            x, p, tau = block(x, p, tau)
+            values.append(objective(x, p, tau))
+            viols.append(max_violation(s, x, p, tau))
+        new = values[-1]
+        row = steps[:max_iters, None] >= it
+        bobj = jnp.where(row, jnp.stack(values), bobj)
+        bviol = jnp.where(row, jnp.stack(viols), bviol)
+        hist = jnp.where(steps > it, new, hist)
+        return it + 1, x, p, tau, new, hist, bobj, bviol, _relative_change_small(new, obj, tol)
+
+    init_c = (jnp.asarray(0), x, p, tau, obj0, jnp.full((max_iters + 1,), obj0), jnp.zeros((max_iters, nb), dtype),
+              jnp.zeros((max_iters, nb), dtype), jnp.asarray(False))
+    it, x, p, tau, obj, hist, bobj, bviol, _ = jax.lax.while_loop(cond, body, init_c)
+    return BcdSolution(x, p, tau, obj, hist, bobj, bviol, max_violation(s, *start), it)
 
 
 @eqx.filter_jit
@@ -418,39 +454,11 @@ def algorithm3_solve(scenario, max_iters: int = 10, tol: float = 1e-4, alg1_iter
     this for one scenario with a Python trace."""
     _check_bcd_args(max_iters, tol)
     s = scenario
-    x, p, tau = initial_point(s) if init is None else (jnp.asarray(a, s.lam.dtype) for a in init)
-    obj0 = overall_efficiency(s, x, p, tau)
-    dtype = obj0.dtype
-    steps = jnp.arange(max_iters + 1)
-
-    def cond(c):
-        it, *_, done = c
-        return (it < max_iters) & ~done
-
-    def body(c):
-        it, x, p, tau, obj, hist, bobj, bviol, _ = c
-        values, viols = [], []
-        x = algorithm1_subchannels(s, x, p, tau, alg1_iters)
-        values.append(overall_efficiency(s, x, p, tau))
-        viols.append(max_violation(s, x, p, tau))
-        p, _ = algorithm2_power(s, x, p, tau, alg2_outer, alg2_dual)
-        values.append(overall_efficiency(s, x, p, tau))
-        viols.append(max_violation(s, x, p, tau))
-        tau = hovering_time_lp(s, x, p, tau)
-        new = overall_efficiency(s, x, p, tau)
-        values.append(new)
-        viols.append(max_violation(s, x, p, tau))
-        row = steps[:max_iters, None] >= it
-        bobj = jnp.where(row, jnp.stack(values), bobj)
-        bviol = jnp.where(row, jnp.stack(viols), bviol)
-        hist = jnp.where(steps > it, new, hist)
-        return it + 1, x, p, tau, new, hist, bobj, bviol, _relative_change_small(new, obj, tol)
-
-    init_c = (jnp.asarray(0), x, p, tau, obj0, jnp.full((max_iters + 1,), obj0), jnp.zeros((max_iters, 3), dtype),
-              jnp.zeros((max_iters, 3), dtype), jnp.asarray(False))
-    it, x, p, tau, obj, hist, bobj, bviol, _ = jax.lax.while_loop(cond, body, init_c)
-    return BcdSolution(x, p, tau, obj, hist, bobj, bviol, max_violation(s, *initial_point(s)) if init is None
-                       else max_violation(s, *(jnp.asarray(a, dtype) for a in init)), it)
+    start = initial_point(s) if init is None else tuple(jnp.asarray(a, s.lam.dtype) for a in init)
+    blocks = (lambda x, p, tau: (algorithm1_subchannels(s, x, p, tau, alg1_iters), p, tau),
+              lambda x, p, tau: (x, algorithm2_power(s, x, p, tau, alg2_outer, alg2_dual)[0], tau),
+              lambda x, p, tau: (x, p, hovering_time_lp(s, x, p, tau)))
+    return _bcd(s, start, lambda x, p, tau: overall_efficiency(s, x, p, tau), blocks, max_iters, tol)
 
 
 def _bcd_result(sol: BcdSolution, blocks) -> BcdResult:
@@ -474,45 +482,63 @@ def algorithm3(scenario, max_iters: int = 10, tol: float = 1e-4, alg1_iters: int
 
 # ----------------------------------------------------------------------------------- Algorithm 4
 
+def _check_enough_subchannels(scenario):
+    """Property 1 needs N >= K_g (real users of every group): a ``ValueError`` naming both when the
+    mask is concrete; under ``jit`` an ``equinox`` runtime error with the same message."""
+    _, _, _, n, _ = scenario.sizes
+    msg = "num_subchannels N must be >= users_per_group K_g for the max-min algorithms (Property 1)"
+    real = jnp.sum(scenario.user_mask, axis=1)
+    if isinstance(real, jax.core.Tracer):
+        return lambda x: eqx.error_if(x, n < jnp.max(real), msg)
+    if n < int(jnp.max(real)):
+        raise ValueError(f"{msg}, got N={n} < K_g={int(jnp.max(real))}")
+    return lambda x: x
+
+
+def _greedy_maxmin_group(c, real):
+    """Algorithm 4 on one group: ``c [K, N]`` per-user subchannel values, ``real [K]`` the real
+    users. N steps, one subchannel each: coverage phase while a real user is unserved, then greedy."""
+    k, n = c.shape
+
+    def step(_, carry):
+        x, avail, eff, unserved = carry
+        value = jnp.where(avail[None, :], c, -jnp.inf)                                      # [K, N]
+        best_n = jnp.argmax(value, axis=1)                                                   # each user's best
+        best_v = jnp.take_along_axis(value, best_n[:, None], axis=1)[:, 0]
+        covering = jnp.any(unserved)
+        k_cover = jnp.argmin(jnp.where(unserved, best_v, jnp.inf))                           # worst best among unserved
+        k_greedy = jnp.argmin(jnp.where(real, eff, jnp.inf))                                 # lowest running efficiency
+        kk = jnp.where(covering, k_cover, k_greedy)
+        nn = best_n[kk]
+        x = x.at[kk, nn].set(1.0)
+        return x, avail.at[nn].set(False), eff.at[kk].add(c[kk, nn]), unserved.at[kk].set(False)
+
+    init = (jnp.zeros((k, n), c.dtype), jnp.ones((n,), bool), jnp.zeros((k,), c.dtype), real)
+    return jax.lax.fori_loop(0, n, step, init)[0]
+
+
 def algorithm4_subchannels(scenario, x_prev, p, tau):
     r"""Algorithm 4: greedy max-min subchannel allocation, per group (groups are independent).
 
     $c_{k,n} = \tau_g\tilde R_{g,k,n}$. Coverage phase (Property 1): K_g times, the unserved
     user whose best available subchannel is worst takes it. Greedy phase: while subchannels
-    remain, the user with the lowest running efficiency takes its best available one. Every
-    subchannel is assigned (Theorem 2: interference, energy and power are then those of
-    ``x_prev``, which assigned every subchannel too). Safeguard: returns ``x_prev`` if the greedy
-    minimum is lower. Needs $N \ge K_g$."""
-    g, k, _, n, _ = scenario.sizes
-    mask = np.asarray(scenario.user_mask)
-    if n < int(mask.sum(axis=1).max()):
-        raise ValueError(f"num_subchannels N must be >= users_per_group K_g for the max-min algorithms "
-                         f"(Property 1), got N={n} < K_g={int(mask.sum(axis=1).max())}")
-    c = np.asarray(tau[:, None, None] * _rates(scenario, p), np.float64)
-    x = np.zeros((g, k, n))
-    for gi in range(g):
-        users = [kk for kk in range(k) if mask[gi, kk]]
-        avail = set(range(n))
-        eff = {kk: 0.0 for kk in users}
-        unserved = set(users)
-        while unserved:                                                    # coverage phase
-            best = {kk: max(avail, key=lambda nn: c[gi, kk, nn]) for kk in unserved}
-            kk = min(unserved, key=lambda u: c[gi, u, best[u]])
-            nn = best[kk]
-            x[gi, kk, nn] = 1.0
-            eff[kk] += c[gi, kk, nn]
-            avail.discard(nn)
-            unserved.discard(kk)
-        while avail:                                                       # greedy phase
-            kk = min(users, key=lambda u: eff[u])
-            nn = max(avail, key=lambda s: c[gi, kk, s])
-            x[gi, kk, nn] = 1.0
-            eff[kk] += c[gi, kk, nn]
-            avail.discard(nn)
-    x = jnp.asarray(x, p.dtype)
-    if x_prev is not None and float(_minimum(scenario, x, p, tau)) < float(_minimum(scenario, x_prev, p, tau)):
-        return x_prev
-    return x
+    remain, the user with the lowest running efficiency takes its best available one (ties: the
+    lowest index). Every subchannel is assigned (Theorem 2: interference, energy and power are then
+    those of ``x_prev``, which assigned every subchannel too). Safeguard: returns ``x_prev`` if the
+    greedy minimum is lower. Needs $N \ge K_g$. Pure JAX (a ``fori_loop`` of N steps per group,
+    ``vmap`` over groups)."""
+    guard = _check_enough_subchannels(scenario)                       # before jit: a ValueError
+    return guard(_algorithm4(scenario, x_prev, p, tau))
+
+
+@eqx.filter_jit
+def _algorithm4(scenario, x_prev, p, tau):
+    c = tau[:, None, None] * candidate_rates(scenario, p)
+    x = jax.vmap(_greedy_maxmin_group)(c, scenario.user_mask)
+    if x_prev is None:
+        return x
+    worse = min_efficiency(scenario, x, p, tau) < min_efficiency(scenario, x_prev, p, tau)
+    return jnp.where(worse, x_prev, x)
 
 
 # ----------------------------------------------------------------------------------- Algorithm 5
@@ -581,6 +607,7 @@ def algorithm5_power(scenario, x, p, tau, num_outer: int = 10, num_dual: int = 5
 
 # --------------------------------------------------------------------------- max-min hovering (49)
 
+@eqx.filter_jit
 def maxmin_hovering_time(scenario, x, p, tau_prev=None):
     r"""Closed form of the max-min hovering problem (49) (spec Sec. 3.5): with
     $\underline c_g = \min_k \sum_n x\tilde R > 0$,
@@ -591,25 +618,24 @@ def maxmin_hovering_time(scenario, x, p, tau_prev=None):
     $$
 
     If some $\underline c_g = 0$ the optimum is 0 for every tau and ``tau_prev`` (or
-    $\min(T/G,\tau_{max})$ scaled to feasibility) is returned."""
-    rates = _rates(scenario, p)
-    per_user = np.asarray(jnp.sum(x * rates, axis=-1), np.float64)
-    mask = np.asarray(scenario.user_mask)
-    c = np.where(mask, per_user, np.inf).min(axis=1)
-    e = np.asarray(power_use(x, p), np.float64)
-    if not np.all(c > 0):
-        if tau_prev is not None:
-            return jnp.asarray(tau_prev)
-        g = c.size
-        return jnp.asarray(_shrink_tau(scenario, np.full(g, min(float(scenario.hover_budget_s) / g,
-                                                                float(scenario.tau_max_s))), e), p.dtype)
-    inv = 1.0 / c
-    energy = np.asarray(scenario.energy_per_uav_j, np.float64)
-    cands = [float(scenario.hover_budget_s) / inv.sum(), float(scenario.tau_max_s) * c.min()]
-    denom = inv @ e
-    cands += [energy[i] / denom[i] for i in range(energy.size) if denom[i] > 0]
-    t = min(cands)
-    return jnp.asarray(_shrink_tau(scenario, t * inv, e), p.dtype)
+    $\min(T/G,\tau_{max})$ scaled to feasibility) is returned. Pure JAX."""
+    per_user = jnp.sum(x * candidate_rates(scenario, p), axis=-1)                           # [G, K]
+    c = jnp.min(jnp.where(scenario.user_mask, per_user, jnp.inf), axis=1)                    # [G]
+    e = power_use(x, p)                                                                      # [G, L]
+    g = c.shape[0]
+    positive = jnp.all(c > 0)
+    inv = 1.0 / jnp.where(c > 0, c, 1.0)
+    denom = inv @ e                                                                          # [L]
+    energy_t = jnp.where(denom > 0, scenario.energy_per_uav_j / jnp.where(denom > 0, denom, 1.0), jnp.inf)
+    t = jnp.minimum(jnp.minimum(scenario.hover_budget_s / jnp.sum(inv), scenario.tau_max_s * jnp.min(c)),
+                    jnp.min(energy_t))
+    closed = _shrink_tau(scenario, t * inv, e)
+    if tau_prev is None:
+        fallback = _shrink_tau(scenario, jnp.full((g,), jnp.minimum(scenario.hover_budget_s / g, scenario.tau_max_s),
+                                                  c.dtype), e)
+    else:
+        fallback = jnp.asarray(tau_prev, c.dtype)
+    return jnp.where(positive, closed, fallback)
 
 
 def maxmin_hovering_time_lp(scenario, x, p):
@@ -646,36 +672,34 @@ def maxmin_hovering_time_lp(scenario, x, p):
 
 # ----------------------------------------------------------------------------------- Algorithm 6
 
-def _row(trace, it, block, value, scenario, x, p, tau):
-    trace.append((it, block, float(value), float(_violation(scenario, x, p, tau))))
+def _maxmin_tau_step(s, x, p, tau):
+    """(49) in closed form, kept only if the minimum efficiency does not decrease."""
+    new = maxmin_hovering_time(s, x, p, tau)
+    better = min_efficiency(s, x, p, new) >= min_efficiency(s, x, p, tau)
+    return jnp.where(better, new, tau)
+
+
+@eqx.filter_jit
+def algorithm6_solve(scenario, max_iters: int = 10, tol: float = 1e-4, alg5_outer: int = 10, alg5_dual: int = 500,
+                     init=None) -> BcdSolution:
+    r"""Algorithm 6 as one pure JAX program: BCD for the minimum efficiency (46), Algorithm 4 ->
+    Algorithm 5 -> (49) in closed form, from ``initial_point`` (or ``init``) with its subchannels
+    re-assigned by Algorithm 4 (every subchannel assigned and every user covered, as Theorem 2 and
+    Property 1 need). Every block keeps all constraints and never lowers the minimum efficiency.
+    ``jit``/``vmap``-able like ``algorithm3_solve``."""
+    _check_bcd_args(max_iters, tol)
+    s = scenario
+    x, p, tau = initial_point(s) if init is None else (jnp.asarray(a, s.lam.dtype) for a in init)
+    x = algorithm4_subchannels(s, None, p, tau)                                  # covers every user (Property 1)
+    blocks = (lambda x, p, tau: (algorithm4_subchannels(s, x, p, tau), p, tau),
+              lambda x, p, tau: (x, algorithm5_power(s, x, p, tau, alg5_outer, alg5_dual)[0], tau),
+              lambda x, p, tau: (x, p, _maxmin_tau_step(s, x, p, tau)))
+    return _bcd(s, (x, p, tau), lambda x, p, tau: min_efficiency(s, x, p, tau), blocks, max_iters, tol)
 
 
 def algorithm6(scenario, max_iters: int = 10, tol: float = 1e-4, alg5_outer: int = 10, alg5_dual: int = 500,
                init=None) -> BcdResult:
-    r"""Algorithm 6: BCD for the minimum efficiency (46): Algorithm 4 -> Algorithm 5 -> (49) in
-    closed form, from ``initial_point`` (every subchannel assigned, as Theorem 2 needs).
-    Every block keeps all constraints and never lowers the minimum efficiency."""
-    check_int_range("max_iters", max_iters, 1)
-    x, p, tau = initial_point(scenario) if init is None else init
-    x = algorithm4_subchannels(scenario, None, p, tau)                    # covers every user (Property 1)
-    obj = float(_minimum(scenario, x, p, tau))
-    history, trace = [obj], []
-    _row(trace, 0, "init", obj, scenario, x, p, tau)
-    it = 0
-    for it in range(1, max_iters + 1):
-        x = algorithm4_subchannels(scenario, x, p, tau)
-        _row(trace, it, "subchannels", _minimum(scenario, x, p, tau), scenario, x, p, tau)
-        p, _ = algorithm5_power(scenario, x, p, tau, alg5_outer, alg5_dual)
-        _row(trace, it, "power", _minimum(scenario, x, p, tau), scenario, x, p, tau)
-        tau_new = maxmin_hovering_time(scenario, x, p, tau)
-        if float(_minimum(scenario, x, p, tau_new)) >= float(_minimum(scenario, x, p, tau)):
-            tau = tau_new
-        new = float(_minimum(scenario, x, p, tau))
-        _row(trace, it, "hovering", new, scenario, x, p, tau)
-        history.append(new)
-        if abs(new - obj) <= tol * max(abs(obj), 1e-30):
-            obj = new
-            break
-        obj = new
-    return BcdResult(np.asarray(x), np.asarray(p), np.asarray(tau), obj, history, trace, it)
-
+    r"""Algorithm 6 on one scenario (``algorithm6_solve``), with the minimum-efficiency ``history``
+    and one ``trace`` row per block as Python lists (``BcdResult``)."""
+    _check_bcd_args(max_iters, tol)
+    return _bcd_result(algorithm6_solve(scenario, max_iters, tol, alg5_outer, alg5_dual, init), ALGORITHM6_BLOCKS)

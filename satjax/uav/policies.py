@@ -8,10 +8,8 @@ subchannel assignment ``x [G, K, N]``, powers ``p [G, L, N]`` [W] and hovering t
 * ``SchemePolicy`` — baselines Schemes 1-3 of the paper (``satjax.uav.baselines``);
 * ``InitialPointPolicy`` — the feasible start of the BCD (``satjax.uav.initial_point``).
 
-Algorithm 3 (``satjax.uav.algorithm3_solve``), Schemes 1-3 and ``InitialPointPolicy`` are pure JAX:
-``jax.vmap(policy)(scenarios, keys)`` solves a batch in one compiled call. Algorithm 6 is a Python
-driver around compiled blocks (its greedy Algorithm 4 runs in NumPy): it runs on one concrete
-scenario (loop over scenarios; ``decide_each``).
+Every policy here is pure JAX (Algorithms 3 and 6 through ``satjax.uav.algorithm3_solve`` /
+``algorithm6_solve``): ``jax.vmap(policy)(scenarios, keys)`` solves a batch in one compiled call.
 Every policy here returns a feasible decision. Deterministic: the key is ignored.
 """
 
@@ -23,7 +21,7 @@ import jax.numpy as jnp
 
 from satjax._checks import check_choice, check_int_range
 from satjax._types import ArrayLike, Float, PRNGKeyArray
-from satjax.uav.algorithms import algorithm3_solve, algorithm6, initial_point
+from satjax.uav.algorithms import algorithm3_solve, algorithm6_solve, initial_point
 from satjax.uav.baselines import SCHEMES, run_scheme
 from satjax.uav.scenario import UavScenario
 
@@ -77,7 +75,7 @@ class Algorithm6Policy(eqx.Module):
             raise ValueError(f"tol must be a number > 0, got {self.tol!r}")
 
     def __call__(self, scenario: UavScenario, key: PRNGKeyArray | None = None) -> UavDecision:
-        r = algorithm6(scenario, max_iters=self.max_iters, tol=self.tol)
+        r = algorithm6_solve(scenario, max_iters=self.max_iters, tol=self.tol)
         return UavDecision.of(scenario, r.x, r.p, r.tau)
 
 
@@ -112,12 +110,12 @@ POLICIES: dict[str, eqx.Module] = {
 }
 
 #: Names in ``POLICIES`` that are pure JAX (``jit``/``vmap``-able).
-JITTABLE = ("algorithm3", "scheme1", "scheme2", "scheme3", "initial_point")
+JITTABLE = ("algorithm3", "algorithm6", "scheme1", "scheme2", "scheme3", "initial_point")
 
 
 def decide_each(policy, scenarios: UavScenario, keys=None) -> UavDecision:
-    """Run ``policy`` on each scenario of a batch (leading axis) one at a time, in Python: for
-    the policies that cannot be ``vmap``-ped (Algorithm 6). Returns the
+    """Run ``policy`` on each scenario of a batch (leading axis) one at a time, in Python (for a
+    user's policy that cannot be ``vmap``-ped; every policy of ``POLICIES`` can). Returns the
     stacked decisions."""
     n = jax.tree.leaves(scenarios)[0].shape[0]
     out = []
