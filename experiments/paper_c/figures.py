@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import equinox as eqx
 import hydra
 import jax
 import jax.numpy as jnp
@@ -62,42 +63,52 @@ ConfigStore.instance().store(name="paper_c_schema", node=PaperCConfig)
 
 
 def _drops(config, **changes):
+    """The ``num_drops`` drops of a point as one batched ``UavScenario`` (leading axis; drop i from
+    ``fold_in(key, i)``)."""
     from satjax.uav import sample_uav_scenario
 
     params = config.scenario.to_params(**changes)
     key = jax.random.key(config.seed)
     dtype = jnp.float64 if config.x64 else jnp.float32
-    return [sample_uav_scenario(jax.random.fold_in(key, i), params, dtype) for i in range(config.num_drops)]
+    return jax.vmap(lambda i: sample_uav_scenario(jax.random.fold_in(key, i), params, dtype))(jnp.arange(config.num_drops))
 
 
-def _methods(scenario, max_iters):
-    from satjax.uav import algorithm3, algorithm6, run_scheme
+def _solve_batch(name: str, batch, max_iters: int):
+    """Algorithm 3 / 6 (``name`` "alg3" / "alg6") on every drop of ``batch``: one ``vmap``ped call."""
+    from satjax.uav import algorithm3_solve, algorithm6_solve
 
-    r3, r6 = algorithm3(scenario, max_iters=max_iters), algorithm6(scenario, max_iters=max_iters)
-    out = {"alg3": (r3.x, r3.p, r3.tau), "alg6": (r6.x, r6.p, r6.tau)}
-    for name in ("scheme1", "scheme2"):
-        out[name] = run_scheme(name, scenario, max_iters=max_iters)
-    out["scheme3"] = run_scheme("scheme3", scenario)
-    return out
+    fn = {"alg3": algorithm3_solve, "alg6": algorithm6_solve}[name]
+    return eqx.filter_jit(jax.vmap(lambda s: fn(s, max_iters=max_iters)))(batch)
 
 
-def _scores(scenario, solution):
-    from satjax.uav import min_efficiency, overall_efficiency
+@eqx.filter_jit
+def _methods_scores(batch, max_iters: int):
+    """Mean overall and minimum efficiency of Algorithms 3, 6 and Schemes 1-3 over the drops of
+    ``batch``, every method ``vmap``ped: ``{name: (overall, minimum)}``."""
+    from satjax.uav import algorithm3_solve, algorithm6_solve, min_efficiency, overall_efficiency, run_scheme
 
-    x, p, tau = (jnp.asarray(a) for a in solution)
-    return float(overall_efficiency(scenario, x, p, tau)), float(min_efficiency(scenario, x, p, tau))
+    def one(s):
+        r3, r6 = algorithm3_solve(s, max_iters=max_iters), algorithm6_solve(s, max_iters=max_iters)
+        out = {"alg3": (r3.x, r3.p, r3.tau), "alg6": (r6.x, r6.p, r6.tau)}
+        for name in ("scheme1", "scheme2"):
+            out[name] = run_scheme(name, s, max_iters=max_iters)
+        out["scheme3"] = run_scheme("scheme3", s)
+        return {k: (overall_efficiency(s, *v), min_efficiency(s, *v)) for k, v in out.items()}
+
+    per = jax.vmap(one)(batch)
+    return {k: (jnp.mean(o), jnp.mean(m)) for k, (o, m) in per.items()}
 
 
 def fig2(config, out):
     """Objective per outer iteration of Algorithms 3 and 6, one curve per drop."""
     import matplotlib.pyplot as plt
 
-    from satjax.uav import algorithm3, algorithm6
-
     rows, fig, axes = [], *plt.subplots(1, 2, figsize=(9, 3.5))
-    for i, s in enumerate(_drops(config)):
-        for ax, (name, fn) in zip(axes, (("alg3", algorithm3), ("alg6", algorithm6))):
-            hist = fn(s, max_iters=config.max_iters).history
+    drops = _drops(config)
+    for ax, name in zip(axes, ("alg3", "alg6")):
+        sol = _solve_batch(name, drops, config.max_iters)
+        for i in range(config.num_drops):
+            hist = [float(v) for v in sol.history[i, :int(sol.iterations[i]) + 1]]
             rows += [(name, i, t, v) for t, v in enumerate(hist)]
             ax.plot(range(len(hist)), hist, marker="o", label=f"drop {i}")
     for ax, title in zip(axes, ("Algorithm 3: overall efficiency", "Algorithm 6: minimum efficiency")):
@@ -116,13 +127,11 @@ def fig3_4(config, out):
 
     drops = _drops(config)
     rows = []
-    for i_th in config.i_th_dbm:
-        per = {}
-        for s in drops:
-            s = s.with_limits(interference_threshold_w=float(dbm_to_watt(i_th)))
-            for name, sol in _methods(s, config.max_iters).items():
-                per.setdefault(name, []).append(_scores(s, sol))
-        rows += [(i_th, name, np.mean([v[0] for v in vals]), np.mean([v[1] for v in vals])) for name, vals in per.items()]
+    for i_th in config.i_th_dbm:                     # I_th is an array field: one compiled program for every value
+        i_th_w = float(dbm_to_watt(i_th))
+        batch = jax.vmap(lambda s, w=i_th_w: s.with_limits(interference_threshold_w=w))(drops)
+        means = _methods_scores(batch, config.max_iters)
+        rows += [(i_th, name, float(o), float(m)) for name, (o, m) in means.items()]
     write_csv(out / "fig3_4_vs_ith.csv", ["i_th_dbm", "method", "overall_bit_per_hz", "minimum_bit_per_hz"], rows)
     for col, fname, ylabel in ((2, "fig3_overall_vs_ith.png", "overall efficiency [bit/Hz]"),
                                (3, "fig4_minimum_vs_ith.png", "minimum efficiency [bit/Hz]")):
@@ -208,14 +217,12 @@ def fig5(config, out):
 def _sweep(config, out, field_name, values, stem, xlabel):
     import matplotlib.pyplot as plt
 
-    from satjax.uav import algorithm3, algorithm6
-
     rows = []
     for e in config.energy_j:
         for v in values:
             drops = _drops(config, energy_j=e, **{field_name: int(v)})
-            a3 = np.mean([algorithm3(s, max_iters=config.max_iters).objective for s in drops])
-            a6 = np.mean([algorithm6(s, max_iters=config.max_iters).objective for s in drops])
+            a3 = float(jnp.mean(_solve_batch("alg3", drops, config.max_iters).objective))
+            a6 = float(jnp.mean(_solve_batch("alg6", drops, config.max_iters).objective))
             rows.append((e, v, a3, a6))
     write_csv(out / f"{stem}.csv", ["energy_j", field_name, "alg3_overall_bit_per_hz", "alg6_minimum_bit_per_hz"], rows)
     for col, suffix, ylabel in ((2, "overall", "overall efficiency (Alg. 3)"), (3, "minimum", "minimum efficiency (Alg. 6)")):
