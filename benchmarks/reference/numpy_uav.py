@@ -194,22 +194,30 @@ def hovering_lp(sc, x, p, tau_prev):
     return tau_prev if c @ tau < c @ tau_prev else tau
 
 
-def algorithm3(sc, max_iters=10, tol=1e-4, alg1_iters=200, alg2_outer=10, alg2_dual=500):
-    """Algorithm 3 from ``initial_point``. Returns ``(x, p, tau, history)``."""
-    x, p, tau = initial_point(sc)
-    obj = overall(sc, x, p, tau)
+def bcd(sc, start, objective, blocks, max_iters, tol):
+    """The BCD loop of Algorithms 3 and 6: ``blocks`` (each ``(x, p, tau) -> (x, p, tau)``) in turn
+    until the relative change of ``objective`` is at most ``tol``. Returns ``(x, p, tau, history)``."""
+    x, p, tau = start
+    obj = objective(sc, x, p, tau)
     history = [obj]
     for _ in range(max_iters):
-        x = algorithm1(sc, x, p, tau, alg1_iters)
-        p = algorithm2(sc, x, p, tau, alg2_outer, alg2_dual)
-        tau = hovering_lp(sc, x, p, tau)
-        new = overall(sc, x, p, tau)
+        for block in blocks:
+            x, p, tau = block(x, p, tau)
+        new = objective(sc, x, p, tau)
         history.append(new)
         done = abs(new - obj) <= tol * max(abs(obj), 1e-30)
         obj = new
         if done:
             break
     return x, p, tau, history
+
+
+def algorithm3(sc, max_iters=10, tol=1e-4, alg1_iters=200, alg2_outer=10, alg2_dual=500):
+    """Algorithm 3 from ``initial_point``. Returns ``(x, p, tau, history)``."""
+    blocks = (lambda x, p, tau: (algorithm1(sc, x, p, tau, alg1_iters), p, tau),
+              lambda x, p, tau: (x, algorithm2(sc, x, p, tau, alg2_outer, alg2_dual), tau),
+              lambda x, p, tau: (x, p, hovering_lp(sc, x, p, tau)))
+    return bcd(sc, initial_point(sc), overall, blocks, max_iters, tol)
 
 
 def algorithm4(sc, x_prev, p, tau):
@@ -303,26 +311,19 @@ def maxmin_tau(sc, x, p, tau_prev):
     return tau * (1 - _MARGIN) / max(1.0, tau.sum() / sc["budget"], np.max((tau @ e) / sc["energy"]))
 
 
+def _maxmin_tau_step(sc, x, p, tau):
+    new = maxmin_tau(sc, x, p, tau)
+    return new if minimum(sc, x, p, new) >= minimum(sc, x, p, tau) else tau
+
+
 def algorithm6(sc, max_iters=10, tol=1e-4, alg5_outer=10, alg5_dual=500):
     """Algorithm 6 from ``initial_point`` re-assigned by Algorithm 4. Returns ``(x, p, tau, history)``."""
     _, p, tau = initial_point(sc)
-    x = algorithm4(sc, None, p, tau)
-    obj = minimum(sc, x, p, tau)
-    history = [obj]
-    for _ in range(max_iters):
-        x = algorithm4(sc, x, p, tau)
-        p = algorithm5(sc, x, p, tau, alg5_outer, alg5_dual)
-        new_tau = maxmin_tau(sc, x, p, tau)
-        if minimum(sc, x, p, new_tau) >= minimum(sc, x, p, tau):
-            tau = new_tau
-        new = minimum(sc, x, p, tau)
-        history.append(new)
-        done = abs(new - obj) <= tol * max(abs(obj), 1e-30)
-        obj = new
-        if done:
-            break
-    return x, p, tau, history
+    blocks = (lambda x, p, tau: (algorithm4(sc, x, p, tau), p, tau),
+              lambda x, p, tau: (x, algorithm5(sc, x, p, tau, alg5_outer, alg5_dual), tau),
+              lambda x, p, tau: (x, p, _maxmin_tau_step(sc, x, p, tau)))
+    return bcd(sc, (algorithm4(sc, None, p, tau), p, tau), minimum, blocks, max_iters, tol)
 
 
 __all__ = ["scenario_arrays", "slack", "rates", "initial_point", "algorithm1", "pstep", "algorithm2", "hovering_lp",
-           "algorithm3", "algorithm4", "pstep_maxmin", "algorithm5", "maxmin_tau", "algorithm6"]
+           "bcd", "algorithm3", "algorithm4", "pstep_maxmin", "algorithm5", "maxmin_tau", "algorithm6"]

@@ -73,12 +73,14 @@ def _drops(config, **changes):
     return jax.vmap(lambda i: sample_uav_scenario(jax.random.fold_in(key, i), params, dtype))(jnp.arange(config.num_drops))
 
 
+@eqx.filter_jit
 def _solve_batch(name: str, batch, max_iters: int):
-    """Algorithm 3 / 6 (``name`` "alg3" / "alg6") on every drop of ``batch``: one ``vmap``ped call."""
+    """Algorithm 3 / 6 (``name`` "alg3" / "alg6") on every drop of ``batch``: one ``vmap``ped call,
+    compiled once per (name, shapes, max_iters)."""
     from satjax.uav import algorithm3_solve, algorithm6_solve
 
     fn = {"alg3": algorithm3_solve, "alg6": algorithm6_solve}[name]
-    return eqx.filter_jit(jax.vmap(lambda s: fn(s, max_iters=max_iters)))(batch)
+    return jax.vmap(lambda s: fn(s, max_iters=max_iters))(batch)
 
 
 @eqx.filter_jit
