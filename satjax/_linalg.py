@@ -129,10 +129,10 @@ def small_lp_max(c: Inexact[ArrayLike, " n"], a: Inexact[ArrayLike, "m n"], h: I
     Solved by ``qpax``'s primal-dual interior-point method (a QP with $Q = 0$), exactly
     ``_LP_ITERS`` = 50 iterations (stopping tolerance 0; qpax floors its slacks at
     $\sqrt{\epsilon}$, so its own test would stop float64 runs at a 1e-8 residual): pure JAX, so
-    ``jit``/``vmap`` work and the LP can sit inside a compiled loop, at a fixed cost. The iterate
-    is at the optimum to about 1e-7 (float32) / 1e-12 (float64) in objective, checked against
-    HiGHS in the tests; constraints hold to the same order, so callers that need exact
-    feasibility scale the result. On CPU (jaxlib < 0.11) a
+    ``jit``/``vmap`` work and the LP can sit inside a compiled loop, at a fixed cost. Through
+    ``satjax.uav.hovering_time_lp`` the tests hold the objective to HiGHS within 2e-6 (float32)
+    and 1e-11 (float64, beyond its 1e-9 feasibility margin); constraints hold to the same order,
+    so callers that need exact feasibility scale the result. On CPU (jaxlib < 0.11) a
     batch of LPs runs one at a time (the Cholesky factorizations are LAPACK calls, module
     docstring). No derivative (``stop_gradient``)."""
     if one_matrix_at_a_time():

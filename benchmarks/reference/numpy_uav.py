@@ -6,7 +6,7 @@ by ``scipy.optimize.linprog``; Algorithm 4 (greedy max-min subchannels in Python
 (max-min P-step with exponentiated user weights) and the closed form of (49).
 
 Used as the speed baseline of the ``uav`` benchmark suite and checked equal to
-``satjax.uav.algorithm3_solve`` in float64 (tests/uav/test_benchmark_reference.py). Arrays are
+``satjax.uav.algorithm3_solve`` and ``algorithm6_solve`` in float64 (tests/uav/test_benchmark_reference.py). Arrays are
 taken from a ``satjax.uav.UavScenario`` once (``scenario_arrays``); everything after is NumPy.
 """
 

@@ -140,7 +140,8 @@ class Evaluator:
     def per_example(self, policy, chunk: int | None = None) -> dict[str, np.ndarray]:
         """Every metric of ``task.score`` for each example, as NumPy arrays ``[num]``.
 
-        ``chunk``: score ``chunk`` examples per call (the same numbers). For iterative solvers
+        ``chunk``: score ``chunk`` examples per call (the same numbers; the last call is padded to
+        ``chunk`` examples, so every call runs one compiled program). For iterative solvers
         under ``vmap`` a batch runs until its slowest example stops, so one slow example in a set
         of 1 000 would make all 1 000 pay its iteration count; chunks confine that to its chunk."""
         if chunk is None or chunk >= self.num:
@@ -149,9 +150,13 @@ class Evaluator:
         check_int_range("chunk", chunk, 1)
         parts = []
         for start in range(0, self.num, chunk):
-            take = lambda x, s=start: x[s:s + chunk]  # noqa: E731
+            # every chunk has `chunk` examples (the last padded with copies of the final one, their
+            # scores dropped): one compiled program for all chunks
+            idx = jnp.minimum(jnp.arange(start, start + chunk), self.num - 1)
+            take = lambda x, idx=idx: x[idx]  # noqa: E731
             out = self._score(policy, jax.tree.map(take, self.examples), take(self.policy_keys))
-            parts.append({k: np.asarray(v) for k, v in jax.block_until_ready(out).items()})
+            n = min(chunk, self.num - start)
+            parts.append({k: np.asarray(v)[:n] for k, v in jax.block_until_ready(out).items()})
         return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
     def metric_names(self, policy) -> list[str]:

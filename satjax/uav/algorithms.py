@@ -356,19 +356,25 @@ def hovering_time_lp(scenario, x, p, tau_prev=None):
     $c_g = \sum_{k,n}x\tilde R$, $e_{g,l} = \sum_n s_{g,n}p_{g,l,n}$.
 
     Solved in JAX (``satjax._linalg.small_lp_max``, qpax's interior-point method) in the variables
-    $u_g = \tau_g/\tau_{max}$ with every row divided by its right-hand side, then clipped and
-    scaled into the constraints (``_shrink_tau``). Pure JAX (``jit``/``vmap``); agrees with HiGHS
-    (``scipy.optimize.linprog``) to 1e-8 relative in the tests. With ``tau_prev`` the result is
-    never worse than ``tau_prev`` (BCD monotonicity against solver tolerances)."""
+    $u_g = \tau_g/\min(\tau_{max}, T)$ with every row divided by its right-hand side, then
+    clipped and scaled into the constraints (``_shrink_tau``). Pure JAX (``jit``/``vmap``); the
+    tests hold its objective to HiGHS (``scipy.optimize.linprog``) within 1e-9 + 1e-11 relative in
+    float64 (1e-9 is the feasibility margin) and 2e-6 in float32. With ``tau_prev`` the result is
+    never worse than ``tau_prev`` (BCD monotonicity against solver tolerances), and a non-finite
+    solver result is replaced by it; without, a non-finite result is an error."""
     c, e = _tau_rows(scenario, x, p)
     g = c.shape[0]
+    # u = tau / unit with unit = min(tau_max, T): u <= 1 is then tau <= tau_max exactly, or (when
+    # tau_max > T) implied by sum(tau) <= T, and no bound row is scaled by a huge tau_max.
+    unit = jnp.minimum(scenario.tau_max_s, scenario.hover_budget_s)
     rows = jnp.concatenate([jnp.full((1, g), 1.0, c.dtype) / scenario.hover_budget_s,
-                            e.T / scenario.energy_per_uav_j[:, None]]) * scenario.tau_max_s       # [1 + L, G]
+                            e.T / scenario.energy_per_uav_j[:, None]]) * unit                    # [1 + L, G]
     u = small_lp_max(c, rows, jnp.ones((rows.shape[0],), c.dtype))
-    tau = _shrink_tau(scenario, u * scenario.tau_max_s, e)
+    tau = _shrink_tau(scenario, u * unit, e)
+    finite = jnp.all(jnp.isfinite(tau))
     if tau_prev is None:
-        return tau
-    return jnp.where(c @ tau < c @ tau_prev, tau_prev, tau)
+        return eqx.error_if(tau, ~finite, "hovering-time LP (21): the interior-point solver returned a non-finite tau")
+    return jnp.where(finite & (c @ tau >= c @ tau_prev), tau, tau_prev)
 
 
 # ----------------------------------------------------------------------------------- Algorithm 3
@@ -679,14 +685,22 @@ def _maxmin_tau_step(s, x, p, tau):
     return jnp.where(better, new, tau)
 
 
-@eqx.filter_jit
 def algorithm6_solve(scenario, max_iters: int = 10, tol: float = 1e-4, alg5_outer: int = 10, alg5_dual: int = 500,
                      init=None) -> BcdSolution:
     r"""Algorithm 6 as one pure JAX program: BCD for the minimum efficiency (46), Algorithm 4 ->
     Algorithm 5 -> (49) in closed form, from ``initial_point`` (or ``init``) with its subchannels
     re-assigned by Algorithm 4 (every subchannel assigned and every user covered, as Theorem 2 and
     Property 1 need). Every block keeps all constraints and never lowers the minimum efficiency.
-    ``jit``/``vmap``-able like ``algorithm3_solve``."""
+    ``jit``/``vmap``-able like ``algorithm3_solve``. Checks $N \ge K_g$ first (a ``ValueError``
+    naming both on a concrete scenario)."""
+    _check_enough_subchannels(scenario)
+    return _algorithm6_solve(scenario, max_iters, tol, alg5_outer, alg5_dual, init)
+
+
+@eqx.filter_jit
+def _algorithm6_solve(scenario, max_iters: int = 10, tol: float = 1e-4, alg5_outer: int = 10, alg5_dual: int = 500,
+                      init=None) -> BcdSolution:
+    """The jitted body of ``algorithm6_solve``."""
     _check_bcd_args(max_iters, tol)
     s = scenario
     x, p, tau = initial_point(s) if init is None else (jnp.asarray(a, s.lam.dtype) for a in init)

@@ -339,7 +339,7 @@ def test_a_full_disk_stops_training_with_one_line_naming_the_path_and_the_last_g
 
 
 def test_evaluator_chunks_give_the_same_numbers():
-    """Scoring in chunks (7 examples in chunks of 3: a short last chunk) equals one batch."""
+    """Scoring in chunks (7 examples in chunks of 3: a short last chunk, padded) equals one batch."""
     import satjax.downlink as dl
 
     ev = Evaluator(dl.PrecodingTask(dl.DownlinkParams(nx=2, ny=2, num_users=2)), jax.random.key(3), 7)
