@@ -67,6 +67,7 @@ __all__ = [
     "algorithm6_solve",
     "ALGORITHM6_BLOCKS",
     "feasibility_scale",
+    "check_bcd_args",
 ]
 
 _LOG2E = 1.0 / math.log(2.0)
@@ -405,7 +406,8 @@ class BcdSolution(eqx.Module):
 ALGORITHM3_BLOCKS = ALGORITHM6_BLOCKS = ("subchannels", "power", "hovering")
 
 
-def _check_bcd_args(max_iters, tol):
+def check_bcd_args(max_iters, tol):
+    """``max_iters`` an integer >= 1 and ``tol`` a number > 0, else a ``ValueError`` naming them."""
     check_int_range("max_iters", max_iters, 1)
     if not (isinstance(tol, (int, float)) and tol > 0):
         raise ValueError(f"tol must be a number > 0, got {tol!r}")
@@ -458,7 +460,7 @@ def algorithm3_solve(scenario, max_iters: int = 10, tol: float = 1e-4, alg1_iter
     compiled call, each scenario stopping on its own test (a stopped scenario's state is frozen
     while the others continue, so its result does not depend on the batch). ``algorithm3`` wraps
     this for one scenario with a Python trace."""
-    _check_bcd_args(max_iters, tol)
+    check_bcd_args(max_iters, tol)
     s = scenario
     start = initial_point(s) if init is None else tuple(jnp.asarray(a, s.lam.dtype) for a in init)
     blocks = (lambda x, p, tau: (algorithm1_subchannels(s, x, p, tau, alg1_iters), p, tau),
@@ -468,20 +470,20 @@ def algorithm3_solve(scenario, max_iters: int = 10, tol: float = 1e-4, alg1_iter
 
 
 def _bcd_result(sol: BcdSolution, blocks) -> BcdResult:
+    sol = jax.tree.map(np.asarray, sol)                                  # one device-to-host copy per field
     it = int(sol.iterations)
     trace = [(0, "init", float(sol.history[0]), float(sol.initial_violation))]
     for i in range(it):
         trace += [(i + 1, b, float(sol.block_objective[i, j]), float(sol.block_violation[i, j]))
                   for j, b in enumerate(blocks)]
-    return BcdResult(np.asarray(sol.x), np.asarray(sol.p), np.asarray(sol.tau), float(sol.objective),
-                     [float(v) for v in sol.history[:it + 1]], trace, it)
+    return BcdResult(sol.x, sol.p, sol.tau, float(sol.objective), [float(v) for v in sol.history[:it + 1]], trace, it)
 
 
 def algorithm3(scenario, max_iters: int = 10, tol: float = 1e-4, alg1_iters: int = 200, alg2_outer: int = 10,
                alg2_dual: int = 500, init=None) -> BcdResult:
     r"""Algorithm 3 on one scenario (``algorithm3_solve``), with the objective ``history`` and
     one ``trace`` row per block as Python lists (``BcdResult``)."""
-    _check_bcd_args(max_iters, tol)
+    check_bcd_args(max_iters, tol)
     return _bcd_result(algorithm3_solve(scenario, max_iters, tol, alg1_iters, alg2_outer, alg2_dual, init),
                        ALGORITHM3_BLOCKS)
 
@@ -693,19 +695,19 @@ def algorithm6_solve(scenario, max_iters: int = 10, tol: float = 1e-4, alg5_oute
     Property 1 need). Every block keeps all constraints and never lowers the minimum efficiency.
     ``jit``/``vmap``-able like ``algorithm3_solve``. Checks $N \ge K_g$ first (a ``ValueError``
     naming both on a concrete scenario)."""
-    _check_enough_subchannels(scenario)
-    return _algorithm6_solve(scenario, max_iters, tol, alg5_outer, alg5_dual, init)
+    guard = _check_enough_subchannels(scenario)                          # once, before jit when concrete
+    return guard(_algorithm6_solve(scenario, max_iters, tol, alg5_outer, alg5_dual, init))
 
 
 @eqx.filter_jit
 def _algorithm6_solve(scenario, max_iters: int = 10, tol: float = 1e-4, alg5_outer: int = 10, alg5_dual: int = 500,
                       init=None) -> BcdSolution:
     """The jitted body of ``algorithm6_solve``."""
-    _check_bcd_args(max_iters, tol)
+    check_bcd_args(max_iters, tol)
     s = scenario
     x, p, tau = initial_point(s) if init is None else (jnp.asarray(a, s.lam.dtype) for a in init)
-    x = algorithm4_subchannels(s, None, p, tau)                                  # covers every user (Property 1)
-    blocks = (lambda x, p, tau: (algorithm4_subchannels(s, x, p, tau), p, tau),
+    x = _algorithm4(s, None, p, tau)                                             # covers every user (Property 1)
+    blocks = (lambda x, p, tau: (_algorithm4(s, x, p, tau), p, tau),
               lambda x, p, tau: (x, algorithm5_power(s, x, p, tau, alg5_outer, alg5_dual)[0], tau),
               lambda x, p, tau: (x, p, _maxmin_tau_step(s, x, p, tau)))
     return _bcd(s, (x, p, tau), lambda x, p, tau: min_efficiency(s, x, p, tau), blocks, max_iters, tol)
@@ -715,5 +717,5 @@ def algorithm6(scenario, max_iters: int = 10, tol: float = 1e-4, alg5_outer: int
                init=None) -> BcdResult:
     r"""Algorithm 6 on one scenario (``algorithm6_solve``), with the minimum-efficiency ``history``
     and one ``trace`` row per block as Python lists (``BcdResult``)."""
-    _check_bcd_args(max_iters, tol)
+    check_bcd_args(max_iters, tol)
     return _bcd_result(algorithm6_solve(scenario, max_iters, tol, alg5_outer, alg5_dual, init), ALGORITHM6_BLOCKS)

@@ -19,9 +19,9 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 
-from satjax._checks import check_choice, check_int_range
+from satjax._checks import check_choice
 from satjax._types import ArrayLike, Float, PRNGKeyArray
-from satjax.uav.algorithms import algorithm3_solve, algorithm6_solve, initial_point
+from satjax.uav.algorithms import algorithm3_solve, algorithm6_solve, check_bcd_args, initial_point
 from satjax.uav.baselines import SCHEMES, run_scheme
 from satjax.uav.scenario import UavScenario
 
@@ -54,9 +54,7 @@ class Algorithm3Policy(eqx.Module):
     tol: float = eqx.field(default=1e-4, static=True)
 
     def __check_init__(self):
-        check_int_range("max_iters", self.max_iters, 1)
-        if not (isinstance(self.tol, (int, float)) and self.tol > 0):
-            raise ValueError(f"tol must be a number > 0, got {self.tol!r}")
+        check_bcd_args(self.max_iters, self.tol)
 
     def __call__(self, scenario: UavScenario, key: PRNGKeyArray | None = None) -> UavDecision:
         r = algorithm3_solve(scenario, max_iters=self.max_iters, tol=self.tol)
@@ -70,9 +68,7 @@ class Algorithm6Policy(eqx.Module):
     tol: float = eqx.field(default=1e-4, static=True)
 
     def __check_init__(self):
-        check_int_range("max_iters", self.max_iters, 1)
-        if not (isinstance(self.tol, (int, float)) and self.tol > 0):
-            raise ValueError(f"tol must be a number > 0, got {self.tol!r}")
+        check_bcd_args(self.max_iters, self.tol)
 
     def __call__(self, scenario: UavScenario, key: PRNGKeyArray | None = None) -> UavDecision:
         r = algorithm6_solve(scenario, max_iters=self.max_iters, tol=self.tol)
