@@ -4,7 +4,10 @@ A checkpoint holds the array PyTree of the training state (model parameters, opt
 step) plus a small JSON record. Orbax writes each step into a temporary directory and renames it
 when complete, so an interrupted save never shows up as a step; a checkpoint damaged afterwards
 (truncated or deleted files) fails to restore, and ``Checkpoints.restore_latest`` then warns
-and falls back to the previous one. No pickle is involved (OCDBT/TensorStore arrays + JSON).
+and falls back to the previous one. A checkpoint whose stored arrays (shapes, dtypes) are not
+those of the state it is restored into is not damaged but another run's (another model or
+optimizer): ``restore_latest`` refuses it with ``ResumeMismatchError`` and never falls back past
+it. No pickle is involved (OCDBT/TensorStore arrays + JSON).
 """
 
 from __future__ import annotations
@@ -12,13 +15,22 @@ from __future__ import annotations
 import errno
 import shutil
 import warnings
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import jax
 import orbax.checkpoint as ocp
 
-__all__ = ["Checkpoints"]
+from satjax.train.record import ResumeMismatchError
+
+__all__ = ["Checkpoints", "array_signature"]
+
+
+def array_signature(tree: Any) -> Counter:
+    """The arrays of a state as a multiset of ``dtype[shape]`` (independent of how a checkpoint
+    names their paths)."""
+    return Counter(f"{x.dtype}{list(x.shape)}" for x in jax.tree.leaves(tree) if hasattr(x, "shape"))
 
 
 class Checkpoints:
@@ -39,7 +51,8 @@ class Checkpoints:
         self.every = every
         options = ocp.CheckpointManagerOptions(max_to_keep=keep, enable_async_checkpointing=False,
                                                create=True)
-        self._manager = ocp.CheckpointManager(self.directory, options=options)
+        handlers = {"state": ocp.StandardCheckpointHandler(), "record": ocp.JsonCheckpointHandler()}
+        self._manager = ocp.CheckpointManager(self.directory, options=options, item_handlers=handlers)
 
     def steps(self) -> list[int]:
         """Finalized checkpoint steps, oldest first."""
@@ -70,10 +83,31 @@ class Checkpoints:
                                                                  record=ocp.args.JsonRestore()))
         return out.state, dict(out.record or {})
 
+    def stored_signature(self, step: int) -> Counter | None:
+        """``array_signature`` of the checkpoint of ``step`` from its metadata; ``None`` when the
+        metadata cannot be read (a damaged checkpoint)."""
+        try:
+            meta = self._manager.item_metadata(step)
+            tree = meta["state"].tree if hasattr(meta["state"], "tree") else meta["state"]
+            return array_signature(tree)
+        except Exception:  # noqa: BLE001 - unreadable metadata means "damaged", decided by the caller
+            return None
+
     def restore_latest(self, like: Any) -> tuple[int, Any, dict] | None:
         """The newest checkpoint that restores, as ``(step, state, record)``; ``None`` if there is
-        none. A checkpoint that fails to restore is reported with a warning and skipped."""
+        none. A checkpoint that fails to restore is reported with a warning and skipped; one whose
+        metadata lists arrays ``like`` does not have (another model or optimizer) raises
+        ``ResumeMismatchError`` naming the arrays that differ; when none restores, a
+        ``ValueError`` (never a silent fresh start over them)."""
+        want = array_signature(like)
         for step in reversed(self.steps()):
+            held = self.stored_signature(step)
+            if held is not None and held != want:
+                raise ResumeMismatchError(
+                    f"the checkpoint of step {step} in {self.directory} holds the state of another model or optimizer, "
+                    f"not a damaged one: arrays only in the checkpoint {sorted((held - want).elements())[:6]}, only "
+                    f"in the new state {sorted((want - held).elements())[:6]}. Nothing was changed. Resume with the "
+                    "run's model and optimizer, or start a new run in another directory.")
             try:
                 state, record = self.restore(step, like)
             except Exception as err:  # noqa: BLE001 - any failure to read means "unusable"
@@ -82,6 +116,10 @@ class Checkpoints:
                               RuntimeWarning, stacklevel=2)
                 continue
             return step, state, record
+        if self.steps():
+            raise ValueError(f"none of the checkpoints {self.steps()} in {self.directory} restores into this training "
+                             "state (each failure is warned above): all damaged, or another model's or optimizer's. "
+                             "Nothing was changed; to start over, use another run directory.")
         return None
 
     def close(self) -> None:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +37,7 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec
 from satjax._checks import check_int_range
 from satjax.train.checkpoints import Checkpoints
 from satjax.train.metrics import METRIC_FORMATS, MetricsLog
+from satjax.train.record import check_resume, describe, read_record, write_record
 from satjax.train.task import Task
 
 __all__ = ["TrainSettings", "TrainResult", "Evaluator", "NonFiniteLossError", "data_mesh", "example_keys", "fit",
@@ -231,6 +232,8 @@ def fit(
     schedule: Callable[[int], float] | None = None,
     callbacks: Sequence[Callable[[int, dict], None]] = (),
     mesh: Mesh | None = None,
+    record: Mapping[str, Any] | None = None,
+    new_run_hint: str = "",
 ) -> TrainResult:
     """Train ``model`` (an Equinox module) to minimize ``task.loss`` with ``optimizer``.
 
@@ -248,11 +251,19 @@ def fit(
         callbacks: called as ``callback(step, row)`` after every logged row (e.g. to stop a run:
             raising from a callback interrupts training; checkpoints already written remain).
         mesh: the device mesh (default ``data_mesh``).
+        record: the caller's JSON-able description of the run (e.g. a job's resolved config),
+            kept in ``run_dir/run.json`` beside the model, task and settings ``fit`` records itself.
+        new_run_hint: how a caller's user starts a new run (added to a refused resume's message).
 
-    Nothing is lost or written twice: with ``settings.resume`` the newest restorable checkpoint
-    is restored and the metrics files are cut back to its step (to nothing when no checkpoint
-    restores: the run starts afresh, and says so); ``wall_s`` continues from the restored row.
-    Without ``resume``, a directory that already holds checkpoints or metrics is refused. A
+    Nothing is lost or written twice: a fresh run records its model (class, fields, array shapes),
+    task (fields and values), seed and batch size, and ``record``, in ``run_dir/run.json``. With
+    ``settings.resume`` a run whose record differs is refused (``ResumeMismatchError``, a
+    ``ValueError`` listing the keys that differ, recorded -> now) before anything is touched, as is
+    a checkpoint holding arrays of other shapes (a run without a record); otherwise the newest
+    restorable checkpoint is restored and the metrics files are cut back to its step (to nothing
+    when there is no checkpoint: the run starts afresh, and says so; when there are checkpoints
+    and none restores, a ``ValueError``); ``wall_s`` continues from the restored row. Without ``resume``, a directory that already
+    holds a record, checkpoints or metrics is refused. A
     non-finite loss or gradient stops training with ``NonFiniteLossError`` before anything
     of that step is logged or checkpointed; a checkpoint that cannot be written (e.g. a full
     disk) stops it with one ``OSError`` naming the path and the last good checkpoint.
@@ -277,11 +288,21 @@ def fit(
     fields = list(TRAIN_FIELDS) + [f"eval_{n}" for n in eval_names]
     if reference:
         fields += [f"eval_{n}_vs_reference" for n in eval_names if n in reference]
+    identity = {"config": None if record is None else dict(record), "model": describe(model, values=False),
+                "task": describe(task, values=True),
+                "settings": {"seed": settings.seed, "batch_size": settings.batch_size}}
+    if settings.resume:
+        check_resume(run_dir, hint=new_run_hint, **identity)
     log = MetricsLog(run_dir, fields, settings.metrics)
     ckpt = Checkpoints(run_dir / "checkpoints", every=settings.checkpoint_every, keep=settings.keep_checkpoints)
     start, wall_offset = 0, 0.0
     if settings.resume:
-        found = ckpt.restore_latest(state)
+        try:
+            found = ckpt.restore_latest(state)
+        except ValueError:                     # another run's checkpoint (ResumeMismatchError): touch nothing
+            ckpt.close()
+            log.close()
+            raise
         if found is not None:
             start, state, _ = found
             log.truncate_after(start)
@@ -294,11 +315,13 @@ def fit(
             warnings.warn(f"resume: no restorable checkpoint in {ckpt.directory}; starting from step 0"
                           + (f" (discarded {dropped} metric rows of the earlier attempt)" if dropped else ""),
                           RuntimeWarning, stacklevel=2)
-    elif ckpt.steps() or log.read():
-        held = f"checkpoints {ckpt.steps()}" if ckpt.steps() else "metrics rows"
+    elif ckpt.steps() or log.read() or read_record(run_dir) is not None:
+        held = f"checkpoints {ckpt.steps()}" if ckpt.steps() else "metrics rows" if log.read() else "the record of a run"
         ckpt.close()
         raise ValueError(f"{run_dir} already holds {held} of another run; set resume=True to continue that run "
                          "or use another run directory")
+    if start == 0 or read_record(run_dir) is None:
+        write_record(run_dir, identity)
 
     base_key = jax.random.key(settings.seed)
 
