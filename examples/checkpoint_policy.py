@@ -25,7 +25,7 @@ def load_shgnn(run_dir: Path):
     """``(UplinkParams of the training scenario, trained SHGNN)`` of a main-job run directory."""
     from omegaconf import OmegaConf
 
-    from satjax.nn import SHGNN
+    from satjax.uplink import SHGNN
     from satjax.uplink import UplinkParams
 
     config, weights = run_dir / ".hydra" / "config.yaml", run_dir / "model.eqx"
@@ -35,8 +35,8 @@ def load_shgnn(run_dir: Path):
                              "`python -m experiments.train +exp=shgnn` run")
     cfg = OmegaConf.to_container(OmegaConf.load(config))
     model_cfg = dict(cfg["model"])
-    if model_cfg.pop("_target_") != "satjax.nn.SHGNN":
-        raise ValueError(f"run_dir: {run_dir} trained {cfg['model']['_target_']}, not satjax.nn.SHGNN")
+    if model_cfg.pop("_target_") != "satjax.uplink.SHGNN":
+        raise ValueError(f"run_dir: {run_dir} trained {cfg['model']['_target_']}, not satjax.uplink.SHGNN")
     params = UplinkParams(**cfg["scenario"])
     skeleton = SHGNN(params.n_v * params.n_h, **model_cfg, key=jax.random.key(0))   # values replaced below
     return params, eqx.tree_deserialise_leaves(weights, skeleton)

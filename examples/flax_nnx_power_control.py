@@ -25,8 +25,8 @@ from examples._util import parser, small_uplink, start, write_json
 
 def user_features(scenario) -> jax.Array:
     """``[K, 5]`` per-user features: mean and max over APs of the standardized AP gains, the three
-    standardized satellite features (the SHGNN's inputs, :func:`satjax.nn.graph_inputs`)."""
-    from satjax.nn import graph_inputs
+    standardized satellite features (the SHGNN's inputs, :func:`satjax.uplink.graph_inputs`)."""
+    from satjax.uplink import graph_inputs
 
     g = graph_inputs(scenario.stats, scenario.p_max)
     ap = g.ap_user[..., 0]                                         # [M, K]

@@ -27,7 +27,7 @@ class GNNWithBackoff(nnx.Module):
 
     def __init__(self, num_antennas: int, hidden: int, num_layers: int, *, rngs: nnx.Rngs):
         from satjax.interop import EquinoxInNNX
-        from satjax.nn import SHGNN
+        from satjax.uplink import SHGNN
 
         self.gnn = EquinoxInNNX(SHGNN(num_antennas, hidden=hidden, num_layers=num_layers, key=rngs.params()))
         self.backoff = nnx.Linear(5, 1, kernel_init=nnx.initializers.zeros, rngs=rngs)

@@ -2,7 +2,7 @@
 user's model, trained end to end through the energy efficiency.
 
 The user's model chooses a transmit budget fraction from the statistical CSI (a small MLP on the
-channel gains), hands the problem with that budget to :class:`satjax.nn.UnfoldedDinkelbachWMMSE`,
+channel gains), hands the problem with that budget to :class:`satjax.downlink.UnfoldedDinkelbachWMMSE`,
 and returns its precoders. Loss = minus the energy efficiency of bound (9)
 (:class:`satjax.downlink.PrecodingTask`); gradients reach both the user's MLP and the unfolded
 precoder's learned Taylor inverse. Scored against Dinkelbach-WMMSE (Algorithm 2 run to
@@ -30,7 +30,7 @@ class BudgetThenUnfolded(eqx.Module):
     precoder: eqx.Module
 
     def __init__(self, num_outer: int, num_inner: int, num_layers: int, *, key):
-        from satjax.nn import UnfoldedDinkelbachWMMSE
+        from satjax.downlink import UnfoldedDinkelbachWMMSE
 
         self.budget = eqx.nn.MLP(2, 1, 16, depth=1, key=key)
         self.precoder = UnfoldedDinkelbachWMMSE(num_outer=num_outer, num_inner=num_inner, num_layers=num_layers)

@@ -275,7 +275,7 @@ class ModelConfig:
     its constructor asks for (``num_antennas``, ``num_users``) and ``key`` (only classes defined
     in satjax/experiments are accepted)."""
 
-    _target_: str = "satjax.nn.SHGNN"
+    _target_: str = "satjax.uplink.SHGNN"
     hidden: int = 64
     num_layers: int = 3
     sat_features: str = "compact"
@@ -289,7 +289,7 @@ class ModelConfig:
 class EdgeGNNConfig:
     """Paper B's end-to-end edge GNN (Sec. III)."""
 
-    _target_: str = "satjax.nn.EdgeGNN"
+    _target_: str = "satjax.downlink.EdgeGNN"
     hidden: int = 64
     num_layers: int = 3
 
@@ -301,7 +301,7 @@ class EdgeGNNConfig:
 class UnfoldedWMMSEConfig:
     """Paper B's GNN deep unfolding (Algorithm 2, Taylor-series inverse)."""
 
-    _target_: str = "satjax.nn.UnfoldedDinkelbachWMMSE"
+    _target_: str = "satjax.downlink.UnfoldedDinkelbachWMMSE"
     num_outer: int = 3
     num_inner: int = 5
     num_layers: int = 4
@@ -316,7 +316,7 @@ class UnfoldedWMMSEConfig:
 class LinearUnfoldingConfig:
     """Paper B's linear deep-unfolding baseline (IAIDNN)."""
 
-    _target_: str = "satjax.nn.LinearUnfoldedWMMSE"
+    _target_: str = "satjax.downlink.LinearUnfoldedWMMSE"
     num_layers: int = 5
 
     def __post_init__(self):
@@ -326,9 +326,9 @@ class LinearUnfoldingConfig:
 @dataclass
 class UavGNNConfig:
     """System C's learned policy (beyond paper C): powers and hovering times on the initial
-    point's subchannels, feasible by construction (:class:`satjax.nn.UavGNN`)."""
+    point's subchannels, feasible by construction (:class:`satjax.uav.UavGNN`)."""
 
-    _target_: str = "satjax.nn.UavGNN"
+    _target_: str = "satjax.uav.UavGNN"
     hidden: int = 32
     num_layers: int = 3
 

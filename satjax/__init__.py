@@ -1,10 +1,12 @@
 """satjax: a differentiable JAX simulator for integrated satellite-terrestrial networks.
 
 Systems: ``satjax.uplink`` (paper A: uplink cell-free massive MIMO with a LEO satellite),
-``satjax.downlink`` (paper B: downlink LEO massive-MIMO precoding for energy efficiency).
+``satjax.downlink`` (paper B: downlink LEO massive-MIMO precoding for energy efficiency),
+``satjax.uav`` (paper C: cell-free satellite-UAV network); each has its learned models in its
+``models`` module (``satjax.uplink.SHGNN``, ``satjax.downlink.EdgeGNN``, ``satjax.uav.UavGNN``, ...).
 Shared: ``satjax.params`` (static sizes, array physics; ``sweep``), ``satjax.optim``
 (iteration drivers and modes, utilities, baselines), ``satjax.policies`` (the policy protocol),
-``satjax.nn`` (learned models), ``satjax.train`` (the model-agnostic trainer),
+``satjax.nn`` (generic layers), ``satjax.train`` (the model-agnostic trainer),
 ``satjax.geometry``, ``satjax.propagation``, ``satjax.units``, ``satjax.constants``.
 
 The library never changes ``jax.config``; enable float64 yourself with

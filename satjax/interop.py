@@ -1,7 +1,7 @@
 """Equinox <-> Flax NNX: use satjax's Equinox models inside a Flax NNX model, and the reverse.
 
-Neither library wraps the other. satjax's models (``satjax.nn.SHGNN``, the precoders of
-``satjax.nn``) are Equinox modules; a Flax user trains with ``nnx.Optimizer``, which only sees
+Neither library wraps the other. satjax's models (``satjax.uplink.SHGNN``, the precoders of
+``satjax.downlink``) are Equinox modules; a Flax user trains with ``nnx.Optimizer``, which only sees
 ``nnx.Param`` variables. ``EquinoxInNNX`` holds an Equinox module as one ``nnx.Param`` per
 floating array leaf, so ``nnx.Optimizer(model, tx, wrt=nnx.Param)`` trains them and ``nnx.grad``
 gives exactly the gradients of the pure-Equinox module. ``NNXInEquinox`` is the reverse: an
@@ -10,7 +10,7 @@ NNX module as an Equinox module whose array leaves are the NNX module's paramete
 
 Example::
 
-    shgnn = satjax.nn.SHGNN(num_antennas=25, hidden=32, key=jax.random.key(0))
+    shgnn = satjax.uplink.SHGNN(num_antennas=25, hidden=32, key=jax.random.key(0))
     layer = EquinoxInNNX(shgnn)                 # an nnx.Module; layer(scenario) == shgnn(scenario)
     opt = nnx.Optimizer(layer, optax.adam(1e-3), wrt=nnx.Param)
 """

@@ -3,7 +3,7 @@
 A *policy* maps one scenario of some system and a PRNG key to that system's decision: uplink
 powers ``[K]`` for system A (``satjax.uplink.policies``), precoders ``[N_t, K]`` for system B
 (``satjax.downlink.policies``), allocations ``UavDecision(x, p, tau)`` for system C
-(``satjax.uav.policies``; learned: ``satjax.nn.UavGNN``). Classical algorithms, baselines and
+(``satjax.uav.policies``; learned: ``satjax.uav.UavGNN``). Classical algorithms, baselines and
 learned models share the signature, so evaluation, figures, training and benchmarks treat them
 alike. Policies are Equinox modules: settings are static fields (hashable, one compilation per
 setting), learned parameters are array leaves. A policy works on one scenario — ``vmap`` it for a

@@ -1,7 +1,7 @@
 """Paper A's SHGNN training step in NumPy: forward, loss (51), a hand-written backward pass and an
 Adam update — what a researcher without an autodiff framework would have to write.
 
-Same architecture, features and algebra as ``satjax.nn.SHGNN`` (compact satellite features,
+Same architecture, features and algebra as ``satjax.uplink.SHGNN`` (compact satellite features,
 beta AP features, messages pooled before their last Linear); batched, all users and APs real.
 Parameters are a flat dict named like PyTorch's ``named_parameters`` with satjax's ``[in, out]``
 weight layout. Every function returning a ``back`` closure maps the gradient of its output to
@@ -15,14 +15,14 @@ import math
 
 import numpy as np
 
-from satjax.nn.shgnn import AP_DB_MEAN, AP_DB_STD, SAT_DB_MEAN, SAT_DB_STD  # the model's input standardization
+from satjax.uplink.models import AP_DB_MEAN, AP_DB_STD, SAT_DB_MEAN, SAT_DB_STD  # the model's input standardization
 
 POOLED = ("ap_aggregate", "sat_message", "user_from_aps")
 MLPS = ("ap_combine", "sat_combine", "user_from_sat", "user_combine")
 
 
 def params_from_satjax(model, dtype=np.float64) -> dict[str, np.ndarray]:
-    """Flat parameter dict of a ``satjax.nn.SHGNN`` (compact / beta features) in ``dtype``."""
+    """Flat parameter dict of a ``satjax.uplink.SHGNN`` (compact / beta features) in ``dtype``."""
     out = {}
 
     def add(prefix, dense, bias=True):
@@ -47,7 +47,7 @@ def params_from_satjax(model, dtype=np.float64) -> dict[str, np.ndarray]:
 
 
 def features(beta_ap, g_bar, r_sat, pilot, p_max, *, pilot_power, tau_p, noise_ap, noise_sat):
-    """Edge features as in ``satjax.nn.graph_inputs``: AP-user [B, M, K, 1], satellite-user [B, K, 3]."""
+    """Edge features as in ``satjax.uplink.graph_inputs``: AP-user [B, M, K, 1], satellite-user [B, K, 3]."""
     ap = ((10 * np.log10(beta_ap / noise_ap) - AP_DB_MEAN) / AP_DB_STD)[..., None]
     los = np.sum(np.abs(g_bar) ** 2, -1) / noise_sat
     scatter = np.real(np.trace(r_sat, axis1=-2, axis2=-1)) / g_bar.shape[-1]

@@ -2,7 +2,7 @@
 GNN (Sec. III, eqs. (11)-(14)) with the loss (15) = −EE of bound (9), and the learned
 Taylor/edge-update inverse of the GNN deep unfolding (eqs. (27)-(33)).
 
-Same algebra as ``satjax.nn.EdgeGNN`` and ``satjax.nn.unfolding.TaylorInverse`` (edge features of
+Same algebra as ``satjax.downlink.EdgeGNN`` and ``satjax.downlink.TaylorInverse`` (edge features of
 D42, means over the *other* antennas/users, the normalization Π, the Newton–Schulz start of D32,
 the masked-mean pooling of D44), so a timing compares frameworks. All antennas and users are real
 (no padding). :func:`edge_gnn_from_satjax` and :func:`taylor_inverse_from_satjax` copy an
@@ -86,7 +86,7 @@ class EdgeGNN(nn.Module):
 
 
 def edge_gnn_from_satjax(model, dtype=torch.float32) -> EdgeGNN:
-    """A PyTorch copy of a ``satjax.nn.EdgeGNN`` (same weights)."""
+    """A PyTorch copy of a ``satjax.downlink.EdgeGNN`` (same weights)."""
     return EdgeGNN(model, dtype)
 
 
@@ -143,5 +143,5 @@ class TaylorInverse(nn.Module):
 
 
 def taylor_inverse_from_satjax(inverse, dtype=torch.float32) -> TaylorInverse:
-    """A PyTorch copy of a ``satjax.nn.unfolding.TaylorInverse`` (same coefficients)."""
+    """A PyTorch copy of a ``satjax.downlink.models.TaylorInverse`` (same coefficients)."""
     return TaylorInverse(inverse, dtype)

@@ -1,5 +1,5 @@
 """Paper A's SHGNN (Sec. V, eqs. (45)-(50)) in PyTorch, batched, with the compact satellite
-features and beta AP features of ``satjax.nn.SHGNN`` and the unsupervised loss (51).
+features and beta AP features of ``satjax.uplink.SHGNN`` and the unsupervised loss (51).
 
 Same architecture and the same algebra as satjax (every message MLP pooled before its last
 Linear), so a timing compares frameworks, not algorithms. All users and APs are real (no
@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from benchmarks.reference.convert import torch_device
-from satjax.nn.shgnn import AP_DB_MEAN, AP_DB_STD, SAT_DB_MEAN, SAT_DB_STD  # the model's input standardization
+from satjax.uplink.models import AP_DB_MEAN, AP_DB_STD, SAT_DB_MEAN, SAT_DB_STD  # the model's input standardization
 
 
 def _linear(fan_in, out, bias=True, dtype=torch.float32):
@@ -116,7 +116,7 @@ def train_step(model, optimizer, batch, loss_fn=loss):
 
 
 def from_satjax(model, dtype=torch.float32, device=None) -> SHGNN:
-    """A torch SHGNN with the weights of a ``satjax.nn.SHGNN`` (compact / beta features), on
+    """A torch SHGNN with the weights of a ``satjax.uplink.SHGNN`` (compact / beta features), on
     ``device`` (default: where :func:`benchmarks.reference.convert.torch_device` puts data)."""
     if model.sat_features != "compact" or model.ap_features != "beta":
         raise ValueError("the reference implements sat_features='compact', ap_features='beta'")

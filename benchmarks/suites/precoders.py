@@ -18,7 +18,7 @@ import optax
 
 from benchmarks.common import Settings, case, time_eager, time_jax
 from satjax.downlink import DownlinkParams, PrecodingTask, dinkelbach_wmmse, sample_downlink_scenario
-from satjax.nn import EdgeGNN, UnfoldedDinkelbachWMMSE
+from satjax.downlink import EdgeGNN, UnfoldedDinkelbachWMMSE
 from satjax.optim import Solve
 
 SUITE = "precoders"

@@ -18,7 +18,7 @@ import optax
 from benchmarks.common import Settings, case, time_eager, time_jax, torch_compiled
 from benchmarks.reference import numpy_shgnn
 from benchmarks.reference.convert import plain_arrays
-from satjax.nn import SHGNN
+from satjax.uplink import SHGNN
 from satjax.uplink import PowerControlTask, UplinkParams, sample_uplink_scenarios
 
 SUITE = "shgnn"

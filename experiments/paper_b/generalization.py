@@ -25,7 +25,7 @@ from omegaconf import OmegaConf
 import experiments.schema  # noqa: F401  (registers the config schemas)
 from experiments.common import save_figure, write_csv
 from satjax.downlink import DinkelbachWMMSEPolicy, PrecodingTask
-from satjax.nn import UnfoldedDinkelbachWMMSE
+from satjax.downlink import UnfoldedDinkelbachWMMSE
 from satjax.train import Evaluator
 
 METRIC = "ee_mbit_per_j"

@@ -1,6 +1,6 @@
 """System C's learned policy in the main job: ``python -m experiments.train +exp=uav_gnn``.
 
-Trains :class:`satjax.nn.UavGNN` unsupervised (loss = −overall efficiency (15) with the
+Trains :class:`satjax.uav.UavGNN` unsupervised (loss = −overall efficiency (15) with the
 deterministic-equivalent rates, in kbit/Hz) on drops of :class:`satjax.uav.UavParams` sampled on
 the fly, evaluating every ``trainer.eval_every`` steps against Algorithm 3 on
 ``trainer.eval_drops`` fixed drops, then:

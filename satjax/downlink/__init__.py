@@ -7,10 +7,22 @@ Basic use::
     b, ee, trace = dinkelbach_wmmse(scenario.problem)          # Algorithm 2 (exact inverse)
     energy_efficiency(scenario.problem, b)                     # objective (10a), bound (9) [bit/J]
 
-Bring your own statistical CSI with ``PrecodingProblem.from_arrays`` (validated).
+Bring your own statistical CSI with ``PrecodingProblem.from_arrays`` (validated). The learned
+precoders (``EdgeGNN``, ``UnfoldedDinkelbachWMMSE``, ``LinearUnfoldedWMMSE``, ``ScaledMRT``) are in
+``satjax.downlink.models``.
 """
 
 from satjax.downlink.csi import estimated_channel
+from satjax.downlink.models import (
+    NUM_EDGE_FEATURES,
+    EdgeGNN,
+    LinearUnfoldedWMMSE,
+    ScaledMRT,
+    TaylorInverse,
+    TaylorLayer,
+    UnfoldedDinkelbachWMMSE,
+    edge_features,
+)
 from satjax.downlink.policies import POLICIES, DinkelbachWMMSEPolicy, StatisticalMMSE, StatisticalMRT, WMMSEPolicy
 from satjax.downlink.precoders import (
     mmse_precoder,
@@ -75,6 +87,15 @@ __all__ = [
     "DinkelbachWMMSEPolicy",
     "PrecodingTask",
     "EE_UNIT",
+    # learned precoders (Secs. III-IV)
+    "EdgeGNN",
+    "UnfoldedDinkelbachWMMSE",
+    "LinearUnfoldedWMMSE",
+    "ScaledMRT",
+    "TaylorInverse",
+    "TaylorLayer",
+    "edge_features",
+    "NUM_EDGE_FEATURES",
     # building blocks
     "BISECTION_STEPS",
     "SNR_CONVENTIONS",

@@ -3,7 +3,7 @@ $b_k$, $\\sum_k\\|b_k\\|^2 \\le P_{\\max}$).
 
 The model-based precoders of paper B on the statistical CSI the transmitter has
 ($v_k$, $\\gamma_k$), as ``satjax.policies.Policy`` modules; learned precoders
-(``satjax.nn``) have the same signature. MMSE/RZF here use the statistical channel
+(``satjax.downlink.models``) have the same signature. MMSE/RZF here use the statistical channel
 $\\sqrt{\\gamma_k} v_k$; with instantaneous CSI call ``satjax.downlink.mmse_precoder``
 on ``satjax.downlink.channel_response``.
 """

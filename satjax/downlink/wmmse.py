@@ -170,7 +170,7 @@ class NewtonSchulzUpdate(eqx.Module):
     the power multiplier replaced by $\lambda = 0$ and the normalization $\Pi$ of
     eq. (34) (``satjax.downlink.project_to_budget``).
 
-    This is what the GNN deep unfolding (``satjax.nn.UnfoldedDinkelbachWMMSE``) computes at
+    This is what the GNN deep unfolding (``satjax.downlink.UnfoldedDinkelbachWMMSE``) computes at
     its Newton–Schulz initialization. It needs $c > 0$ (Dinkelbach: $\rho > 0$), where
     $M$ is nonsingular; it is exact when the budget is slack and the inverse converged.
     """
@@ -287,7 +287,7 @@ def dinkelbach_wmmse(problem: PrecodingProblem, b0: ArrayLike | None = None, *, 
         inner: the WMMSE loop of each subproblem, likewise ($\varepsilon_2$).
         update: the precoder update of eq. (23): ``exact_update`` (eigen-decomposition and
             bisected multiplier, the default), ``NewtonSchulzUpdate`` (Algorithm 2's Taylor
-            inverse) or a learned one (``satjax.nn.UnfoldedDinkelbachWMMSE``).
+            inverse) or a learned one (``satjax.downlink.UnfoldedDinkelbachWMMSE``).
 
     Returns:
         ``(b, ee, trace)``: precoders ``[N_t, K]`` with $\sum_k\|b_k\|^2 \le P_{\max}$, the

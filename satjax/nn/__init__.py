@@ -1,38 +1,11 @@
-"""Neural models of satjax (Equinox). Every model is a policy of its system:
-``model(scenario, key=None) -> decision``.
+"""Generic neural-network layers of satjax (Equinox): ``Dense``, ``MLP`` and ``masked_mean``.
 
-* ``SHGNN`` — paper A's satellite heterogeneous GNN for uplink power control (Sec. V);
-* ``EdgeGNN`` — paper B's end-to-end edge GNN precoder (Sec. III);
-* ``UnfoldedDinkelbachWMMSE`` — paper B's GNN deep unfolding with the Taylor-series inverse
-  (Sec. IV, Algorithm 2);
-* ``LinearUnfoldedWMMSE`` — paper B's linear deep-unfolding baseline (IAIDNN);
-* ``ScaledMRT`` — the smallest learned precoder (statistical MRT at a learned power);
-* ``UavGNN`` — powers and hovering times for system C (paper C; beyond the paper).
+``satjax.nn`` sits below the systems: it imports no system module. The learned models live with
+their system: ``satjax.uplink.SHGNN`` (paper A); ``satjax.downlink.EdgeGNN``,
+``UnfoldedDinkelbachWMMSE``, ``LinearUnfoldedWMMSE``, ``ScaledMRT`` (paper B);
+``satjax.uav.UavGNN`` (system C).
 """
 
-from satjax.nn.edge_gnn import EdgeGNN, edge_features
-from satjax.nn.layers import MLP, Dense
-from satjax.nn.scaled_mrt import ScaledMRT
-from satjax.nn.shgnn import AP_FEATURES, SAT_FEATURES, SHGNN, GraphInputs, graph_inputs, masked_mean
-from satjax.nn.unfolding import LinearUnfoldedWMMSE, TaylorInverse, TaylorLayer, UnfoldedDinkelbachWMMSE
-from satjax.nn.uav_gnn import UavGNN, uav_features
+from satjax.nn.layers import MLP, Dense, masked_mean
 
-__all__ = [
-    "SHGNN",
-    "EdgeGNN",
-    "UnfoldedDinkelbachWMMSE",
-    "LinearUnfoldedWMMSE",
-    "ScaledMRT",
-    "UavGNN",
-    "AP_FEATURES",
-    "SAT_FEATURES",
-    "Dense",
-    "GraphInputs",
-    "MLP",
-    "TaylorInverse",
-    "TaylorLayer",
-    "edge_features",
-    "graph_inputs",
-    "masked_mean",
-    "uav_features",
-]
+__all__ = ["Dense", "MLP", "masked_mean"]

@@ -1,5 +1,7 @@
-"""Small building blocks shared by satjax's models (Equinox): an affine map and a two-layer MLP on
-the last axis of arrays with any leading axes (edges, vertices, batches)."""
+"""Generic building blocks of satjax's learned models (Equinox): an affine map and a two-layer MLP
+on the last axis of arrays with any leading axes (edges, vertices, batches), and a masked mean.
+Nothing here knows a system: the models themselves live with their system
+(``satjax.uplink.models``, ``satjax.downlink.models``, ``satjax.uav.models``)."""
 
 from __future__ import annotations
 
@@ -9,9 +11,9 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 
-from satjax._types import ArrayLike, Float, PRNGKeyArray
+from satjax._types import ArrayLike, Bool, Float, PRNGKeyArray
 
-__all__ = ["Dense", "MLP"]
+__all__ = ["Dense", "MLP", "masked_mean"]
 
 
 class Dense(eqx.Module):
@@ -47,3 +49,13 @@ class MLP(eqx.Module):
 
     def __call__(self, *xs):
         return self.outer(jax.nn.relu(self.inner(jnp.concatenate(xs, axis=-1))))
+
+
+def masked_mean(x: Float[ArrayLike, "..."], mask: Bool[ArrayLike, "..."], axis: int) -> Float[ArrayLike, "..."]:
+    """Mean of ``x`` over ``axis`` counting only entries where ``mask`` (broadcast to ``x``'s
+    leading axes) is True; 0 where no entry is valid. Masked entries get zero weight *and* zero
+    gradient."""
+    w = mask.astype(x.dtype)
+    w = w.reshape(w.shape + (1,) * (x.ndim - w.ndim))
+    total = jnp.sum(jnp.where(w > 0, x, 0) * w, axis=axis)
+    return total / jnp.maximum(jnp.sum(w, axis=axis), 1)

@@ -13,7 +13,7 @@ Bring your own large-scale CSI with ``UavScenario.from_arrays`` (validated).
 
 Policies (``policy(scenario, key) -> UavDecision``, ``satjax.uav.policies``) and the training
 task ``UavEfficiencyTask`` (loss = -overall efficiency) plug system C into
-``satjax.train``; the learned policy is ``satjax.nn.UavGNN``.
+``satjax.train``; the learned policy is ``UavGNN`` (``satjax.uav.models``).
 """
 
 from satjax.uav.algorithms import (
@@ -36,6 +36,7 @@ from satjax.uav.algorithms import (
     maxmin_hovering_time_lp,
 )
 from satjax.uav.baselines import SCHEMES, run_scheme, scheme1, scheme2, scheme3
+from satjax.uav.models import UavGNN, uav_features
 from satjax.uav.policies import (
     JITTABLE,
     POLICIES,
@@ -128,4 +129,7 @@ __all__ = [
     "UavEfficiencyTask",
     "decision_metrics",
     "EFFICIENCY_UNIT",
+    # learned model (beyond paper C)
+    "UavGNN",
+    "uav_features",
 ]

@@ -1,7 +1,7 @@
 r"""System C's resource-allocation policies: ``policy(scenario, key) -> UavDecision`` (the
 subchannel assignment ``x [G, K, N]``, powers ``p [G, L, N]`` [W] and hovering times ``tau [G]``
 [s] of paper C), as ``satjax.policies.Policy`` modules. Learned policies
-(``satjax.nn.UavGNN``) have the same signature.
+(``satjax.uav.UavGNN``) have the same signature.
 
 * ``Algorithm3Policy``, ``Algorithm6Policy`` — the BCD algorithms (overall / minimum
   efficiency);

@@ -33,7 +33,7 @@ class UavEfficiencyTask(eqx.Module):
 
     A ``satjax.train.Task``: examples are drops of ``UavParams`` drawn on the fly
     (``satjax.uav.sample_uav_scenario`` in ``dtype``). The decision is used as is: learned
-    policies meet every constraint by construction (``satjax.nn.UavGNN``), and ``score``
+    policies meet every constraint by construction (``satjax.uav.UavGNN``), and ``score``
     reports the largest constraint residual, so an infeasible policy shows. ``score`` reports the
     overall and minimum efficiency [bit/Hz] and ``max_violation`` (``decision_metrics``).
 

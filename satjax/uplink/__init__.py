@@ -8,11 +8,12 @@ Basic use::
     res = algorithm1(siso_problem(scenario.stats), scenario.p_max)          # Algorithm 1
 
 Bring your own statistics with ``ChannelStats.from_arrays`` (validated); every function
-below then takes them.
+below then takes them. The learned model is ``SHGNN`` (Sec. V, ``satjax.uplink.models``).
 """
 
 from satjax.uplink.channels import hermitian_sqrt, sample_channels, sample_pilot_signals
 from satjax.uplink.estimation import MMSEStats, mmse_estimate, mmse_statistics
+from satjax.uplink.models import AP_FEATURES, SAT_FEATURES, SHGNN, GraphInputs, graph_inputs
 from satjax.uplink.monte_carlo import RealizationTerms, monte_carlo_sinr, monte_carlo_terms, sample_realization
 from satjax.uplink.objectives import spectral_efficiency, sum_spectral_efficiency, utility_of_powers
 from satjax.uplink.pilots import default_pilots, pilot_book, pilot_sharing
@@ -64,6 +65,12 @@ __all__ = [
     "ProjectedGradientPolicy",
     "PowerControlTask",
     "PowerControlExample",
+    # learned model (Sec. V)
+    "SHGNN",
+    "GraphInputs",
+    "graph_inputs",
+    "AP_FEATURES",
+    "SAT_FEATURES",
     # building blocks
     "LINKS",
     "SCHEDULING_THRESHOLD",

@@ -2,7 +2,7 @@
 
 Every method of paper A (Fig. 8's baselines, Algorithm 1) and a multi-start projected-gradient
 solver for any named utility, as ``satjax.policies.Policy`` modules. Learned models
-(``satjax.nn.SHGNN``) have the same signature.
+(``satjax.uplink.SHGNN``) have the same signature.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ torch = pytest.importorskip("torch")
 
 from benchmarks.reference import numpy_shgnn, numpy_uplink, torch_shgnn, torch_uplink  # noqa: E402
 from benchmarks.reference.convert import plain_arrays  # noqa: E402
-from satjax.nn import SHGNN  # noqa: E402
+from satjax.uplink import SHGNN  # noqa: E402
 from satjax.optim import Solve  # noqa: E402
 from satjax.uplink import (  # noqa: E402
     PowerControlTask,
@@ -134,7 +134,7 @@ def _downlink_batch(seed: int, num: int, params):
 def test_torch_edge_gnn_forward_loss_and_gradients_agree():
     import satjax.downlink as dl
     from benchmarks.reference import torch_precoders
-    from satjax.nn import EdgeGNN
+    from satjax.downlink import EdgeGNN
 
     with jax.enable_x64(True):
         params = dl.DownlinkParams(nx=3, ny=2, num_users=4)
@@ -159,8 +159,8 @@ def test_torch_edge_gnn_forward_loss_and_gradients_agree():
 def test_torch_taylor_inverse_agrees_with_satjax(share):
     """The learned inverse of the deep unfolding, at trained-looking (perturbed) coefficients."""
     from benchmarks.reference import torch_precoders
-    from satjax.nn.unfolding import TaylorInverse
-    from tests.nn.test_precoder_models import _perturbed
+    from satjax.downlink.models import TaylorInverse
+    from tests.downlink.test_models import _perturbed
 
     with jax.enable_x64(True):
         keys = jax.random.split(jax.random.key(4), 2)

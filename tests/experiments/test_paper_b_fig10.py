@@ -23,8 +23,8 @@ def _fake_run(path, target, model_ee, reference_ee):
 def test_runs_on_the_same_channels_are_combined(tmp_path):
     rng = np.random.default_rng(0)
     ref = 1.1 + 0.05 * rng.standard_normal(20)
-    _fake_run(tmp_path / "a", "satjax.nn.EdgeGNN", 0.9 * ref, ref)
-    _fake_run(tmp_path / "b", "satjax.nn.UnfoldedDinkelbachWMMSE", 0.99 * ref, ref * (1 + 1e-7))
+    _fake_run(tmp_path / "a", "satjax.downlink.EdgeGNN", 0.9 * ref, ref)
+    _fake_run(tmp_path / "b", "satjax.downlink.UnfoldedDinkelbachWMMSE", 0.99 * ref, ref * (1 + 1e-7))
     png = combine(tmp_path / "out", [tmp_path / "a", tmp_path / "b"])
     assert png.is_file()
     table = np.genfromtxt(tmp_path / "out" / "fig10_ee_per_channel.csv", delimiter=",", names=True)
@@ -34,8 +34,8 @@ def test_runs_on_the_same_channels_are_combined(tmp_path):
 
 def test_runs_on_different_channels_are_refused(tmp_path):
     ref = np.linspace(1.0, 1.2, 10)
-    _fake_run(tmp_path / "a", "satjax.nn.EdgeGNN", ref, ref)
-    _fake_run(tmp_path / "b", "satjax.nn.LinearUnfoldedWMMSE", ref, ref[::-1])
+    _fake_run(tmp_path / "a", "satjax.downlink.EdgeGNN", ref, ref)
+    _fake_run(tmp_path / "b", "satjax.downlink.LinearUnfoldedWMMSE", ref, ref[::-1])
     with pytest.raises(ValueError, match="different test channels"):
         combine(tmp_path / "out", [tmp_path / "a", tmp_path / "b"])
     with pytest.raises(FileNotFoundError, match="fig10_ee_per_channel.csv not found"):

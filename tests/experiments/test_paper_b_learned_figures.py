@@ -8,7 +8,7 @@ import pytest
 from experiments.paper_b import energy_efficiency as app
 from experiments.schema import EnergyEfficiencyConfig, ScenarioBConfig
 from satjax.downlink import dinkelbach_wmmse, energy_efficiency
-from satjax.nn import EdgeGNN, LinearUnfoldedWMMSE, UnfoldedDinkelbachWMMSE
+from satjax.downlink import EdgeGNN, LinearUnfoldedWMMSE, UnfoldedDinkelbachWMMSE
 from satjax.optim import Solve
 
 

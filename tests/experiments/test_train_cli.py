@@ -65,7 +65,7 @@ def test_smoke_run_writes_everything_and_resumes(tmp_path):
     ("model.sat_features=full", "model.sat_features must be one of"),
     ("model._target_=os.system", "model._target_ must name a class in"),
     ("model._target_=experiments.xla_env.os.system", "model._target_ must name a class defined in satjax or experiments"),
-    ("model._target_=satjax.nn.nothing_here", "model._target_: cannot import"),
+    ("model._target_=satjax.uplink.nothing_here", "model._target_: cannot import"),
     ("model._target_=satjax.units.db_to_lin", "model._target_ must name a class defined in satjax or experiments"),
     ("optimizer.name=adagrad", "optimizer.name must be one of"),
     ("optimizer.b2=1.5", r"optimizer.b2 must be in \[0, 1\)"),
@@ -122,7 +122,7 @@ def test_local_multirun_sweep(tmp_path):
 def test_default_experiment_config():
     cfg = OmegaConf.to_object(_compose(["+exp=shgnn"]))
     assert cfg.scenario.num_users == 30 and cfg.scenario.tau_p == 15
-    assert cfg.model._target_ == "satjax.nn.SHGNN" and cfg.evaluation.k_values == [20, 30, 40, 50]
+    assert cfg.model._target_ == "satjax.uplink.SHGNN" and cfg.evaluation.k_values == [20, 30, 40, 50]
     smoke = OmegaConf.to_object(_compose(["+exp=shgnn", "trainer=smoke"]))
     assert smoke.trainer.num_steps < 20 and smoke.evaluation.num_drops < 10
 
@@ -132,7 +132,7 @@ import sys, numpy as np
 from experiments.xla_env import configure_xla_cpu
 configure_xla_cpu()
 import jax, equinox as eqx, optax
-from satjax.nn import SHGNN
+from satjax.uplink import SHGNN
 from satjax.train import Evaluator, TrainSettings, fit
 from satjax.uplink import PowerControlTask, UplinkParams
 task = PowerControlTask(UplinkParams(num_aps=8, num_users=6, tau_p=3, n_v=2, n_h=2, area_side_m=1000.0))
@@ -253,7 +253,7 @@ def test_bad_system_c_configs_are_named(overrides, match):
     (["+exp=edge_gnn", "model.hidden=0"], "model.hidden must be an integer >= 1"),
     (["+exp=unfolded_wmmse", "model.num_outer=-1"], "model.num_outer must be an integer >= 1"),
     (["+exp=linear_unfolding", "model.num_layers=0"], "model.num_layers must be an integer >= 1"),
-    (["+exp=edge_gnn", "model._target_=satjax.nn.Nothing"], "model._target_: cannot import"),
+    (["+exp=edge_gnn", "model._target_=satjax.downlink.Nothing"], "model._target_: cannot import"),
     (["+exp=edge_gnn", "scenario.nx=0"], "scenario.nx must be an integer >= 1"),
     (["+exp=edge_gnn", "evaluation.num_drops=0"], "evaluation.num_drops must be >= 1"),
     (["+exp=edge_gnn", "model=shgnn"], "trains on system A's scenarios, but the scenario is system B's"),

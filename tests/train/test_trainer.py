@@ -10,7 +10,7 @@ import numpy as np
 import optax
 import pytest
 
-from satjax.nn import SHGNN
+from satjax.uplink import SHGNN
 from satjax.train import Checkpoints, Evaluator, MetricsLog, NonFiniteLossError, TrainSettings, fit, make_train_step
 from satjax.uplink import FullPower, PowerControlTask
 from satjax.uplink import UplinkParams
@@ -300,7 +300,7 @@ def test_the_trainer_fits_a_system_b_precoder_end_to_end(tmp_path):
     """System-neutral: the same fit() trains ScaledMRT on PrecodingTask (loss -EE of bound (9)),
     moving the transmit power towards statistical MRT's EE-optimal fraction of the budget."""
     from satjax.downlink import DownlinkParams, PrecodingTask
-    from satjax.nn import ScaledMRT
+    from satjax.downlink import ScaledMRT
 
     task = PrecodingTask(DownlinkParams(nx=4, ny=4, num_users=4, p_max_w=50.0))
     evaluator = Evaluator(task, jax.random.key(5), 16)

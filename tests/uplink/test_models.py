@@ -1,5 +1,5 @@
-"""SHGNN (paper A, Sec. V): symmetry, masking, size generalization, gradients, and the
-pooled-message algebra the dense implementation relies on."""
+"""System A's learned model, SHGNN (paper A, Sec. V): symmetry, masking, size generalization,
+gradients, and the pooled-message algebra the dense implementation relies on."""
 
 import equinox as eqx
 import jax
@@ -7,9 +7,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from satjax.nn import SHGNN, graph_inputs, masked_mean
-from satjax.nn.shgnn import PooledMessage
-from satjax.uplink import UplinkParams, sample_uplink_scenario
+from satjax.uplink import SHGNN, UplinkParams, graph_inputs, sample_uplink_scenario
+from satjax.uplink.models import PooledMessage
 from tests.uplink.helpers import permute_users
 
 SMALL = UplinkParams(num_aps=7, num_users=6, tau_p=3, n_v=2, n_h=2, area_side_m=1000.0)
@@ -133,15 +132,6 @@ def test_parameter_gradient_matches_finite_differences():
         h = 1e-6
         fd = (f(w + h * direction) - f(w - h * direction)) / (2 * h)
         np.testing.assert_allclose(jnp.sum(g * direction), fd, rtol=1e-6)
-
-
-def test_masked_mean():
-    x = jnp.arange(12.0).reshape(3, 4)
-    mask = jnp.array([True, False, True, False])
-    np.testing.assert_allclose(masked_mean(x, mask[None, :], axis=1), x[:, ::2].mean(1))
-    np.testing.assert_array_equal(masked_mean(x, jnp.zeros((1, 4), bool), axis=1), 0.0)
-    g = jax.grad(lambda v: masked_mean(v, mask[None, :], axis=1).sum())(x)
-    assert np.all(g[:, 1::2] == 0) and np.all(np.isfinite(g))
 
 
 def test_pooled_message_equals_per_edge_mlp_then_mean():

@@ -11,7 +11,7 @@ import optax
 import pytest
 
 import satjax.downlink as dl
-from satjax.nn import EdgeGNN, LinearUnfoldedWMMSE, UnfoldedDinkelbachWMMSE
+from satjax.downlink import EdgeGNN, LinearUnfoldedWMMSE, UnfoldedDinkelbachWMMSE
 from satjax.optim import Unroll
 
 SMALL = dl.DownlinkParams(nx=2, ny=3, num_users=3)

@@ -1,4 +1,4 @@
-"""System C's learned policy (satjax.nn.UavGNN): feasible by construction, equivariant in the
+"""System C's learned policy (satjax.uav.UavGNN): feasible by construction, equivariant in the
 UAVs and subchannels, blind to padded users, correct gradients, trainable end to end."""
 
 import equinox as eqx
@@ -8,7 +8,7 @@ import numpy as np
 import optax
 import pytest
 
-from satjax.nn import UavGNN, uav_features
+from satjax.uav import UavGNN, uav_features
 from satjax.uav import UavEfficiencyTask, initial_point, max_violation, overall_efficiency
 from tests.uav.helpers import TINY, tiny_scenario
 
@@ -153,7 +153,7 @@ def test_feasible_powers_scales_block_by_block():
     budget (loose I_th), only that UAV's powers are scaled; the other UAV keeps its powers, where
     one common scale (satjax.uav.feasibility_scale) would throttle it too. A tight I_th then
     scales every slot, and the result is feasible."""
-    from satjax.nn.uav_gnn import feasible_powers
+    from satjax.uav.models import feasible_powers
     from satjax.uav import energy_use, feasibility_scale
 
     s = tiny_scenario(13, TINY.replace(interference_threshold_dbm=-60.0, energy_j=2.0))

@@ -1,4 +1,5 @@
-r"""SHGNN: the satellite heterogeneous graph neural network of paper A, Sec. V (eqs. (45)-(50)).
+r"""System A's learned model: SHGNN, the satellite heterogeneous graph neural network of paper A,
+Sec. V (eqs. (45)-(50)).
 
 The heterogeneous wireless interference graph (HWIG) has three vertex types — APs, users and the
 satellite — and two edge types: AP–user (every pair) and satellite–user (every user). Both are
@@ -34,7 +35,6 @@ Per AP–user edge and layer this leaves O(H) work instead of O(H^2).
 
 from __future__ import annotations
 
-
 import equinox as eqx
 import jax
 import jax.numpy as jnp
@@ -46,7 +46,7 @@ from satjax.uplink.pilots import pilot_sharing
 from satjax.uplink.scenario import UplinkScenario
 from satjax.uplink.statistics import ChannelStats
 
-__all__ = ["AP_FEATURES", "SAT_FEATURES", "GraphInputs", "SHGNN", "graph_inputs", "masked_mean"]
+__all__ = ["AP_FEATURES", "SAT_FEATURES", "GraphInputs", "SHGNN", "graph_inputs"]
 
 #: Satellite–user edge feature sets (see the module docstring).
 SAT_FEATURES = ("raw", "compact")
@@ -59,16 +59,6 @@ AP_FEATURES = ("beta", "beta_contamination")
 #: -5.1 ± 5.0 dB (docs/deviations.md D22). They only condition the inputs; any scenario works.
 AP_DB_MEAN, AP_DB_STD = 6.0, 13.0
 SAT_DB_MEAN, SAT_DB_STD = (9.0, -14.7), (3.0, 3.0)
-
-
-def masked_mean(x: Float[ArrayLike, "..."], mask: Bool[ArrayLike, "..."], axis: int) -> Float[ArrayLike, "..."]:
-    """Mean of ``x`` over ``axis`` counting only entries where ``mask`` (broadcast to ``x``'s
-    leading axes) is True; 0 where no entry is valid. Masked entries get zero weight *and* zero
-    gradient."""
-    w = mask.astype(x.dtype)
-    w = w.reshape(w.shape + (1,) * (x.ndim - w.ndim))
-    total = jnp.sum(jnp.where(w > 0, x, 0) * w, axis=axis)
-    return total / jnp.maximum(jnp.sum(w, axis=axis), 1)
 
 
 def _safe_db(x, mask):

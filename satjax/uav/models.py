@@ -1,4 +1,5 @@
-r"""A learned resource-allocation policy for system C (paper C; beyond the paper, D68).
+r"""System C's learned model, ``UavGNN``: a resource-allocation policy (beyond paper C, which has no
+learned method; docs/deviations.md D68).
 
 The subchannel assignment is that of the BCD's initial point (``satjax.uav.initial_point``:
 every subchannel to the user with the largest deterministic-equivalent rate at equal power). The
