@@ -26,6 +26,7 @@ __all__ = [
     "check_positive",
     "check_shape",
     "check_ndim",
+    "check_binary",
 ]
 
 
@@ -138,16 +139,34 @@ def check_hermitian_psd(name: str, r, rtol: float = 1e-4) -> None:
                          f"(largest {np.abs(w).max():.3g})")
 
 
-def check_mask(name: str, mask, n: int):
-    """A boolean mask of length ``n`` (all True when ``mask`` is None). Integer masks must hold only
-    0/1; fractional or other values raise (a mask selects, it does not weight)."""
+def check_mask(name: str, mask, n: int | Sequence[int], *, nonempty: bool = False):
+    """A boolean mask of length ``n`` (or of shape ``n`` when a tuple; all True when ``mask`` is
+    None). Integer masks must hold only 0/1; fractional or other values raise (a mask selects, it
+    does not weight). ``nonempty``: a concrete mask must hold at least one True."""
+    shape = (n,) if isinstance(n, (int, np.integer)) else tuple(n)
     if mask is None:
-        return jnp.ones((n,), bool)
-    check_shape(name, mask, (n,))
+        return jnp.ones(shape, bool)
+    check_shape(name, mask, shape)
     dt = _dtype(mask)
     if dt != np.bool_:
         v = _values(mask)
         if jnp.issubdtype(dt, jnp.complexfloating) or (v is not None and not np.all((v == 0) | (v == 1))):
             raise ValueError(f"{name} must be boolean (True = real entry, False = padding), got values "
                              f"{np.unique(v)[:5] if v is not None else dt}")
-    return jnp.asarray(mask).astype(bool)
+    mask = jnp.asarray(mask).astype(bool)
+    if nonempty and is_concrete(mask) and not np.any(np.asarray(mask)):
+        raise ValueError(f"{name} marks every entry as padding (all False): at least one real entry is needed")
+    return mask
+
+
+def check_binary(name: str, x) -> None:
+    """Raise if a concrete ``x`` holds anything but 0 and 1 (NaN included), or is complex."""
+    if _dtype(x) == np.bool_:
+        return
+    check_real(name, x)
+    v = _values(x)
+    if v is not None and not np.all((v == 0) | (v == 1)):
+        bad = v[~((v == 0) | (v == 1))]
+        raise ValueError(f"{name} must hold only 0 and 1; got {bad.size} other "
+                         f"entries, e.g. {bad.ravel()[0]!r}")
+

@@ -14,8 +14,17 @@ concrete arrays they check their inputs (``ValueError`` naming the parameter).
 from __future__ import annotations
 
 import jax.numpy as jnp
+import numpy as np
 
-from satjax._checks import check_finite, check_ndim, check_nonnegative, check_positive, check_real, check_shape
+from satjax._checks import (
+    check_finite,
+    check_ndim,
+    check_nonnegative,
+    check_positive,
+    check_real,
+    check_shape,
+    is_concrete,
+)
 from satjax._linalg import inv
 from satjax._numerics import safe_sqrt
 from satjax._types import ArrayLike, Complex, Float
@@ -37,6 +46,32 @@ def _check_channels(name: str, h, p_max, *, max_users_le_antennas: bool = False)
     check_real("p_max", p_max)
     check_shape("p_max", p_max, ())
     check_nonnegative("p_max", p_max, "W")
+
+
+#: Largest max-abs residual |A A^-1 - I| of the Gram inverse accepted under ``jit`` (D74): beyond it the
+#: inverse is noise (a rank-deficient H gives NaN or a residual >= 0.5, measured) and the precoder NaN.
+INVERSE_RESIDUAL_TOL = 0.1
+
+
+def _check_gram_invertible(h, reg) -> None:
+    """On concrete ``h``/``reg``: $H^H H + \delta I$ must be invertible in ``h``'s precision
+    (smallest eigenvalue above ``K eps`` times the largest), else a ``ValueError`` naming the
+    rank deficiency."""
+    if not is_concrete(h, reg):
+        return
+    hv = np.asarray(h, np.complex128)
+    k = hv.shape[1]
+    eig = np.linalg.eigvalsh(hv.conj().T @ hv + float(np.asarray(reg)) * np.eye(k))
+    eps = float(jnp.finfo(jnp.asarray(h).dtype).eps)
+    if eig[0] > k * eps * eig[-1]:
+        return
+    rank = int(np.linalg.matrix_rank(hv, tol=np.sqrt(k * eps) * np.linalg.norm(hv, 2)))
+    if float(np.asarray(reg)) == 0:
+        raise ValueError(f"h is rank deficient: rank {rank} < K = {k} users (duplicate, zero or linearly dependent "
+                         "user channels), so zero forcing has no solution; use regularized_zero_forcing with reg > 0 "
+                         "or mmse_precoder")
+    raise ValueError(f"reg = {float(np.asarray(reg)):g} is too small for h of rank {rank} < K = {k}: "
+                     f"H^H H + reg I is singular in {jnp.asarray(h).dtype}")
 
 
 def scale_to_power(b: Complex[ArrayLike, "Nt K"], p_max: Float[ArrayLike, ""]) -> Complex[ArrayLike, "Nt K"]:
@@ -74,13 +109,23 @@ def regularized_zero_forcing(h: ArrayLike, p_max: ArrayLike, reg: ArrayLike) -> 
     budget ``p_max`` [W].
 
     $\delta \to 0$ gives ZF (needs $K \le N_t$); $\delta \to \infty$ gives MRT.
+
+    On concrete input a Gram matrix $H^H H + \delta I$ that is singular in ``h``'s precision
+    (``reg = 0`` with duplicate, zero or dependent channels) raises a ``ValueError``; under ``jit``
+    the precoder is NaN when the computed inverse misses $A A^{-1} = I$ by more than
+    ``INVERSE_RESIDUAL_TOL`` (never a finite precoder from a garbage inverse).
     """
     _check_channels("h", h, p_max)
     check_real("reg", reg)
     check_nonnegative("reg", reg)
+    _check_gram_invertible(h, reg)
+    h = jnp.asarray(h)
     k = h.shape[1]
-    a = jnp.conj(h).T @ h + reg * jnp.eye(k, dtype=h.dtype)
-    return scale_to_power(h @ inv(a), p_max)
+    eye = jnp.eye(k, dtype=h.dtype)
+    a = jnp.conj(h).T @ h + reg * eye
+    a_inv = inv(a)
+    ok = jnp.max(jnp.abs(a @ a_inv - eye)) < INVERSE_RESIDUAL_TOL                  # False for NaN too
+    return jnp.where(ok, scale_to_power(h @ a_inv, p_max), jnp.nan)
 
 
 def zero_forcing(h: ArrayLike, p_max: ArrayLike) -> Complex[ArrayLike, "Nt K"]:
@@ -90,13 +135,18 @@ def zero_forcing(h: ArrayLike, p_max: ArrayLike) -> Complex[ArrayLike, "Nt K"]:
     return regularized_zero_forcing(h, p_max, 0.0)
 
 
-def mmse_precoder(h: ArrayLike, p_max: ArrayLike, noise: ArrayLike) -> Complex[ArrayLike, "Nt K"]:
-    r"""MMSE (Wiener) precoder: RZF with $\delta = K N_0 / P_{\max}$ (``p_max > 0``, ``noise >= 0``)."""
+def mmse_precoder(h: ArrayLike, p_max: ArrayLike, noise: ArrayLike,
+                  num_users: ArrayLike | None = None) -> Complex[ArrayLike, "Nt K"]:
+    r"""MMSE (Wiener) precoder: RZF with $\delta = K N_0 / P_{\max}$ (``p_max > 0``, ``noise >= 0``).
+
+    ``num_users`` is the number $K$ of real users in $\delta$ (default: the columns of ``h``;
+    for a padded problem pass the count of its user mask, so padding changes nothing)."""
     _check_channels("h", h, p_max)
     check_positive("p_max", p_max, "W")
     check_real("noise", noise)
     check_nonnegative("noise", noise, "W")
-    return regularized_zero_forcing(h, p_max, h.shape[1] * noise / p_max)
+    k = h.shape[1] if num_users is None else num_users
+    return regularized_zero_forcing(h, p_max, k * noise / p_max)
 
 
 def statistical_mrt(v: ArrayLike, p_max: ArrayLike) -> Complex[ArrayLike, "Nt K"]:

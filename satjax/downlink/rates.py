@@ -11,6 +11,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
+from satjax._checks import check_int_range
 from satjax._numerics import abs2, log2_1p, safe_sqrt
 from satjax._types import ArrayLike, Complex, Float, PRNGKeyArray
 
@@ -83,6 +84,7 @@ def ergodic_rate_monte_carlo(key: PRNGKeyArray, b: Complex[ArrayLike, "Nt K"], v
     Eq. (8) averages the interference inside the log (its denominator holds
     $\mathbb E_{h_k}$), so $\mathcal R_k \le \bar{\mathcal R}_k$ by Jensen.
     """
+    check_int_range("num_samples", num_samples, 1)
     gamma = jnp.sum(alpha**2, axis=-1)
     g_all = gram(v, b)                                                   # |v_k^H b_l|^2
     k = g_all.shape[0]

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
-from satjax._checks import check_ndim, check_shape
+from satjax._checks import check_finite, check_int_range, check_nonnegative, check_positive, check_real, check_shape, float_dtype
 from satjax._types import ArrayLike, Float
 from satjax.uav.scenario import UavParams, subchannel_frequencies_hz, uav_ground_loss_db
 from satjax.units import db_to_lin
@@ -26,17 +26,24 @@ from satjax.units import db_to_lin
 __all__ = ["received_power_w", "coverage_grid"]
 
 
-def received_power_w(params: UavParams, uav_pos: Float[ArrayLike, "L 3"], p: Float[ArrayLike, "L N"],
-                     points: Float[ArrayLike, "... 2"]) -> Float[ArrayLike, "... N"]:
+def received_power_w(params, uav_pos: ArrayLike, p: ArrayLike, points: ArrayLike) -> Float[ArrayLike, "... N"]:
     """Median large-scale received power [W] ``[..., N]`` at ground points ``points [..., 2]``
     (x, y [m], height 0) from UAVs at ``uav_pos [L, 3]`` [m] transmitting ``p [L, N]`` [W] on the
     N subchannels of ``params`` (carrier, bandwidth, altitude). Pure and ``jit``-able;
-    differentiable in the powers, positions and physical fields."""
+    differentiable in the powers, positions and physical fields. On concrete input, NaN or inf
+    positions and points and negative powers raise a ``ValueError`` naming the argument."""
+    if not isinstance(params, UavParams):
+        raise ValueError(f"params must be a satjax.uav.UavParams, got {type(params).__name__}")
     l, n = params.num_uavs, params.num_subchannels
     check_shape("uav_pos", uav_pos, (l, 3))
     check_shape("p", p, (l, n))
     if jnp.shape(points)[-1:] != (2,):
         raise ValueError(f"points must have shape [..., 2] (x, y in m), got {tuple(jnp.shape(points))}")
+    float_dtype("uav_pos", uav_pos, "p", p, "points", points)
+    for name, v in (("uav_pos", uav_pos), ("p", p), ("points", points)):
+        check_real(name, v)
+        check_finite(name, v)
+    check_nonnegative("p", p, "W")
     points = jnp.asarray(points)
     params = params.astype(jnp.result_type(jnp.asarray(uav_pos).dtype, jnp.asarray(p).dtype, points.dtype, jnp.float32))
     freqs = subchannel_frequencies_hz(params.carrier_hz, params.subchannel_bandwidth_hz, n)
@@ -47,14 +54,16 @@ def received_power_w(params: UavParams, uav_pos: Float[ArrayLike, "L 3"], p: Flo
     return jnp.sum(jnp.reshape(jnp.asarray(p), lead + (l, n)) * db_to_lin(-loss), axis=-2)
 
 
-def coverage_grid(center: Float[ArrayLike, " 2"], half_width_m: float, num: int):
+def coverage_grid(center: ArrayLike, half_width_m, num):
     """A square grid of ``num x num`` ground points ``[num, num, 2]`` [m] centred on ``center``
     with half-width ``half_width_m``, and its axes (x, y) [m]."""
-    check_ndim("center", center, 1, "[2]")
-    if not half_width_m > 0:
-        raise ValueError(f"half_width_m must be > 0, got {half_width_m}")
-    if not (isinstance(num, int) and num >= 2):
-        raise ValueError(f"num must be an integer >= 2, got {num!r}")
+    check_shape("center", center, (2,))
+    check_real("center", center)
+    check_finite("center", center)
+    check_real("half_width_m", half_width_m)
+    check_positive("half_width_m", half_width_m, "m")
+    check_int_range("num", num, 2)
+    center = jnp.asarray(center)
     xs = center[0] + jnp.linspace(-half_width_m, half_width_m, num)
     ys = center[1] + jnp.linspace(-half_width_m, half_width_m, num)
     gx, gy = jnp.meshgrid(xs, ys)

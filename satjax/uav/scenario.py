@@ -31,7 +31,18 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from satjax._checks import check_nonnegative, check_positive, check_shape, is_concrete
+from satjax._checks import (
+    check_binary,
+    check_int_range,
+    check_mask,
+    check_ndim,
+    check_nonnegative,
+    check_positive,
+    check_real,
+    check_shape,
+    float_dtype,
+    is_concrete,
+)
 from satjax._types import ArrayLike, Bool, Float, PRNGKeyArray
 from satjax.params import Params, physical, size
 from satjax.propagation.itu_r import free_space_loss_db, gaseous_attenuation_inclined_db
@@ -55,13 +66,15 @@ class UavParams(Params):
     carrier_hz: Float[ArrayLike, ""] = physical(2e9, unit="Hz", lo=1e9, hi=50e9,
                                                 doc="P.676 Annex 2 holds 1-350 GHz; we test 1-50 GHz")
     subchannel_bandwidth_hz: Float[ArrayLike, ""] = physical(180e3, unit="Hz", lo=0, lo_open=True)
-    noise_figure_db: Float[ArrayLike, ""] = physical(7.0, unit="dB", lo=0)
+    noise_figure_db: Float[ArrayLike, ""] = physical(7.0, unit="dB", lo=0, hi=30, doc="receiver noise figure (D73)")
     p_max_w: Float[ArrayLike, ""] = physical(0.1, unit="W", lo=0, lo_open=True, doc="per UAV, summed over subchannels (13)")
     hover_budget_s: Float[ArrayLike, ""] = physical(600.0, unit="s", lo=0, lo_open=True, doc="T of (1)")
     tau_max_s: Float[ArrayLike, ""] = physical(300.0, unit="s", lo=0, lo_open=True, doc="tau_max of (2)")
     energy_j: Float[ArrayLike, ""] = physical(40.0, unit="J", lo=0, lo_open=True,
                                               doc="E = sum_l E_l, communication energy (12); E_l = E/L")
-    interference_threshold_dbm: Float[ArrayLike, ""] = physical(-120.0, unit="dBm", doc="I_th of (14b)")
+    interference_threshold_dbm: Float[ArrayLike, ""] = physical(
+        -120.0, unit="dBm", lo=-250, hi=0, hi_open=True,
+        doc="I_th of (14b); below 0 dBm, so a value in W (always > 0) is refused (D73)")
     uav_altitude_m: Float[ArrayLike, ""] = physical(100.0, unit="m", lo=0, hi=10e3, lo_open=True,
                                                     doc="P.676 inclined path needs h <= 10 km")
     swarm_radius_m: Float[ArrayLike, ""] = physical(200.0, unit="m", lo=0)
@@ -69,7 +82,7 @@ class UavParams(Params):
     area_radius_m: Float[ArrayLike, ""] = physical(3000.0, unit="m", lo=0)
     sat_user_min_distance_m: Float[ArrayLike, ""] = physical(1000.0, unit="m", lo=0, lo_open=True)
     sat_user_max_distance_m: Float[ArrayLike, ""] = physical(50e3, unit="m", lo=0, lo_open=True)
-    shadowing_std_db: Float[ArrayLike, ""] = physical(6.0, unit="dB", lo=0)
+    shadowing_std_db: Float[ArrayLike, ""] = physical(6.0, unit="dB", lo=0, hi=20, doc="log-normal shadowing (D73)")
     satellite_load: Float[ArrayLike, ""] = physical(0.5, lo=0, hi=1, doc="P(y_{g,m,n} = 1)")
 
     def __check_init__(self):
@@ -89,6 +102,28 @@ def subchannel_frequencies_hz(carrier_hz: Float[ArrayLike, ""], bandwidth_hz: Fl
     """Centre frequency of each subchannel, $f_c + (n - (N-1)/2) B_{sc}$."""
     offsets = jnp.arange(num_subchannels, dtype=jnp.result_type(carrier_hz)) - (num_subchannels - 1) / 2
     return carrier_hz + offsets * bandwidth_hz
+
+
+_UNITS = {"noise_w": "W", "interference_threshold_w": "W", "p_max_w": "W", "hover_budget_s": "s", "tau_max_s": "s",
+          "energy_per_uav_j": "J"}
+
+
+def _dims(name, g, k, l, n, m) -> str:
+    """The expected shape of a scenario array, e.g. ``[G=2, M, L=3, N=4]``."""
+    axes = {"lam": "GKLN", "phi": "GMLN", "phi_free_space": "GMLN", "y": "GMN", "user_mask": "GK",
+            "energy_per_uav_j": "L"}[name]
+    size = {"G": g, "K": k, "L": l, "N": n, "M": m}
+    return "[" + ", ".join(a if size[a] is None else f"{a}={size[a]}" for a in axes) + "]"
+
+
+def _check_gains_4d(name, lam) -> tuple[int, int, int, int]:
+    """``lam`` is 4-D ``[G, K, L, N]`` with every size >= 1; returns the sizes."""
+    check_ndim(name, lam, 4, "[G, K, L, N]")
+    sizes = tuple(int(d) for d in np.shape(lam))
+    if min(sizes) < 1:
+        raise ValueError(f"{name} [G, K, L, N] = {sizes} has a zero size: every one of G groups, K users, "
+                         f"L UAVs and N subchannels must be >= 1")
+    return sizes
 
 
 class UavScenario(eqx.Module):
@@ -131,42 +166,65 @@ class UavScenario(eqx.Module):
         g, k, l, n = self.lam.shape
         return g, k, l, n, self.phi.shape[1]
 
+    def __check_init__(self):
+        g, k, l, n = _check_gains_4d("lam", self.lam)
+        m = jnp.shape(self.phi)[1] if jnp.ndim(self.phi) == 4 else None
+        for name, want in (("phi", (g, m, l, n)), ("phi_free_space", (g, m, l, n)), ("y", (g, m, n)),
+                           ("user_mask", (g, k)), ("energy_per_uav_j", (l,))):
+            got = tuple(jnp.shape(getattr(self, name)))
+            if got != want or not m:
+                raise ValueError(f"{name} must have shape {_dims(name, g, k, l, n, m or None)} (M >= 1), got {got}")
+        check_int_range("num_rx_antennas", self.num_rx_antennas, 1)
+        if jnp.result_type(self.user_mask) != jnp.bool_:
+            raise ValueError(f"user_mask must be a boolean array (True = real user), got dtype {jnp.result_type(self.user_mask)}")
+        if is_concrete(self.user_mask) and not np.any(np.asarray(self.user_mask)):
+            raise ValueError("user_mask marks every user as padding (all False): at least one real user is needed")
+
     @classmethod
     def from_arrays(cls, lam, phi, y, *, noise_w, interference_threshold_w, p_max_w, hover_budget_s, tau_max_s,
-                    energy_per_uav_j, num_rx_antennas: int, user_mask=None, phi_free_space=None) -> "UavScenario":
+                    energy_per_uav_j, num_rx_antennas, user_mask=None, phi_free_space=None) -> "UavScenario":
         """Validated constructor from plain arrays (shapes as in the class docstring; scalars or
-        ``[L]`` for ``energy_per_uav_j``). Raises ``ValueError`` naming the bad argument."""
-        lam, phi, y = jnp.asarray(lam), jnp.asarray(phi), jnp.asarray(y)
-        if lam.ndim != 4:
-            raise ValueError(f"lam must be a 4-D array [G, K, L, N], got shape {lam.shape}")
-        g, k, l, n = lam.shape
-        if phi.ndim != 3 + 1 or phi.shape[0] != g or phi.shape[2:] != (l, n):
-            raise ValueError(f"phi must have shape [G={g}, M, L={l}, N={n}], got {phi.shape}")
-        m = phi.shape[1]
+        ``[L]`` for ``energy_per_uav_j``).
+
+        Raises:
+            ValueError: naming the argument, for wrong shapes or a zero size (G, K, L, N, M >= 1),
+                complex, float16, NaN, inf or negative gains, an occupancy ``y`` other than 0/1,
+                non-positive limits, a ``user_mask`` that is not boolean or marks every user as
+                padding, or ``num_rx_antennas`` not an integer >= 1. Value checks run on concrete
+                arrays only (under ``jit`` the caller vouches for them).
+        """
+        check_int_range("num_rx_antennas", num_rx_antennas, 1)
+        g, k, l, n = _check_gains_4d("lam", lam)
+        check_ndim("phi", phi, 4, "[G, M, L, N]")
+        m = np.shape(phi)[1]
+        if np.shape(phi)[0] != g or np.shape(phi)[2:] != (l, n) or m < 1:
+            raise ValueError(f"phi must have shape {_dims('phi', g, k, l, n, None)} with M >= 1, got {np.shape(phi)}")
         check_shape("y", y, (g, m, n))
-        check_nonnegative("lam", lam)
-        check_nonnegative("phi", phi)
-        phi_fs = phi if phi_free_space is None else jnp.asarray(phi_free_space)
-        check_shape("phi_free_space", phi_fs, phi.shape)
-        check_nonnegative("phi_free_space", phi_fs)
-        if is_concrete(y) and not np.all(np.isin(np.asarray(y), (0, 1))):
-            raise ValueError("y must hold only 0 and 1 (satellite occupancy)")
-        if isinstance(num_rx_antennas, bool) or not isinstance(num_rx_antennas, (int, np.integer)) or num_rx_antennas < 1:
-            raise ValueError(f"num_rx_antennas must be an integer >= 1, got {num_rx_antennas!r}")
-        dtype = jnp.result_type(lam.dtype, float)
+        phi_fs = phi if phi_free_space is None else phi_free_space
+        check_shape("phi_free_space", phi_fs, (g, m, l, n))
+        named = (("lam", lam), ("phi", phi), ("phi_free_space", phi_fs), ("noise_w", noise_w),
+                 ("interference_threshold_w", interference_threshold_w), ("p_max_w", p_max_w),
+                 ("hover_budget_s", hover_budget_s), ("tau_max_s", tau_max_s), ("energy_per_uav_j", energy_per_uav_j))
+        float_dtype(*[v for pair in named for v in pair])                        # float16 / non-numeric refused
+        for name, v in named:
+            check_real(name, v)
+        for name, v in named[:3]:
+            check_nonnegative(name, v)
+        check_binary("y", y)                                                    # bool or 0/1 numbers
+        dtype = jnp.result_type(jnp.asarray(lam).dtype, float)
         scal = {}
-        for name, v in (("noise_w", noise_w), ("interference_threshold_w", interference_threshold_w),
-                        ("p_max_w", p_max_w), ("hover_budget_s", hover_budget_s), ("tau_max_s", tau_max_s)):
-            v = jnp.asarray(v, dtype)
+        for name, v in named[3:8]:
             check_shape(name, v, ())
-            check_positive(name, v)
-            scal[name] = v
+            check_positive(name, v, _UNITS[name])
+            scal[name] = jnp.asarray(v, dtype)
+        if np.shape(energy_per_uav_j) not in ((), (l,)):
+            raise ValueError(f"energy_per_uav_j must be a scalar or have shape [L] = ({l},), got {np.shape(energy_per_uav_j)}")
+        check_positive("energy_per_uav_j", energy_per_uav_j, "J")
         energy = jnp.broadcast_to(jnp.asarray(energy_per_uav_j, dtype), (l,))
-        check_positive("energy_per_uav_j", energy, "J")
-        mask = jnp.ones((g, k), bool) if user_mask is None else jnp.asarray(user_mask, bool)
-        check_shape("user_mask", mask, (g, k))
-        lam = jnp.where(mask[:, :, None, None], lam, 0).astype(dtype)
-        return cls(lam=lam, phi=phi.astype(dtype), phi_free_space=phi_fs.astype(dtype), y=y.astype(dtype), user_mask=mask, energy_per_uav_j=energy,
+        mask = check_mask("user_mask", user_mask, (g, k), nonempty=True)
+        lam = jnp.where(mask[:, :, None, None], jnp.asarray(lam), 0).astype(dtype)
+        return cls(lam=lam, phi=jnp.asarray(phi, dtype), phi_free_space=jnp.asarray(phi_fs, dtype),
+                   y=jnp.asarray(y, dtype), user_mask=mask, energy_per_uav_j=energy,
                    uav_pos=jnp.zeros((g, l, 3), dtype), user_pos=jnp.zeros((g, k, 3), dtype),
                    sat_user_pos=jnp.zeros((m, 3), dtype), num_rx_antennas=int(num_rx_antennas), **scal)
 
@@ -177,11 +235,15 @@ class UavScenario(eqx.Module):
         bad = set(changes) - allowed
         if bad:
             raise ValueError(f"with_limits accepts {sorted(allowed)}, got {sorted(bad)}")
+        l = self.lam.shape[2]
         for name, v in changes.items():
-            check_positive(name, v)
+            check_real(name, v)
+            if np.shape(v) != () and not (name == "energy_per_uav_j" and np.shape(v) == (l,)):
+                raise ValueError(f"{name} must be a scalar{f' or have shape [L] = ({l},)' if name == 'energy_per_uav_j' else ''}"
+                                 f", got shape {np.shape(v)}; for many values use jax.vmap over with_limits")
+            check_positive(name, v, _UNITS[name])
         if "energy_per_uav_j" in changes:
-            changes["energy_per_uav_j"] = jnp.broadcast_to(jnp.asarray(changes["energy_per_uav_j"], self.lam.dtype),
-                                                           (self.lam.shape[2],))
+            changes["energy_per_uav_j"] = jnp.broadcast_to(jnp.asarray(changes["energy_per_uav_j"], self.lam.dtype), (l,))
         changes = {k: jnp.asarray(v, self.lam.dtype) for k, v in changes.items()}
         return eqx.tree_at(lambda s: [getattr(s, k) for k in changes], self, list(changes.values()))
 

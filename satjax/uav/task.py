@@ -21,7 +21,11 @@ DTYPES = ("float32", "float64")
 def decision_metrics(scenario: UavScenario, decision) -> dict[str, Float[ArrayLike, ""]]:
     """Overall efficiency (15) and minimum efficiency (10) [bit/Hz] of ``decision = (x, p, tau)``,
     and its largest relative constraint residual (``<= 0``: feasible, ``satjax.uav.max_violation``)."""
-    x, p, tau = decision
+    try:
+        x, p, tau = decision                                                  # validated by the rates functions
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"decision must unpack to (x, p, tau) (a satjax.uav.UavDecision or a 3-tuple), got "
+                         f"{type(decision).__name__}") from err
     return {"overall_bit_per_hz": overall_efficiency(scenario, x, p, tau),
             "min_bit_per_hz": min_efficiency(scenario, x, p, tau),
             "max_violation": max_violation(scenario, x, p, tau)}

@@ -22,6 +22,7 @@ from satjax._checks import (
     is_concrete,
 )
 from satjax._types import ArrayLike, Bool, Complex, Float, Int, complex_dtype
+from satjax.uplink.pilots import check_pilots
 from satjax.geometry.angles import direction_cosines
 from satjax.geometry.arrays import upa_gaussian_correlation, upa_response
 from satjax.constants import SPEED_OF_LIGHT_M_S
@@ -74,6 +75,7 @@ class ChannelStats(eqx.Module):
                 raise ValueError(f"{name} must have shape {shape} to match beta_ap [M, K] = [{m}, {k}], got {arr.shape}")
         if not (isinstance(self.tau_p, int) and self.tau_p >= 1):
             raise ValueError(f"tau_p must be an integer >= 1, got {self.tau_p!r}")
+        check_pilots(self.pilot, self.tau_p)           # concrete indices: a ValueError before any jit
         for name in ("user_mask", "ap_mask"):
             if getattr(self, name).dtype != jnp.bool_:
                 raise ValueError(f"{name} must be a boolean array (True = real entry), got dtype {getattr(self, name).dtype}")

@@ -11,14 +11,20 @@ import pytest
 
 from satjax.uav import (
     UavScenario,
+    candidate_rates,
     constraint_residuals,
     deterministic_rate,
+    energy_use,
     leakage,
+    max_violation,
     min_efficiency,
     monte_carlo_rate,
     overall_efficiency,
+    power_use,
     rate_given_slack,
     slack_fixed_point,
+    snr_terms,
+    user_efficiency,
 )
 
 
@@ -151,5 +157,113 @@ def test_efficiencies_and_residuals():
     np.testing.assert_allclose(res["power"], 0.4 / 2.0 - 1)                   # 4 used subchannels x 0.1 W
     np.testing.assert_allclose(res["energy"], (4 * 0.4 + 5 * 0.4) / np.array([20.0, 30.0, 25.0]) - 1)
     assert float(jnp.max(res["binary"])) == 0.0 and float(jnp.max(res["one_user"])) == 0.0
-    # a NaN power is never turned into a plausible number
-    assert np.isnan(float(overall_efficiency(s, x, p.at[0, 0, 0].set(jnp.nan), tau)))
+    # a NaN power is refused on concrete input and never turned into a plausible number under jit
+    with pytest.raises(ValueError, match="p must be finite"):
+        overall_efficiency(s, x, p.at[0, 0, 0].set(jnp.nan), tau)
+    assert np.isnan(float(jax.jit(overall_efficiency)(s, x, p.at[0, 0, 0].set(jnp.nan), tau)))
+
+
+def _decision():
+    s, (g, k, l, n, m) = _small_scenario()
+    x = jnp.zeros((g, k, n)).at[:, 0, :2].set(1.0).at[:, 1, 2:].set(1.0)
+    return s, x, jnp.full((g, l, n), 0.1), jnp.asarray([4.0, 5.0])
+
+
+EVALUATIONS = [overall_efficiency, min_efficiency, user_efficiency]
+
+
+def _assert_refused(fn, which, bad, words):
+    """``fn`` on the test decision with argument ``which`` replaced by ``bad(it)`` raises ``words``."""
+    s, x, p, tau = _decision()
+    args = {"x": x, "p": p, "tau": tau}
+    args[which] = bad(args[which])
+    with pytest.raises(ValueError, match=words):
+        fn(s, args["x"], args["p"], args["tau"])
+
+
+@pytest.mark.parametrize("fn", EVALUATIONS + [constraint_residuals, max_violation])
+@pytest.mark.parametrize("which, bad, words", [
+    ("p", lambda p: p.at[0, 1, 2].set(jnp.nan), "p must be finite"),
+    ("tau", lambda t: t.at[1].set(jnp.inf), "tau must be finite"),
+    ("x", lambda x: x.at[0, 0, 0].set(jnp.nan), "x must"),
+    ("p", lambda p: p[:, :, :-1], r"p must have shape \(2, 3, 4\)"),
+    ("x", lambda x: x[:, :1], r"x must have shape \(2, 2, 4\)"),
+    ("tau", lambda t: t[:1], r"tau must have shape \(2,\)"),
+    ("p", lambda p: p.astype(jnp.complex128), "p must be real"),
+    ("tau", lambda t: t.astype(jnp.float16), "tau: float16 is not supported"),
+])
+def test_evaluations_refuse_what_they_cannot_measure(fn, which, bad, words):
+    _assert_refused(fn, which, bad, words)
+
+
+@pytest.mark.parametrize("fn", EVALUATIONS)
+@pytest.mark.parametrize("which, bad, words", [
+    ("p", lambda p: p.at[0, 0, 0].set(-0.1), "p must be >= 0 W"),
+    ("tau", lambda t: t.at[0].set(-1.0), "tau must be >= 0 s"),
+    ("x", lambda x: x.at[0, 0, 0].set(0.5), "x must hold only 0 and 1"),
+])
+def test_efficiencies_refuse_values_outside_the_domain(fn, which, bad, words):
+    _assert_refused(fn, which, bad, words)
+
+
+def test_residuals_measure_out_of_domain_values_instead_of_refusing_them():
+    """A negative power or time or a fractional x is what the residuals are for: reported > 0."""
+    s, x, p, tau = _decision()
+    res = constraint_residuals(s, x.at[0, 0, 0].set(0.5), p.at[0, 0, 0].set(-0.1), tau.at[0].set(-1.0))
+    assert float(res["binary"][0, 0, 0]) == 0.25
+    np.testing.assert_allclose(res["power_nonneg"][0, 0, 0], 0.1 / 2.0)
+    np.testing.assert_allclose(res["tau_nonneg"][0], 1.0 / 6.0)
+    assert float(max_violation(s, x, p, tau.at[0].set(-1.0))) > 0
+
+
+def test_helpers_and_scenario_argument_are_checked():
+    s, x, p, tau = _decision()
+    with pytest.raises(ValueError, match="scenario must be a satjax.uav.UavScenario"):
+        overall_efficiency({"lam": s.lam}, x, p, tau)
+    with pytest.raises(ValueError, match="p must be >= 0 W"):
+        leakage(s, x, -p)
+    with pytest.raises(ValueError, match="x must hold only 0 and 1"):
+        power_use(0.5 * x, p)
+    with pytest.raises(ValueError, match=r"p must have shape \[G=2, L, N=4\]"):
+        power_use(x, p[:1])
+    with pytest.raises(ValueError, match="tau must be >= 0 s"):
+        energy_use(x, p, -tau)
+    with pytest.raises(ValueError, match="p must be >= 0 W"):
+        candidate_rates(s, -p)
+    with pytest.raises(ValueError, match="noise_w must be > 0 W"):
+        snr_terms(s.lam, p, -1.0)
+    with pytest.raises(ValueError, match="lam must be >= 0"):
+        snr_terms(-s.lam, p, 1.0)
+    with pytest.raises(ValueError, match=r"rates must have shape \(2, 2, 4\)"):
+        overall_efficiency(s, x, p, tau, rates=jnp.ones((2, 2)))
+    with pytest.raises(ValueError, match="rates must be finite"):
+        overall_efficiency(s, x, p, tau, rates=jnp.full((2, 2, 4), jnp.nan))
+
+
+@pytest.mark.parametrize("call, words", [
+    (lambda a: deterministic_rate(a, 0), "num_rx must be an integer >= 1"),
+    (lambda a: deterministic_rate(a, 2.0), "num_rx must be an integer"),
+    (lambda a: deterministic_rate(-a, 2), "a must be >= 0"),
+    (lambda a: deterministic_rate(a.at[0].set(-jnp.inf), 2), "a must be finite"),
+    (lambda a: deterministic_rate(a.astype(jnp.complex128), 2), "a must be real"),
+    (lambda a: deterministic_rate(a[:0], 2), "at least one UAV"),
+    (lambda a: slack_fixed_point(a.at[1].set(jnp.nan), 2), "a must be finite"),
+    (lambda a: rate_given_slack(a, 0.0, 2), "w must be > 0"),
+    (lambda a: rate_given_slack(a, jnp.ones(3), 2), r"w must broadcast to a.shape\[:-1\]"),
+    (lambda a: monte_carlo_rate(jax.random.key(0), a, 2, 0), "num_samples must be an integer >= 2"),
+    (lambda a: monte_carlo_rate(jax.random.key(0), a, 0, 100), "num_rx must be an integer >= 1"),
+    (lambda a: monte_carlo_rate(jax.random.key(0), -a, 2, 100), "a must be >= 0"),
+    (lambda a: monte_carlo_rate(jax.random.key(0), a[None], 2, 100), r"a must be a 1-D array \[L\]"),
+])
+def test_rate_functions_refuse_bad_input(call, words):
+    with pytest.raises(ValueError, match=words):
+        call(jnp.asarray([1.0, 0.5, 2.0]))
+
+
+def test_traced_nan_stays_nan():
+    """Under jit the values are not checked: NaN in, NaN out (never a plausible number)."""
+    a = jnp.asarray([1.0, jnp.nan, 2.0])
+    assert np.isnan(float(jax.jit(deterministic_rate, static_argnums=1)(a, 2)))
+    s, x, p, tau = _decision()
+    for fn in (overall_efficiency, min_efficiency, max_violation):
+        assert np.isnan(float(jax.jit(fn)(s, x, p, tau.at[0].set(jnp.nan)))), fn.__name__

@@ -1,5 +1,7 @@
 """System C scenario sampler (spec Sec. 1.5.1) and parameter validation."""
 
+import re
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -77,13 +79,18 @@ def test_physical_fields_are_traced_and_differentiable():
 
 @pytest.mark.parametrize("field, value, words", [
     ("energy_j", -5.0, "energy_j must be > 0"),
-    ("interference_threshold_dbm", float("nan"), "interference_threshold_dbm must be finite"),
+    ("interference_threshold_dbm", float("nan"), "interference_threshold_dbm must be in [-250, 0) dBm"),
+    ("interference_threshold_dbm", 1e-15, "interference_threshold_dbm must be in [-250, 0) dBm"),   # a value in W
+    ("interference_threshold_dbm", -400.0, "interference_threshold_dbm must be in [-250, 0) dBm"),
+    ("noise_figure_db", 100.0, "noise_figure_db must be in [0, 30] dB"),
+    ("noise_figure_db", -3.0, "noise_figure_db must be in [0, 30] dB"),
+    ("shadowing_std_db", 50.0, "shadowing_std_db must be in [0, 20] dB"),
     ("uav_altitude_m", 20e3, "uav_altitude_m must be in (0, 10000]"),
     ("satellite_load", 1.5, "satellite_load must be in [0, 1]"),
     ("carrier_hz", 100e9, "carrier_hz must be in [1e+09, 5e+10]"),
 ])
 def test_bad_parameters_name_the_field_and_range(field, value, words):
-    with pytest.raises(ValueError, match=words.replace("(", r"\(").replace("[", r"\[").replace("+", r"\+")):
+    with pytest.raises(ValueError, match=re.escape(words)):
         UavParams(**{field: value})
 
 
@@ -114,3 +121,70 @@ def test_from_arrays_validates():
         UavScenario.from_arrays(lam, phi, 0.5 * y, **kw)
     with pytest.raises(ValueError, match="num_rx_antennas must be an integer >= 1"):
         UavScenario.from_arrays(lam, phi, y, **{**kw, "num_rx_antennas": 0})
+
+
+def _arrays(g=1, k=2, l=2, n=3, m=1):
+    kw = dict(noise_w=1.0, interference_threshold_w=1.0, p_max_w=1.0, hover_budget_s=1.0, tau_max_s=1.0,
+              energy_per_uav_j=1.0, num_rx_antennas=2)
+    return (np.ones((g, k, l, n)), np.ones((g, m, l, n)), np.ones((g, m, n))), kw
+
+
+@pytest.mark.parametrize("change, words", [
+    (lambda a, kw: ((a[0] * (1 + 1j),) + a[1:], kw), "lam must be real"),
+    (lambda a, kw: ((a[0].astype(np.float16),) + a[1:], kw), "lam: float16 is not supported"),
+    (lambda a, kw: ((a[0], a[1] * np.inf, a[2]), kw), "phi must be finite"),
+    (lambda a, kw: ((a[0], a[1], a[2] * 1j), kw), "y must be real"),
+    (lambda a, kw: (a, {**kw, "user_mask": [[True, 0.5]]}), "user_mask must be boolean"),
+    (lambda a, kw: (a, {**kw, "user_mask": [[False, False]]}), "user_mask marks every entry as padding"),
+    (lambda a, kw: (a, {**kw, "user_mask": [True, False]}), r"user_mask must have shape \(1, 2\)"),
+    (lambda a, kw: (_arrays(l=0)[0], kw), "lam .* has a zero size"),
+    (lambda a, kw: (_arrays(g=0)[0], kw), "lam .* has a zero size"),
+    (lambda a, kw: (_arrays(n=0)[0], kw), "lam .* has a zero size"),
+    (lambda a, kw: (_arrays(m=0)[0], kw), r"phi must have shape \[G=1, M, L=2, N=3\] with M >= 1"),
+    (lambda a, kw: (a, {**kw, "energy_per_uav_j": [1.0, 2.0, 3.0]}), r"energy_per_uav_j must be a scalar or have shape \[L\]"),
+    (lambda a, kw: (a, {**kw, "noise_w": [1.0, 2.0]}), r"noise_w must have shape \(\)"),
+    (lambda a, kw: (a, {**kw, "p_max_w": 1j}), "p_max_w must be real"),
+    (lambda a, kw: (a, {**kw, "interference_threshold_w": -120.0}), "interference_threshold_w must be > 0 W"),
+    (lambda a, kw: (a, {**kw, "num_rx_antennas": 2.0}), "num_rx_antennas must be an integer"),
+    (lambda a, kw: (a, {**kw, "phi_free_space": np.ones((1, 1, 2, 2))}), r"phi_free_space must have shape \(1, 1, 2, 3\)"),
+])
+def test_from_arrays_refuses_bad_input_by_name(change, words):
+    arrays, kw = change(*_arrays())
+    with pytest.raises(ValueError, match=words):
+        UavScenario.from_arrays(*arrays, **kw)
+
+
+def test_from_arrays_accepts_boolean_occupancy_and_integer_mask():
+    (lam, phi, y), kw = _arrays()
+    s = UavScenario.from_arrays(lam, phi, y.astype(bool), **kw, user_mask=np.array([[1, 0]]))
+    assert s.user_mask.dtype == jnp.bool_ and s.y.dtype == s.lam.dtype and float(s.lam[0, 1].max()) == 0.0
+
+
+def test_constructor_and_with_limits_check_shapes():
+    s = UavScenario.from_arrays(*_arrays()[0], **_arrays()[1])
+    fields = {f: getattr(s, f) for f in s.__dataclass_fields__}
+    no_sat = {"phi": s.phi[:, :0], "phi_free_space": s.phi[:, :0], "y": s.y[:, :0], "sat_user_pos": s.sat_user_pos[:0]}
+    with pytest.raises(ValueError, match=r"phi must have shape \[G=1, M, L=2, N=3\] \(M >= 1\)"):
+        UavScenario(**{**fields, **no_sat})
+    with pytest.raises(ValueError, match="user_mask marks every user as padding"):
+        UavScenario(**{**fields, "user_mask": jnp.zeros((1, 2), bool)})
+    with pytest.raises(ValueError, match=r"energy_per_uav_j must be a scalar or have shape \[L\] = \(2,\)"):
+        s.with_limits(energy_per_uav_j=[1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="p_max_w must be a scalar"):
+        s.with_limits(p_max_w=[1.0, 2.0])
+    with pytest.raises(ValueError, match="interference_threshold_w must be > 0 W"):
+        s.with_limits(interference_threshold_w=-120.0)
+
+
+@pytest.mark.parametrize("i_th_dbm", [-250.0, -1e-3])
+def test_extreme_legal_thresholds_stay_finite_in_float32(i_th_dbm):
+    """The ends of the legal I_th range give finite scenarios, efficiencies and residuals in
+    float32 (I_th = 1e-28 W at -250 dBm; below float32's normal range only under -380 dBm)."""
+    from satjax.uav import initial_point, max_violation, overall_efficiency
+    with jax.enable_x64(False):
+        s = sample_uav_scenario(jax.random.key(3), TINY.replace(interference_threshold_dbm=i_th_dbm), jnp.float32)
+        assert s.lam.dtype == jnp.float32 and float(s.interference_threshold_w) > 0
+        x, p, tau = initial_point(s)
+        values = [overall_efficiency(s, x, p, tau), max_violation(s, x, p, tau)]
+    assert all(np.isfinite(np.asarray(v)).all() for v in (x, p, tau, *values))
+    assert float(values[1]) <= 1e-6

@@ -123,3 +123,34 @@ def test_from_arrays_promotes_dtypes(case):
     args, rho, kw = case
     s = ChannelStats.from_arrays(args[0].astype(jnp.float32), args[1], args[2], args[3], **kw)
     assert s.g_bar.dtype == jnp.complex64 and s.beta_ap.dtype == jnp.float32
+
+
+def test_pilot_checks_at_the_boundary(case):
+    """Pilot indices, pilot lengths and shapes are refused by name before any tracing: a
+    ``ChannelStats`` built directly (not through ``from_arrays``) and the pilot helpers."""
+    from satjax.uplink import default_pilots, pilot_book, pilot_sharing
+    args, rho, kw = case
+    stats = ChannelStats.from_arrays(*args, **kw)
+    fields = {f: getattr(stats, f) for f in stats.__dataclass_fields__}
+    with pytest.raises(ValueError, match=r"pilot indices must be in \[0, tau_p\)"):
+        ChannelStats(**{**fields, "pilot": stats.pilot.at[0].set(stats.tau_p)})
+    with pytest.raises(ValueError, match="tau_p must be an integer >= 1"):
+        default_pilots(4, 0)
+    with pytest.raises(ValueError, match="num_users must be an integer >= 1"):
+        default_pilots(0, 2)
+    with pytest.raises(ValueError, match="tau_p must be an integer >= 1"):
+        pilot_book(0)
+    with pytest.raises(ValueError, match=r"user_mask must have shape \(2,\)"):
+        pilot_sharing(jnp.asarray([0, 1]), jnp.asarray([True]))
+    with pytest.raises(ValueError, match="pilot must be a 1-D integer array"):
+        pilot_sharing(jnp.asarray([[0, 1]]), jnp.asarray([True, True]))
+
+
+def test_traced_pilot_out_of_range_names_pilot(case):
+    """Under jit the indices are values: the run-time check still names them (never a plausible
+    result from a clamped gather)."""
+    args, rho, kw = case
+    bad = args[3].at[0].set(kw["tau_p"])
+    f = jax.jit(lambda p: closed_form_sinr(ChannelStats.from_arrays(*args[:3], p, **kw), rho))
+    with pytest.raises(Exception, match=r"pilot indices must be in \[0, tau_p\)"):
+        jax.block_until_ready(f(bad))
