@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import functools
 import json
 import statistics
 import time
@@ -15,16 +17,67 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 
+def hydra_app(config_path: str, config_name: str):
+    """``hydra.main`` for satjax's entry points (same arguments; ``version_base="1.3"``), with every
+    config Hydra composes checked by :func:`experiments.schema.check_config_targets` the moment it
+    is composed: the run's config (before Hydra builds its logging, callbacks, launcher or
+    sweeper from it) and each job's config of a sweep (before that job's logging). A config that
+    names anything outside the allowlist stops the app with a ``ValueError`` naming the key, and
+    nothing of it has run."""
+    import hydra
+
+    def decorate(task):
+        app = hydra.main(version_base="1.3", config_path=config_path, config_name=config_name)(task)
+
+        @functools.wraps(task)
+        def main(cfg_passthrough=None):
+            with _composed_configs_checked():
+                return app(cfg_passthrough)
+
+        return main
+
+    return decorate
+
+
+@contextlib.contextmanager
+def _composed_configs_checked():
+    """Check every config Hydra's config loader returns (``load_configuration`` composes the run's
+    config in ``Hydra.compose_config`` and each sweep job's in ``load_sweep_config``; Hydra builds
+    its plugins, callbacks and logging only from configs it got there)."""
+    from hydra._internal.config_loader_impl import ConfigLoaderImpl
+
+    from experiments.schema import check_config_targets
+
+    original = ConfigLoaderImpl.__dict__.get("load_configuration")
+    if original is None:                       # fail closed if Hydra's loader changed shape
+        raise RuntimeError("satjax's config check needs hydra-core 1.3's ConfigLoaderImpl.load_configuration")
+
+    @functools.wraps(original)
+    def load_configuration(self, *args, **kwargs):
+        cfg = original(self, *args, **kwargs)
+        check_config_targets(cfg)
+        return cfg
+
+    ConfigLoaderImpl.load_configuration = load_configuration
+    try:
+        yield
+    finally:
+        ConfigLoaderImpl.load_configuration = original
+
+
 def load_config(cfg):
-    """The validated config object of a Hydra app: unknown keys rejected (also ones added with
-    ``+key=``), then ``OmegaConf.to_object`` (types and ranges checked by the schemas). If validation fails, the run directory Hydra has just
+    """The validated config object of a Hydra app: every ``_target_`` on the allowlist
+    (:func:`experiments.schema.check_config_targets`, also for a config composed without
+    :func:`hydra_app`), unknown keys rejected (also ones added with ``+key=``), then
+    ``OmegaConf.to_object`` (types and ranges checked by the schemas). If validation fails, the run directory Hydra has just
     created is removed again when it holds nothing but Hydra's own files, so a mistyped override
     leaves no empty run behind; the error propagates."""
     from omegaconf import OmegaConf
 
-    from experiments.schema import check_known_keys
+    from experiments.schema import check_config_targets, check_known_keys
 
     try:
+        check_config_targets(cfg)
         check_known_keys(cfg)
         return OmegaConf.to_object(cfg)
     except Exception:

@@ -231,6 +231,22 @@ ScenarioCConfig = _mirror_config(UavParams, "ScenarioCConfig")
 
 #: Modules whose objects a config may instantiate through ``_target_``.
 ALLOWED_TARGET_PREFIXES = ("satjax.", "experiments.")
+#: Hydra's own launchers and sweepers, by full name: the only other classes ``hydra.launcher`` and
+#: ``hydra.sweeper`` may name (never imported by the check; Hydra builds them).
+HYDRA_PLUGINS = {
+    "hydra.launcher._target_": ("hydra._internal.core_plugins.basic_launcher.BasicLauncher",
+                                "hydra_plugins.hydra_submitit_launcher.submitit_launcher.LocalLauncher",
+                                "hydra_plugins.hydra_submitit_launcher.submitit_launcher.SlurmLauncher"),
+    "hydra.sweeper._target_": ("hydra._internal.core_plugins.basic_sweeper.BasicSweeper",),
+}
+#: Python logging configuration (``hydra.job_logging``, ``hydra.hydra_logging``, fed to
+#: ``logging.config.dictConfig``): its ``class`` and ``()`` entries name classes of these
+#: packages only, and ``ext://`` reaches only the standard streams.
+LOGGING_SECTIONS = ("hydra.job_logging.", "hydra.hydra_logging.")
+LOGGING_TARGET_PREFIXES = ("logging.", "colorlog.")
+LOGGING_EXTERNALS = ("ext://sys.stdout", "ext://sys.stderr")
+#: Resolvers that build config nodes from strings (out of reach of a check of the composed nodes).
+NODE_BUILDING_RESOLVERS = ("oc.create", "oc.decode")
 OPTIMIZERS = ("adam", "adamw", "sgd", "lion")
 SCHEDULES = ("constant", "cosine", "warmup_cosine")
 
@@ -240,33 +256,107 @@ def _check(cond: bool, message: str) -> None:
         raise ValueError(message)
 
 
-def resolve_target(key: str, target: str) -> type:
-    """The class a ``_target_`` names, accepted only if it *is* a class defined in a satjax or
-    experiments module (a string prefix is not enough: ``experiments.xla_env.os.system`` starts
-    with ``experiments.`` but is ``os.system``). The prefix is checked before anything is imported."""
+def resolve_target(key: str, target: str, prefixes: tuple[str, ...] = ALLOWED_TARGET_PREFIXES) -> type:
+    """The class a ``_target_`` names, accepted only if it *is* a class defined in a module under
+    ``prefixes`` (satjax or experiments; a string prefix is not enough:
+    ``experiments.xla_env.os.system`` starts with ``experiments.`` but is ``os.system``). The
+    prefix is checked before anything is imported."""
     import inspect
 
     import hydra.utils
 
-    _check(isinstance(target, str) and target.startswith(ALLOWED_TARGET_PREFIXES),
-           f"{key} must name a class in {ALLOWED_TARGET_PREFIXES}, got {target!r}")
+    roots = tuple(p.rstrip(".") for p in prefixes)
+    _check(isinstance(target, str) and target.startswith(prefixes), f"{key} must name a class in {prefixes}, got {target!r}")
     try:
         obj = hydra.utils.get_object(target)
     except Exception as err:  # noqa: BLE001 - any import/lookup failure is a bad config value
         raise ValueError(f"{key}: cannot import {target!r} ({type(err).__name__}: {err})") from None
     module = getattr(obj, "__module__", "") or ""
-    _check(inspect.isclass(obj) and module.split(".")[0] in ("satjax", "experiments"),
-           f"{key} must name a class defined in satjax or experiments, got {target!r} "
+    _check(inspect.isclass(obj) and module.split(".")[0] in roots,
+           f"{key} must name a class defined in {' or '.join(roots)}, got {target!r} "
            f"({type(obj).__name__} from module {module!r})")
     return obj
 
 
+def _check_target(key: str, target) -> None:
+    """One entry of the allowlist: ``key`` (a full config key) may name ``target``."""
+    if key in HYDRA_PLUGINS:
+        _check(target in HYDRA_PLUGINS[key], f"{key} must be one of Hydra's own {HYDRA_PLUGINS[key]}, got {target!r}")
+    elif key.startswith(LOGGING_SECTIONS) and not key.endswith("._target_"):
+        resolve_target(key, target, LOGGING_TARGET_PREFIXES)
+    else:
+        resolve_target(key, target)
+
+
+def check_config_targets(cfg, path: str = "", depth: int = 0) -> None:
+    """Refuse a config that would make Hydra or the job build anything outside one allowlist
+    (``ValueError`` naming the key), before anything is built: every ``_target_`` at any depth
+    (``hydra.callbacks``, every group, ``_args_`` lists; ``_partial_`` changes nothing) names a
+    class defined in satjax or experiments, except ``hydra.launcher``/``hydra.sweeper``, which name
+    one of Hydra's own (:data:`HYDRA_PLUGINS`); Python logging sections name ``logging``/``colorlog``
+    classes and reach ``ext://`` only for the standard streams; a ``_target_`` is a literal, and no
+    value builds nodes from a string (``oc.create``, ``oc.decode``)."""
+    from omegaconf import DictConfig, ListConfig, OmegaConf
+
+    _check(depth < 64, f"{path or 'the config'} is nested more than 64 levels deep (a cyclic interpolation?)")
+    keys = list(cfg.keys()) if isinstance(cfg, DictConfig) else list(range(len(cfg)))
+    for key in keys:
+        full = f"{path}{key}" if isinstance(key, str) else f"{path.rstrip('.')}[{key}]"
+        node = cfg._get_node(key)
+        raw = node._value() if node is not None else None
+        if OmegaConf.is_interpolation(cfg, key):
+            _check(not any(f"${{{r}:" in str(raw) for r in NODE_BUILDING_RESOLVERS),
+                   f"{full}: {NODE_BUILDING_RESOLVERS} interpolations are not accepted in satjax configs, got {raw!r}")
+        is_target = key == "_target_" or (full.startswith(LOGGING_SECTIONS) and key in ("class", "()"))
+        if is_target:
+            _check(not OmegaConf.is_interpolation(cfg, key), f"{full} must be a literal class name, got {raw!r}")
+            _check_target(full, raw)
+            continue
+        try:
+            value = cfg[key]
+        except Exception:  # noqa: BLE001 - a value known only later (hydra.runtime.*) builds nothing
+            continue
+        if full.startswith(LOGGING_SECTIONS) and isinstance(value, str) and value.startswith("ext://"):
+            _check(value in LOGGING_EXTERNALS, f"{full} may reach only {LOGGING_EXTERNALS}, got {value!r}")
+        if isinstance(value, (DictConfig, ListConfig)):
+            check_config_targets(value, full + ("." if isinstance(value, DictConfig) else ""), depth + 1)
+
+
+#: The satjax package of each system: its scenarios, and the learned models that train on them.
+SYSTEM_PACKAGES = {"A": "satjax.uplink", "B": "satjax.downlink", "C": "satjax.uav"}
+#: Constructor arguments the main job gives a model itself: sizes of the scenario, the key, the dtype.
+JOB_GIVEN = ("num_antennas", "num_users", "key", "dtype")
+
+
+def model_system(target: str) -> str | None:
+    """The system (``"A"``, ``"B"``, ``"C"``) whose package defines the model class ``target``
+    names; ``None`` for a class of no system's package."""
+    module = resolve_target("model._target_", target).__module__
+    return next((s for s, pkg in SYSTEM_PACKAGES.items() if module == pkg or module.startswith(pkg + ".")), None)
+
+
 def _check_model_settings(cfg) -> None:
+    """The model class ``_target_`` names takes exactly the config's fields (plus what the job
+    gives, :data:`JOB_GIVEN`), and its ``check_settings`` (when it has one) accepts their values."""
+    import inspect
+
     cls = resolve_target("model._target_", cfg._target_)
+    settings = {f.name: getattr(cfg, f.name) for f in dataclasses.fields(cfg) if f.name != "_target_"}
+    accepted = inspect.signature(cls).parameters
+    takes = sorted(n for n in accepted if n not in JOB_GIVEN)
+    unknown = [n for n in settings if n not in accepted]
+    _check(not unknown, f"model.{unknown[0] if unknown else ''} is not a setting of {cfg._target_} (it takes {takes}); "
+                        "pick the model group that matches the class (model=...)")
+    missing = [n for n, p in accepted.items() if p.default is p.empty and n not in settings and n not in JOB_GIVEN
+               and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    _check(not missing, f"model: {cfg._target_} needs {missing}, which the model config does not give")
     check = getattr(cls, "check_settings", None)
     if check is not None:
-        settings = {f.name: getattr(cfg, f.name) for f in dataclasses.fields(cfg) if f.name != "_target_"}
-        _library_checked("model", check, **settings)
+        try:
+            _library_checked("model", check, **settings)
+        except TypeError as err:                    # the class wants other settings than this config's
+            raise ValueError(f"model: {cfg._target_} does not take this model config ({err}); pick the model group "
+                             "that matches the class (model=...)") from None
 
 
 @dataclass
@@ -336,9 +426,6 @@ class UavGNNConfig:
         _check_model_settings(self)
 
 
-#: Which models train on which system's scenario.
-SYSTEM_OF_MODEL = {"ModelConfig": "A", "EdgeGNNConfig": "B", "UnfoldedWMMSEConfig": "B", "LinearUnfoldingConfig": "B",
-                   "UavGNNConfig": "C"}
 
 
 @dataclass
@@ -368,40 +455,43 @@ class OptimizerConfig:
                f"optimizer.final_lr_fraction must be in [0, 1], got {self.final_lr_fraction}")
 
 
-@dataclass
-class TrainerConfig:
-    """Training loop settings (see :class:`satjax.train.TrainSettings`)."""
+def _trainer_config():
+    """``TrainerConfig``: every field of :class:`satjax.train.TrainSettings` but ``seed`` (the
+    job's top-level ``seed``), with the library's defaults (one set of defaults; each experiment's
+    own values are in ``conf/trainer/*.yaml``), plus the job's own ``lr``, ``utility``/``link``
+    (system A's task), ``eval_drops`` and ``distributed``."""
+    from satjax.train import TrainSettings
 
-    num_steps: int = 2500
-    batch_size: int = 32
-    lr: float = 3e-3
-    utility: str = "sum_rate"
-    link: str = "space_ground"
-    eval_every: int = 100
-    eval_drops: int = 128
-    log_every: int = 10
-    checkpoint_every: int = 500
-    keep_checkpoints: int = 3
-    resume: bool = False
-    metrics: list[str] = field(default_factory=lambda: ["csv", "jsonl"])
-    progress: bool = True
-    distributed: bool = False          # call jax.distributed.initialize() (multi-host clusters)
+    mirrored = []
+    for f in dataclasses.fields(TrainSettings):
+        if f.name == "seed":
+            continue
+        if isinstance(f.default, (tuple, list)):
+            mirrored.append((f.name, list[str], field(default_factory=lambda d=f.default: list(d))))
+        else:
+            mirrored.append((f.name, type(f.default), field(default=f.default)))
+    own = [("lr", float, field(default=3e-3)), ("utility", str, field(default="sum_rate")),
+           ("link", str, field(default="space_ground")), ("eval_drops", int, field(default=128)),
+           ("distributed", bool, field(default=False))]      # distributed: jax.distributed.initialize() (multi-host)
 
-    def __post_init__(self):
-        from satjax.uplink import PowerControlTask
-
+    def post_init(self):
         _check(isinstance(self.lr, float) and 0 < self.lr < float("inf"),
                f"trainer.lr must be a finite number > 0, got {self.lr}")
         _check(self.eval_drops >= 1, f"trainer.eval_drops must be >= 1, got {self.eval_drops}")
-        _library_checked("trainer", PowerControlTask.check_settings, utility=self.utility, link=self.link)
-        self.settings(0)                   # TrainSettings validates every shared field
+        self.settings(0)                   # TrainSettings validates every mirrored field (utility, link: system A)
 
     def settings(self, seed: int):
-        """The library's :class:`satjax.train.TrainSettings` (the fields both share, and ``seed``)."""
-        from satjax.train import TrainSettings
+        """The library's :class:`satjax.train.TrainSettings` (every mirrored field, and ``seed``)."""
+        mirrored = {f.name: getattr(self, f.name) for f in dataclasses.fields(TrainSettings) if f.name != "seed"}
+        return _library_checked("trainer", TrainSettings, **(mirrored | {"seed": seed, "metrics": tuple(self.metrics)}))
 
-        shared = {f.name: getattr(self, f.name) for f in dataclasses.fields(TrainSettings) if hasattr(self, f.name)}
-        return _library_checked("trainer", TrainSettings, **(shared | {"seed": seed, "metrics": tuple(self.metrics)}))
+    return dataclasses.make_dataclass("TrainerConfig", mirrored + own, namespace={
+        "__post_init__": post_init, "settings": settings, "__module__": __name__,
+        "__doc__": "Training loop settings: the fields and defaults of :class:`satjax.train.TrainSettings` "
+                   "(but ``seed``) and the job's ``lr``, ``utility``, ``link``, ``eval_drops``, ``distributed``."})
+
+
+TrainerConfig = _trainer_config()
 
 
 @dataclass
@@ -482,6 +572,10 @@ class UavEvaluationConfig:
         _check(not bad, f"evaluation.baselines entries must be in {allowed}, got {bad}")
 
 
+#: Policies of ``evaluation.baselines`` that need N >= K_g (satjax.uav's max-min Algorithm 6: the
+#: coverage phase of Algorithm 4 gives every user a subchannel, Property 1).
+NEEDS_N_AT_LEAST_K_G = ("algorithm6",)
+
 #: The evaluation schema of each system's main job.
 EVALUATION_OF_SYSTEM = {"A": EvaluationConfig, "B": PrecodingEvaluationConfig, "C": UavEvaluationConfig}
 
@@ -513,13 +607,39 @@ class TrainConfig:
         if self.evaluation is None:
             self.evaluation = EvaluationConfig()
         system = self.system
-        model_system = SYSTEM_OF_MODEL.get(type(self.model).__name__)
-        _check(model_system == system,
-               f"model {type(self.model).__name__} ({self.model._target_}) trains on system {model_system}'s "
-               f"scenarios, but the scenario is system {system}'s; pick a matching +exp=")
+        trains_on = model_system(self.model._target_)
+        _check(trains_on is not None, f"model._target_ {self.model._target_!r} is not a learned model of any system "
+                                      f"(a class of {sorted(SYSTEM_PACKAGES.values())})")
+        _check(trains_on == system, f"model {type(self.model).__name__} ({self.model._target_}) trains on system "
+                                    f"{trains_on}'s scenarios, but the scenario is system {system}'s; pick a matching +exp=")
         want = EVALUATION_OF_SYSTEM[system]
         _check(isinstance(self.evaluation, want),
                f"evaluation must be {want.__name__} for system {system}, got {type(self.evaluation).__name__}")
+        if system == "A":
+            from satjax.uplink import PowerControlTask
+
+            _library_checked("trainer", PowerControlTask.check_settings, utility=self.trainer.utility,
+                             link=self.trainer.link)
+        for k in self.evaluation.k_values:            # every scenario the evaluation will build, built now
+            try:
+                self.scenario_params(k)
+            except ValueError as err:
+                raise ValueError(f"evaluation.k_values: {k} gives an invalid evaluation scenario ({err})") from None
+        if system == "C" and any(b in NEEDS_N_AT_LEAST_K_G for b in self.evaluation.baselines):
+            n, k = self.scenario.num_subchannels, self.scenario.users_per_group
+            _check(n >= k, f"scenario.num_subchannels (N = {n}) must be >= scenario.users_per_group (K_g = {k}) for "
+                           f"evaluation.baselines {[b for b in self.evaluation.baselines if b in NEEDS_N_AT_LEAST_K_G]} "
+                           "(Property 1 of paper C); raise N, lower K_g or drop them from evaluation.baselines")
+
+    def scenario_params(self, size: int | None = None):
+        """The training scenario's parameters, or those the evaluation builds at the size ``size``
+        of ``evaluation.k_values``: system A ``K = size`` users with ``tau_p = K/2`` (Table I),
+        B ``K = size`` users, C ``K_g = size`` users per group."""
+        if size is None:
+            return self.scenario.to_params()
+        size = int(size)
+        return self.scenario.to_params(**{"A": {"num_users": size, "tau_p": max(1, size // 2)},
+                                          "B": {"num_users": size}, "C": {"users_per_group": size}}[self.system])
 
     @property
     def system(self) -> str:

@@ -28,17 +28,16 @@ import logging
 from pathlib import Path
 
 import equinox as eqx
-import hydra
 import jax
 import numpy as np
 import optax
 from omegaconf import DictConfig, OmegaConf
 
 from experiments import schema
-from experiments.common import load_config, output_dir, save_figure, set_precision, time_call, write_csv, write_json
+from experiments.common import hydra_app, load_config, output_dir, save_figure, set_precision, time_call, write_csv, write_json
 from experiments.paper_a.reported import TABLE_1 as PAPER_TABLE1
 from experiments.xla_env import configure_entry_point
-from satjax.train import Evaluator, fit
+from satjax.train import Evaluator, check_resume, fit, read_record
 from satjax.uplink import Algorithm1Policy, FullPower, PowerControlTask, RandomPower
 
 log = logging.getLogger(__name__)
@@ -84,13 +83,6 @@ def build_optimizer(opt: schema.OptimizerConfig, lr: float, num_steps: int):
     return tx, schedule
 
 
-def scenario_params(cfg: schema.TrainConfig, num_users: int | None = None):
-    """The training scenario, or the evaluation scenario at ``num_users`` (tau_p = K/2)."""
-    if num_users is None:
-        return cfg.scenario.to_params()
-    return cfg.scenario.to_params(num_users=num_users, tau_p=max(1, num_users // 2))
-
-
 def make_task(cfg: schema.TrainConfig, params) -> PowerControlTask:
     return PowerControlTask(params, utility=cfg.trainer.utility, link=cfg.trainer.link)
 
@@ -100,23 +92,58 @@ def algorithm1_policy(cfg: schema.TrainConfig) -> Algorithm1Policy:
                             max_iters=cfg.evaluation.algorithm1_max_iters)
 
 
+#: How a user of the main job trains a changed configuration instead (in a refused resume's message).
+NEW_RUN_HINT = "pass hydra.run.dir=<a new directory>, or leave it out for a new dated one"
+
+
+def run_identity(cfg: schema.TrainConfig) -> dict:
+    """What makes a main-job run that run, recorded with it (``run.json``): the scenario, the
+    model, the optimizer, the seed, the precision and the trainer's batch size, learning rate,
+    utility and link. A resume whose identity differs is refused; the step count, evaluation,
+    logging and checkpoint settings may change on resume."""
+    return {"scenario": dataclasses.asdict(cfg.scenario), "model": dataclasses.asdict(cfg.model),
+            "optimizer": dataclasses.asdict(cfg.optimizer), "seed": cfg.seed, "x64": cfg.x64,
+            "trainer": {k: getattr(cfg.trainer, k) for k in ("batch_size", "lr", "utility", "link")}}
+
+
+def check_run_dir(cfg: schema.TrainConfig, run_dir: Path) -> None:
+    """Before any work: a resume of ``run_dir`` (and of its GNN-Robust runs) with another
+    identity is refused (``satjax.train.ResumeMismatchError`` naming each differing key), and so
+    is a fresh run into a directory that holds a recorded run."""
+    if not cfg.trainer.resume:
+        if read_record(run_dir) is not None:
+            raise ValueError(f"{run_dir} already holds a run; set trainer.resume=true to continue it, or "
+                             f"{NEW_RUN_HINT}")
+        return
+    for d in [run_dir, *sorted(run_dir.glob("robust_K*"))]:
+        check_resume(d, config=run_identity(cfg), hint=NEW_RUN_HINT)
+
+
+def train_policy(cfg: schema.TrainConfig, params, task, run_dir: Path, evaluator: Evaluator, reference: dict, *,
+                 callbacks=()):
+    """Build the configured model for the scenario ``params``, train it on ``task`` with the
+    configured optimizer (``satjax.train.fit``, recording :func:`run_identity`; evaluation every
+    ``trainer.eval_every`` steps, ratios to ``reference``) and save ``model.eqx``; returns the
+    :class:`~satjax.train.TrainResult`."""
+    model = instantiate_model(cfg.model, params, key=jax.random.fold_in(jax.random.key(cfg.seed), 1))
+    tx, schedule = build_optimizer(cfg.optimizer, cfg.trainer.lr, cfg.trainer.num_steps)
+    result = fit(model, tx, task, cfg.trainer.settings(cfg.seed), run_dir, evaluator=evaluator, reference=reference,
+                 schedule=schedule, callbacks=callbacks, record=run_identity(cfg), new_run_hint=NEW_RUN_HINT)
+    eqx.tree_serialise_leaves(run_dir / "model.eqx", result.model)
+    return result
+
+
 def train_model(cfg: schema.TrainConfig, params, run_dir: Path, *, callbacks=()):
-    """Train one model on the scenario distribution ``params``; returns the
+    """Train one SHGNN on the scenario distribution ``params``; returns the
     :class:`~satjax.train.TrainResult` and Algorithm 1's evaluation metrics.
 
     Evaluates every ``trainer.eval_every`` steps on ``trainer.eval_drops`` fixed drops against
     Algorithm 1 (the logged ``eval_sum_mbps_vs_reference`` is the fraction of its throughput).
     """
-    key_model = jax.random.fold_in(jax.random.key(cfg.seed), 1)
-    model = instantiate_model(cfg.model, params, key=key_model)
-    tx, schedule = build_optimizer(cfg.optimizer, cfg.trainer.lr, cfg.trainer.num_steps)
     task = make_task(cfg, params)
     evaluator = Evaluator(task, jax.random.key(cfg.evaluation.seed), cfg.trainer.eval_drops)
     reference = evaluator(algorithm1_policy(cfg))
-    result = fit(model, tx, task, cfg.trainer.settings(cfg.seed), run_dir, evaluator=evaluator, reference=reference, schedule=schedule,
-                 callbacks=callbacks)
-    eqx.tree_serialise_leaves(run_dir / "model.eqx", result.model)
-    return result, reference
+    return train_policy(cfg, params, task, run_dir, evaluator, reference, callbacks=callbacks), reference
 
 
 def run_record(cfg, result, metric: str, reference: str, **training) -> dict:
@@ -150,7 +177,7 @@ def evaluate_table(cfg: schema.TrainConfig, stable, robust: dict | None = None) 
     rows = []
     ev = cfg.evaluation
     for k in ev.k_values:
-        params = scenario_params(cfg, k)
+        params = cfg.scenario_params(k)
         evaluator = Evaluator(make_task(cfg, params), jax.random.fold_in(jax.random.key(ev.seed), k), ev.num_drops)
         methods = {"gnn_stable": stable, "algorithm1": algorithm1_policy(cfg), "full_power": FullPower(),
                    "random_power": RandomPower()}
@@ -250,6 +277,7 @@ def run(cfg: schema.TrainConfig, run_dir: Path, *, callbacks=()) -> dict:
     set_precision(cfg.x64)
     logging.getLogger("absl").setLevel(logging.WARNING)      # Orbax logs every save step at INFO
     run_dir.mkdir(parents=True, exist_ok=True)
+    check_run_dir(cfg, run_dir)
     if cfg.trainer.distributed:
         jax.distributed.initialize()
     if cfg.system == "B":
@@ -260,7 +288,7 @@ def run(cfg: schema.TrainConfig, run_dir: Path, *, callbacks=()) -> dict:
         from experiments.paper_c.learned import run_uav
 
         return run_uav(cfg, run_dir, callbacks=callbacks)
-    params = scenario_params(cfg)
+    params = cfg.scenario_params()
     log.info("devices: %s; training at K = %d, M = %d, N = %d", jax.devices(), params.num_users, params.num_aps,
              params.num_antennas)
     result, reference = train_model(cfg, params, run_dir, callbacks=callbacks)
@@ -271,7 +299,7 @@ def run(cfg: schema.TrainConfig, run_dir: Path, *, callbacks=()) -> dict:
             if k == params.num_users and params.tau_p == max(1, k // 2):
                 robust[k] = result.model
                 continue
-            robust[k] = train_model(cfg, scenario_params(cfg, k), run_dir / f"robust_K{k}", callbacks=callbacks)[0].model
+            robust[k] = train_model(cfg, cfg.scenario_params(k), run_dir / f"robust_K{k}", callbacks=callbacks)[0].model
     rows = evaluate_table(cfg, result.model, robust)
     results = run_record(cfg, result, "sum_mbps", "algorithm1", algorithm1_eval_mbps=reference.get("sum_mbps")) | {
         "table1": rows,
@@ -287,7 +315,7 @@ def run(cfg: schema.TrainConfig, run_dir: Path, *, callbacks=()) -> dict:
     return results
 
 
-@hydra.main(version_base="1.3", config_path="../conf", config_name="config")
+@hydra_app(config_path="../conf", config_name="config")
 def main(cfg: DictConfig) -> None:
     configure_entry_point()
     run(load_config(cfg), output_dir())

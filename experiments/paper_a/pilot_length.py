@@ -7,13 +7,12 @@ pilots, tau_p >= K gives orthogonal pilots; SINR depends on tau_p, the pre-log o
 
 from __future__ import annotations
 
-import hydra
 import jax
 import numpy as np
 from omegaconf import DictConfig
 
 from experiments import schema  # noqa: F401
-from experiments.common import load_config, output_dir, save_figure, set_precision, write_csv, write_json
+from experiments.common import hydra_app, load_config, output_dir, save_figure, set_precision, write_csv, write_json
 from experiments.paper_a.reported import FIGS_5_6 as PAPER
 from experiments.xla_env import configure_entry_point
 from satjax.uplink import LINKS, SisoProblem, closed_form_terms_by_link, sample_uplink_scenarios, siso_sinr, throughput_bps
@@ -64,7 +63,7 @@ def plot(rows, directory):
     return files
 
 
-@hydra.main(version_base="1.3", config_path="../../conf", config_name="pilot_length")
+@hydra_app(config_path="../../conf", config_name="pilot_length")
 def main(cfg: DictConfig) -> None:
     configure_entry_point()
     config = load_config(cfg)

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import time
 
-import hydra
 import jax
 import jax.numpy as jnp
 import numpy as np
 from omegaconf import DictConfig
 
 from experiments import schema  # noqa: F401  (registers the config schemas)
-from experiments.common import ecdf, load_config, output_dir, save_figure, set_precision, write_csv, write_json
+from experiments.common import ecdf, hydra_app, load_config, output_dir, save_figure, set_precision, write_csv, write_json
 from experiments.paper_a.reported import FIGS_7_10 as PAPER
 from experiments.xla_env import configure_entry_point
 from satjax.optim import Solve, projected_gradient, random_power
@@ -159,7 +158,7 @@ def write_and_plot(cfg, results, directory):
     write_csv(directory / "rho_fraction_histogram.csv", ["K", *[f"[{a:g},{b:g})" for a, b in zip(edges[:-1], edges[1:])]], hist)
 
 
-@hydra.main(version_base="1.3", config_path="../../conf", config_name="power_control")
+@hydra_app(config_path="../../conf", config_name="power_control")
 def main(cfg: DictConfig) -> None:
     configure_entry_point()
     config = load_config(cfg)

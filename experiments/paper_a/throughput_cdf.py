@@ -8,13 +8,12 @@ and prints our numbers beside the paper's.
 
 from __future__ import annotations
 
-import hydra
 import jax
 import numpy as np
 from omegaconf import DictConfig
 
 from experiments import schema  # noqa: F401  (registers the config schemas)
-from experiments.common import ecdf, load_config, output_dir, save_figure, set_precision, write_csv, write_json
+from experiments.common import ecdf, hydra_app, load_config, output_dir, save_figure, set_precision, write_csv, write_json
 from experiments.paper_a.reported import FIGS_3_4 as PAPER
 from experiments.xla_env import configure_entry_point
 from satjax.uplink import (
@@ -119,7 +118,7 @@ def report(summary) -> str:
     return "\n".join(lines)
 
 
-@hydra.main(version_base="1.3", config_path="../../conf", config_name="throughput_cdf")
+@hydra_app(config_path="../../conf", config_name="throughput_cdf")
 def main(cfg: DictConfig) -> float:
     configure_entry_point()
     config = load_config(cfg)

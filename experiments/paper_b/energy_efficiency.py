@@ -30,14 +30,13 @@ from pathlib import Path
 from typing import NamedTuple
 
 import equinox as eqx
-import hydra
 import jax
 import jax.numpy as jnp
 import numpy as np
 from omegaconf import DictConfig
 
 from experiments import schema  # noqa: F401  (registers the config schemas)
-from experiments.common import load_config, output_dir, save_figure, set_precision, time_call, write_csv, write_json
+from experiments.common import hydra_app, load_config, output_dir, save_figure, set_precision, time_call, write_csv, write_json
 from experiments.paper_b.reported import DEFAULTS as PAPER
 from experiments.xla_env import configure_entry_point
 from satjax.downlink import (
@@ -330,7 +329,7 @@ def _ee_methods(learned: dict[str, Learned]) -> list[tuple[str, str, str]]:
     return methods + [(n, _label(n, learned), next(styles)) for n in learned]
 
 
-@hydra.main(version_base="1.3", config_path="../../conf", config_name="energy_efficiency")
+@hydra_app(config_path="../../conf", config_name="energy_efficiency")
 def main(cfg: DictConfig) -> None:
     configure_entry_point()
     config = load_config(cfg)

@@ -23,14 +23,13 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-import equinox as eqx
 import jax
 import numpy as np
 
 from experiments.common import save_figure, write_csv, write_json
 from experiments.paper_b.reported import DEFAULTS as PAPER
 from satjax.downlink import DinkelbachWMMSEPolicy, PrecodingTask, StatisticalMMSE, StatisticalMRT, WMMSEPolicy
-from satjax.train import Evaluator, fit
+from satjax.train import Evaluator
 
 log = logging.getLogger(__name__)
 
@@ -83,20 +82,16 @@ def plot_histogram(per_channel: dict[str, np.ndarray], path: Path) -> Path:
 
 def run_precoding(cfg, run_dir: Path, *, callbacks=()) -> dict:
     """Train and evaluate a paper-B precoder (module docstring); returns the results dict."""
-    from experiments.train import build_optimizer, instantiate_model, plot_training, run_record, runtime_ms
+    from experiments.train import plot_training, run_record, runtime_ms, train_policy
 
     params = cfg.scenario.to_params()
     task = PrecodingTask(params)
     log.info("devices: %s; system B, training at N_t = %d, K = %d", jax.devices(), params.num_antennas, params.num_users)
-    model = instantiate_model(cfg.model, params, key=jax.random.fold_in(jax.random.key(cfg.seed), 1))
-    tx, schedule = build_optimizer(cfg.optimizer, cfg.trainer.lr, cfg.trainer.num_steps)
     ev = cfg.evaluation
     evaluator = Evaluator(task, jax.random.key(ev.seed), cfg.trainer.eval_drops)
     dinkelbach = _dinkelbach(cfg)
     reference = {METRIC: evaluator(dinkelbach)[METRIC]}            # ratios of the EE only
-    result = fit(model, tx, task, cfg.trainer.settings(cfg.seed), run_dir, evaluator=evaluator, reference=reference,
-                 schedule=schedule, callbacks=callbacks)
-    eqx.tree_serialise_leaves(run_dir / "model.eqx", result.model)
+    result = train_policy(cfg, params, task, run_dir, evaluator, reference, callbacks=callbacks)
     trained = result.model
 
     test = Evaluator(task, jax.random.fold_in(jax.random.key(ev.seed), 1), ev.num_drops)
@@ -115,7 +110,7 @@ def run_precoding(cfg, run_dir: Path, *, callbacks=()) -> dict:
         if size_specific and k != params.num_users:
             log.info("zero-shot at K = %d skipped: %s is built for K = %d", k, type(trained).__name__, params.num_users)
             continue
-        task_k = PrecodingTask(params.replace(num_users=int(k)))
+        task_k = PrecodingTask(cfg.scenario_params(k))
         ev_k = Evaluator(task_k, jax.random.fold_in(jax.random.key(ev.seed), 100 + int(k)), ev.zero_shot_drops)
         m, d = ev_k(trained)[METRIC], ev_k(dinkelbach)[METRIC]
         zero_shot.append({"K": int(k), "model": m, "dinkelbach": d, "ratio": m / d})

@@ -15,14 +15,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import equinox as eqx
-import hydra
 import jax
 import jax.numpy as jnp
 import numpy as np
 from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig
 
-from experiments.common import load_config, output_dir, save_figure, set_precision, write_csv
+from experiments.common import hydra_app, load_config, output_dir, save_figure, set_precision, write_csv
 from experiments.schema import ScenarioCConfig
 from experiments.xla_env import configure_entry_point
 
@@ -255,7 +254,7 @@ def run(config: PaperCConfig, out):
     return {name: fns[name](config, out) for name in config.figures}
 
 
-@hydra.main(version_base="1.3", config_path="../../conf", config_name="paper_c")
+@hydra_app(config_path="../../conf", config_name="paper_c")
 def main(cfg: DictConfig) -> None:
     configure_entry_point()
     config = load_config(cfg)

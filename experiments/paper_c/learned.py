@@ -22,12 +22,11 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-import equinox as eqx
 import jax
 import numpy as np
 
 from experiments.common import write_csv, write_json
-from satjax.train import Evaluator, fit
+from satjax.train import Evaluator
 from satjax.uav import POLICIES, Algorithm3Policy, UavEfficiencyTask
 
 log = logging.getLogger(__name__)
@@ -77,21 +76,17 @@ def _markdown(methods: dict, runtimes: dict, zero_shot: list[dict], name: str) -
 
 def run_uav(cfg, run_dir: Path, *, callbacks=()) -> dict:
     """Train and evaluate system C's learned policy (module docstring); returns the results dict."""
-    from experiments.train import build_optimizer, instantiate_model, plot_training, run_record, runtime_ms
+    from experiments.train import plot_training, run_record, runtime_ms, train_policy
 
     params = cfg.scenario.to_params()
     task = UavEfficiencyTask(params, "float64" if cfg.x64 else "float32")
     log.info("devices: %s; system C, training at G = %d, K_g = %d, L = %d, N = %d, M = %d", jax.devices(),
              params.num_groups, params.users_per_group, params.num_uavs, params.num_subchannels, params.num_sat_users)
-    model = instantiate_model(cfg.model, params, key=jax.random.fold_in(jax.random.key(cfg.seed), 1))
-    tx, schedule = build_optimizer(cfg.optimizer, cfg.trainer.lr, cfg.trainer.num_steps)
     ev = cfg.evaluation
     alg3 = _algorithm3(cfg)
     evaluator = Evaluator(task, jax.random.key(ev.seed), cfg.trainer.eval_drops)
     reference = {METRIC: float(per_drop(alg3, evaluator)[METRIC].mean())}
-    result = fit(model, tx, task, cfg.trainer.settings(cfg.seed), run_dir, evaluator=evaluator, reference=reference,
-                 schedule=schedule, callbacks=callbacks)
-    eqx.tree_serialise_leaves(run_dir / "model.eqx", result.model)
+    result = train_policy(cfg, params, task, run_dir, evaluator, reference, callbacks=callbacks)
     trained = result.model
 
     test = Evaluator(task, jax.random.fold_in(jax.random.key(ev.seed), 1), ev.num_drops)
@@ -109,7 +104,7 @@ def run_uav(cfg, run_dir: Path, *, callbacks=()) -> dict:
 
     zero_shot = []
     for k in ev.k_values:
-        task_k = UavEfficiencyTask(params.replace(users_per_group=int(k)), task.dtype)
+        task_k = UavEfficiencyTask(cfg.scenario_params(k), task.dtype)
         ev_k = Evaluator(task_k, jax.random.fold_in(jax.random.key(ev.seed), 100 + int(k)), ev.zero_shot_drops)
         m = float(per_drop(trained, ev_k)[METRIC].mean())
         a = float(per_drop(alg3, ev_k)[METRIC].mean())

@@ -51,6 +51,24 @@ def test_smoke_run_writes_everything_and_resumes(tmp_path):
     steps = [json.loads(x)["step"] for x in (run_dir / "metrics.jsonl").read_text().splitlines()]
     assert steps == list(range(1, 10))
     assert json.loads((run_dir / "results.json").read_text())["training"]["resumed_from"] == 6
+    # a resume with another model size is refused before any work, naming the key; the run is untouched
+    before = _run_files(run_dir)
+    proc = _run(["-m", "experiments.train", "+exp=shgnn", "trainer=smoke", "trainer.num_steps=12", "trainer.resume=true",
+                 "model.hidden=32", f"hydra.run.dir={run_dir}"], timeout=300)
+    assert proc.returncode != 0 and "resume refused" in proc.stderr and "model.hidden: 64 -> 32" in proc.stderr
+    assert "hydra.run.dir=<a new directory>" in proc.stderr
+    assert _run_files(run_dir) == before
+    # so is a fresh run into that directory
+    proc = _run(["-m", "experiments.train", "+exp=shgnn", "trainer=smoke", f"hydra.run.dir={run_dir}"], timeout=300)
+    assert proc.returncode != 0 and "already holds a run; set trainer.resume=true" in proc.stderr
+    assert _run_files(run_dir) == before
+
+
+def _run_files(run_dir):
+    """The files of a run with their bytes, but Hydra's own (``.hydra/``, the job log), which Hydra
+    rewrites on every call before the job starts."""
+    return {p.relative_to(run_dir): p.read_bytes() for p in sorted(run_dir.rglob("*"))
+            if p.is_file() and ".hydra" not in p.parts and p.suffix != ".log"}
 
 
 @pytest.mark.parametrize("override, match", [

@@ -11,7 +11,9 @@ import optax
 import pytest
 
 from satjax.uplink import SHGNN
-from satjax.train import Checkpoints, Evaluator, MetricsLog, NonFiniteLossError, TrainSettings, fit, make_train_step
+from satjax.train import (Checkpoints, Evaluator, MetricsLog, NonFiniteLossError, ResumeMismatchError, TrainSettings, fit,
+                          make_train_step, read_record)
+from satjax.train.record import RECORD_NAME
 from satjax.uplink import FullPower, PowerControlTask
 from satjax.uplink import UplinkParams
 
@@ -350,3 +352,77 @@ def test_evaluator_chunks_give_the_same_numbers():
         np.testing.assert_allclose(chunked[k], whole[k], rtol=1e-6, err_msg=k)
     with pytest.raises(ValueError, match="chunk"):
         ev.per_example(dl.StatisticalMRT(), chunk=0)
+
+
+def _files(run_dir):
+    """Every file of a run directory with its bytes (to show a refused resume changed nothing)."""
+    return {p.relative_to(run_dir): p.read_bytes() for p in sorted(run_dir.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def earlier_run(tmp_path, uninterrupted):
+    """A copy of a finished 8-step run (checkpoints 4, 6, 8, metrics, run.json)."""
+    src, _ = uninterrupted
+    run_dir = tmp_path / "run"
+    shutil.copytree(src, run_dir)
+    return run_dir
+
+
+@pytest.mark.parametrize("change, match", [
+    (dict(model=lambda: SHGNN(TINY.num_antennas, hidden=8, num_layers=2, key=jax.random.key(0))),
+     r"model\.hidden: 16 -> 8"),
+    (dict(task=PowerControlTask(TINY.replace(p_max_w=0.1))), r"task\.params\.p_max_w: 'float32\[\] 0\.2.*' -> 'float32\[\] 0\.1"),
+    (dict(task=PowerControlTask(TINY, utility="max_min")), r"task\.utility: 'sum_rate' -> 'max_min'"),
+    (dict(seed=4), r"settings\.seed: 3 -> 4"),
+    (dict(batch_size=8), r"settings\.batch_size: 4 -> 8"),
+])
+def test_a_resume_of_another_model_task_or_settings_is_refused_and_changes_nothing(earlier_run, change, match):
+    before = _files(earlier_run)
+    model = change.get("model", _model)()
+    task = change.get("task", TASK)
+    settings = _settings(resume=True, num_steps=12, **{k: v for k, v in change.items() if k in ("seed", "batch_size")})
+    with pytest.raises(ResumeMismatchError, match=match) as err:
+        fit(model, optax.adam(1e-2), task, settings, earlier_run)
+    assert "start a new run in another directory" in str(err.value)
+    assert _files(earlier_run) == before
+
+
+def test_a_checkpoint_of_another_model_is_not_called_damaged(earlier_run):
+    """Without the run's record (a run written before records existed), the checkpoint's arrays
+    tell another model from a damaged checkpoint: refused, nothing restarted or overwritten."""
+    (earlier_run / RECORD_NAME).unlink()
+    before = _files(earlier_run)
+    other = SHGNN(TINY.num_antennas, hidden=8, num_layers=2, key=jax.random.key(0))
+    with pytest.raises(ResumeMismatchError, match=r"checkpoint of step 8 .* another model or optimizer, not a damaged"):
+        fit(other, optax.adam(1e-2), TASK, _settings(resume=True, num_steps=12), earlier_run)
+    assert _files(earlier_run) == before
+
+
+def test_when_no_checkpoint_restores_the_run_is_not_restarted_over_them(earlier_run):
+    for step in ("4", "6", "8"):
+        for f in (earlier_run / "checkpoints" / step / "state").rglob("*"):
+            if f.is_file() and f.stat().st_size > 0:
+                f.write_bytes(b"\0" * 7)                            # every checkpoint damaged
+    before = _files(earlier_run)
+    with pytest.warns(RuntimeWarning, match="could not be restored"):
+        with pytest.raises(ValueError, match=r"none of the checkpoints \[4, 6, 8\] .* restores"):
+            fit(_model(), optax.adam(1e-2), TASK, _settings(resume=True), earlier_run)
+    assert _files(earlier_run) == before
+
+
+def test_the_record_names_the_run_and_a_fresh_run_refuses_a_recorded_directory(earlier_run, tmp_path):
+    recorded = read_record(earlier_run)
+    assert recorded["model"]["@class"].endswith(".SHGNN") and recorded["model"][".hidden"] == 16
+    assert recorded["settings"] == {"seed": 3, "batch_size": 4} and recorded["config"] is None
+    only_record = tmp_path / "only_record"
+    only_record.mkdir()
+    shutil.copy(earlier_run / RECORD_NAME, only_record / RECORD_NAME)
+    with pytest.raises(ValueError, match="already holds the record of a run"):
+        fit(_model(), optax.adam(1e-2), TASK, _settings(), only_record)
+    # the caller's own config is recorded too, and its keys come first in a refusal
+    run = tmp_path / "with_config"
+    fit(_model(), optax.adam(1e-2), TASK, _settings(num_steps=2, eval_every=0), run, record={"model": {"hidden": 16}})
+    with pytest.raises(ResumeMismatchError, match=r"refused: .* model\.hidden: 16 -> 8\. Nothing .*\(use run_dir=X\)"):
+        fit(SHGNN(TINY.num_antennas, hidden=8, num_layers=2, key=jax.random.key(0)), optax.adam(1e-2), TASK,
+            _settings(num_steps=4, eval_every=0, resume=True), run, record={"model": {"hidden": 8}},
+            new_run_hint="use run_dir=X")
