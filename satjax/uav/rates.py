@@ -47,6 +47,7 @@ from satjax._checks import (
     check_real,
     check_shape,
     float_dtype,
+    is_concrete,
 )
 from satjax._numerics import LN2, log2_1p
 from satjax._types import ArrayLike, Float, PRNGKeyArray, complex_dtype
@@ -97,19 +98,23 @@ def _check_real_array(name: str, x, in_domain: bool, unit: str) -> None:
     (check_nonnegative if in_domain else check_finite)(name, x, *((unit,) if in_domain else ()))
 
 
-def check_decision(scenario, x, p, tau=None, *, in_domain: bool = True) -> None:
+def check_decision(scenario, x, p, tau=None, *, in_domain: bool = True, prefix: str = "") -> jax.Array:
     r"""Validate a decision of system C against ``scenario`` (a ``ValueError`` naming the argument).
 
     Always: ``scenario`` is a ``UavScenario``; ``x [G, K, N]``, ``p [G, L, N]``, ``tau [G]``
-    (``tau`` optional) have the scenario's sizes and real, non-float16 dtypes (``x`` may be
-    boolean). On concrete values: finite; with ``in_domain`` also ``x`` in {0, 1}, ``p >= 0`` [W],
-    ``tau >= 0`` [s] (without it, out-of-domain values are left for ``constraint_residuals``).
+    (each optional: None skips it) have the scenario's sizes and real, non-float16 dtypes (``x``
+    may be boolean). On concrete values: finite; with ``in_domain`` also ``x`` in {0, 1},
+    ``p >= 0`` [W], ``tau >= 0`` [s] (without it, out-of-domain values are left for
+    ``constraint_residuals``). ``prefix`` starts every argument name in the messages (e.g.
+    ``"init: "``).
+
+    Returns:
+        ``[]`` bool, False only when a traced (unchecked) value breaks these rules, so that a
+        caller under ``jit`` can make its result NaN instead of a plausible number.
     """
     _check_scenario(scenario)
     g, k, l, n, _ = scenario.sizes
-    check_shape("x", x, (g, k, n))
-    check_shape("p", p, (g, l, n))
-    _check_xp_values(x, p, tau, in_domain)
+    return _check_values(x, p, tau, {"x": (g, k, n), "p": (g, l, n), "tau": (g,)}, in_domain, prefix)
 
 
 def _check_scenario(scenario) -> None:
@@ -124,18 +129,28 @@ def _check_xp(x, p, tau=None) -> None:
     check_ndim("p", p, 3, "[G, L, N]")
     if np.shape(p)[0] != g or np.shape(p)[2] != n:
         raise ValueError(f"p must have shape [G={g}, L, N={n}] to match x [G, K, N] = {np.shape(x)}, got {np.shape(p)}")
-    _check_xp_values(x, p, tau, True)
+    _check_values(x, p, tau, {"x": np.shape(x), "p": np.shape(p), "tau": (g,)}, True, "")
 
 
-def _check_xp_values(x, p, tau, in_domain: bool) -> None:
-    if tau is not None:
-        check_shape("tau", tau, (np.shape(x)[0],))
-        _check_real_array("tau", tau, in_domain, "s")
-    _check_real_array("p", p, in_domain, "W")
-    if in_domain:
-        check_binary("x", x)
-    elif jnp.result_type(x) != jnp.bool_:
-        _check_real_array("x", x, False, "")
+def _check_values(x, p, tau, shapes, in_domain: bool, prefix: str) -> jax.Array:
+    valid = jnp.asarray(True)
+    for name, v, unit in (("x", x, ""), ("p", p, "W"), ("tau", tau, "s")):
+        if v is None:
+            continue
+        check_shape(prefix + name, v, shapes[name])
+        if name == "x" and jnp.result_type(v) == jnp.bool_:
+            continue
+        binary = name == "x" and in_domain
+        if binary:
+            float_dtype(prefix + name, v)
+            check_binary(prefix + name, v)
+        else:
+            _check_real_array(prefix + name, v, in_domain, unit)
+        if not is_concrete(v):                                   # checked above when concrete
+            v = jnp.asarray(v)
+            ok = ((v == 0) | (v == 1)) if binary else (jnp.isfinite(v) & (v >= 0 if in_domain else True))
+            valid = valid & jnp.all(ok)
+    return valid
 
 
 def _check_rates(scenario, rates) -> None:

@@ -267,3 +267,18 @@ def test_traced_nan_stays_nan():
     s, x, p, tau = _decision()
     for fn in (overall_efficiency, min_efficiency, max_violation):
         assert np.isnan(float(jax.jit(fn)(s, x, p, tau.at[0].set(jnp.nan)))), fn.__name__
+
+
+def test_check_decision_prefix_and_traced_flag():
+    """``check_decision`` names the argument with the caller's prefix on concrete input, and under
+    jit returns the flag "valid" (False for a negative power, a NaN time or a fractional x)."""
+    from satjax.uav.rates import check_decision
+    s, x, p, tau = _decision()
+    with pytest.raises(ValueError, match="init: p must be >= 0 W"):
+        check_decision(s, x, -p, tau, prefix="init: ")
+    flag = jax.jit(lambda x, p, tau: check_decision(s, x, p, tau))
+    assert bool(flag(x, p, tau)) and bool(check_decision(s, x, p, None))
+    assert not bool(flag(x, -p, tau))
+    assert not bool(flag(x, p, tau.at[0].set(jnp.nan)))
+    assert not bool(flag(0.5 * x, p, tau))
+    assert bool(jax.jit(lambda p: check_decision(s, x, p, tau, in_domain=False))(-p))     # measured, not refused
