@@ -33,7 +33,7 @@ import numpy as np
 
 from satjax._checks import is_concrete
 
-__all__ = ["Params", "physical", "size", "mode", "sweep"]
+__all__ = ["Params", "physical", "size", "mode", "sweep", "resolve_dtype"]
 
 
 def _default_float():
@@ -128,6 +128,12 @@ class Params(eqx.Module):
         """Names of the static sizes and modes."""
         return tuple(f.name for f in dataclasses.fields(cls) if f.metadata.get("kind") in ("size", "mode"))
 
+    @property
+    def dtype(self) -> np.dtype:
+        """The real dtype of the physical fields (their common result type): float32, or float64
+        for parameters built with x64 on (or from float64 arrays)."""
+        return np.dtype(jnp.result_type(*(getattr(self, n) for n in self.physical_fields())))
+
     def astype(self, dtype):
         """Every physical field cast to the real dtype ``dtype``."""
         names = self.physical_fields()
@@ -161,6 +167,27 @@ def _check_physical(name: str, value, meta) -> None:
         raise ValueError(f"{name} must be {_range_text(meta)}{unit}, got {shown}")
 
 
+def resolve_dtype(params: Params, dtype=None) -> np.dtype:
+    """The real dtype a sampler works in: ``params.dtype`` unless ``dtype`` says otherwise.
+
+    Raises:
+        ValueError: ``dtype`` is not float32 or float64 (float16 cannot hold satjax's power range),
+            or float64 is asked for with x64 off (JAX would silently give float32).
+    """
+    if dtype is None:
+        return params.dtype
+    try:
+        dt = np.dtype(dtype)
+    except TypeError as err:
+        raise ValueError(f"dtype must be float32 or float64, got {dtype!r}") from err
+    if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise ValueError(f"dtype must be float32 or float64 (float16 cannot hold satjax's power range), got {dt}")
+    if dt == np.float64 and not jax.config.read("jax_enable_x64"):
+        raise ValueError("dtype float64 needs x64: enable it first (jax.config.update('jax_enable_x64', True) or "
+                         "`with jax.enable_x64(True):`), else JAX computes in float32")
+    return dt
+
+
 def sweep(fn: Callable, params: Params, /, **values) -> Any:
     """``fn(params.replace(name=value, ...))`` for every value, as one ``vmap``-ped call.
 
@@ -170,12 +197,18 @@ def sweep(fn: Callable, params: Params, /, **values) -> Any:
         **values: physical fields to vary, each a 1-D array of the same length ``S``.
 
     Returns:
-        ``fn``'s output with a leading axis ``S``. Wrap the call in ``jax.jit`` (or call it from a
-        jitted function) and the whole sweep is one compiled program: the values are traced, so
-        new values never recompile.
+        ``fn``'s output with a leading axis ``S``. The sweep is one compiled program whether or
+        not the caller wraps it in ``jax.jit``: the values are traced, so new values of the same
+        shape never recompile (the program is cached per ``fn`` object, as ``jax.jit`` caches
+        per function: pass the same function, not a new ``lambda`` each call).
     """
     if not values:
         raise ValueError("sweep needs at least one field=values pair")
+    if not callable(fn):
+        raise ValueError(f"fn must be a function of the parameters, got {fn!r}")
+    if not isinstance(params, Params):
+        raise ValueError(f"params must be a satjax Params object (e.g. satjax.uplink.UplinkParams), got "
+                         f"{type(params).__name__}")
     fields = params.physical_fields()
     for name in values:
         if name not in fields:
@@ -185,10 +218,14 @@ def sweep(fn: Callable, params: Params, /, **values) -> Any:
     if None in lengths or len(lengths) != 1:
         raise ValueError(f"sweep values must be arrays with one common leading length, got shapes "
                          f"{[a.shape for a in arrays]}")
-    names = tuple(values)
+    return _sweep_program(fn, params, tuple(values), arrays)
+
+
+@eqx.filter_jit
+def _sweep_program(fn: Callable, params: Params, names: tuple[str, ...], arrays: list) -> Any:
+    """The compiled sweep: ``fn`` and ``names`` static, ``params`` and ``arrays`` traced."""
 
     def one(*vals):
         return fn(params.replace(**dict(zip(names, vals))))
 
     return jax.vmap(one)(*arrays)
-

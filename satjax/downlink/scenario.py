@@ -41,7 +41,7 @@ from satjax.constants import EARTH_RADIUS_M, SPEED_OF_LIGHT_M_S
 from satjax.downlink.problem import PrecodingProblem
 from satjax.geometry.angles import direction_cosines
 from satjax.geometry.arrays import upa_response
-from satjax.params import Params, mode, physical, size
+from satjax.params import Params, mode, physical, resolve_dtype, size
 from satjax.propagation.pathloss import satellite_large_scale_db
 from satjax.units import db_to_lin, thermal_noise_w
 
@@ -157,12 +157,27 @@ def _noise(params: DownlinkParams, gamma):
     return params.snr_reference_power_w * array_gain * jnp.mean(gamma) / db_to_lin(params.snr_db)
 
 
-@eqx.filter_jit
-def sample_downlink_scenario(key: PRNGKeyArray, params: DownlinkParams, dtype=jnp.float32) -> DownlinkScenario:
-    """Draw one drop: user positions, path amplitudes, Dopplers and delays (module docstring).
+def sample_downlink_scenario(key: PRNGKeyArray, params: DownlinkParams, dtype=None) -> DownlinkScenario:
+    r"""Draw one drop: user positions, path amplitudes, Dopplers and delays (module docstring).
 
     Pure and ``jit``-able: sizes and modes of ``params`` are static, its physical fields are
-    traced (a new value does not recompile; ``jax.grad`` reaches them)."""
+    traced (a new value does not recompile; ``jax.grad`` reaches them).
+
+    Args:
+        key: PRNG key.
+        params: the ``DownlinkParams``.
+        dtype: real dtype of the drop: ``None`` (default) for the dtype of ``params``'
+            physical fields (``DownlinkParams.dtype``: float64 when they were built with x64 on),
+            or float32 / float64 (float16 is refused by name).
+    """
+    if not isinstance(params, DownlinkParams):
+        raise ValueError(f"params must be a DownlinkParams, got {type(params).__name__}")
+    return _sample_downlink_scenario(key, params, resolve_dtype(params, dtype))
+
+
+@eqx.filter_jit
+def _sample_downlink_scenario(key: PRNGKeyArray, params: DownlinkParams, dtype) -> DownlinkScenario:
+    """The jitted sampler behind ``sample_downlink_scenario`` (``dtype`` resolved)."""
     params = params.astype(dtype)
     k, l = params.num_users, params.num_paths
     kr, kphi, kamp, kdop, kdel = jax.random.split(key, 5)

@@ -44,7 +44,7 @@ from satjax._checks import (
     is_concrete,
 )
 from satjax._types import ArrayLike, Bool, Float, PRNGKeyArray
-from satjax.params import Params, physical, size
+from satjax.params import Params, physical, resolve_dtype, size
 from satjax.propagation.itu_r import free_space_loss_db, gaseous_attenuation_inclined_db
 from satjax.propagation.shadowing import sample_shadowing_db
 from satjax.units import db_to_lin, dbm_to_watt, thermal_noise_w
@@ -278,10 +278,25 @@ def _link_gain(key, tx_pos, rx_pos, freqs, altitude, std_db):
     return db_to_lin(-(loss + shadow)), db_to_lin(-free + jnp.zeros_like(loss))
 
 
+def sample_uav_scenario(key: PRNGKeyArray, params: UavParams, dtype=None) -> UavScenario:
+    r"""Draw one drop: positions, large-scale CSI $\lambda, \phi$, satellite occupancy y
+    (module docstring). Pure and ``jit``-able; physical fields of ``params`` are traced.
+
+    Args:
+        key: PRNG key.
+        params: the ``UavParams``.
+        dtype: real dtype of the drop: ``None`` (default) for the dtype of ``params``'
+            physical fields (``UavParams.dtype``: float64 when they were built with x64 on),
+            or float32 / float64 (float16 is refused by name).
+    """
+    if not isinstance(params, UavParams):
+        raise ValueError(f"params must be a UavParams, got {type(params).__name__}")
+    return _sample_uav_scenario(key, params, resolve_dtype(params, dtype))
+
+
 @eqx.filter_jit
-def sample_uav_scenario(key: PRNGKeyArray, params: UavParams, dtype=jnp.float32) -> UavScenario:
-    """Draw one drop: positions, large-scale CSI $\\lambda, \\phi$, satellite occupancy y
-    (module docstring). Pure and ``jit``-able; physical fields of ``params`` are traced."""
+def _sample_uav_scenario(key: PRNGKeyArray, params: UavParams, dtype) -> UavScenario:
+    """The jitted sampler behind ``sample_uav_scenario`` (``dtype`` resolved)."""
     p = params.astype(dtype)
     g, k, l, m, n = p.num_groups, p.users_per_group, p.num_uavs, p.num_sat_users, p.num_subchannels
     kc, ku, kv, ks, kl, kp, ky = jax.random.split(key, 7)

@@ -17,7 +17,7 @@ from satjax.propagation.shadowing import (
     sample_shadowing_db,
     satellite_shadowing_std_db,
 )
-from satjax.params import Params, mode, physical, size
+from satjax.params import Params, mode, physical, resolve_dtype, size
 from satjax.units import db_to_lin, thermal_noise_w
 from satjax.uplink.pilots import default_pilots
 from satjax.uplink.statistics import ChannelStats, satellite_statistics
@@ -114,13 +114,28 @@ class UplinkScenario(eqx.Module):
             raise ValueError(f"need 1 <= tau_p <= tau_c, got tau_p={self.stats.tau_p}, tau_c={self.tau_c}")
 
 
-@eqx.filter_jit
-def sample_uplink_scenario(key: PRNGKeyArray, params: UplinkParams, dtype=jnp.float32) -> UplinkScenario:
-    """Draw one drop of system A: positions, shadowing, and the channel statistics (Sec. II, VI).
+def sample_uplink_scenario(key: PRNGKeyArray, params: UplinkParams, dtype=None) -> UplinkScenario:
+    r"""Draw one drop of system A: positions, shadowing, and the channel statistics (Sec. II, VI).
 
-    Pure and ``jit``-able (``params`` is static). Every user gets the pilot ``k mod tau_p``
+    Pure and ``jit``-able: sizes and modes of ``params`` are static, its physical fields are
+    traced. Every user gets the pilot ``k mod tau_p``
     and the budget ``p_max_w``.
+
+    Args:
+        key: PRNG key.
+        params: the ``UplinkParams``.
+        dtype: real dtype of the drop: ``None`` (default) for the dtype of ``params``'
+            physical fields (``UplinkParams.dtype``: float64 when they were built with x64 on),
+            or float32 / float64 (float16 is refused by name).
     """
+    if not isinstance(params, UplinkParams):
+        raise ValueError(f"params must be a UplinkParams, got {type(params).__name__}")
+    return _sample_uplink_scenario(key, params, resolve_dtype(params, dtype))
+
+
+@eqx.filter_jit
+def _sample_uplink_scenario(key: PRNGKeyArray, params: UplinkParams, dtype) -> UplinkScenario:
+    """The jitted sampler behind ``sample_uplink_scenario`` (``dtype`` resolved)."""
     params = params.astype(dtype)
     k_ap, k_user, k_sh_ap, k_sh_sat = jax.random.split(key, 4)
     ap_pos = drop_uniform_square(k_ap, params.num_aps, params.area_side_m, params.ap_height_m, dtype)
@@ -171,9 +186,11 @@ def sample_uplink_scenario(key: PRNGKeyArray, params: UplinkParams, dtype=jnp.fl
     )
 
 
-def sample_uplink_scenarios(key: PRNGKeyArray, params: UplinkParams, num: int, start: int = 0, dtype=jnp.float32):
+def sample_uplink_scenarios(key: PRNGKeyArray, params: UplinkParams, num: int, start: int = 0,
+                            dtype=None) -> UplinkScenario:
     """A batch of drops; drop ``i`` uses ``fold_in(key, start + i)``, so any batching of the
-    same indices gives the same scenarios."""
+    same indices gives the same scenarios. ``dtype`` as in ``sample_uplink_scenario``; every
+    leaf gains a leading axis ``num``."""
     check_int_range("num", num, 1)
     idx = start + jnp.arange(num)
     return jax.vmap(lambda i: sample_uplink_scenario(jax.random.fold_in(key, i), params, dtype))(idx)
