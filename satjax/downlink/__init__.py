@@ -62,8 +62,10 @@ from satjax.downlink.wmmse import (
     wmmse,
     wmmse_step,
 )
+from satjax.downlink.system import SYSTEM
 
 __all__ = [
+    "SYSTEM",
     # basic: parameters, scenarios, the problem and its objective, the algorithms, precoders
     "DownlinkParams",
     "DownlinkScenario",

@@ -11,6 +11,7 @@ on ``satjax.downlink.channel_response``.
 from __future__ import annotations
 
 import equinox as eqx
+import jax.numpy as jnp
 
 from satjax._types import ArrayLike, Complex, PRNGKeyArray
 from satjax._numerics import safe_sqrt
@@ -35,7 +36,8 @@ class StatisticalMMSE(eqx.Module):
 
     def __call__(self, scenario: DownlinkScenario, key: PRNGKeyArray | None = None) -> Complex[ArrayLike, "Nt K"]:
         p = scenario.problem
-        return mmse_precoder(p.v * safe_sqrt(p.gamma)[None, :].astype(p.v.dtype), p.p_max, p.noise)
+        return mmse_precoder(p.v * safe_sqrt(p.gamma)[None, :].astype(p.v.dtype), p.p_max, p.noise,
+                             num_users=jnp.sum(p.users))
 
 
 class WMMSEPolicy(eqx.Module):

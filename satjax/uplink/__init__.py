@@ -40,8 +40,10 @@ from satjax.uplink.sinr import (
 from satjax.uplink.statistics import ChannelStats, apply_masks, normalize, power_scale, satellite_statistics
 from satjax.uplink.task import PowerControlExample, PowerControlTask
 from satjax.uplink.throughput import prelog, throughput_bps, throughput_scale_bps
+from satjax.uplink.system import SYSTEM
 
 __all__ = [
+    "SYSTEM",
     # basic: parameters, scenarios, the closed form, Monte Carlo, Algorithm 1, throughput
     "UplinkParams",
     "UplinkScenario",

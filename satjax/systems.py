@@ -1,0 +1,214 @@
+r"""A *system* of satjax as one declared unit, and the registry that finds systems by name.
+
+Each system subpackage (``satjax.uplink`` = paper A, ``satjax.downlink`` = paper B,
+``satjax.uav`` = paper C) exports one ``SYSTEM``, a ``System`` that names everything the rest of
+satjax needs from it: its parameter and scenario classes, its sampler, its training ``Task``,
+its policies (one registry style: name -> class, ``policies[name]()`` builds the default), the
+reference policy learned models are measured against, the headline metric with its unit, its
+learned models, and its iterative algorithms (each run by ``satjax.optim`` in a ``Solve`` or
+``Unroll`` mode). The shell (main job, sweeps, figure apps) and the conformance tests work from
+this object, never from per-system copies or ``isinstance`` chains.
+
+Adding a fourth system is one folder with a ``SYSTEM`` and one line in ``REGISTRY``;
+``check_system`` refuses a declaration that does not provide what ``System`` declares.
+
+Example::
+
+    import satjax
+
+    system = satjax.get_system("uplink")
+    params = system.params_class(**system.tiny)
+    scenario = system.sample(jax.random.key(0), params)
+    reference = system.policies[system.reference]()
+    metrics = system.task(params).score(reference, system.example(scenario), None)
+    print(system.metric.name, metrics[system.metric.name], system.metric.unit)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import inspect
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import Any
+
+import equinox as eqx
+
+from satjax.optim.iterate import IterationTrace, Mode
+from satjax.params import Params
+
+__all__ = ["Metric", "System", "REGISTRY", "get_system", "system_names", "systems", "check_system"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Metric:
+    """A system's headline metric: a key of its task's ``score`` dict, its unit, its direction.
+
+    Attributes:
+        name: key in ``task.score(policy, example, key)`` (e.g. ``"sum_mbps"``).
+        unit: unit of the reported value (e.g. ``"Mbit/s"``).
+        description: one line for tables and plots.
+        higher_is_better: ``True`` for rates and efficiencies.
+    """
+
+    name: str
+    unit: str
+    description: str
+    higher_is_better: bool = True
+
+
+#: What an algorithm adapter returns: the decision and the objective trace of the run.
+AlgorithmRun = tuple[Any, IterationTrace]
+
+
+@dataclasses.dataclass(frozen=True)
+class System:
+    """Everything satjax's shared code needs from one system (see the module docstring).
+
+    Attributes:
+        name: registry key, also the subpackage (``"uplink"``).
+        paper: the paper the system reproduces (``"A"``, ``"B"``, ``"C"``).
+        title: one line.
+        docs: the documentation page of the system, relative to the repository root.
+        params_class: the ``satjax.params.Params`` subclass of the system's configuration.
+        scenario_class: the ``equinox.Module`` class of one drawn drop.
+        sample: ``sample(key, params, dtype=None) -> scenario`` (one drop; ``dtype=None`` is the
+            dtype of ``params``' physical fields).
+        example: ``example(scenario) -> example``: the task's example of a given scenario (what
+            ``task.sample`` draws; the scenario itself for B and C, A adds the SISO terms).
+        task: ``task(params) -> satjax.train.Task`` with the system's default settings.
+        policies: name -> policy class (or factory): ``policies[name]()`` builds the policy with its
+            default settings, a ``policy(scenario, key) -> decision``.
+        reference: name in ``policies`` of the method learned models are measured against.
+        metric: the headline ``Metric`` (a key of the task's ``score``).
+        models: name -> learned model class (``equinox.Module``, a policy once built).
+        algorithms: name -> ``run(scenario, mode) -> (decision, IterationTrace)``: the
+            system's iterative algorithms, each one step function run by ``satjax.optim``
+            (``Solve`` or ``Unroll``).
+        pad_users: ``pad_users(scenario, num_users) -> scenario`` with masked (padded) users
+            appended; padded users change nothing for the real ones.
+        real_users: ``real_users(decision, num_users) -> decision`` keeps the entries of the
+            first ``num_users`` users (the inverse of ``pad_users`` on decisions).
+        tiny: static sizes of a tiny instance (tests, smoke runs, examples).
+        differentiable: ``(policy, field)``: the headline metric of this policy is a smooth
+            function of this physical field of ``params_class`` (the gradient checked against
+            finite differences by the conformance tests).
+    """
+
+    name: str
+    paper: str
+    title: str
+    docs: str
+    params_class: type
+    scenario_class: type
+    sample: Callable[..., Any]
+    example: Callable[[Any], Any]
+    task: Callable[[Any], Any]
+    policies: Mapping[str, Callable[..., Any]]
+    reference: str
+    metric: Metric
+    models: Mapping[str, Callable[..., Any]]
+    algorithms: Mapping[str, Callable[[Any, Mode], AlgorithmRun]]
+    pad_users: Callable[[Any, int], Any]
+    real_users: Callable[[Any, int], Any]
+    tiny: Mapping[str, Any]
+    differentiable: tuple[str, str]
+
+    def __post_init__(self):
+        for name in ("policies", "models", "algorithms", "tiny"):        # read-only views
+            object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
+        check_system(self)
+
+    def params(self, **overrides: Any) -> Params:
+        """The system's parameters with its defaults and ``overrides`` (validated)."""
+        return self.params_class(**overrides)
+
+    def policy(self, name: str, **settings: Any):
+        """The policy ``name`` built with ``settings`` (``ValueError`` naming the known ones)."""
+        if name not in self.policies:
+            raise ValueError(f"policy must be one of {sorted(self.policies)} for system {self.name!r}, got {name!r}")
+        return self.policies[name](**settings)
+
+
+def _fail(system_name: str, message: str) -> None:
+    raise TypeError(f"system {system_name!r} does not conform to satjax.systems.System: {message}")
+
+
+def check_system(system: System) -> None:
+    """Refuse a declaration that does not provide what ``System`` declares (``TypeError``).
+
+    Checked: names and texts are non-empty strings; ``params_class`` subclasses
+    ``satjax.params.Params``; the scenario, policy and model entries are classes; the reference
+    is a policy; every callable has the declared arity; ``tiny`` names only static fields of
+    ``params_class``; ``differentiable`` names a policy and a physical field.
+    """
+    name = getattr(system, "name", None)
+    if not isinstance(name, str) or not name.isidentifier():
+        _fail(str(name), "name must be an identifier string")
+    for field in ("paper", "title", "docs"):
+        if not isinstance(getattr(system, field), str) or not getattr(system, field):
+            _fail(name, f"{field} must be a non-empty string")
+    if not (isinstance(system.params_class, type) and issubclass(system.params_class, Params)):
+        _fail(name, f"params_class must be a satjax.params.Params subclass, got {system.params_class!r}")
+    if not isinstance(system.scenario_class, type):
+        _fail(name, f"scenario_class must be a class, got {system.scenario_class!r}")
+    if not isinstance(system.metric, Metric):
+        _fail(name, f"metric must be a satjax.systems.Metric, got {system.metric!r}")
+    arity = {"sample": 2, "example": 1, "task": 1, "pad_users": 2, "real_users": 2}
+    for field, n in arity.items():
+        _check_callable(name, field, getattr(system, field), n)
+    for kind in ("policies", "models"):
+        for key, cls in getattr(system, kind).items():
+            if not isinstance(key, str) or not callable(cls) or isinstance(cls, eqx.Module):
+                _fail(name, f"{kind}[{key!r}] must be a class (or a factory) that builds one, got {cls!r}")
+    if not system.policies:
+        _fail(name, "policies must name at least one policy")
+    if system.reference not in system.policies:
+        _fail(name, f"reference {system.reference!r} is not one of its policies {sorted(system.policies)}")
+    for key, run in system.algorithms.items():
+        _check_callable(name, f"algorithms[{key!r}]", run, 2)
+    statics = set(system.params_class.static_fields())
+    unknown = set(system.tiny) - statics
+    if unknown:
+        _fail(name, f"tiny names {sorted(unknown)}, which are not static fields of {system.params_class.__name__}")
+    policy, field = system.differentiable
+    if policy not in system.policies or field not in system.params_class.physical_fields():
+        _fail(name, f"differentiable must be (policy, physical field), got {system.differentiable!r}")
+
+
+def _check_callable(system_name: str, field: str, fn, n: int) -> None:
+    if not callable(fn):
+        _fail(system_name, f"{field} must be callable, got {fn!r}")
+    try:
+        inspect.signature(fn).bind(*range(n))
+    except TypeError:
+        _fail(system_name, f"{field} must accept {n} positional argument(s), got signature {inspect.signature(fn)}")
+
+
+#: System name -> the subpackage that exports its ``SYSTEM``. A new system adds one line.
+REGISTRY: Mapping[str, str] = MappingProxyType({
+    "uplink": "satjax.uplink",
+    "downlink": "satjax.downlink",
+    "uav": "satjax.uav",
+})
+
+
+def system_names() -> tuple[str, ...]:
+    """Names of the registered systems."""
+    return tuple(REGISTRY)
+
+
+def get_system(name: str) -> System:
+    """The registered system ``name`` (``ValueError`` naming the registered ones)."""
+    if not isinstance(name, str) or name not in REGISTRY:
+        raise ValueError(f"system must be one of {list(REGISTRY)}, got {name!r}")
+    system = importlib.import_module(REGISTRY[name]).SYSTEM
+    if not isinstance(system, System) or system.name != name:
+        raise TypeError(f"{REGISTRY[name]}.SYSTEM must be a satjax.systems.System named {name!r}, got {system!r}")
+    return system
+
+
+def systems() -> tuple[System, ...]:
+    """Every registered system."""
+    return tuple(get_system(n) for n in REGISTRY)

@@ -1,0 +1,236 @@
+"""Conformance of every registered system to ``satjax.systems.System``, one parametrized suite.
+
+For each system of the registry: the declaration conforms and is documented; a 64-point sweep
+over a physical parameter is one compiled program; ``vmap`` of the reference policy equals a
+loop; every iterative algorithm gives the same decision in ``Solve`` mode and in an ``Unroll``
+of the same depth (and a longer one stays at the fixed point); ``grad`` of the headline metric
+w.r.t. a physical parameter equals central finite differences (float64); padded users change
+nothing for the real users, for every deterministic policy; a bad parameter is refused by name.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from beartype.roar import BeartypeCallHintParamViolation
+
+import satjax
+from satjax.optim import Solve, Unroll
+from satjax.systems import REGISTRY, Metric, System, check_system, get_system, system_names
+
+ROOT = Path(__file__).resolve().parents[1]
+NAMES = system_names()
+
+
+def _tiny(system, **overrides):
+    return system.params(**{**system.tiny, **overrides})
+
+
+def _metric_fn(system, policy_name, key):
+    """Headline metric of ``policy_name`` on the drop ``key`` of the given parameters."""
+    policy = system.policy(policy_name)
+
+    def metric(params):
+        scenario = system.sample(key, params)
+        return system.task(params).score(policy, system.example(scenario), key)[system.metric.name]
+
+    return metric
+
+
+class _CompileCounter:
+    """Counts XLA backend compilations (``jax.monitoring`` events) inside a ``with`` block."""
+
+    def __init__(self):
+        self.counts = collections.Counter()
+        self.active = False
+        jax.monitoring.register_event_duration_secs_listener(self._listen)
+
+    def _listen(self, event, duration, **kwargs):
+        if self.active:
+            self.counts[event] += 1
+
+    def __enter__(self):
+        self.counts.clear()
+        self.active = True
+        return self
+
+    def __exit__(self, *exc):
+        self.active = False
+
+    @property
+    def compilations(self) -> int:
+        return self.counts["/jax/core/compile/backend_compile_duration"]
+
+
+COMPILES = _CompileCounter()
+
+
+def test_the_registry_names_three_systems_and_refuses_unknown_names():
+    assert NAMES == ("uplink", "downlink", "uav")
+    with pytest.raises(ValueError, match=r"system must be one of \['uplink', 'downlink', 'uav'\], got 'sat'"):
+        get_system("sat")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_declaration_conforms_and_is_documented(name):
+    system = get_system(name)
+    check_system(system)
+    assert getattr(satjax, name).SYSTEM is system and REGISTRY[name] == f"satjax.{name}"
+    assert isinstance(system.metric, Metric) and system.metric.unit
+    assert (ROOT / system.docs).is_file()
+    architecture = (ROOT / "docs" / "architecture.md").read_text()
+    assert f"`satjax.{name}`" in architecture, f"docs/architecture.md does not document system {name!r}"
+    for policy in system.policies.values():                    # every policy builds with its defaults
+        assert callable(policy())
+
+
+@pytest.mark.parametrize("broken, match", [
+    (dict(reference="nope"), "reference 'nope' is not one of its policies"),
+    (dict(tiny={"not_a_size": 1}), "tiny names"),
+    (dict(differentiable=("full_power", "num_users")), "differentiable must be"),
+    (dict(params_class=dict), "params_class must be"),
+    (dict(sample=lambda key: key), "sample must accept 2"),
+])
+def test_a_declaration_that_does_not_conform_is_refused(broken, match):
+    fields = {f.name: getattr(get_system("uplink"), f.name) for f in dataclasses.fields(System)}
+    with pytest.raises(TypeError, match=match):
+        System(**{**fields, **broken})
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_64_point_sweep_compiles_once_without_jit(name):
+    system = get_system(name)
+    policy, field = system.differentiable
+    params = _tiny(system)
+    metric = _metric_fn(system, policy, jax.random.key(0))
+    base = float(np.asarray(getattr(params, field)))
+    values = jnp.linspace(0.5 * base, 1.5 * base, 64)
+    values2 = values * 1.1
+    with COMPILES:
+        out = satjax.sweep(metric, params, **{field: values})
+        jax.block_until_ready(out)
+    assert COMPILES.compilations == 1, COMPILES.counts
+    with COMPILES:
+        jax.block_until_ready(satjax.sweep(metric, params, **{field: values2}))
+    assert COMPILES.compilations == 0, COMPILES.counts                  # new values: no new program
+    pointwise = jax.jit(metric)
+    for i in (0, 63):
+        np.testing.assert_allclose(out[i], pointwise(params.replace(**{field: values[i]})), rtol=2e-5)
+
+
+def _keys(n):
+    return jax.vmap(lambda i: jax.random.fold_in(jax.random.key(3), i))(jnp.arange(n))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_vmap_of_the_reference_policy_equals_a_loop(name):
+    system = get_system(name)
+    with jax.enable_x64(True):
+        params = _tiny(system)
+        keys = _keys(3)
+        scenarios = jax.vmap(lambda k: system.sample(k, params))(keys)
+        policy = system.policy(system.reference)
+        batched = jax.jit(jax.vmap(policy))(scenarios, keys)
+        single = jax.jit(policy)
+        for i in range(3):
+            one = single(jax.tree.map(lambda a: a[i], scenarios), keys[i])
+            for a, b in zip(jax.tree.leaves(one), jax.tree.leaves(batched)):
+                np.testing.assert_allclose(np.asarray(b)[i], np.asarray(a), rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_solve_and_unroll_agree_for_every_algorithm(name):
+    system = get_system(name)
+    if not system.algorithms:
+        pytest.skip(f"system {name!r} declares no iterative algorithm")
+    with jax.enable_x64(True):
+        scenario = system.sample(jax.random.key(1), _tiny(system))
+        for algo, run in system.algorithms.items():
+            solved, trace = jax.jit(run, static_argnums=1)(scenario, Solve(tol=1e-10, max_iters=200))
+            depth = int(trace.num_iters)
+            assert depth >= 1, algo
+            same, utrace = jax.jit(run, static_argnums=1)(scenario, Unroll(depth))
+            longer, _ = jax.jit(run, static_argnums=1)(scenario, Unroll(depth + 10))
+            np.testing.assert_allclose(utrace.objective[-1], trace.objective[depth], rtol=1e-9, err_msg=algo)
+            for a, b, c in zip(jax.tree.leaves(solved), jax.tree.leaves(same), jax.tree.leaves(longer)):
+                np.testing.assert_allclose(np.asarray(b), np.asarray(a), rtol=1e-8, atol=1e-12, err_msg=algo)
+                np.testing.assert_allclose(np.asarray(c), np.asarray(a), rtol=1e-4, atol=1e-8, err_msg=algo)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_gradient_wrt_a_physical_parameter_matches_finite_differences(name):
+    system = get_system(name)
+    policy, field = system.differentiable
+    with jax.enable_x64(True):
+        params = _tiny(system)
+        metric = _metric_fn(system, policy, jax.random.key(2))
+
+        def f(x):
+            return metric(params.replace(**{field: x}))
+
+        x0 = jnp.asarray(getattr(params, field))
+        h = 1e-6 * float(x0)
+        g = float(jax.grad(f)(x0))
+        fd = float((f(x0 + h) - f(x0 - h)) / (2 * h))
+        assert np.isfinite(g) and g != 0
+        np.testing.assert_allclose(g, fd, rtol=1e-5)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_padded_users_change_nothing_for_the_real_users(name):
+    """Every deterministic policy (random ones draw per user, so padding changes their draws)."""
+    system = get_system(name)
+    with jax.enable_x64(True):
+        params = _tiny(system)
+        k = system.tiny.get("num_users", system.tiny.get("users_per_group"))
+        scenario = system.sample(jax.random.key(4), params)
+        padded = system.pad_users(scenario, k + 2)
+        task = system.task(params)
+        key0, key1 = jax.random.key(0), jax.random.key(1)
+        checked = []
+        for pname, cls in system.policies.items():
+            policy = jax.jit(cls())
+            plain = policy(scenario, key0)
+            if not all(np.array_equal(a, b) for a, b in zip(jax.tree.leaves(plain), jax.tree.leaves(policy(scenario, key1)))):
+                continue                                           # draws from its key: not comparable
+            checked.append(pname)
+            pad = system.real_users(policy(padded, key0), k)
+            for a, b in zip(jax.tree.leaves(plain), jax.tree.leaves(pad)):
+                np.testing.assert_allclose(np.asarray(b), np.asarray(a), rtol=1e-7, atol=1e-12, err_msg=pname)
+            decided_plain, decided_pad = (lambda s, key: plain), (lambda s, key: policy(padded, key0))
+            m_plain = task.score(decided_plain, system.example(scenario), key0)[system.metric.name]
+            m_pad = task.score(decided_pad, system.example(padded), key0)[system.metric.name]
+            np.testing.assert_allclose(m_pad, m_plain, rtol=1e-7, err_msg=pname)
+        assert system.reference in checked
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_bad_parameter_is_refused_by_name(name):
+    system = get_system(name)
+    _, field = system.differentiable
+    with pytest.raises(ValueError, match=field):
+        _tiny(system, **{field: float("nan")})
+    with pytest.raises(ValueError, match="dtype must be float32 or float64"):
+        system.sample(jax.random.key(0), _tiny(system), jnp.float16)
+    with pytest.raises(ValueError, match="policy must be one of"):
+        system.policy("no_such_policy")
+    other = get_system(NAMES[(NAMES.index(name) + 1) % len(NAMES)])
+    # satjax's own ValueError; under the tests beartype checks the annotation first and names it too
+    with pytest.raises((ValueError, TypeError, BeartypeCallHintParamViolation), match=f"(?s)params.*{system.params_class.__name__}"):
+        system.sample(jax.random.key(0), _tiny(other))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_sampler_works_in_the_dtype_of_its_parameters(name):
+    system = get_system(name)
+    with jax.enable_x64(True):
+        scenario = system.sample(jax.random.key(0), _tiny(system))
+    assert {a.dtype for a in jax.tree.leaves(scenario) if jnp.issubdtype(a.dtype, jnp.floating)} == {np.dtype("float64")}
+    scenario = system.sample(jax.random.key(0), _tiny(system))
+    assert {a.dtype for a in jax.tree.leaves(scenario) if jnp.issubdtype(a.dtype, jnp.floating)} == {np.dtype("float32")}
