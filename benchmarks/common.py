@@ -29,13 +29,15 @@ IMPLEMENTATIONS = ("satjax", "numpy", "torch", "torch.compile", "paper")
 @dataclass(frozen=True)
 class Settings:
     """What every suite is told: ``quick`` (tiny sizes, for tests and smoke runs), ``repeats``
-    (timed calls per case after the warm-up), whether to try ``torch.compile``, and the measured
-    matmul peak [GFLOP/s] for the roofline fractions (None until measured)."""
+    (timed calls per case after the warm-up), whether to try ``torch.compile``, the measured
+    matmul peak [GFLOP/s] for the roofline fractions (None until measured), and ``max_cases``
+    (stop each suite after its first ``max_cases`` cases; None runs them all)."""
 
     quick: bool = False
     repeats: int = 7
     torch_compile: bool = True
     peak_gflops: float | None = None
+    max_cases: int | None = None
 
 
 def block(out):
@@ -224,7 +226,8 @@ def write_results(path: Path, env: dict, settings: Settings, cases: list[dict], 
         except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
             kept = []
     all_cases = kept + cases
-    doc = {**env, "settings": {"quick": settings.quick, "repeats": settings.repeats, "torch_compile": settings.torch_compile},
+    doc = {**env, "settings": {"quick": settings.quick, "repeats": settings.repeats, "torch_compile": settings.torch_compile,
+                               "max_cases": settings.max_cases},
            **extra, "cases": all_cases, "ratios": ratios(all_cases)}
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".json.tmp")

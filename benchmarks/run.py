@@ -1,14 +1,16 @@
 """Run satjax's benchmark suites side by side with the NumPy and PyTorch references.
 
-    python -m benchmarks.run [--suite NAME ...] [--quick] [--repeats N] [--no-torch-compile] [--out FILE]
+    python -m benchmarks.run [--suite NAME ...] [--quick] [--max-cases N] [--repeats N] [--no-torch-compile] [--out FILE]
 
 Prints one table per run (time per scenario of every implementation and its ratio to satjax)
 and writes ``benchmarks/results/<device>-<date>.json`` (``...-quick.json`` with ``--quick``)
 after every case (device, versions,
 threading, settings, the measured matmul peak, and per case: compile time, steady-state
 median/min/max, time per scenario, XLA FLOPs and memory, peak RSS growth; then the ratios).
-Suites: closed_form (+ scaling, roofline, Monte Carlo), algorithm1, shgnn, downlink, precoders, sweep. On
-a GPU machine the same command writes that device's own file.
+Suites: closed_form (+ scaling, roofline, Monte Carlo), algorithm1, shgnn, downlink, precoders, sweep,
+uav. On a GPU machine the same command writes that device's own file. ``--quick --max-cases 2``
+is the smoke run of the test suite: each suite's first two cases (satjax and its reference) at
+tiny sizes.
 
 Each suite runs in a child process. If no case arrives within ``--case-timeout`` seconds (a stall
 or a runaway case), the child's Python stack is dumped, the child is stopped, and the run records
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import faulthandler
+import itertools
 import multiprocessing
 import os
 import queue
@@ -38,7 +41,7 @@ def _suite_child(fn, settings: Settings, out: multiprocessing.Queue, trace_path:
     configure_entry_point()
     trace = open(trace_path, "w")                                       # noqa: SIM115 - kept open for the signal
     faulthandler.register(signal.SIGUSR1, file=trace, all_threads=True)
-    for c in fn(settings):
+    for c in itertools.islice(fn(settings), settings.max_cases):
         out.put(c)
     out.put(None)
 
@@ -97,6 +100,8 @@ def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--suite", action="append", choices=sorted(SUITES), help="run only these suites (repeatable)")
     ap.add_argument("--quick", action="store_true", help="tiny sizes and few repeats (a smoke run, < 2 min)")
+    ap.add_argument("--max-cases", type=int, default=None,
+                    help="stop each suite after its first N cases (a smoke run: --quick --max-cases 2)")
     ap.add_argument("--repeats", type=int, default=None,
                     help="timed calls per case (default 7; 3 with --quick); expensive suites use fewer, and every "
                          "case records its own count")
@@ -111,6 +116,8 @@ def main(argv=None) -> dict:
         ap.error(f"--repeats must be >= 1, got {repeats}")
     if args.out is not None and (args.out.is_dir() or args.out.suffix != ".json"):
         ap.error(f"--out must be a .json file path, got {str(args.out)!r}")
+    if args.max_cases is not None and args.max_cases < 1:
+        ap.error(f"--max-cases must be >= 1, got {args.max_cases}")
     case_timeout = args.case_timeout if args.case_timeout is not None else (600.0 if args.quick else 1800.0)
     if not case_timeout > 0:
         ap.error(f"--case-timeout must be > 0 s, got {case_timeout}")
@@ -119,7 +126,7 @@ def main(argv=None) -> dict:
     out = args.out or results_path(env, args.quick)
     peak = measure_peak_gflops(512 if args.quick else 2048)
     settings = Settings(quick=args.quick, repeats=repeats, torch_compile=not args.no_torch_compile,
-                        peak_gflops=peak["gflops_per_s"])
+                        peak_gflops=peak["gflops_per_s"], max_cases=args.max_cases)
     print(f"{env['device']} ({env['platform']}), jax {env['jax']}, torch {env.get('torch')}; "
           f"matmul peak {peak['gflops_per_s']:.1f} GFLOP/s (float32, n = {peak['n']})")
     cases, t0 = [], time.perf_counter()

@@ -34,20 +34,21 @@ def test_numpy_algorithm1_agrees_with_satjax():
         np.testing.assert_allclose(rho, ours.rho, rtol=1e-9, atol=1e-15)
 
 
-def test_quick_run_of_every_suite_writes_a_valid_results_file(tmp_path):
-    """``python -m benchmarks.run --quick``: every suite, every implementation, a results file
-    with the environment, timings that are positive, and a ratio for every reference case."""
+def _check_results_file(out, res, *, smoke: bool):
+    """The results file has the environment, positive timings, a compile time and memory for every
+    satjax case, and a ratio for every reference case measured beside satjax."""
     import json
 
-    from benchmarks.run import main
     from benchmarks.suites import SUITES
 
-    out = tmp_path / "r.json"
-    res = main(["--quick", "--out", str(out)])
     doc = json.loads(out.read_text())
     assert doc["device"] and doc["jax"] and doc["date"] and doc["settings"]["quick"] is True
+    assert doc["settings"]["max_cases"] == (2 if smoke else None)
     assert doc["peak_matmul"]["gflops_per_s"] > 0
+    assert not res["failed"], res["failed"]
     assert {c["suite"] for c in doc["cases"]} == set(SUITES) and len(doc["cases"]) == len(res["cases"])
+    per_suite = {s: sum(c["suite"] == s for c in doc["cases"]) for s in SUITES}
+    assert all(n == 2 for n in per_suite.values()) if smoke else all(n >= 2 for n in per_suite.values()), per_suite
     for c in doc["cases"]:
         assert c["per_scenario_ms"] > 0, c
         if c["suite"] == "sweep":                      # wall time including compilation, one call per way
@@ -55,13 +56,31 @@ def test_quick_run_of_every_suite_writes_a_valid_results_file(tmp_path):
         elif c["impl"] == "satjax":
             assert c["compile_s"] > 0 and c["min_s"] <= c["median_s"] <= c["max_s"] and c["xla_memory_mb"] > 0, c
     impls = {c["impl"] for c in doc["cases"]}
-    assert {"satjax", "numpy", "torch", "paper"} <= impls
+    assert {"satjax", "numpy"} <= impls and ({"torch", "paper"} <= impls or smoke)
     refs = [c for c in doc["cases"] if c["impl"] in ("numpy", "torch") and c["batch"] in
             {d["batch"] for d in doc["cases"] if d["impl"] == "satjax" and d["case"] == c["case"] and d["params"] == c["params"]}]
     assert len(doc["ratios"]) >= len(refs) > 0
     assert all(r["over_satjax"] > 0 for r in doc["ratios"])
     closed = [c for c in doc["cases"] if c["suite"] == "closed_form" and c["impl"] == "satjax" and c["case"] == "closed_form"]
-    assert all(c["flops"] > 0 and 0 < c["fraction_of_peak"] for c in closed)
+    assert closed and all(c["flops"] > 0 and 0 < c["fraction_of_peak"] for c in closed)
+
+
+def test_smoke_run_of_every_suite_writes_a_valid_results_file(tmp_path):
+    """``python -m benchmarks.run --quick --max-cases 2``: the first two cases of every suite (satjax
+    and a reference) at tiny sizes, each suite in its child process, into one results file."""
+    from benchmarks.run import main
+
+    out = tmp_path / "r.json"
+    _check_results_file(out, main(["--quick", "--max-cases", "2", "--out", str(out)]), smoke=True)
+
+
+@pytest.mark.slow
+def test_quick_run_of_every_suite_writes_a_valid_results_file(tmp_path):
+    """``python -m benchmarks.run --quick``: every case of every suite at tiny sizes (about 3-5 min)."""
+    from benchmarks.run import main
+
+    out = tmp_path / "r.json"
+    _check_results_file(out, main(["--quick", "--out", str(out)]), smoke=False)
 
 
 def test_results_of_separate_suite_runs_accumulate_in_one_file(tmp_path):
@@ -82,6 +101,7 @@ def test_results_of_separate_suite_runs_accumulate_in_one_file(tmp_path):
 
 @pytest.mark.parametrize("argv, match", [(["--repeats", "0"], "--repeats must be >= 1"),
                                          (["--out", "."], "--out must be a .json file path"),
+                                         (["--max-cases", "0"], "--max-cases must be >= 1"),
                                          (["--suite", "nope"], "invalid choice")])
 def test_benchmark_cli_rejects_bad_arguments(argv, match, capsys):
     from benchmarks.run import main
