@@ -6,7 +6,7 @@ by ``scipy.optimize.linprog``; Algorithm 4 (greedy max-min subchannels in Python
 (max-min P-step with exponentiated user weights) and the closed form of (49).
 
 Used as the speed baseline of the ``uav`` benchmark suite and checked equal to
-``satjax.uav.algorithm3_solve`` and ``algorithm6_solve`` in float64 (tests/uav/test_benchmark_reference.py). Arrays are
+``satjax.uav.algorithm3`` and ``algorithm6`` (solve mode) in float64 (tests/uav/test_benchmark_reference.py). Arrays are
 taken from a ``satjax.uav.UavScenario`` once (``scenario_arrays``); everything after is NumPy.
 """
 
@@ -250,8 +250,9 @@ def algorithm4(sc, x_prev, p, tau):
 
 
 def pstep_maxmin(sc, x, tau, w, p_prev, num_iters=500, step=2.0):
-    """P-step (58): water-filling on the Lagrangian (60) with exponentiated user weights on the
-    simplex and clipped subgradient prices; the best feasible (scaled) iterate."""
+    """P-step (58): water-filling on the Lagrangian (60), powers capped at P_max, with exponentiated
+    user weights on the simplex (step 0.5 delta_0 / sqrt(i + 1)) and clipped subgradient prices; the
+    best feasible (scaled) iterate."""
     g, k, l, n = sc["lam"].shape
     m, nr, mask = sc["phi"].shape[1], sc["num_rx"], sc["mask"]
     gamma = np.sum(x[:, :, None] * nr * w[:, :, None] * sc["lam"] / sc["noise"], axis=1)
@@ -277,7 +278,7 @@ def pstep_maxmin(sc, x, tau, w, p_prev, num_iters=500, step=2.0):
                                    + nu[:, :, None] / sc["p_max"])
         level = wt[:, None, :] * _LOG2E / np.maximum(cost, 1e-300)
         safe = np.where(gamma > 0, gamma, 1.0)
-        pp = np.where(gamma > 0, np.maximum(level - 1.0 / safe, 0.0), 0.0)
+        pp = np.minimum(np.where(gamma > 0, np.maximum(level - 1.0 / safe, 0.0), 0.0), sc["p_max"])
         p_feas = pp * feasibility_scale(sc, x, pp, tau)
         u = utilities(p_feas)
         if np.min(u) > best_v:
@@ -286,7 +287,7 @@ def pstep_maxmin(sc, x, tau, w, p_prev, num_iters=500, step=2.0):
         d = step * scale / math.sqrt(i + 1.0)
         u_real = np.where(mask, u, 0.0)
         rel = u_real / max(np.sum(u_real) / k_total, 1e-30)
-        omega = np.where(mask, omega * np.exp(-2.0 * step / math.sqrt(i + 1.0) * (rel - 1.0)), 0.0)
+        omega = np.where(mask, omega * np.exp(-0.5 * step / math.sqrt(i + 1.0) * (rel - 1.0)), 0.0)
         omega = omega / omega.sum()
         alpha, beta, nu = dual_step(alpha, use_i, d), dual_step(beta, use_e, d), dual_step(nu, use_p, d)
     return best_p

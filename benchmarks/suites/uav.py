@@ -1,7 +1,7 @@
 """System C: the deterministic-equivalent rate of every candidate (g, k, n) (eqs. (16)-(17),
 bisection fixed point) and the dual water-filling P-step of Algorithm 2, against a NumPy
 reference of the same rate (written here, same bisection); and the whole of Algorithms 3 and 6
-(``satjax.uav.algorithm3_solve`` / ``algorithm6_solve``, one scenario and ``vmap``ped batches)
+(``satjax.uav.algorithm3`` / ``algorithm6`` in solve mode, one scenario and ``vmap``ped batches)
 against their NumPy + SciPy (HiGHS) versions ``benchmarks.reference.numpy_uav`` — both in float64
 (the reference's precision), checked equal in tests/uav/test_benchmark_reference.py. The NumPy
 versions run the scenarios of a batch one after the other.
@@ -19,16 +19,9 @@ import numpy as np
 
 from benchmarks.common import Settings, case, time_eager, time_jax
 from benchmarks.reference import numpy_uav
-from satjax.uav import (
-    BISECTION_STEPS,
-    UavParams,
-    algorithm3_solve,
-    algorithm6_solve,
-    candidate_rates,
-    initial_point,
-    sample_uav_scenario,
-)
+from satjax.uav import UavParams, algorithm3, algorithm6, candidate_rates, initial_point, sample_uav_scenario
 from satjax.uav import algorithms as _alg
+from satjax.uav.rates import BISECTION_STEPS
 
 SUITE = "uav"
 
@@ -83,8 +76,8 @@ def _bcd_cases(params, desc, settings: Settings) -> list[dict]:
     with jax.enable_x64(True):                                     # computed inside, yielded outside the context
         keys = jax.random.split(jax.random.key(1), max(batches))
         scen = jax.vmap(lambda k: sample_uav_scenario(k, params, jnp.float64))(keys)
-        for name, solve, reference in (("algorithm3", algorithm3_solve, numpy_uav.algorithm3),
-                                       ("algorithm6", algorithm6_solve, numpy_uav.algorithm6)):
+        for name, solve, reference in (("algorithm3", algorithm3, numpy_uav.algorithm3),
+                                       ("algorithm6", algorithm6, numpy_uav.algorithm6)):
             solve_batch = jax.jit(jax.vmap(solve))
             for b in batches:
                 if b == 1:

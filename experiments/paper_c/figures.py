@@ -76,23 +76,27 @@ def _drops(config, **changes):
 def _solve_batch(name: str, batch, max_iters: int):
     """Algorithm 3 / 6 (``name`` "alg3" / "alg6") on every drop of ``batch``: one ``vmap``ped call,
     compiled once per (name, shapes, max_iters)."""
-    from satjax.uav import algorithm3_solve, algorithm6_solve
+    from satjax.optim import Solve
+    from satjax.uav import algorithm3, algorithm6
 
-    fn = {"alg3": algorithm3_solve, "alg6": algorithm6_solve}[name]
-    return jax.vmap(lambda s: fn(s, max_iters=max_iters))(batch)
+    fn = {"alg3": algorithm3, "alg6": algorithm6}[name]
+    return jax.vmap(lambda s: fn(s, mode=Solve(tol=1e-4, max_iters=max_iters)))(batch)
 
 
 @eqx.filter_jit
 def _methods_scores(batch, max_iters: int):
     """Mean overall and minimum efficiency of Algorithms 3, 6 and Schemes 1-3 over the drops of
     ``batch``, every method ``vmap``ped: ``{name: (overall, minimum)}``."""
-    from satjax.uav import algorithm3_solve, algorithm6_solve, min_efficiency, overall_efficiency, run_scheme
+    from satjax.optim import Solve
+    from satjax.uav import algorithm3, algorithm6, min_efficiency, overall_efficiency, run_scheme
+
+    mode = Solve(tol=1e-4, max_iters=max_iters)
 
     def one(s):
-        r3, r6 = algorithm3_solve(s, max_iters=max_iters), algorithm6_solve(s, max_iters=max_iters)
+        r3, r6 = algorithm3(s, mode=mode), algorithm6(s, mode=mode)
         out = {"alg3": (r3.x, r3.p, r3.tau), "alg6": (r6.x, r6.p, r6.tau)}
         for name in ("scheme1", "scheme2"):
-            out[name] = run_scheme(name, s, max_iters=max_iters)
+            out[name] = run_scheme(name, s, mode=mode)
         out["scheme3"] = run_scheme("scheme3", s)
         return {k: (overall_efficiency(s, *v), min_efficiency(s, *v)) for k, v in out.items()}
 
@@ -109,7 +113,7 @@ def fig2(config, out):
     for ax, name in zip(axes, ("alg3", "alg6")):
         sol = _solve_batch(name, drops, config.max_iters)
         for i in range(config.num_drops):
-            hist = [float(v) for v in sol.history[i, :int(sol.iterations[i]) + 1]]
+            hist = [float(v) for v in sol.trace.objective[i, :int(sol.trace.num_iters[i]) + 1]]
             rows += [(name, i, t, v) for t, v in enumerate(hist)]
             ax.plot(range(len(hist)), hist, marker="o", label=f"drop {i}")
     for ax, title in zip(axes, ("Algorithm 3: overall efficiency", "Algorithm 6: minimum efficiency")):
@@ -155,13 +159,14 @@ def fig5(config, out):
     received power at the users it is assigned to."""
     import matplotlib.pyplot as plt
 
+    from satjax.optim import Solve
     from satjax.uav import algorithm6, coverage_grid, received_power_w, sample_uav_scenario, subchannel_frequencies_hz
     from satjax.units import watt_to_dbm
 
     params = config.scenario.to_params(num_groups=1)
     dtype = jnp.float64 if config.x64 else jnp.float32
     s = sample_uav_scenario(jax.random.key(config.seed), params, dtype)
-    r = algorithm6(s, max_iters=config.max_iters)
+    r = algorithm6(s, mode=Solve(tol=1e-4, max_iters=config.max_iters))
     p, x = np.asarray(r.p[0]), np.asarray(r.x[0])                                   # [L, N], [K, N]
     uavs, users = np.asarray(s.uav_pos[0]), np.asarray(s.user_pos[0])
     center = np.concatenate([uavs[:, :2], users[:, :2]]).mean(axis=0)

@@ -90,7 +90,7 @@ def run_uav(cfg, run_dir: Path, *, callbacks=()) -> dict:
     trained = result.model
 
     test = Evaluator(task, jax.random.fold_in(jax.random.key(ev.seed), 1), ev.num_drops)
-    policies = {"model": trained, "algorithm3": alg3} | {b: POLICIES[b] for b in ev.baselines}
+    policies = {"model": trained, "algorithm3": alg3} | {b: POLICIES[b]() for b in ev.baselines}
     per = {k: per_drop(p, test) for k, p in policies.items()}
     ref_mean = float(per["algorithm3"][METRIC].mean())
     methods = {k: _summary(v, ref_mean) for k, v in per.items()}

@@ -4,12 +4,13 @@ Basic use::
 
     params = UavParams()                                     # spec Sec. 4.2 placeholders (ours)
     scenario = sample_uav_scenario(key, params)              # lambda, phi, y from P.525 + P.676 + shadowing
-    result = algorithm3(scenario)                            # BCD, overall efficiency (15)
-    batch = jax.vmap(algorithm3_solve)(scenarios)            # the same, pure JAX, a batch in one call
-    fair = algorithm6(scenario)                              # BCD, minimum efficiency (10)
+    result = algorithm3(scenario)                            # BCD, overall efficiency (15): BcdResult
+    batch = jax.vmap(algorithm3)(scenarios)                  # a batch in one call, each stops on its own test
+    fair = algorithm6(scenario, mode=Solve(tol=1e-4, max_iters=10))   # BCD, minimum efficiency (10)
+    unrolled = algorithm3(scenario, mode=Unroll(3))          # fixed depth, reverse-differentiable
     overall_efficiency(scenario, result.x, result.p, result.tau)
 
-Bring your own large-scale CSI with ``UavScenario.from_arrays`` (validated).
+``Solve`` and ``Unroll`` are ``satjax.optim``'s modes. Bring your own large-scale CSI with ``UavScenario.from_arrays`` (validated).
 
 Policies (``policy(scenario, key) -> UavDecision``, ``satjax.uav.policies``) and the training
 task ``UavEfficiencyTask`` (loss = -overall efficiency) plug system C into
@@ -17,28 +18,21 @@ task ``UavEfficiencyTask`` (loss = -overall efficiency) plug system C into
 """
 
 from satjax.uav.algorithms import (
-    ALGORITHM3_BLOCKS,
     BcdResult,
-    BcdSolution,
     algorithm1_subchannels,
     algorithm2_power,
     algorithm3,
-    algorithm3_solve,
     algorithm4_subchannels,
     algorithm5_power,
     algorithm6,
-    algorithm6_solve,
-    ALGORITHM6_BLOCKS,
     feasibility_scale,
     hovering_time_lp,
     initial_point,
     maxmin_hovering_time,
-    maxmin_hovering_time_lp,
 )
-from satjax.uav.baselines import SCHEMES, run_scheme, scheme1, scheme2, scheme3
+from satjax.uav.baselines import run_scheme, scheme1, scheme2, scheme3
 from satjax.uav.models import UavGNN, uav_features
 from satjax.uav.policies import (
-    JITTABLE,
     POLICIES,
     Algorithm3Policy,
     Algorithm6Policy,
@@ -48,7 +42,6 @@ from satjax.uav.policies import (
     decide_each,
 )
 from satjax.uav.rates import (
-    BISECTION_STEPS,
     candidate_rates,
     constraint_residuals,
     deterministic_rate,
@@ -67,8 +60,10 @@ from satjax.uav.rates import (
 from satjax.uav.scenario import UavParams, UavScenario, sample_uav_scenario, subchannel_frequencies_hz, uav_ground_loss_db
 from satjax.uav.coverage import coverage_grid, received_power_w
 from satjax.uav.task import EFFICIENCY_UNIT, UavEfficiencyTask, decision_metrics
+from satjax.uav.system import SYSTEM
 
 __all__ = [
+    "SYSTEM",
     # basic: parameters, scenarios, objectives, the two BCD algorithms
     "UavParams",
     "UavScenario",
@@ -76,13 +71,8 @@ __all__ = [
     "overall_efficiency",
     "min_efficiency",
     "algorithm3",
-    "algorithm3_solve",
     "algorithm6",
-    "algorithm6_solve",
     "BcdResult",
-    "BcdSolution",
-    "ALGORITHM3_BLOCKS",
-    "ALGORITHM6_BLOCKS",
     # physics
     "deterministic_rate",
     "slack_fixed_point",
@@ -96,23 +86,20 @@ __all__ = [
     "constraint_residuals",
     "max_violation",
     "monte_carlo_rate",
-    "BISECTION_STEPS",
     "subchannel_frequencies_hz",
     "uav_ground_loss_db",
     "received_power_w",
     "coverage_grid",
-    # blocks
+    # blocks of the BCD
     "initial_point",
+    "feasibility_scale",
     "algorithm1_subchannels",
     "algorithm2_power",
     "hovering_time_lp",
     "algorithm4_subchannels",
     "algorithm5_power",
     "maxmin_hovering_time",
-    "maxmin_hovering_time_lp",
-    "feasibility_scale",
     # baselines
-    "SCHEMES",
     "run_scheme",
     "scheme1",
     "scheme2",
@@ -124,7 +111,6 @@ __all__ = [
     "SchemePolicy",
     "InitialPointPolicy",
     "POLICIES",
-    "JITTABLE",
     "decide_each",
     "UavEfficiencyTask",
     "decision_metrics",

@@ -6,15 +6,19 @@ slack W of (17)) and hovering times tau (paper C, Sec. III-IV; spec Sec. 3).
 * ``algorithm2_power`` — alternation (34)-(35): dual multi-level water-filling with projected
   subgradient (P-step), then the fixed point (17) (W-step), with the monotonicity safeguard;
 * ``hovering_time_lp`` — LP (21) by an interior-point method in JAX (qpax), inside ``jit``;
-* ``algorithm3_solve`` — BCD for the overall efficiency (15) as one pure JAX program
-  (``jit``/``vmap`` over scenarios); ``algorithm3`` — the same with a Python trace of every block;
+* ``algorithm3`` — BCD for the overall efficiency (15);
 * ``algorithm4_subchannels`` — greedy max-min allocation (coverage phase for Property 1, then
   greedy);
 * ``algorithm5_power`` — max-min power (55)-(60) by dual subgradient with exponentiated user
   weights, W-step and safeguard;
 * ``maxmin_hovering_time`` — closed form of (49) (spec Sec. 3.5);
-* ``algorithm6_solve`` / ``algorithm6`` — BCD for the minimum efficiency (10), pure JAX / with a
-  Python trace.
+* ``algorithm6`` — BCD for the minimum efficiency (10).
+
+The iterative algorithms (2, 3, 5, 6) are step functions run by ``satjax.optim.iterate``: a
+``mode`` argument chooses ``satjax.optim.Solve`` (``lax.while_loop`` until the relative change of
+the objective is at most ``tol``; under ``vmap`` every scenario stops on its own test) or
+``satjax.optim.Unroll`` (a fixed number of steps, ``lax.scan``, reverse-differentiable). Every
+function here is pure JAX (``jit``/``vmap``); the BCD results are one pytree, ``BcdResult``.
 
 Constraints are dualised in relative form (usage / limit - 1), so the multipliers are in units of
 the objective (bit/Hz) whatever the scale of I_th, E_l or P_max; step sizes are
@@ -27,7 +31,6 @@ constraints and does not lower the objective (the safeguards of spec Sec. 3.2-3.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 
 import equinox as eqx
@@ -35,10 +38,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from satjax._checks import check_int_range
+from satjax._checks import check_int_range, check_nonnegative, check_shape, is_concrete
 from satjax._linalg import small_lp_max
+from satjax._types import ArrayLike, Float
+from satjax.optim.iterate import IterationTrace, Mode, Solve, Unroll, check_mode, iterate
 from satjax.uav.rates import (
     candidate_rates,
+    constraint_residuals,
     energy_use,
     leakage,
     max_violation,
@@ -48,26 +54,22 @@ from satjax.uav.rates import (
     slack_fixed_point,
     snr_terms,
 )
+from satjax.uav.scenario import UavScenario
 
 __all__ = [
     "BcdResult",
+    "BLOCKS",
     "initial_point",
+    "feasibility_scale",
     "algorithm1_subchannels",
     "algorithm2_power",
     "hovering_time_lp",
-    "BcdSolution",
-    "ALGORITHM3_BLOCKS",
-    "algorithm3_solve",
     "algorithm3",
     "algorithm4_subchannels",
     "algorithm5_power",
     "maxmin_hovering_time",
     "maxmin_hovering_time_lp",
     "algorithm6",
-    "algorithm6_solve",
-    "ALGORITHM6_BLOCKS",
-    "feasibility_scale",
-    "check_bcd_args",
 ]
 
 _LOG2E = 1.0 / math.log(2.0)
@@ -77,29 +79,27 @@ _LOG2E = 1.0 / math.log(2.0)
 _rates = eqx.filter_jit(candidate_rates)
 #: Relative slack left in the scaled-to-feasibility points (guards round-off in the 1e-6 checks).
 _FEAS_MARGIN = 1e-9
+#: Relative constraint residual up to which a user's start point ``init`` counts as feasible.
+INIT_RTOL = 1e-6
+
+_X = Float[ArrayLike, "G K N"]
+_P = Float[ArrayLike, "G L N"]
+_TAU = Float[ArrayLike, " G"]
 
 
-@dataclasses.dataclass
-class BcdResult:
-    """Output of ``algorithm3`` / ``algorithm6``.
-
-    ``x [G, K, N]``, ``p [G, L, N]`` [W], ``tau [G]`` [s]; ``objective`` the final value;
-    ``history`` the objective after every outer iteration (entry 0: the initial point);
-    ``trace`` one ``(iteration, block, objective, max_violation)`` row per block."""
-
-    x: np.ndarray
-    p: np.ndarray
-    tau: np.ndarray
-    objective: float
-    history: list
-    trace: list
-    iterations: int
-
-
-def feasibility_scale(scenario, x, p, tau) -> jax.Array:
+def feasibility_scale(scenario: UavScenario, x: _X, p: _P, tau: _TAU) -> Float[ArrayLike, ""]:
     r"""Largest factor $\le 1$ by which ``p`` can be multiplied so that interference (14b),
-    energy (14e) and power (14f) hold (they are linear in p): $1/\max(1, \max \text{usage/limit})$,
-    times $1 - 10^{-9}$."""
+    energy (14e) and power (14f) hold (they are linear in p).
+
+    Args:
+        scenario: the ``UavScenario``.
+        x: ``[G, K, N]`` subchannel assignment in {0, 1}.
+        p: ``[G, L, N]`` powers [W].
+        tau: ``[G]`` hovering times [s].
+
+    Returns:
+        ``[]`` the factor $(1 - 10^{-9})/\max(1, \max \text{usage/limit})$ (dimensionless).
+    """
     use = jnp.concatenate([
         jnp.ravel(leakage(scenario, x, p) / scenario.interference_threshold_w),
         jnp.ravel(energy_use(x, p, tau) / scenario.energy_per_uav_j),
@@ -114,10 +114,18 @@ def _best_user_assignment(scenario, rates):
     return jax.nn.one_hot(jnp.argmax(r, axis=1), rates.shape[1], axis=1, dtype=rates.dtype)
 
 
-def initial_point(scenario):
+def initial_point(scenario: UavScenario) -> tuple[_X, _P, _TAU]:
     r"""Feasible start of the BCD (spec Sec. 3.4 step 1): $\tau_g = \min(T/G, \tau_{max})$,
     every subchannel to its best user, equal power $P_{max}/N$ scaled down until
-    interference and energy hold."""
+    interference and energy hold.
+
+    Args:
+        scenario: the ``UavScenario``.
+
+    Returns:
+        ``(x, p, tau)``: assignment ``[G, K, N]`` in {0, 1}, powers ``[G, L, N]`` [W], hovering
+        times ``[G]`` [s].
+    """
     g, _, l, n, _ = scenario.sizes
     dtype = scenario.lam.dtype
     tau = jnp.full((g,), jnp.minimum(scenario.hover_budget_s / g, scenario.tau_max_s), dtype)
@@ -138,10 +146,75 @@ def _feasible(scenario, x, p, tau, rtol=1e-9):
     return (jnp.max(i) <= 1 + rtol) & (jnp.max(e) <= 1 + rtol) & (jnp.max(w) <= 1 + rtol)
 
 
+# ------------------------------------------------------------------------------ boundary checks
+
+#: The constraint of (14) behind each entry of ``constraint_residuals``, for error messages.
+_CONSTRAINT_NAMES = {"interference": "interference (14b)", "hover_total": "total hovering time (14c)",
+                     "tau_max": "tau <= tau_max (14d)", "tau_nonneg": "tau >= 0 (14d)", "energy": "energy (14e)",
+                     "power": "power (14f)", "power_nonneg": "p >= 0", "one_user": "one user per subchannel (14g)",
+                     "binary": "binary x (14h)"}
+
+
+def _check_real_users(scenario) -> jax.Array:
+    """``ValueError`` when a concrete ``scenario.user_mask`` has no real user; returns the traced
+    flag "some user is real" (results are set to NaN where it is False)."""
+    mask = scenario.user_mask
+    if is_concrete(mask) and not np.any(np.asarray(mask)):
+        raise ValueError("scenario.user_mask must mark at least one real user; every user is padded")
+    return jnp.any(mask)
+
+
+def _check_decision(scenario, x, p, tau=None, prefix: str = ""):
+    """Shapes of ``x [G, K, N]``, ``p [G, L, N]`` and ``tau [G]`` (each optional: None skips it);
+    on concrete values ``x`` in {0, 1} and ``p``, ``tau`` finite and >= 0, else a ``ValueError``
+    naming the argument. Returns the traced flag "valid" (False only for traced bad values)."""
+    g, k, l, n, _ = scenario.sizes
+    ok = jnp.asarray(True)
+    if x is not None:
+        check_shape(f"{prefix}x", x, (g, k, n))
+        if is_concrete(x) and not np.all(np.isin(np.asarray(x), (0, 1))):
+            raise ValueError(f"{prefix}x must be a binary assignment (entries 0 or 1), got values "
+                             f"{np.unique(np.asarray(x))[:5]}")
+        ok = ok & jnp.all((x == 0) | (x == 1))
+    if p is not None:
+        check_shape(f"{prefix}p", p, (g, l, n))
+        check_nonnegative(f"{prefix}p", p, "W")
+        ok = ok & jnp.all(jnp.isfinite(p) & (p >= 0))
+    if tau is not None:
+        check_shape(f"{prefix}tau", tau, (g,))
+        check_nonnegative(f"{prefix}tau", tau, "s")
+        ok = ok & jnp.all(jnp.isfinite(tau) & (tau >= 0))
+    return ok
+
+
+def _checked_init(scenario, init):
+    """A user's start point ``init = (x, p, tau)`` in the scenario's dtype: shapes, binary ``x``,
+    finite non-negative ``p``/``tau`` and every constraint of (14) within ``INIT_RTOL`` (relative),
+    else a ``ValueError`` naming ``init`` and the violated constraint. Traced values are not
+    inspected: an infeasible traced start makes the whole result NaN (D72)."""
+    if not (isinstance(init, (tuple, list)) and len(init) == 3):
+        raise ValueError(f"init must be a tuple (x, p, tau), got {type(init).__name__}")
+    dtype = scenario.lam.dtype
+    x, p, tau = (jnp.asarray(a, dtype) for a in init)
+    ok = _check_decision(scenario, x, p, tau, prefix="init: ")
+    res = constraint_residuals(scenario, x, p, tau)
+    if is_concrete(scenario, x, p, tau):
+        violated = [f"{_CONSTRAINT_NAMES[name]} (relative residual {float(jnp.max(r)):.3g})"
+                    for name, r in res.items() if float(jnp.max(r)) > INIT_RTOL]
+        if violated:
+            raise ValueError(f"init is infeasible: it violates {', '.join(violated)}, beyond {INIT_RTOL:g} (start "
+                             "from a feasible point, e.g. satjax.uav.initial_point, or scale p with "
+                             "satjax.uav.feasibility_scale)")
+        return x, p, tau
+    ok = ok & (max_violation(scenario, x, p, tau) <= INIT_RTOL)
+    nan = jnp.asarray(jnp.nan, dtype)
+    return x, jnp.where(ok, p, nan), jnp.where(ok, tau, nan)
+
+
 # ----------------------------------------------------------------------------------- Algorithm 1
 
-@eqx.filter_jit
-def algorithm1_subchannels(scenario, x_prev, p, tau, num_iters: int = 200, step: float = 0.5):
+def algorithm1_subchannels(scenario: UavScenario, x_prev: _X, p: _P, tau: _TAU, num_iters: int = 200,
+                           step: float = 0.5) -> _X:
     r"""Algorithm 1: subchannel allocation by time-sharing relaxation and its dual.
 
     Score (27), in relative form:
@@ -153,8 +226,28 @@ def algorithm1_subchannels(scenario, x_prev, p, tau, num_iters: int = 200, step:
 
     (26): $x_{g,k,n} = 1$ iff k maximises $\Theta_{g,\cdot,n}$ and $\Theta > 0$;
     multipliers by projected subgradient (28)-(30) with steps $\delta_0 S/\sqrt{i+1}$. The
-    dual maximiser is binary. Returns the best feasible iterate, or ``x_prev`` when none beats it
-    (safeguard, spec Sec. 3.2 step 3). ``x [G, K, N]``."""
+    dual maximiser is binary.
+
+    Args:
+        scenario: the ``UavScenario``.
+        x_prev: ``[G, K, N]`` current assignment in {0, 1} (kept when no dual iterate beats it).
+        p: ``[G, L, N]`` powers [W] (fixed in this block).
+        tau: ``[G]`` hovering times [s] (fixed).
+        num_iters: dual subgradient iterations (>= 1).
+        step: $\delta_0$ of the step sizes (> 0).
+
+    Returns:
+        ``[G, K, N]`` the best feasible binary iterate, or ``x_prev`` when none beats it
+        (safeguard, spec Sec. 3.2 step 3).
+    """
+    _check_decision(scenario, x_prev, p, tau, prefix="")
+    _check_iters_step(num_iters, step)
+    return _algorithm1(scenario, x_prev, p, tau, num_iters, step)
+
+
+@eqx.filter_jit
+def _algorithm1(scenario, x_prev, p, tau, num_iters: int, step: float):
+    """The jitted body of ``algorithm1_subchannels`` (called inside Algorithm 3 unchecked)."""
     s = scenario
     rates = candidate_rates(s, p)                                                     # W^(t) from P^(t)
     gain = tau[:, None, None] * rates                                                 # [G, K, N]
@@ -194,12 +287,28 @@ def algorithm1_subchannels(scenario, x_prev, p, tau, num_iters: int = 200, step:
     return best_x
 
 
+
 # ----------------------------------------------------------------------------------- Algorithm 2
 
 @eqx.filter_jit
 def _slack(scenario, p):
     """W-step (35): w* of (17) for every candidate (g, k, n) at powers p. ``[G, K, N]``."""
     return slack_fixed_point(snr_terms(scenario.lam, p, scenario.noise_w), scenario.num_rx_antennas)
+
+
+def _slack_implicit(scenario, p):
+    r"""``_slack`` with the implicit derivative of the root of (17), for unrolled mode: the value is
+    the bisection root $w_0$ exactly; the derivative is that of one Newton step
+    $w_0 - F(w_0)/F_w(w_0)$ with $F(w) = w + \sum_l a_l w/(1 + N_r a_l w) - 1$, i.e.
+    $dw = -F_a\,da/F_w$ (the rates need no such term, envelope theorem (P3), but the P-steps use
+    w as data). ``[G, K, N]``."""
+    w0 = _slack(scenario, p)
+    a = snr_terms(scenario.lam, p, scenario.noise_w)                                          # [G, K, N, L]
+    nr = scenario.num_rx_antennas
+    resid = w0 + jnp.sum(a * w0[..., None] / (1.0 + nr * a * w0[..., None]), axis=-1) - 1.0
+    slope = 1.0 + jnp.sum(a / (1.0 + nr * a * w0[..., None]) ** 2, axis=-1)
+    newton = -resid / slope
+    return w0 + (newton - jax.lax.stop_gradient(newton))
 
 
 def _assigned_gamma(scenario, x, w):
@@ -221,6 +330,19 @@ def _water_fill(weight, gamma, cost):
     safe_gamma = jnp.where(gamma > 0, gamma, 1.0)
     level = weight * _LOG2E / jnp.maximum(cost, 1e-300)
     return jnp.where(gamma > 0, jnp.maximum(level - 1.0 / safe_gamma, 0.0), 0.0)
+
+
+def _capped_water_fill(weight, gamma, cost, cap):
+    r"""$\min(p, P_{max})$ of ``_water_fill``, written so that reverse-mode autodiff stays finite
+    where all prices are ~0 (there $w\log_2 e/c$ overflows and its derivative $-w/c^2$ is inf times
+    a zero cotangent): where the level exceeds ``cap`` + 1/gamma the cap is returned without dividing
+    by the cost."""
+    safe_gamma = jnp.where(gamma > 0, gamma, 1.0)
+    capped = cost < weight * _LOG2E / (cap + 1.0 / safe_gamma)
+    safe_cost = jnp.where(capped, 1.0, jnp.maximum(cost, 1e-300))
+    level = weight * _LOG2E / safe_cost
+    p = jnp.where(capped, cap, jnp.clip(level - 1.0 / safe_gamma, 0.0, cap))
+    return jnp.where(gamma > 0, p, 0.0)
 
 
 def _dual_costs(scenario, x, tau, alpha, beta, nu):
@@ -274,10 +396,18 @@ def _pstep_sum(scenario, x, tau, w, p_prev, num_iters: int, step: float):
     return best_p, dual
 
 
-def _safeguarded(objective, p_old, p_hat, obj_old, max_halvings: int = 20):
-    """Accept ``p_hat`` if the objective does not decrease; otherwise damp towards ``p_old``
-    (spec Sec. 3.3 caveat), halving theta; keep ``p_old`` if nothing helps. Traced
-    (``lax.while_loop``): returns ``(p, objective)``."""
+def _safeguarded(objective, args, p_old, p_hat, obj_old, differentiable: bool, max_halvings: int = 20):
+    r"""Accept ``p_hat`` if ``objective(args, p)`` does not decrease; otherwise damp towards
+    ``p_old`` (spec Sec. 3.3 caveat), halving $\theta$; keep ``p_old`` if nothing helps. Returns
+    ``(p, objective)``.
+
+    The search for $\theta$ is a ``lax.while_loop`` on values under ``stop_gradient`` (``args``
+    included: the choice of $\theta$ is discrete). With ``differentiable`` the accepted point and
+    its objective are recomputed outside the loop, so reverse-mode autodiff sees
+    $p_{old} + \theta(\hat p - p_{old})$ (one more objective evaluation); without, the loop's
+    own values are returned (the same numbers)."""
+    sg = jax.lax.stop_gradient
+    args0, old0, hat0, obj0 = sg(args), sg(p_old), sg(p_hat), sg(obj_old)
 
     def cond(c):
         j, _, accepted, _, _ = c
@@ -285,53 +415,85 @@ def _safeguarded(objective, p_old, p_hat, obj_old, max_halvings: int = 20):
 
     def body(c):
         j, theta, _, _, _ = c
-        cand = p_old + theta * (p_hat - p_old)
-        val = objective(cand)
-        return j + 1, 0.5 * theta, val >= obj_old, cand, val
+        cand = old0 + theta * (hat0 - old0)
+        val = objective(args0, cand)
+        accepted = val >= obj0
+        return j + 1, jnp.where(accepted, theta, 0.5 * theta), accepted, cand, val
 
-    init = (jnp.asarray(0), jnp.asarray(1.0, p_old.dtype), jnp.asarray(False), p_old, obj_old)
-    _, _, accepted, cand, val = jax.lax.while_loop(cond, body, init)
+    init = (jnp.asarray(0), jnp.asarray(1.0, p_old.dtype), jnp.asarray(False), old0, obj0)
+    _, theta, accepted, cand, val = jax.lax.while_loop(cond, body, init)
+    if differentiable:
+        cand = p_old + theta * (p_hat - p_old)
+        val = objective(args, cand)
     return jnp.where(accepted, cand, p_old), jnp.where(accepted, val, obj_old)
 
 
-def _relative_change_small(new, old, tol):
-    return jnp.abs(new - old) <= tol * jnp.maximum(jnp.abs(old), 1e-30)
-
-
-def _power_bcd(scenario, x, p, tau, objective, pstep, num_outer: int, tol: float):
-    """The driver shared by Algorithms 2 and 5: P-step, safeguard, W-step (35), until the relative
-    change of ``objective`` is at most ``tol`` or ``num_outer`` steps. Traced."""
+def _power_iterations(scenario, x, p, tau, objective, pstep, mode: Mode):
+    """The driver shared by Algorithms 2 and 5, one ``satjax.optim.iterate`` over the state
+    ``(p, w, objective)``: P-step ``pstep(w, p)``, safeguard, W-step (35). Unused subchannels get
+    p = 0 first. Returns ``(p, w, trace)``."""
     used = jnp.sum(x, axis=1)
     p = p * (used[:, None, :] > 0)                                                           # unused -> 0 (feasible: less use)
+    differentiable = isinstance(mode, Unroll)
+    slack = _slack_implicit if differentiable else _slack
 
-    def cond(c):
-        i, _, _, _, done = c
-        return (i < num_outer) & ~done
+    def at(args, pp):
+        sc, xx, tt = args
+        return objective(sc, xx, pp, tt)
 
-    def body(c):
-        i, p, w, obj, _ = c
-        p_hat = pstep(w, p)
-        p, new = _safeguarded(objective, p, p_hat, obj)
-        return i + 1, p, _slack(scenario, p), new, _relative_change_small(new, obj, tol)
+    def step(state):
+        p, w, obj = state
+        p_new, obj_new = _safeguarded(at, (scenario, x, tau), p, pstep(w, p), obj, differentiable)
+        return p_new, slack(scenario, p_new), obj_new
 
-    init = (jnp.asarray(0), p, _slack(scenario, p), objective(p), jnp.asarray(False))
-    _, p, w, _, _ = jax.lax.while_loop(cond, body, init)
-    return p, w
+    (p, w, _), trace = iterate(step, (p, slack(scenario, p), objective(scenario, x, p, tau)), lambda st: st[2], mode)
+    return p, w, trace
+
+
+def _check_iters_step(num_iters, step):
+    check_int_range("num_iters", num_iters, 1)
+    if isinstance(step, bool) or not isinstance(step, (int, float)) or not 0 < step < math.inf:
+        raise ValueError(f"step must be a finite number > 0, got {step!r}")
+
+
+def _check_power_args(scenario, x, p, tau, mode, num_dual, step):
+    check_mode(mode)
+    _check_iters_step(num_dual, step)
+    _check_decision(scenario, x, p, tau)
 
 
 @eqx.filter_jit
-def algorithm2_power(scenario, x, p, tau, num_outer: int = 10, num_dual: int = 500, step: float = 2.0,
-                     tol: float = 1e-6):
+def _algorithm2(scenario, x, p, tau, mode, num_dual, step):
+    return _power_iterations(scenario, x, p, tau, overall_efficiency,
+                             lambda w, pp: _pstep_sum(scenario, x, tau, w, pp, num_dual, step)[0], mode)
+
+
+def algorithm2_power(scenario: UavScenario, x: _X, p: _P, tau: _TAU, *, mode: Mode = Solve(tol=1e-6, max_iters=10),
+                     num_dual: int = 500, step: float = 2.0) -> tuple[_P, Float[ArrayLike, "G K N"], IterationTrace]:
     r"""Algorithm 2: coordinated power allocation for fixed X and tau.
 
     Alternates the P-step (34) (with W fixed; closed form
     $p = [\tau_g\log_2 e/c_{g,l,n} - 1/\gamma_{g,k(g,n),l,n}]^+$, multipliers by projected
     subgradient) and the W-step (35) (fixed point (17) for every candidate), accepting a P-step
     only if $\tilde\eta$ does not decrease (else damped). Unused subchannels get p = 0.
-    Stops when the relative change of $\tilde\eta$ is at most ``tol``. Returns ``(p, w)``.
-    Pure JAX (``jit``/``vmap``)."""
-    return _power_bcd(scenario, x, p, tau, lambda pp: overall_efficiency(scenario, x, pp, tau),
-                      lambda w, pp: _pstep_sum(scenario, x, tau, w, pp, num_dual, step)[0], num_outer, tol)
+
+    Args:
+        scenario: the ``UavScenario``.
+        x: ``[G, K, N]`` assignment in {0, 1} (fixed).
+        p: ``[G, L, N]`` start powers [W] (feasible).
+        tau: ``[G]`` hovering times [s] (fixed).
+        mode: ``satjax.optim.Solve`` (default: stop when the relative change of $\tilde\eta$ is
+            at most 1e-6, at most 10 P/W rounds) or ``satjax.optim.Unroll`` (a fixed number of
+            rounds, reverse-differentiable).
+        num_dual: subgradient iterations of each P-step (>= 1).
+        step: $\delta_0$ of the P-step's step sizes (> 0).
+
+    Returns:
+        ``(p, w, trace)``: powers ``[G, L, N]`` [W], the slack ``[G, K, N]`` of (17) at them, and
+        the ``satjax.optim.IterationTrace`` of $\tilde\eta$ (15) [bit/Hz].
+    """
+    _check_power_args(scenario, x, p, tau, mode, num_dual, step)
+    return _algorithm2(scenario, x, p, tau, mode, num_dual, step)
 
 
 # ------------------------------------------------------------------------------ hovering time (21)
@@ -350,8 +512,7 @@ def _shrink_tau(scenario, tau, e):
     return tau * (1.0 - _FEAS_MARGIN) / jnp.maximum(1.0, jnp.max(use))
 
 
-@eqx.filter_jit
-def hovering_time_lp(scenario, x, p, tau_prev=None):
+def hovering_time_lp(scenario: UavScenario, x: _X, p: _P, tau_prev: _TAU | None = None) -> _TAU:
     r"""LP (21): $\max_\tau \sum_g \tau_g c_g$ s.t. $\sum_g\tau_g\le T$,
     $0\le\tau_g\le\tau_{max}$, $\sum_g\tau_g e_{g,l}\le E_l$, with
     $c_g = \sum_{k,n}x\tilde R$, $e_{g,l} = \sum_n s_{g,n}p_{g,l,n}$.
@@ -360,9 +521,28 @@ def hovering_time_lp(scenario, x, p, tau_prev=None):
     $u_g = \tau_g/\min(\tau_{max}, T)$ with every row divided by its right-hand side, then
     clipped and scaled into the constraints (``_shrink_tau``). Pure JAX (``jit``/``vmap``); the
     tests hold its objective to HiGHS (``scipy.optimize.linprog``) within 1e-9 + 1e-11 relative in
-    float64 (1e-9 is the feasibility margin) and 2e-6 in float32. With ``tau_prev`` the result is
-    never worse than ``tau_prev`` (BCD monotonicity against solver tolerances), and a non-finite
-    solver result is replaced by it; without, a non-finite result is an error."""
+    float64 (1e-9 is the feasibility margin) and 2e-6 in float32. No derivative through the LP
+    solver (``stop_gradient``).
+
+    Args:
+        scenario: the ``UavScenario``.
+        x: ``[G, K, N]`` assignment, entries 0 or 1.
+        p: ``[G, L, N]`` powers [W], finite and >= 0.
+        tau_prev: optional ``[G]`` current hovering times [s]: the result is then never worse than
+            ``tau_prev`` (BCD monotonicity against solver tolerances), and a non-finite solver
+            result is replaced by it; without, a non-finite result is an error.
+
+    Returns:
+        ``[G]`` hovering times [s]. Bad concrete inputs (NaN or negative ``p``, a non-binary
+        ``x``) raise a ``ValueError`` naming them; under ``jit`` they give NaN.
+    """
+    ok = _check_decision(scenario, x, p, tau_prev)
+    return jnp.where(ok, _hovering_time_lp(scenario, x, p, tau_prev), jnp.nan)
+
+
+@eqx.filter_jit
+def _hovering_time_lp(scenario, x, p, tau_prev=None):
+    """The jitted body of ``hovering_time_lp`` (called inside Algorithm 3 unchecked)."""
     c, e = _tau_rows(scenario, x, p)
     g = c.shape[0]
     # u = tau / unit with unit = min(tau_max, T): u <= 1 is then tau <= tau_max exactly, or (when
@@ -370,7 +550,8 @@ def hovering_time_lp(scenario, x, p, tau_prev=None):
     unit = jnp.minimum(scenario.tau_max_s, scenario.hover_budget_s)
     rows = jnp.concatenate([jnp.full((1, g), 1.0, c.dtype) / scenario.hover_budget_s,
                             e.T / scenario.energy_per_uav_j[:, None]]) * unit                    # [1 + L, G]
-    u = small_lp_max(c, rows, jnp.ones((rows.shape[0],), c.dtype))
+    sg = jax.lax.stop_gradient                                   # no derivative through the solver's loop
+    u = small_lp_max(sg(c), sg(rows), jnp.ones((rows.shape[0],), c.dtype))
     tau = _shrink_tau(scenario, u * unit, e)
     finite = jnp.all(jnp.isfinite(tau))
     if tau_prev is None:
@@ -378,114 +559,141 @@ def hovering_time_lp(scenario, x, p, tau_prev=None):
     return jnp.where(finite & (c @ tau >= c @ tau_prev), tau, tau_prev)
 
 
-# ----------------------------------------------------------------------------------- Algorithm 3
+# ------------------------------------------------------------------------------ BCD (Algorithms 3, 6)
 
-class BcdSolution(eqx.Module):
-    """Pure-array output of ``algorithm3_solve`` / ``algorithm6_solve`` (a pytree: ``vmap`` stacks it).
+class BcdResult(eqx.Module):
+    """Output of ``algorithm3`` / ``algorithm6`` (a pytree: ``vmap`` stacks it).
 
-    ``x [G, K, N]``, ``p [G, L, N]`` [W], ``tau [G]`` [s], ``objective`` the final value;
-    ``history [max_iters + 1]`` the objective after every outer iteration (entry 0: the initial
-    point; constant once the run has stopped); ``block_objective [max_iters, 3]`` and
-    ``block_violation [max_iters, 3]`` the objective and largest relative constraint residual
-    after each block (subchannels, power, hovering) of each iteration (rows from
-    ``iterations`` on repeat the final values); ``initial_violation`` that of the start point;
-    ``iterations`` the outer iterations run."""
+    Attributes:
+        x: ``[G, K, N]`` subchannel assignment in {0, 1}.
+        p: ``[G, L, N]`` powers [W].
+        tau: ``[G]`` hovering times [s].
+        trace: the ``satjax.optim.IterationTrace`` of the objective [bit/Hz] (overall efficiency
+            (15) for Algorithm 3, minimum efficiency (10) for Algorithm 6): ``trace.objective
+            [T + 1]`` at the start (entry 0) and after every outer iteration (in solve mode the
+            entries after the stop repeat the final value), ``trace.num_iters`` the outer
+            iterations run, ``trace.converged`` the stopping rule held.
+        block_objective: ``[T, 3]`` the objective [bit/Hz] after each block (``BLOCKS``:
+            subchannels, power, hovering) of each outer iteration (rows from ``num_iters`` on
+            repeat the final values).
+        block_violation: ``[T, 3]`` the largest relative constraint residual
+            (``satjax.uav.max_violation``) after each block, likewise.
+        initial_violation: ``[]`` that of the start point.
+    """
 
-    x: jax.Array
-    p: jax.Array
-    tau: jax.Array
-    objective: jax.Array
-    history: jax.Array
-    block_objective: jax.Array
-    block_violation: jax.Array
-    initial_violation: jax.Array
-    iterations: jax.Array
+    x: Float[ArrayLike, "G K N"]
+    p: Float[ArrayLike, "G L N"]
+    tau: Float[ArrayLike, " G"]
+    trace: IterationTrace
+    block_objective: Float[ArrayLike, "T 3"]
+    block_violation: Float[ArrayLike, "T 3"]
+    initial_violation: Float[ArrayLike, ""]
+
+    @property
+    def objective(self) -> Float[ArrayLike, "..."]:
+        """The final objective [bit/Hz] (``trace.objective[..., -1]``; a batch under ``vmap``)."""
+        return self.trace.objective[..., -1]
 
 
-#: Block names of the traces of Algorithms 3 and 6, in order.
-ALGORITHM3_BLOCKS = ALGORITHM6_BLOCKS = ("subchannels", "power", "hovering")
+#: Block names of Algorithms 3 and 6 (the columns of ``BcdResult.block_objective``), in order.
+BLOCKS = ("subchannels", "power", "hovering")
 
 
-def check_bcd_args(max_iters, tol):
-    """``max_iters`` an integer >= 1 and ``tol`` a number > 0, else a ``ValueError`` naming them."""
-    check_int_range("max_iters", max_iters, 1)
-    if not (isinstance(tol, (int, float)) and tol > 0):
-        raise ValueError(f"tol must be a number > 0, got {tol!r}")
-
-
-def _bcd(s, start, objective, blocks, max_iters: int, tol: float) -> BcdSolution:
-    """The BCD loop shared by Algorithms 3 and 6: apply ``blocks`` (each ``(x, p, tau) -> (x, p,
-    tau)``) in turn until the relative change of ``objective`` is at most ``tol`` or
-    ``max_iters``; record the objective and the largest constraint residual after every block.
-    A ``lax.while_loop``: under ``vmap`` a stopped scenario's state is frozen."""
+def _bcd(s, start, objective, blocks, mode: Mode) -> BcdResult:
+    """The BCD shared by Algorithms 3 and 6, one ``satjax.optim.iterate``: a step applies
+    ``blocks`` (each ``(x, p, tau) -> (x, p, tau)``) in turn and records the objective and the
+    largest constraint residual after every block in rows of the state (rows from the current
+    iteration on, so a stopped run's rows repeat its final values). The metric is the objective
+    after the last block. All results are NaN when no user is real (a traced all-padded mask)."""
     x, p, tau = start
     obj0 = objective(x, p, tau)
-    dtype = obj0.dtype
-    steps = jnp.arange(max_iters + 1)
-    nb = len(blocks)
+    depth = mode.max_iters if isinstance(mode, Solve) else mode.num_iters
+    rows = jnp.arange(depth)[:, None]
 
-    def cond(c):
-        it, *_, done = c
-        return (it < max_iters) & ~done
-
-    def body(c):
-        it, x, p, tau, obj, hist, bobj, bviol, _ = c
+    def step(state):
+        x, p, tau, it, _, bobj, bviol = state
         values, viols = [], []
         for block in blocks:
             x, p, tau = block(x, p, tau)
             values.append(objective(x, p, tau))
             viols.append(max_violation(s, x, p, tau))
-        new = values[-1]
-        row = steps[:max_iters, None] >= it
-        bobj = jnp.where(row, jnp.stack(values), bobj)
-        bviol = jnp.where(row, jnp.stack(viols), bviol)
-        hist = jnp.where(steps > it, new, hist)
-        return it + 1, x, p, tau, new, hist, bobj, bviol, _relative_change_small(new, obj, tol)
+        bobj = jnp.where(rows >= it, jnp.stack(values), bobj)
+        bviol = jnp.where(rows >= it, jnp.stack(viols), bviol)
+        return x, p, tau, it + 1, values[-1], bobj, bviol
 
-    init_c = (jnp.asarray(0), x, p, tau, obj0, jnp.full((max_iters + 1,), obj0), jnp.zeros((max_iters, nb), dtype),
-              jnp.zeros((max_iters, nb), dtype), jnp.asarray(False))
-    it, x, p, tau, obj, hist, bobj, bviol, _ = jax.lax.while_loop(cond, body, init_c)
-    return BcdSolution(x, p, tau, obj, hist, bobj, bviol, max_violation(s, *start), it)
+    zeros = jnp.zeros((depth, len(blocks)), obj0.dtype)
+    init = (x, p, tau, jnp.asarray(0), obj0, zeros, zeros)
+    (x, p, tau, _, _, bobj, bviol), trace = iterate(step, init, lambda st: st[4], mode)
+    real = jnp.any(s.user_mask)
+    nan_unless_real = lambda a: jnp.where(real, a, jnp.nan)  # noqa: E731
+    x, p, tau, bobj, bviol = map(nan_unless_real, (x, p, tau, bobj, bviol))
+    trace = eqx.tree_at(lambda t: t.objective, trace, nan_unless_real(trace.objective))
+    return BcdResult(x, p, tau, trace, bobj, bviol, max_violation(s, *start))
+
+
+def _power_mode(mode: Mode, power_mode: Mode | None) -> Mode:
+    """The inner mode of Algorithms 2/5 inside Algorithms 3/6: ``power_mode`` if given (checked),
+    else ``Solve(tol=1e-6, max_iters=10)`` in solve mode and ``Unroll(10)`` in unrolled mode (a
+    ``while_loop`` inside would not be reverse-differentiable)."""
+    check_mode(mode)
+    if power_mode is None:
+        return Solve(tol=1e-6, max_iters=10) if isinstance(mode, Solve) else Unroll(10)
+    check_mode(power_mode, "power_mode")
+    if isinstance(mode, Unroll) and isinstance(power_mode, Solve):
+        raise ValueError("power_mode must be satjax.optim.Unroll(...) when mode is Unroll (a Solve loop inside "
+                         "cannot be reverse-differentiated)")
+    return power_mode
+
+
+def _start(scenario, init):
+    """``init`` checked (``_checked_init``), or None for ``initial_point`` (computed inside ``jit``)."""
+    _check_real_users(scenario)
+    return None if init is None else _checked_init(scenario, init)
+
+
+# ----------------------------------------------------------------------------------- Algorithm 3
+
+def algorithm3(scenario: UavScenario, *, mode: Mode = Solve(tol=1e-4, max_iters=10), power_mode: Mode | None = None,
+               alg1_iters: int = 200, alg2_dual: int = 500, init: tuple | None = None) -> BcdResult:
+    r"""Algorithm 3: BCD for the overall efficiency (18), Algorithm 1 -> Algorithm 2 -> LP (21),
+    from the feasible ``initial_point`` (or ``init``). Every block keeps all constraints and never
+    lowers $\tilde\eta$ (chain (42)-(45)).
+
+    ``jit``/``vmap``-able: ``jax.vmap(algorithm3)(scenarios)`` solves a batch in one compiled call,
+    each scenario stopping on its own test in solve mode (a stopped scenario's state is frozen
+    while the others continue, so its result does not depend on the batch).
+
+    Args:
+        scenario: the ``UavScenario`` (at least one real user).
+        mode: the outer BCD loop: ``satjax.optim.Solve`` (default: stop when the relative change
+            of $\tilde\eta$ is at most 1e-4, at most 10 iterations) or ``satjax.optim.Unroll``
+            (a fixed number of iterations, reverse-differentiable in the scenario's physical
+            parameters through the power blocks; the subchannel choices and the LP's solver are
+            piecewise constant, no derivative).
+        power_mode: the loop of Algorithm 2 inside each iteration (default
+            ``Solve(tol=1e-6, max_iters=10)``, or ``Unroll(10)`` when ``mode`` is ``Unroll``).
+        alg1_iters: dual iterations of Algorithm 1 (>= 1).
+        alg2_dual: dual iterations of each P-step of Algorithm 2 (>= 1).
+        init: optional feasible start ``(x [G, K, N], p [G, L, N] [W], tau [G] [s])``; an
+            infeasible one is refused with a ``ValueError`` naming the violated constraint.
+
+    Returns:
+        ``BcdResult``: ``x [G, K, N]``, ``p [G, L, N]`` [W], ``tau [G]`` [s], the trace of
+        $\tilde\eta$ [bit/Hz] and the per-block objective and constraint residual.
+    """
+    power_mode = _power_mode(mode, power_mode)
+    check_int_range("alg1_iters", alg1_iters, 1)
+    check_int_range("alg2_dual", alg2_dual, 1)
+    return _algorithm3(scenario, _start(scenario, init), mode, power_mode, alg1_iters, alg2_dual)
 
 
 @eqx.filter_jit
-def algorithm3_solve(scenario, max_iters: int = 10, tol: float = 1e-4, alg1_iters: int = 200, alg2_outer: int = 10,
-                     alg2_dual: int = 500, init=None) -> BcdSolution:
-    r"""Algorithm 3 as one pure JAX program: BCD for the overall efficiency (18), Algorithm 1 ->
-    Algorithm 2 -> LP (21), from the feasible ``initial_point`` (or ``init = (x, p, tau)``), until
-    the relative change of $\tilde\eta$ is at most ``tol`` or ``max_iters``. Every block keeps
-    all constraints and never lowers $\tilde\eta$ (chain (42)-(45)).
-
-    ``jit``/``vmap``-able: ``jax.vmap(algorithm3_solve)(scenarios)`` solves a batch in one
-    compiled call, each scenario stopping on its own test (a stopped scenario's state is frozen
-    while the others continue, so its result does not depend on the batch). ``algorithm3`` wraps
-    this for one scenario with a Python trace."""
-    check_bcd_args(max_iters, tol)
-    s = scenario
-    start = initial_point(s) if init is None else tuple(jnp.asarray(a, s.lam.dtype) for a in init)
-    blocks = (lambda x, p, tau: (algorithm1_subchannels(s, x, p, tau, alg1_iters), p, tau),
-              lambda x, p, tau: (x, algorithm2_power(s, x, p, tau, alg2_outer, alg2_dual)[0], tau),
-              lambda x, p, tau: (x, p, hovering_time_lp(s, x, p, tau)))
-    return _bcd(s, start, lambda x, p, tau: overall_efficiency(s, x, p, tau), blocks, max_iters, tol)
-
-
-def _bcd_result(sol: BcdSolution, blocks) -> BcdResult:
-    sol = jax.tree.map(np.asarray, sol)                                  # one device-to-host copy per field
-    it = int(sol.iterations)
-    trace = [(0, "init", float(sol.history[0]), float(sol.initial_violation))]
-    for i in range(it):
-        trace += [(i + 1, b, float(sol.block_objective[i, j]), float(sol.block_violation[i, j]))
-                  for j, b in enumerate(blocks)]
-    return BcdResult(sol.x, sol.p, sol.tau, float(sol.objective), [float(v) for v in sol.history[:it + 1]], trace, it)
-
-
-def algorithm3(scenario, max_iters: int = 10, tol: float = 1e-4, alg1_iters: int = 200, alg2_outer: int = 10,
-               alg2_dual: int = 500, init=None) -> BcdResult:
-    r"""Algorithm 3 on one scenario (``algorithm3_solve``), with the objective ``history`` and
-    one ``trace`` row per block as Python lists (``BcdResult``)."""
-    check_bcd_args(max_iters, tol)
-    return _bcd_result(algorithm3_solve(scenario, max_iters, tol, alg1_iters, alg2_outer, alg2_dual, init),
-                       ALGORITHM3_BLOCKS)
+def _algorithm3(s, start, mode, power_mode, alg1_iters, alg2_dual) -> BcdResult:
+    start = initial_point(s) if start is None else start
+    blocks = (lambda x, p, tau: (_algorithm1(s, x, p, tau, alg1_iters, 0.5), p, tau),
+              lambda x, p, tau: (x, _algorithm2(s, x, p, tau, power_mode, alg2_dual, 2.0)[0], tau),
+              lambda x, p, tau: (x, p, _hovering_time_lp(s, x, p, tau)))
+    return _bcd(s, start, lambda x, p, tau: overall_efficiency(s, x, p, tau), blocks, mode)
 
 
 # ----------------------------------------------------------------------------------- Algorithm 4
@@ -525,16 +733,27 @@ def _greedy_maxmin_group(c, real):
     return jax.lax.fori_loop(0, n, step, init)[0]
 
 
-def algorithm4_subchannels(scenario, x_prev, p, tau):
+def algorithm4_subchannels(scenario: UavScenario, x_prev: _X | None, p: _P, tau: _TAU) -> _X:
     r"""Algorithm 4: greedy max-min subchannel allocation, per group (groups are independent).
 
     $c_{k,n} = \tau_g\tilde R_{g,k,n}$. Coverage phase (Property 1): K_g times, the unserved
     user whose best available subchannel is worst takes it. Greedy phase: while subchannels
     remain, the user with the lowest running efficiency takes its best available one (ties: the
     lowest index). Every subchannel is assigned (Theorem 2: interference, energy and power are then
-    those of ``x_prev``, which assigned every subchannel too). Safeguard: returns ``x_prev`` if the
-    greedy minimum is lower. Needs $N \ge K_g$. Pure JAX (a ``fori_loop`` of N steps per group,
-    ``vmap`` over groups)."""
+    those of ``x_prev``, which assigned every subchannel too). Pure JAX (a ``fori_loop`` of N
+    steps per group, ``vmap`` over groups).
+
+    Args:
+        scenario: the ``UavScenario``; needs $N \ge K_g$ (else a ``ValueError`` naming both).
+        x_prev: ``[G, K, N]`` current assignment in {0, 1}, returned if the greedy minimum is lower
+            (safeguard), or None.
+        p: ``[G, L, N]`` powers [W] (fixed).
+        tau: ``[G]`` hovering times [s] (fixed).
+
+    Returns:
+        ``[G, K, N]`` the assignment, every subchannel to exactly one real user.
+    """
+    _check_decision(scenario, x_prev, p, tau)
     guard = _check_enough_subchannels(scenario)                       # before jit: a ValueError
     return guard(_algorithm4(scenario, x_prev, p, tau))
 
@@ -551,12 +770,20 @@ def _algorithm4(scenario, x_prev, p, tau):
 
 # ----------------------------------------------------------------------------------- Algorithm 5
 
+#: Step of Algorithm 5's exponentiated user weights, a multiple of ``step``:
+#: $\omega \leftarrow \omega\exp(-0.5\,\delta_0/\sqrt{i+1}\,(u/\bar u - 1))$. The former 2.0 amplified
+#: round-off (a 1e-12 change of the input moved Algorithm 6 by up to 13 %); 0.5 keeps the spread
+#: within 4.2e-4 on 24 default-size drops (docs/paper-c.md, D71).
+_WEIGHT_STEP = 0.5
+
 @eqx.filter_jit
 def _pstep_maxmin(scenario, x, tau, w, p_prev, num_iters: int, step: float):
     r"""P-step (58) with W fixed: $\max_P \min_{g,k}\tau_g\sum_n x f(P, w)$ under
     (58c)-(58f), through the Lagrangian (60): user weights $\omega$ (exponentiated
-    subgradient on the simplex) and relative-constraint multipliers (projected subgradient). The
-    best feasible (scaled) primal iterate is returned, or ``p_prev``."""
+    subgradient on the simplex, damped by ``_WEIGHT_STEP``) and relative-constraint multipliers
+    (projected subgradient); the Lagrangian's maximiser is water-filling over the box
+    $0 \le p \le P_{max}$ (implied by (58f); without the cap, all prices at 0 put p near 1e300).
+    The best feasible (scaled) primal iterate is returned, or ``p_prev``."""
     s = scenario
     g, k, l, n, m = s.sizes
     gamma = _assigned_gamma(s, x, w)
@@ -583,7 +810,7 @@ def _pstep_maxmin(scenario, x, tau, w, p_prev, num_iters: int, step: float):
         omega, alpha, beta, nu, best_p, best_v = carry
         wt = tau[:, None] * jnp.sum(x * omega[:, :, None], axis=1)                           # [G, N]
         cost = _dual_costs(s, x, tau, alpha, beta, nu)
-        p = _water_fill(wt[:, None, :], gamma, cost)
+        p = _capped_water_fill(wt[:, None, :], gamma, cost, s.p_max_w)                    # box 0 <= p <= P_max
         p_feas = p * feasibility_scale(s, x, p, tau)
         u = utilities(p_feas)
         v = jnp.min(u)
@@ -594,7 +821,7 @@ def _pstep_maxmin(scenario, x, tau, w, p_prev, num_iters: int, step: float):
         d = step * scale / jnp.sqrt(i + 1.0)
         u_real = jnp.where(s.user_mask, u, 0.0)
         rel = u_real / jnp.maximum(jnp.sum(u_real) / k_total, 1e-30)
-        omega = jnp.where(s.user_mask, omega * jnp.exp(-2.0 * step / jnp.sqrt(i + 1.0) * (rel - 1.0)), 0.0)
+        omega = jnp.where(s.user_mask, omega * jnp.exp(-_WEIGHT_STEP * step / jnp.sqrt(i + 1.0) * (rel - 1.0)), 0.0)
         omega = omega / jnp.sum(omega)
         return omega, _dual_step(alpha, use_i, d), _dual_step(beta, use_e, d), _dual_step(nu, use_p, d), best_p, best_v
 
@@ -603,20 +830,40 @@ def _pstep_maxmin(scenario, x, tau, w, p_prev, num_iters: int, step: float):
     return best_p
 
 
+
 @eqx.filter_jit
-def algorithm5_power(scenario, x, p, tau, num_outer: int = 10, num_dual: int = 500, step: float = 2.0,
-                     tol: float = 1e-6):
+def _algorithm5(scenario, x, p, tau, mode, num_dual, step):
+    return _power_iterations(scenario, x, p, tau, min_efficiency,
+                             lambda w, pp: _pstep_maxmin(scenario, x, tau, w, pp, num_dual, step), mode)
+
+
+def algorithm5_power(scenario: UavScenario, x: _X, p: _P, tau: _TAU, *, mode: Mode = Solve(tol=1e-6, max_iters=10),
+                     num_dual: int = 500, step: float = 2.0) -> tuple[_P, Float[ArrayLike, "G K N"], IterationTrace]:
     r"""Algorithm 5: max-min power allocation (55)-(60): P-step (58) with W fixed (Theorem 3
-    decouples P and W), W-step (59), safeguarded on the minimum efficiency; stops when its
-    relative change is at most ``tol``. Returns ``(p, w)``. Pure JAX (``jit``/``vmap``)."""
-    return _power_bcd(scenario, x, p, tau, lambda pp: min_efficiency(scenario, x, pp, tau),
-                      lambda w, pp: _pstep_maxmin(scenario, x, tau, w, pp, num_dual, step), num_outer, tol)
+    decouples P and W), W-step (59), each P-step accepted only if the minimum efficiency does not
+    decrease (else damped).
+
+    Args:
+        scenario: the ``UavScenario``.
+        x: ``[G, K, N]`` assignment in {0, 1} (fixed).
+        p: ``[G, L, N]`` start powers [W] (feasible).
+        tau: ``[G]`` hovering times [s] (fixed).
+        mode: ``satjax.optim.Solve`` (default: stop when the relative change of the minimum
+            efficiency is at most 1e-6, at most 10 P/W rounds) or ``satjax.optim.Unroll``.
+        num_dual: subgradient iterations of each P-step (>= 1).
+        step: $\delta_0$ of the P-step's step sizes (> 0).
+
+    Returns:
+        ``(p, w, trace)``: powers ``[G, L, N]`` [W], the slack ``[G, K, N]`` of (17) at them, and
+        the ``satjax.optim.IterationTrace`` of the minimum efficiency (10) [bit/Hz].
+    """
+    _check_power_args(scenario, x, p, tau, mode, num_dual, step)
+    return _algorithm5(scenario, x, p, tau, mode, num_dual, step)
 
 
 # --------------------------------------------------------------------------- max-min hovering (49)
 
-@eqx.filter_jit
-def maxmin_hovering_time(scenario, x, p, tau_prev=None):
+def maxmin_hovering_time(scenario: UavScenario, x: _X, p: _P, tau_prev: _TAU | None = None) -> _TAU:
     r"""Closed form of the max-min hovering problem (49) (spec Sec. 3.5): with
     $\underline c_g = \min_k \sum_n x\tilde R > 0$,
 
@@ -626,7 +873,23 @@ def maxmin_hovering_time(scenario, x, p, tau_prev=None):
     $$
 
     If some $\underline c_g = 0$ the optimum is 0 for every tau and ``tau_prev`` (or
-    $\min(T/G,\tau_{max})$ scaled to feasibility) is returned. Pure JAX."""
+    $\min(T/G,\tau_{max})$ scaled to feasibility) is returned. Pure JAX.
+
+    Args:
+        scenario: the ``UavScenario``.
+        x: ``[G, K, N]`` assignment in {0, 1}.
+        p: ``[G, L, N]`` powers [W].
+        tau_prev: optional ``[G]`` current hovering times [s] (the fallback).
+
+    Returns:
+        ``[G]`` hovering times [s].
+    """
+    _check_decision(scenario, x, p, tau_prev)
+    return _maxmin_hovering_time(scenario, x, p, tau_prev)
+
+
+@eqx.filter_jit
+def _maxmin_hovering_time(scenario, x, p, tau_prev=None):
     per_user = jnp.sum(x * candidate_rates(scenario, p), axis=-1)                           # [G, K]
     c = jnp.min(jnp.where(scenario.user_mask, per_user, jnp.inf), axis=1)                    # [G]
     e = power_use(x, p)                                                                      # [G, L]
@@ -646,9 +909,19 @@ def maxmin_hovering_time(scenario, x, p, tau_prev=None):
     return jnp.where(positive, closed, fallback)
 
 
-def maxmin_hovering_time_lp(scenario, x, p):
-    r"""(49) by ``scipy.optimize.linprog`` (HiGHS): $\max t$ s.t. $t \le \tau_g c_{g,k}$,
-    (21b)-(21d). Variables ``(tau [G], t)``. Returns ``(tau, t)`` (the check of the closed form)."""
+def maxmin_hovering_time_lp(scenario: UavScenario, x: _X, p: _P) -> tuple[np.ndarray, float]:
+    r"""(49) by ``scipy.optimize.linprog`` (HiGHS), outside ``jit``: the check of the closed form
+    ``maxmin_hovering_time``. $\max t$ s.t. $t \le \tau_g c_{g,k}$, (21b)-(21d).
+
+    Args:
+        scenario: the ``UavScenario`` (concrete).
+        x: ``[G, K, N]`` assignment in {0, 1}.
+        p: ``[G, L, N]`` powers [W].
+
+    Returns:
+        ``(tau, t)``: hovering times ``[G]`` [s] (NumPy) and the optimal minimum efficiency [bit/Hz].
+    """
+    _check_decision(scenario, x, p)
     from scipy.optimize import linprog
 
     rates = _rates(scenario, p)
@@ -678,44 +951,50 @@ def maxmin_hovering_time_lp(scenario, x, p):
     return res.x[:g], -res.fun
 
 
+
 # ----------------------------------------------------------------------------------- Algorithm 6
 
 def _maxmin_tau_step(s, x, p, tau):
     """(49) in closed form, kept only if the minimum efficiency does not decrease."""
-    new = maxmin_hovering_time(s, x, p, tau)
+    new = _maxmin_hovering_time(s, x, p, tau)
     better = min_efficiency(s, x, p, new) >= min_efficiency(s, x, p, tau)
     return jnp.where(better, new, tau)
 
 
-def algorithm6_solve(scenario, max_iters: int = 10, tol: float = 1e-4, alg5_outer: int = 10, alg5_dual: int = 500,
-                     init=None) -> BcdSolution:
-    r"""Algorithm 6 as one pure JAX program: BCD for the minimum efficiency (46), Algorithm 4 ->
-    Algorithm 5 -> (49) in closed form, from ``initial_point`` (or ``init``) with its subchannels
-    re-assigned by Algorithm 4 (every subchannel assigned and every user covered, as Theorem 2 and
-    Property 1 need). Every block keeps all constraints and never lowers the minimum efficiency.
-    ``jit``/``vmap``-able like ``algorithm3_solve``. Checks $N \ge K_g$ first (a ``ValueError``
-    naming both on a concrete scenario)."""
+def algorithm6(scenario: UavScenario, *, mode: Mode = Solve(tol=1e-4, max_iters=10), power_mode: Mode | None = None,
+               alg5_dual: int = 500, init: tuple | None = None) -> BcdResult:
+    r"""Algorithm 6: BCD for the minimum efficiency (46), Algorithm 4 -> Algorithm 5 -> (49) in
+    closed form, from ``initial_point`` (or ``init``) with its subchannels re-assigned by
+    Algorithm 4 (every subchannel assigned and every user covered, as Theorem 2 and Property 1
+    need). Every block keeps all constraints and never lowers the minimum efficiency.
+    ``jit``/``vmap``-able like ``algorithm3``.
+
+    Args:
+        scenario: the ``UavScenario`` (at least one real user; $N \ge K_g$, else a
+            ``ValueError`` naming both on a concrete scenario).
+        mode: the outer BCD loop, ``satjax.optim.Solve`` (default: relative change of the
+            minimum efficiency at most 1e-4, at most 10 iterations) or ``satjax.optim.Unroll``.
+        power_mode: the loop of Algorithm 5 inside each iteration (default
+            ``Solve(tol=1e-6, max_iters=10)``, or ``Unroll(10)`` when ``mode`` is ``Unroll``).
+        alg5_dual: dual iterations of each P-step of Algorithm 5 (>= 1).
+        init: optional feasible start ``(x, p, tau)`` as in ``algorithm3`` (its ``x`` is
+            re-assigned by Algorithm 4).
+
+    Returns:
+        ``BcdResult`` with the trace of the minimum efficiency (10) [bit/Hz].
+    """
+    power_mode = _power_mode(mode, power_mode)
+    check_int_range("alg5_dual", alg5_dual, 1)
+    start = _start(scenario, init)
     guard = _check_enough_subchannels(scenario)                          # once, before jit when concrete
-    return guard(_algorithm6_solve(scenario, max_iters, tol, alg5_outer, alg5_dual, init))
+    return guard(_algorithm6(scenario, start, mode, power_mode, alg5_dual))
 
 
 @eqx.filter_jit
-def _algorithm6_solve(scenario, max_iters: int = 10, tol: float = 1e-4, alg5_outer: int = 10, alg5_dual: int = 500,
-                      init=None) -> BcdSolution:
-    """The jitted body of ``algorithm6_solve``."""
-    check_bcd_args(max_iters, tol)
-    s = scenario
-    x, p, tau = initial_point(s) if init is None else (jnp.asarray(a, s.lam.dtype) for a in init)
+def _algorithm6(s, start, mode, power_mode, alg5_dual) -> BcdResult:
+    x, p, tau = initial_point(s) if start is None else start
     x = _algorithm4(s, None, p, tau)                                             # covers every user (Property 1)
     blocks = (lambda x, p, tau: (_algorithm4(s, x, p, tau), p, tau),
-              lambda x, p, tau: (x, algorithm5_power(s, x, p, tau, alg5_outer, alg5_dual)[0], tau),
+              lambda x, p, tau: (x, _algorithm5(s, x, p, tau, power_mode, alg5_dual, 2.0)[0], tau),
               lambda x, p, tau: (x, p, _maxmin_tau_step(s, x, p, tau)))
-    return _bcd(s, (x, p, tau), lambda x, p, tau: min_efficiency(s, x, p, tau), blocks, max_iters, tol)
-
-
-def algorithm6(scenario, max_iters: int = 10, tol: float = 1e-4, alg5_outer: int = 10, alg5_dual: int = 500,
-               init=None) -> BcdResult:
-    r"""Algorithm 6 on one scenario (``algorithm6_solve``), with the minimum-efficiency ``history``
-    and one ``trace`` row per block as Python lists (``BcdResult``)."""
-    check_bcd_args(max_iters, tol)
-    return _bcd_result(algorithm6_solve(scenario, max_iters, tol, alg5_outer, alg5_dual, init), ALGORITHM6_BLOCKS)
+    return _bcd(s, (x, p, tau), lambda x, p, tau: min_efficiency(s, x, p, tau), blocks, mode)

@@ -22,16 +22,28 @@ import jax
 import jax.numpy as jnp
 
 from satjax._checks import check_choice
-from satjax.uav.algorithms import algorithm3_solve, feasibility_scale
+from satjax._types import ArrayLike, Float
+from satjax.uav.algorithms import algorithm3, feasibility_scale
+from satjax.uav.scenario import UavScenario
 
 __all__ = ["SCHEMES", "scheme1", "scheme2", "scheme3", "run_scheme"]
 
 #: A threshold far above any leakage (W): "ignore the interference temperature".
 _NO_LIMIT_W = 1e30
 
+_Decision = tuple[Float[ArrayLike, "G K N"], Float[ArrayLike, "G L N"], Float[ArrayLike, " G"]]
 
-def scheme3(scenario):
-    """Scheme 3: path-loss subchannel allocation, equal power and hovering time, scaled."""
+
+def scheme3(scenario: UavScenario) -> _Decision:
+    """Scheme 3: path-loss subchannel allocation, equal power and hovering time, scaled.
+
+    Args:
+        scenario: the ``UavScenario``.
+
+    Returns:
+        ``(x, p, tau)``: assignment ``[G, K, N]``, powers ``[G, L, N]`` [W], hovering times
+        ``[G]`` [s], feasible.
+    """
     g, k, l, n, _ = scenario.sizes
     dtype = scenario.lam.dtype
     strength = jnp.where(scenario.user_mask[:, :, None], jnp.sum(scenario.lam, axis=2), -jnp.inf)   # [G, K, N]
@@ -46,22 +58,47 @@ def _rescaled(scenario, result):
     return x, p * feasibility_scale(scenario, x, p, tau), tau
 
 
-def scheme1(scenario, **alg3_kwargs):
-    """Scheme 1: Algorithm 3 ignoring (14b), powers then scaled to meet it."""
+def scheme1(scenario: UavScenario, **alg3_kwargs) -> _Decision:
+    """Scheme 1: Algorithm 3 ignoring (14b), powers then scaled to meet it.
+
+    Args:
+        scenario: the ``UavScenario``.
+        **alg3_kwargs: passed to ``satjax.uav.algorithm3`` (e.g. ``mode``).
+
+    Returns:
+        ``(x [G, K, N], p [G, L, N] [W], tau [G] [s])``, feasible.
+    """
     blind = scenario.with_limits(interference_threshold_w=_NO_LIMIT_W)
-    return _rescaled(scenario, algorithm3_solve(blind, **alg3_kwargs))
+    return _rescaled(scenario, algorithm3(blind, **alg3_kwargs))
 
 
-def scheme2(scenario, **alg3_kwargs):
-    """Scheme 2: Algorithm 3 on free-space interference channels, scaled on the true ones."""
+def scheme2(scenario: UavScenario, **alg3_kwargs) -> _Decision:
+    """Scheme 2: Algorithm 3 on free-space interference channels, scaled on the true ones.
+
+    Args:
+        scenario: the ``UavScenario``.
+        **alg3_kwargs: passed to ``satjax.uav.algorithm3`` (e.g. ``mode``).
+
+    Returns:
+        ``(x [G, K, N], p [G, L, N] [W], tau [G] [s])``, feasible.
+    """
     free = dataclasses.replace(scenario, phi=scenario.phi_free_space)
-    return _rescaled(scenario, algorithm3_solve(free, **alg3_kwargs))
+    return _rescaled(scenario, algorithm3(free, **alg3_kwargs))
 
 
 SCHEMES = {"scheme1": scheme1, "scheme2": scheme2, "scheme3": scheme3}
 
 
-def run_scheme(name: str, scenario, **kwargs):
-    """``SCHEMES[name](scenario)``; ``ValueError`` naming the allowed schemes otherwise."""
+def run_scheme(name: str, scenario: UavScenario, **kwargs) -> _Decision:
+    """``SCHEMES[name](scenario, **kwargs)``.
+
+    Args:
+        name: ``"scheme1"``, ``"scheme2"`` or ``"scheme3"`` (else a ``ValueError`` naming them).
+        scenario: the ``UavScenario``.
+        **kwargs: passed to the scheme (Schemes 1-2: ``satjax.uav.algorithm3``'s keywords).
+
+    Returns:
+        ``(x [G, K, N], p [G, L, N] [W], tau [G] [s])``, feasible.
+    """
     check_choice("scheme", name, SCHEMES)
     return SCHEMES[name](scenario, **kwargs)

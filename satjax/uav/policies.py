@@ -5,12 +5,14 @@ subchannel assignment ``x [G, K, N]``, powers ``p [G, L, N]`` [W] and hovering t
 
 * ``Algorithm3Policy``, ``Algorithm6Policy`` — the BCD algorithms (overall / minimum
   efficiency);
-* ``SchemePolicy`` — baselines Schemes 1-3 of the paper (``satjax.uav.baselines``);
+* ``SchemePolicy`` — baselines Schemes 1-3 of the paper (``satjax.uav.baselines``), by name
+  (``Scheme1Policy`` ... ``Scheme3Policy`` are the same with the name fixed);
 * ``InitialPointPolicy`` — the feasible start of the BCD (``satjax.uav.initial_point``).
 
-Every policy here is pure JAX (Algorithms 3 and 6 through ``satjax.uav.algorithm3_solve`` /
-``algorithm6_solve``): ``jax.vmap(policy)(scenarios, keys)`` solves a batch in one compiled call.
-Every policy here returns a feasible decision. Deterministic: the key is ignored.
+Every policy here is pure JAX: ``jax.vmap(policy)(scenarios, keys)`` solves a batch in one
+compiled call. Every policy here returns a feasible decision. Deterministic: the key is ignored.
+``POLICIES`` maps names to the classes (``POLICIES[name]()`` builds the default), as in systems
+A and B.
 """
 
 from __future__ import annotations
@@ -21,12 +23,13 @@ import jax.numpy as jnp
 
 from satjax._checks import check_choice
 from satjax._types import ArrayLike, Float, PRNGKeyArray
-from satjax.uav.algorithms import algorithm3_solve, algorithm6_solve, check_bcd_args, initial_point
+from satjax.optim.iterate import Solve
+from satjax.uav.algorithms import algorithm3, algorithm6, initial_point
 from satjax.uav.baselines import SCHEMES, run_scheme
 from satjax.uav.scenario import UavScenario
 
-__all__ = ["UavDecision", "Algorithm3Policy", "Algorithm6Policy", "SchemePolicy", "InitialPointPolicy", "POLICIES",
-           "JITTABLE", "decide_each"]
+__all__ = ["UavDecision", "Algorithm3Policy", "Algorithm6Policy", "SchemePolicy", "Scheme1Policy", "Scheme2Policy",
+           "Scheme3Policy", "InitialPointPolicy", "POLICIES", "decide_each"]
 
 
 class UavDecision(eqx.Module):
@@ -38,8 +41,19 @@ class UavDecision(eqx.Module):
     tau: Float[ArrayLike, " G"]
 
     @classmethod
-    def of(cls, scenario: UavScenario, x, p, tau) -> "UavDecision":
-        """From any arrays (e.g. a ``satjax.uav.BcdResult``), in the scenario's dtype."""
+    def of(cls, scenario: UavScenario, x: Float[ArrayLike, "G K N"], p: Float[ArrayLike, "G L N"],
+           tau: Float[ArrayLike, " G"]) -> "UavDecision":
+        """From any arrays (e.g. those of a ``satjax.uav.BcdResult``), in the scenario's dtype.
+
+        Args:
+            scenario: the ``UavScenario`` (its dtype is used).
+            x: ``[G, K, N]`` assignment in {0, 1}.
+            p: ``[G, L, N]`` powers [W].
+            tau: ``[G]`` hovering times [s].
+
+        Returns:
+            The ``UavDecision``.
+        """
         dtype = scenario.lam.dtype
         return cls(jnp.asarray(x, dtype), jnp.asarray(p, dtype), jnp.asarray(tau, dtype))
 
@@ -48,30 +62,36 @@ class UavDecision(eqx.Module):
 
 
 class Algorithm3Policy(eqx.Module):
-    """Algorithm 3 (BCD for the overall efficiency (15), ``satjax.uav.algorithm3``)."""
+    """Algorithm 3 in solve mode (BCD for the overall efficiency (15), ``satjax.uav.algorithm3``):
+    at most ``max_iters`` outer iterations, stopping when the objective changes by at most ``tol``
+    (relative)."""
 
     max_iters: int = eqx.field(default=10, static=True)
     tol: float = eqx.field(default=1e-4, static=True)
 
     def __check_init__(self):
-        check_bcd_args(self.max_iters, self.tol)
+        Solve(tol=self.tol, max_iters=self.max_iters)          # validates tol and max_iters
 
     def __call__(self, scenario: UavScenario, key: PRNGKeyArray | None = None) -> UavDecision:
-        r = algorithm3_solve(scenario, max_iters=self.max_iters, tol=self.tol)
+        """The decision of Algorithm 3 on ``scenario`` (``key`` unused)."""
+        r = algorithm3(scenario, mode=Solve(tol=self.tol, max_iters=self.max_iters))
         return UavDecision.of(scenario, r.x, r.p, r.tau)
 
 
 class Algorithm6Policy(eqx.Module):
-    """Algorithm 6 (BCD for the minimum efficiency (10), ``satjax.uav.algorithm6``)."""
+    """Algorithm 6 in solve mode (BCD for the minimum efficiency (10), ``satjax.uav.algorithm6``):
+    at most ``max_iters`` outer iterations, stopping when the objective changes by at most ``tol``
+    (relative)."""
 
     max_iters: int = eqx.field(default=10, static=True)
     tol: float = eqx.field(default=1e-4, static=True)
 
     def __check_init__(self):
-        check_bcd_args(self.max_iters, self.tol)
+        Solve(tol=self.tol, max_iters=self.max_iters)          # validates tol and max_iters
 
     def __call__(self, scenario: UavScenario, key: PRNGKeyArray | None = None) -> UavDecision:
-        r = algorithm6_solve(scenario, max_iters=self.max_iters, tol=self.tol)
+        """The decision of Algorithm 6 on ``scenario`` (``key`` unused)."""
+        r = algorithm6(scenario, mode=Solve(tol=self.tol, max_iters=self.max_iters))
         return UavDecision.of(scenario, r.x, r.p, r.tau)
 
 
@@ -84,7 +104,26 @@ class SchemePolicy(eqx.Module):
         check_choice("name", self.name, SCHEMES)
 
     def __call__(self, scenario: UavScenario, key: PRNGKeyArray | None = None) -> UavDecision:
+        """The decision of the scheme on ``scenario`` (``key`` unused)."""
         return UavDecision.of(scenario, *run_scheme(self.name, scenario))
+
+
+class Scheme1Policy(SchemePolicy):
+    """Scheme 1 (``satjax.uav.scheme1``): ``SchemePolicy("scheme1")`` as a class of its own."""
+
+    name: str = eqx.field(default="scheme1", static=True)
+
+
+class Scheme2Policy(SchemePolicy):
+    """Scheme 2 (``satjax.uav.scheme2``): ``SchemePolicy("scheme2")`` as a class of its own."""
+
+    name: str = eqx.field(default="scheme2", static=True)
+
+
+class Scheme3Policy(SchemePolicy):
+    """Scheme 3 (``satjax.uav.scheme3``): ``SchemePolicy("scheme3")`` as a class of its own."""
+
+    name: str = eqx.field(default="scheme3", static=True)
 
 
 class InitialPointPolicy(eqx.Module):
@@ -92,27 +131,34 @@ class InitialPointPolicy(eqx.Module):
     user, equal power scaled to feasibility, $\\tau_g = \\min(T/G, \\tau_{max})$."""
 
     def __call__(self, scenario: UavScenario, key: PRNGKeyArray | None = None) -> UavDecision:
+        """The start point on ``scenario`` (``key`` unused)."""
         return UavDecision.of(scenario, *initial_point(scenario))
 
 
-#: Policies by name, for configs and experiment scripts.
-POLICIES: dict[str, eqx.Module] = {
-    "algorithm3": Algorithm3Policy(),
-    "algorithm6": Algorithm6Policy(),
-    "scheme1": SchemePolicy("scheme1"),
-    "scheme2": SchemePolicy("scheme2"),
-    "scheme3": SchemePolicy("scheme3"),
-    "initial_point": InitialPointPolicy(),
+#: Policy classes by name, for configs and experiment scripts: ``POLICIES[name]()`` is the default
+#: policy (every one pure JAX, ``jit``/``vmap``-able).
+POLICIES: dict[str, type] = {
+    "algorithm3": Algorithm3Policy,
+    "algorithm6": Algorithm6Policy,
+    "scheme1": Scheme1Policy,
+    "scheme2": Scheme2Policy,
+    "scheme3": Scheme3Policy,
+    "initial_point": InitialPointPolicy,
 }
 
-#: Names in ``POLICIES`` that are pure JAX (``jit``/``vmap``-able).
-JITTABLE = ("algorithm3", "algorithm6", "scheme1", "scheme2", "scheme3", "initial_point")
 
+def decide_each(policy, scenarios: UavScenario, keys: PRNGKeyArray | None = None) -> UavDecision:
+    """Run ``policy`` on each scenario of a batch one at a time, in Python (for a user's policy
+    that cannot be ``vmap``-ped; every policy of ``POLICIES`` can).
 
-def decide_each(policy, scenarios: UavScenario, keys=None) -> UavDecision:
-    """Run ``policy`` on each scenario of a batch (leading axis) one at a time, in Python (for a
-    user's policy that cannot be ``vmap``-ped; every policy of ``POLICIES`` can). Returns the
-    stacked decisions."""
+    Args:
+        policy: ``policy(scenario, key) -> UavDecision``.
+        scenarios: a ``UavScenario`` whose leaves have a leading batch axis ``[B, ...]``.
+        keys: optional ``[B]`` PRNG keys (None passes ``key=None``).
+
+    Returns:
+        The stacked decisions: ``x [B, G, K, N]``, ``p [B, G, L, N]`` [W], ``tau [B, G]`` [s].
+    """
     n = jax.tree.leaves(scenarios)[0].shape[0]
     out = []
     for i in range(n):

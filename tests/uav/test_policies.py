@@ -8,9 +8,9 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from satjax.optim import Solve
 from satjax.uav import (
     EFFICIENCY_UNIT,
-    JITTABLE,
     POLICIES,
     Algorithm3Policy,
     Algorithm6Policy,
@@ -45,32 +45,40 @@ def _same(decision, x, p, tau):
 
 def test_policies_return_their_algorithms_decisions():
     s = tiny_scenario(0)
-    r3, r6 = algorithm3(s, max_iters=3, tol=1e-4), algorithm6(s, max_iters=3, tol=1e-4)
+    mode = Solve(tol=1e-4, max_iters=3)
+    r3, r6 = algorithm3(s, mode=mode), algorithm6(s, mode=mode)
     _same(Algorithm3Policy(max_iters=3)(s, None), r3.x, r3.p, r3.tau)
     _same(Algorithm6Policy(max_iters=3)(s, None), r6.x, r6.p, r6.tau)
     for name in ("scheme1", "scheme2", "scheme3"):
         _same(SchemePolicy(name)(s, None), *run_scheme(name, s))
     _same(InitialPointPolicy()(s, None), *initial_point(s))
     assert set(POLICIES) == {"algorithm3", "algorithm6", "scheme1", "scheme2", "scheme3", "initial_point"}
+    for name in ("scheme1", "scheme2", "scheme3"):
+        assert isinstance(POLICIES[name](), SchemePolicy) and POLICIES[name]().name == name
 
 
 def test_every_policy_is_feasible():
+    """``POLICIES`` holds classes, as in systems A and B: ``POLICIES[name]()`` is the default."""
     s = tiny_scenario(1)
-    for name, policy in POLICIES.items():
-        d = policy(s, None)
+    for name, cls in POLICIES.items():
+        assert isinstance(cls, type), name
+        d = cls()(s, None)
         assert isinstance(d, UavDecision) and d.p.dtype == s.lam.dtype, name
         assert float(max_violation(s, *d)) <= 1e-9, name
 
 
-def test_jittable_policies_jit_and_vmap_and_decide_each_stacks():
+def test_every_policy_jits_and_vmaps_and_decide_each_stacks():
     task = UavEfficiencyTask(TINY, "float64")
     batch = jax.vmap(task.sample)(jax.random.split(jax.random.key(2), 3))
-    for name in JITTABLE:
-        policy = POLICIES[name]
+    for name in POLICIES:
+        policy = POLICIES[name]()
         batched = eqx.filter_jit(lambda p, b: jax.vmap(p)(b))(policy, batch)
         looped = decide_each(policy, batch)
+        # Algorithm 6 amplifies the round-off of batched kernels: 8.6e-9 relative in p on this batch
+        # (Algorithm 5's max-min P-step, D71: docs/paper-c.md); every other policy is equal to 1e-12.
+        rtol = 1e-7 if name == "algorithm6" else 1e-12
         for a, b in zip(batched, looped):
-            np.testing.assert_allclose(a, b, rtol=1e-12, atol=0)
+            np.testing.assert_allclose(a, b, rtol=rtol, atol=0, err_msg=name)
     stacked = decide_each(Algorithm3Policy(max_iters=2), batch)
     assert stacked.p.shape == (3, TINY.num_groups, TINY.num_uavs, TINY.num_subchannels)
 
@@ -97,7 +105,7 @@ def test_task_samples_the_scenario_of_its_params():
 
 @pytest.mark.parametrize("build, match", [
     (lambda: Algorithm3Policy(max_iters=0), "max_iters must be an integer >= 1"),
-    (lambda: Algorithm6Policy(tol=0.0), "tol must be a number > 0"),
+    (lambda: Algorithm6Policy(tol=0.0), "tol must be a finite number > 0"),
     (lambda: SchemePolicy("scheme4"), "name"),
     (lambda: UavEfficiencyTask(TINY, "float16"), "dtype"),
 ])
