@@ -138,7 +138,7 @@ def _check_values(x, p, tau, shapes, in_domain: bool, prefix: str) -> jax.Array:
         if v is None:
             continue
         check_shape(prefix + name, v, shapes[name])
-        if name == "x" and jnp.result_type(v) == jnp.bool_:
+        if name == "x" and (v.dtype if hasattr(v, "dtype") else np.asarray(v).dtype) == np.bool_:
             continue
         binary = name == "x" and in_domain
         if binary:

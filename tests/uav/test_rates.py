@@ -282,3 +282,6 @@ def test_check_decision_prefix_and_traced_flag():
     assert not bool(flag(x, p, tau.at[0].set(jnp.nan)))
     assert not bool(flag(0.5 * x, p, tau))
     assert bool(jax.jit(lambda p: check_decision(s, x, p, tau, in_domain=False))(-p))     # measured, not refused
+    # plain Python lists and a boolean x are decisions too
+    eff = overall_efficiency(s, np.asarray(x).tolist(), np.asarray(p).tolist(), np.asarray(tau).tolist())
+    np.testing.assert_allclose(eff, overall_efficiency(s, x.astype(bool), p, tau), rtol=1e-12)
