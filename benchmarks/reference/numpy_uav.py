@@ -6,8 +6,9 @@ by ``scipy.optimize.linprog``; Algorithm 4 (greedy max-min subchannels in Python
 (max-min P-step with exponentiated user weights) and the closed form of (49).
 
 Used as the speed baseline of the ``uav`` benchmark suite and checked equal to
-``satjax.uav.algorithm3`` and ``algorithm6`` (solve mode) in float64 (tests/uav/test_benchmark_reference.py). Arrays are
-taken from a ``satjax.uav.UavScenario`` once (``scenario_arrays``); everything after is NumPy.
+``satjax.uav.algorithm3`` and ``algorithm6`` (solve mode) in float64
+(tests/uav/test_benchmark_reference.py). Arrays are taken from a ``satjax.uav.UavScenario`` once
+(``scenario_arrays``); everything after is NumPy.
 """
 
 from __future__ import annotations

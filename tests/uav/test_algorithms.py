@@ -415,7 +415,8 @@ def test_unrolled_bcd_gradient_equals_finite_differences(name, limit, value):
     has none (its vertex does not move here). The derivative is that of a piecewise-smooth
     program: at I_th = -120 dBm, E = 2 J a choice inside Algorithm 5 (best dual iterate or
     safeguard) flips within +-1e-5 relative and the central difference jumps (685 445 vs -13.5)."""
-    s0 = tiny_scenario(0).with_limits(interference_threshold_w=1e-16, energy_per_uav_j=2.0 if name == "algorithm6" else 20.0)
+    energy = 2.0 if name == "algorithm6" else 20.0
+    s0 = tiny_scenario(0).with_limits(interference_threshold_w=1e-16, energy_per_uav_j=energy)
     algorithm = {"algorithm3": algorithm3, "algorithm6": algorithm6}[name]
     kw = {"mode": Unroll(2), "power_mode": Unroll(2)}
     kw |= {"alg1_iters": 50, "alg2_dual": 100} if name == "algorithm3" else {"alg5_dual": 100}
