@@ -83,32 +83,81 @@ and the proof that the trainer fits a system-B precoder end to end through the p
 
 from __future__ import annotations
 
+import abc
+from typing import Any, ClassVar
+
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 
-from satjax._checks import check_int_range
+from satjax._checks import check_int_range, check_nonnegative, check_positive
 from satjax._types import ArrayLike, Bool, Complex, Float, Inexact, PRNGKeyArray
 from satjax.downlink.precoders import project_to_budget, statistical_mrt
 from satjax.downlink.problem import PrecodingProblem, energy_efficiency
 from satjax.downlink.scenario import DownlinkScenario
 from satjax.downlink.wmmse import dinkelbach_wmmse, wmmse_step
-from satjax.nn.layers import MLP, Dense
+from satjax.nn.layers import MLP, Dense, check_finite_leaves, check_key, check_one_input, parameter_dtype
 from satjax.optim.iterate import Unroll
 from satjax.optim.matrix_inverse import newton_schulz_init
 
 __all__ = ["EdgeGNN", "UnfoldedDinkelbachWMMSE", "LinearUnfoldedWMMSE", "ScaledMRT", "TaylorInverse", "TaylorLayer",
            "edge_features", "NUM_EDGE_FEATURES"]
 
+# --- the models' input checks ---
+
+
+def _checked(problem: Any, name: str = "problem", *, log_features: bool = False) -> PrecodingProblem:
+    """``problem`` if it is one unbatched ``PrecodingProblem`` with finite inputs, a budget, noise
+    and ``xi`` > 0 and ``gamma``, ``p_static_w`` >= 0 (``ValueError`` naming the field otherwise;
+    values only when concrete). ``log_features``: also ``p_static_w`` > 0 and ``gamma`` > 0 on the
+    real users (the edge GNN's features are their logarithms)."""
+    check_one_input(name, problem, PrecodingProblem, "satjax.downlink.PrecodingProblem", leaf="v", axes="Nt K")
+    check_finite_leaves(name, problem)
+    for field in ("p_max", "noise", "xi"):
+        check_positive(f"{name}.{field}", getattr(problem, field), "W" if field != "xi" else "")
+    check_nonnegative(f"{name}.gamma", problem.gamma)
+    check_nonnegative(f"{name}.p_static_w", problem.p_static_w, "W")
+    if log_features:
+        check_positive(f"{name}.p_static_w", problem.p_static_w, "W")
+        check_positive(f"{name}.gamma of the real users", jnp.where(problem.users, problem.gamma, 1.0))
+    return problem
+
+
+class LearnedPrecoder(eqx.Module):
+    """A learned precoder of system B: ``model(scenario, key=None) -> b [N_t, K]`` and
+    ``model.precoders(problem)``, both on one drop (``vmap`` for a batch) and both checking their
+    input first (one unbatched input of system B, finite values, positive budget)."""
+
+    _log_features: ClassVar[bool] = False
+
+    @abc.abstractmethod
+    def _precoders(self, problem: PrecodingProblem) -> Complex[ArrayLike, "Nt K"]:
+        ...
+
+    def precoders(self, problem: Any) -> Complex[ArrayLike, "Nt K"]:
+        """Precoders ``[N_t, K]`` (complex) for one ``PrecodingProblem``, within its budget."""
+        return self._precoders(_checked(problem, log_features=self._log_features))
+
+    def __call__(self, scenario: Any, key: PRNGKeyArray | None = None) -> Complex[ArrayLike, "Nt K"]:
+        """Precoders ``[N_t, K]`` for one ``satjax.downlink.DownlinkScenario`` (the key is unused)."""
+        check_one_input("scenario", scenario, DownlinkScenario, "satjax.downlink.DownlinkScenario",
+                        leaf="nu_sat", axes="K")
+        return self._precoders(_checked(scenario.problem, "scenario.problem", log_features=self._log_features))
+
+
 # --- end-to-end edge GNN (Sec. III) ---
 
 NUM_EDGE_FEATURES = 4
 
 
-def edge_features(problem: PrecodingProblem) -> Float[ArrayLike, "Nt K 4"]:
+def edge_features(problem: Any) -> Float[ArrayLike, "Nt K 4"]:
     """Initial edge features ``[N_t, K, 4]``: Re/Im of $v_{nk}$ (eq. (11)), the user's
     full-power SNR in decades and the power-model ratio in decades (module docstring); zero on
-    padded edges."""
+    padded edges. ``problem``: one drop (checked like ``EdgeGNN.precoders``)."""
+    return _edge_features(_checked(problem, log_features=True))
+
+
+def _edge_features(problem: PrecodingProblem) -> Float[ArrayLike, "Nt K 4"]:
     nt_real = jnp.sum(problem.antennas)
     k_real = jnp.sum(problem.users)
     snr = problem.p_max * problem.gamma * nt_real / (k_real * problem.noise)
@@ -152,7 +201,7 @@ class EdgeLayer(eqx.Module):
         return jnp.where(valid[..., None], out, 0)
 
 
-class EdgeGNN(eqx.Module):
+class EdgeGNN(LearnedPrecoder):
     r"""Paper B's end-to-end edge GNN precoder (Sec. III): $L$ edge-update layers on the
     antenna–user graph, a linear readout to $b_{nk}$ and the normalization $\Pi$.
 
@@ -169,9 +218,12 @@ class EdgeGNN(eqx.Module):
     layers: tuple[EdgeLayer, ...]
     readout: Dense
     hidden: int = eqx.field(static=True)
+    _log_features: ClassVar[bool] = True
 
-    def __init__(self, *, hidden: int = 64, num_layers: int = 3, key: PRNGKeyArray, dtype=jnp.float32):
+    def __init__(self, *, hidden: int = 64, num_layers: int = 3, key: Any, dtype=jnp.float32):
         self.check_settings(hidden=hidden, num_layers=num_layers)
+        dtype = parameter_dtype(dtype)
+        check_key("key", key)
         keys = jax.random.split(key, num_layers + 1)
         sizes = [NUM_EDGE_FEATURES] + [hidden] * num_layers
         self.layers = tuple(EdgeLayer(sizes[i], hidden, key=keys[i], dtype=dtype) for i in range(num_layers))
@@ -184,18 +236,14 @@ class EdgeGNN(eqx.Module):
         check_int_range("hidden", hidden, 1)
         check_int_range("num_layers", num_layers, 1)
 
-    def precoders(self, problem: PrecodingProblem) -> Complex[ArrayLike, "Nt K"]:
-        """Precoders ``[N_t, K]`` for ``problem``, within the budget (eq. (14))."""
+    def _precoders(self, problem: PrecodingProblem) -> Complex[ArrayLike, "Nt K"]:
         valid = problem.antennas[:, None] & problem.users[None, :]
-        a = edge_features(problem)
+        a = _edge_features(problem)
         for layer in self.layers:
             a = layer(a, valid)
         out = self.readout(a)                                                  # [Nt, K, 2]
         b = jax.lax.complex(out[..., 0], out[..., 1]).astype(problem.v.dtype)
         return project_to_budget(jnp.where(valid, b, 0), problem.p_max)
-
-    def __call__(self, scenario: DownlinkScenario, key: PRNGKeyArray | None = None) -> Complex[ArrayLike, "Nt K"]:
-        return self.precoders(scenario.problem)
 
 
 # --- deep unfolding (Sec. IV) ---
@@ -220,7 +268,7 @@ class TaylorLayer(eqx.Module):
     d: Float[ArrayLike, "2 2 2"]
 
     def __init__(self, dtype=jnp.float32):
-        eye = jnp.eye(2, dtype=dtype)
+        eye = jnp.eye(2, dtype=parameter_dtype(dtype))
         self.c = jnp.stack([2 * eye, -eye])             # Newton–Schulz: F <- 2F - FMF
         self.s = jnp.zeros((2, 2, 2), dtype)
         self.d = jnp.zeros((2, 2, 2), dtype)
@@ -253,6 +301,7 @@ class TaylorInverse(eqx.Module):
 
     def __init__(self, num_layers: int, share_layers: bool = False, dtype=jnp.float32):
         check_int_range("num_layers", num_layers, 1)
+        dtype = parameter_dtype(dtype)
         self.num_layers, self.share_layers = num_layers, bool(share_layers)
         self.layers = (TaylorLayer(dtype),) if share_layers else tuple(TaylorLayer(dtype) for _ in range(num_layers))
 
@@ -267,7 +316,7 @@ class TaylorInverse(eqx.Module):
         return project_to_budget(self.inverse(m, antenna_mask) @ r, p_max)
 
 
-class UnfoldedDinkelbachWMMSE(eqx.Module):
+class UnfoldedDinkelbachWMMSE(LearnedPrecoder):
     r"""Paper B's GNN deep unfolding (Algorithm 2): ``num_outer`` Dinkelbach updates around
     ``num_inner`` WMMSE steps each (``lax.scan``, differentiable; ``checkpoint`` rematerializes
     every step in the backward pass so memory stays bounded), the inverse of eq. (23) replaced by
@@ -296,13 +345,10 @@ class UnfoldedDinkelbachWMMSE(eqx.Module):
         check_int_range("num_inner", num_inner, 1)
         check_int_range("num_layers", num_layers, 1)
 
-    def precoders(self, problem: PrecodingProblem) -> Complex[ArrayLike, "Nt K"]:
+    def _precoders(self, problem: PrecodingProblem) -> Complex[ArrayLike, "Nt K"]:
         b, _, _ = dinkelbach_wmmse(problem, mode=Unroll(self.num_outer, checkpoint=self.checkpoint),
                                    inner=Unroll(self.num_inner, checkpoint=self.checkpoint), update=self.inverse)
         return b
-
-    def __call__(self, scenario: DownlinkScenario, key: PRNGKeyArray | None = None) -> Complex[ArrayLike, "Nt K"]:
-        return self.precoders(scenario.problem)
 
 
 class LinearInverseLayer(eqx.Module):
@@ -318,6 +364,7 @@ class LinearInverseLayer(eqx.Module):
     o: Float[ArrayLike, "Nt K 2"]
 
     def __init__(self, num_antennas: int, num_users: int, dtype=jnp.float32):
+        dtype = parameter_dtype(dtype)
         self.x = _as_channels(jnp.eye(num_antennas, dtype=dtype))
         self.y = jnp.zeros((num_antennas, num_antennas, 2), dtype)
         self.z = jnp.zeros((num_antennas, num_antennas, 2), dtype)
@@ -334,7 +381,7 @@ class LinearInverseLayer(eqx.Module):
         return project_to_budget(b, p_max)
 
 
-class LinearUnfoldedWMMSE(eqx.Module):
+class LinearUnfoldedWMMSE(LearnedPrecoder):
     """Linear deep unfolding (IAIDNN after Hu et al., TWC 2021; module docstring): ``num_layers``
     WMMSE layers with trainable linear inverses, one Dinkelbach update before each.
 
@@ -358,7 +405,7 @@ class LinearUnfoldedWMMSE(eqx.Module):
         """Setting checks (``ValueError`` naming the setting), also used by the config schema."""
         check_int_range("num_layers", num_layers, 1)
 
-    def precoders(self, problem: PrecodingProblem) -> Complex[ArrayLike, "Nt K"]:
+    def _precoders(self, problem: PrecodingProblem) -> Complex[ArrayLike, "Nt K"]:
         if problem.v.shape != (self.num_antennas, self.num_users):
             raise ValueError(f"this LinearUnfoldedWMMSE was built for N_t = {self.num_antennas}, K = {self.num_users}; "
                              f"the scenario has N_t x K = {problem.v.shape}")
@@ -367,14 +414,11 @@ class LinearUnfoldedWMMSE(eqx.Module):
             b = wmmse_step(b, problem, energy_efficiency(problem, b), update=layer)
         return b
 
-    def __call__(self, scenario: DownlinkScenario, key: PRNGKeyArray | None = None) -> Complex[ArrayLike, "Nt K"]:
-        return self.precoders(scenario.problem)
-
 
 # --- scaled MRT ---
 
 
-class ScaledMRT(eqx.Module):
+class ScaledMRT(LearnedPrecoder):
     """Statistical MRT at power $\\sigma(\\theta) P_{\\max}$ (one parameter, ``logit`` = θ).
 
     A ``satjax.policies.Policy`` for system B: ``model(scenario, key) -> b [N_t, K]``.
@@ -388,11 +432,10 @@ class ScaledMRT(eqx.Module):
     def __init__(self, power_fraction: float = 0.5, *, key: PRNGKeyArray | None = None, dtype=jnp.float32):
         if isinstance(power_fraction, bool) or not isinstance(power_fraction, (int, float)) or not 0 < power_fraction < 1:
             raise ValueError(f"power_fraction must be in (0, 1), got {power_fraction!r}")
-        self.logit = jnp.asarray(jnp.log(power_fraction / (1 - power_fraction)), dtype)
+        self.logit = jnp.asarray(jnp.log(power_fraction / (1 - power_fraction)), parameter_dtype(dtype))
 
     def power_fraction(self) -> Float[ArrayLike, ""]:
         return jax.nn.sigmoid(self.logit)
 
-    def __call__(self, scenario: DownlinkScenario, key: PRNGKeyArray | None = None) -> Complex[ArrayLike, "Nt K"]:
-        p = scenario.problem
-        return statistical_mrt(p.v, self.power_fraction().astype(p.p_max.dtype) * p.p_max)
+    def _precoders(self, problem: PrecodingProblem) -> Complex[ArrayLike, "Nt K"]:
+        return statistical_mrt(problem.v, self.power_fraction().astype(problem.p_max.dtype) * problem.p_max)

@@ -35,13 +35,15 @@ Per AP–user edge and layer this leaves O(H) work instead of O(H^2).
 
 from __future__ import annotations
 
+from typing import Any
+
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 
-from satjax._checks import check_choice, check_int_range
+from satjax._checks import check_choice, check_int_range, check_nonnegative, check_shape
 from satjax._types import ArrayLike, Bool, Float, PRNGKeyArray
-from satjax.nn.layers import MLP, Dense
+from satjax.nn.layers import MLP, Dense, check_finite_leaves, check_key, check_one_input, parameter_dtype
 from satjax.uplink.pilots import pilot_sharing
 from satjax.uplink.scenario import UplinkScenario
 from satjax.uplink.statistics import ChannelStats
@@ -92,11 +94,37 @@ def _contamination(power, pilot, user_mask, ptau, noise):
     return ptau * power / (ptau * power @ sharing + noise)
 
 
-def graph_inputs(stats: ChannelStats, p_max: Float[ArrayLike, " K"], sat_features: str = "compact",
+def _check_model_inputs(stats: Any, p_max: ArrayLike, *, prefix: str = "") -> None:
+    """The checks of every SHGNN entry point (``ValueError`` naming the argument): one unbatched
+    ``ChannelStats`` (``vmap`` for a batch), ``p_max`` of shape ``[K]``, every floating input
+    finite and the budgets >= 0. Values are checked only when concrete (under ``jit`` a NaN stays
+    a NaN in the powers)."""
+    check_one_input(f"{prefix}stats", stats, ChannelStats, "satjax.uplink.ChannelStats", leaf="beta_ap", axes="M K")
+    check_shape(f"{prefix}p_max", p_max, (stats.beta_ap.shape[1],))
+    check_finite_leaves(f"{prefix}stats", stats)
+    check_nonnegative(f"{prefix}p_max", p_max, "W")
+
+
+def graph_inputs(stats: Any, p_max: ArrayLike, sat_features: str = "compact",
                  ap_features: str = "beta") -> GraphInputs:
-    """Vertex and edge features of Sec. V-C.1 from one scenario's statistics (see module docs)."""
+    """Vertex and edge features of Sec. V-C.1 from one scenario's statistics (see module docs).
+
+    Args:
+        stats: one drop's ``ChannelStats`` (``M`` APs, ``K`` users, ``N`` satellite antennas).
+        p_max: ``[K]`` user budgets [W], >= 0.
+        sat_features: ``"raw"`` or ``"compact"``.
+        ap_features: ``"beta"`` or ``"beta_contamination"``.
+
+    Returns:
+        ``GraphInputs`` (dense, padded arrays; zero on padded users and APs).
+    """
     check_choice("sat_features", sat_features, SAT_FEATURES)
     check_choice("ap_features", ap_features, AP_FEATURES)
+    _check_model_inputs(stats, p_max)
+    return _graph_inputs(stats, p_max, sat_features, ap_features)
+
+
+def _graph_inputs(stats: ChannelStats, p_max, sat_features: str, ap_features: str) -> GraphInputs:
     rdt = stats.beta_ap.dtype
     valid = stats.ap_mask[:, None] & stats.user_mask[None, :]
     ptau = stats.pilot_power * stats.tau_p
@@ -222,9 +250,11 @@ class SHGNN(eqx.Module):
     ap_features: str = eqx.field(static=True)
 
     def __init__(self, num_antennas: int, *, hidden: int = 64, num_layers: int = 3, sat_features: str = "compact",
-                 ap_features: str = "beta", key: PRNGKeyArray, dtype=jnp.float32):
+                 ap_features: str = "beta", key: Any, dtype=jnp.float32):
         check_int_range("num_antennas", num_antennas, 1)
         self.check_settings(hidden=hidden, num_layers=num_layers, sat_features=sat_features, ap_features=ap_features)
+        dtype = parameter_dtype(dtype)
+        check_key("key", key)
         self.num_antennas, self.hidden, self.sat_features = num_antennas, hidden, sat_features
         self.ap_features = ap_features
         sat_edge = 2 * num_antennas + 2 * num_antennas**2 if sat_features == "raw" else 3
@@ -247,15 +277,29 @@ class SHGNN(eqx.Module):
         check_choice("sat_features", sat_features, SAT_FEATURES)
         check_choice("ap_features", ap_features, AP_FEATURES)
 
-    def inputs(self, stats: ChannelStats, p_max: Float[ArrayLike, " K"]) -> GraphInputs:
+    def _check(self, stats: Any, p_max, prefix: str = "") -> None:
+        _check_model_inputs(stats, p_max, prefix=prefix)
         if stats.num_antennas != self.num_antennas and self.sat_features == "raw":
             raise ValueError(f"the scenario has N = {stats.num_antennas} satellite antennas; this raw-feature "
                              f"SHGNN was built for num_antennas = {self.num_antennas}")
-        return graph_inputs(stats, p_max, self.sat_features, self.ap_features)
 
-    def powers(self, stats: ChannelStats, p_max: Float[ArrayLike, " K"]) -> Float[ArrayLike, " K"]:
-        """Transmit powers ``[K]`` in ``[0, p_max]`` [W]; 0 for padded users."""
-        g = self.inputs(stats, p_max)
+    def inputs(self, stats: Any, p_max: ArrayLike) -> GraphInputs:
+        """The model's ``GraphInputs`` for one drop (``graph_inputs`` with the model's feature sets)."""
+        self._check(stats, p_max)
+        return _graph_inputs(stats, p_max, self.sat_features, self.ap_features)
+
+    def powers(self, stats: Any, p_max: ArrayLike) -> Float[ArrayLike, " K"]:
+        """Transmit powers ``[K]`` in ``[0, p_max]`` [W]; 0 for padded users.
+
+        Args:
+            stats: one drop's ``ChannelStats`` (``vmap`` for a batch).
+            p_max: ``[K]`` user budgets [W], >= 0.
+        """
+        self._check(stats, p_max)
+        return self._powers(stats, p_max)
+
+    def _powers(self, stats: ChannelStats, p_max) -> Float[ArrayLike, " K"]:
+        g = _graph_inputs(stats, p_max, self.sat_features, self.ap_features)
         dt = g.ap_user.dtype
         b = jnp.ones((g.ap_mask.shape[0], 1), dt)
         s = jnp.ones((1,), dt)
@@ -265,6 +309,8 @@ class SHGNN(eqx.Module):
         out = jax.nn.sigmoid(self.readout(u)[:, 0]) * g.p_max
         return jnp.where(g.user_mask, out, 0)
 
-    def __call__(self, scenario: UplinkScenario, key: PRNGKeyArray | None = None) -> Float[ArrayLike, " K"]:
-        return self.powers(scenario.stats, scenario.p_max)
-
+    def __call__(self, scenario: Any, key: PRNGKeyArray | None = None) -> Float[ArrayLike, " K"]:
+        """Powers ``[K]`` [W] for one ``satjax.uplink.UplinkScenario`` (``vmap`` for a batch)."""
+        check_one_input("scenario", scenario, UplinkScenario, "satjax.uplink.UplinkScenario", leaf="p_max", axes="K")
+        self._check(scenario.stats, scenario.p_max, prefix="scenario.")
+        return self._powers(scenario.stats, scenario.p_max)

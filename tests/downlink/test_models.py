@@ -11,10 +11,10 @@ import optax
 import pytest
 
 import satjax.downlink as dl
-from satjax.downlink import EdgeGNN, LinearUnfoldedWMMSE, UnfoldedDinkelbachWMMSE
+from satjax.downlink import EdgeGNN, LinearUnfoldedWMMSE, ScaledMRT, TaylorInverse, UnfoldedDinkelbachWMMSE
 from satjax.optim import Unroll
 
-SMALL = dl.DownlinkParams(nx=2, ny=3, num_users=3)
+SMALL = dl.DownlinkParams(n_h=2, n_v=3, num_users=3)
 
 
 def _scenario(seed=0, params=SMALL, dtype=jnp.float32):
@@ -80,13 +80,13 @@ def test_padded_equals_unpadded(name):
 
 def test_one_trained_model_runs_on_other_sizes():
     for name, model in _models().items():
-        for params in (dl.DownlinkParams(nx=4, ny=4, num_users=6), dl.DownlinkParams(nx=3, ny=2, num_users=2)):
+        for params in (dl.DownlinkParams(n_h=4, n_v=4, num_users=6), dl.DownlinkParams(n_h=3, n_v=2, num_users=2)):
             b = model(_scenario(6, params))
             assert b.shape == (params.num_antennas, params.num_users), name
 
 
 def test_untrained_unfolding_is_the_newton_schulz_unrolled_dinkelbach_wmmse():
-    s = _scenario(7, dl.DownlinkParams(nx=4, ny=4, num_users=4))
+    s = _scenario(7, dl.DownlinkParams(n_h=4, n_v=4, num_users=4))
     for share in (False, True):
         model = UnfoldedDinkelbachWMMSE(num_outer=3, num_inner=2, num_layers=4, share_layers=share)
         ref, _, _ = dl.dinkelbach_wmmse(s.problem, mode=Unroll(3), inner=Unroll(2), update=dl.NewtonSchulzUpdate(4))
@@ -95,7 +95,7 @@ def test_untrained_unfolding_is_the_newton_schulz_unrolled_dinkelbach_wmmse():
     # where the budget is slack (lambda = 0 then Pi is exact there): a budget of 100 W with the
     # receiver noise still calibrated at 10 W leaves the EE optimum inside the budget
     with jax.enable_x64(True):
-        s = _scenario(7, dl.DownlinkParams(nx=4, ny=4, num_users=4, p_max_w=100.0), jnp.float64)
+        s = _scenario(7, dl.DownlinkParams(n_h=4, n_v=4, num_users=4, p_max_w=100.0), jnp.float64)
         exact, _, _ = dl.dinkelbach_wmmse(s.problem, mode=Unroll(3), inner=Unroll(2))
         assert float(jnp.sum(jnp.abs(exact) ** 2)) < 0.9 * 100.0
         deep = UnfoldedDinkelbachWMMSE(num_outer=3, num_inner=2, num_layers=40, dtype=jnp.float64)(s)
@@ -162,6 +162,13 @@ def test_a_few_training_steps_lower_the_loss(name):
     (lambda: UnfoldedDinkelbachWMMSE(num_outer=0), "num_outer must be an integer >= 1"),
     (lambda: UnfoldedDinkelbachWMMSE(num_layers=-1), "num_layers must be an integer >= 1"),
     (lambda: LinearUnfoldedWMMSE(16, 4, num_layers=0), "num_layers must be an integer >= 1"),
+    (lambda: EdgeGNN(key=jax.random.key(0), dtype=jnp.float16), r"dtype must be one of \('float32', 'float64'\), "
+                                                                r"got float16"),
+    (lambda: UnfoldedDinkelbachWMMSE(dtype=jnp.float16), "dtype must be one of .* got float16"),
+    (lambda: LinearUnfoldedWMMSE(4, 2, dtype=jnp.bfloat16), "dtype must be one of .* got bfloat16"),
+    (lambda: ScaledMRT(dtype=jnp.float16), "dtype must be one of .* got float16"),
+    (lambda: TaylorInverse(2, dtype=jnp.int32), "dtype must be one of .* got int32"),
+    (lambda: EdgeGNN(key=None), "key must be one PRNG key"),
 ])
 def test_bad_settings_are_named(make, match):
     with pytest.raises(ValueError, match=match):
@@ -171,4 +178,65 @@ def test_bad_settings_are_named(make, match):
 def test_linear_unfolding_refuses_another_size():
     model = LinearUnfoldedWMMSE(6, 3, num_layers=1)
     with pytest.raises(ValueError, match="built for N_t = 6, K = 3"):
-        model(_scenario(0, dl.DownlinkParams(nx=2, ny=2, num_users=3)))
+        model(_scenario(0, dl.DownlinkParams(n_h=2, n_v=2, num_users=3)))
+
+
+def _with(s, where, value):
+    return eqx.tree_at(where, s, value)
+
+
+ALL_MODELS = ["edge_gnn", "unfolded", "linear", "scaled_mrt"]
+
+
+def _all_models():
+    return _models() | {"linear": LinearUnfoldedWMMSE(6, 3, num_layers=1), "scaled_mrt": ScaledMRT()}
+
+
+@pytest.mark.parametrize("name", ALL_MODELS)
+@pytest.mark.parametrize("call, match", [
+    (lambda m, s: m(s.problem), r"scenario must be a satjax.downlink.DownlinkScenario for one drop \(use jax.vmap "
+                                r"for a batch\), got satjax.downlink.problem.PrecodingProblem"),
+    (lambda m, s: m(jax.tree.map(lambda a: jnp.stack([a, a]), s)), r"one drop .* scenario.nu_sat of shape \(2, 3\), "
+                                                                   r"expected \[K\]: 1 extra leading axes, a batch"),
+    (lambda m, s: m.precoders(s), r"problem must be a satjax.downlink.PrecodingProblem for one drop"),
+    (lambda m, s: m(_with(s, lambda t: t.problem.v, s.problem.v.at[0, 0].set(jnp.nan))),
+     r"scenario.problem.v must be finite"),
+    (lambda m, s: m(_with(s, lambda t: t.problem.gamma, s.problem.gamma.at[1].set(jnp.inf))),
+     r"scenario.problem.gamma must be finite"),
+    (lambda m, s: m(_with(s, lambda t: t.problem.p_max, -s.problem.p_max)), r"scenario.problem.p_max must be > 0 W"),
+    (lambda m, s: m.precoders(_with(s.problem, lambda t: t.gamma, -s.problem.gamma)), r"problem.gamma must be >= 0"),
+])
+def test_bad_inputs_are_named(name, call, match):
+    """Another input class, a batch without vmap, NaN/inf inputs and a negative budget: a
+    ValueError naming the argument, before any JAX work."""
+    with pytest.raises(ValueError, match=match):
+        call(_all_models()[name], _scenario())
+
+
+def test_a_scenario_of_another_system_is_named():
+    from satjax.uplink import UplinkParams, sample_uplink_scenario
+
+    s = sample_uplink_scenario(jax.random.key(0), UplinkParams(num_aps=4, num_users=3, tau_p=2, n_v=2, n_h=2))
+    for model in _all_models().values():
+        with pytest.raises(ValueError, match=r"scenario must be a satjax.downlink.DownlinkScenario .* got "
+                                             r"satjax.uplink.scenario.UplinkScenario"):
+            model(s)
+
+
+def test_edge_gnn_needs_positive_static_power():
+    """The edge GNN's feature e = log10(xi P_max / P_static) needs P_static > 0; the unfolded
+    models take P_static = 0."""
+    s = _scenario()
+    zero = _with(s, lambda t: t.problem.p_static_w, jnp.zeros_like(s.problem.p_static_w))
+    with pytest.raises(ValueError, match=r"scenario.problem.p_static_w must be > 0 W"):
+        _all_models()["edge_gnn"](zero)
+    assert bool(jnp.all(jnp.isfinite(_all_models()["unfolded"](zero))))
+
+
+@pytest.mark.parametrize("name", ALL_MODELS)
+def test_nan_input_under_jit_gives_nan_precoders(name):
+    """Under jit the values are unknown: a NaN input is not refused, and it is not hidden either."""
+    s = _scenario()
+    s = _with(s, lambda t: t.problem.v, s.problem.v.at[0, 0].set(jnp.nan))
+    b = eqx.filter_jit(lambda m, s: m(s))(_all_models()[name], s)
+    assert bool(jnp.any(jnp.isnan(b)))

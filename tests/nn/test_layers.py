@@ -8,7 +8,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+import pytest
+
 from satjax.nn import MLP, Dense, masked_mean
+from satjax.nn.layers import check_key, check_one_input, parameter_dtype
 
 ROOT = Path(__file__).resolve().parents[2]
 SYSTEMS = ("satjax.uplink", "satjax.downlink", "satjax.uav")
@@ -90,3 +93,27 @@ def test_dense_and_mlp_on_any_leading_axes():
     np.testing.assert_allclose(dense(x)[1, 2], x[1, 2] @ dense.weight + dense.bias, rtol=1e-6)
     np.testing.assert_allclose(mlp(x)[1, 2], mlp(x[1, 2][None])[0], rtol=1e-6)
     assert Dense(4, 5, key=jax.random.key(0), bias=False).bias is None
+
+
+def test_mlp_activation():
+    x = jax.random.normal(jax.random.key(3), (5, 4))
+    relu, silu = MLP(4, 8, 3, key=jax.random.key(1)), MLP(4, 8, 3, key=jax.random.key(1), activation=jax.nn.silu)
+    row = jax.nn.silu(x[2] @ silu.inner.weight + silu.inner.bias) @ silu.outer.weight + silu.outer.bias
+    np.testing.assert_allclose(silu(x)[2], row, rtol=1e-5)
+    assert not np.allclose(relu(x), silu(x))                                  # same weights, another activation
+
+
+def test_boundary_helpers_name_the_argument():
+    assert parameter_dtype("float64") == jnp.float64
+    with pytest.raises(ValueError, match=r"dtype must be one of \('float32', 'float64'\), got float16"):
+        Dense(2, 2, key=jax.random.key(0), dtype=jnp.float16)
+    with pytest.raises(ValueError, match="dtype must be one of .* got 'nonsense'"):
+        parameter_dtype("nonsense")
+    check_key("key", jax.random.key(0))
+    check_key("key", jax.random.PRNGKey(0))
+    with pytest.raises(ValueError, match="key must be one PRNG key"):
+        check_key("key", jax.random.split(jax.random.key(0), 2))
+    with pytest.raises(ValueError, match=r"thing must be a mod.Dense for one drop \(use jax.vmap for a batch\), "
+                                         r"got thing.weight of shape \(3, 2, 2\), expected \[i, o\]: 1 extra"):
+        check_one_input("thing", jax.vmap(lambda k: Dense(2, 2, key=k))(jax.random.split(jax.random.key(0), 3)),
+                        Dense, "mod.Dense", leaf="weight", axes="i o")

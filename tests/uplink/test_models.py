@@ -185,3 +185,52 @@ def test_every_parameter_receives_a_gradient():
     grads = eqx.filter_grad(lambda m: sum_spectral_efficiency(problem, m(s)))(model)
     for path, g in jax.tree_util.tree_leaves_with_path(grads):
         assert np.any(np.asarray(g) != 0), jax.tree_util.keystr(path)
+
+
+def _nan_beta(s):
+    return eqx.tree_at(lambda t: t.stats.beta_ap, s, s.stats.beta_ap.at[0, 0].set(jnp.nan))
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda m, s: m(s.stats), r"scenario must be a satjax.uplink.UplinkScenario for one drop \(use jax.vmap for a "
+                              r"batch\), got satjax.uplink.statistics.ChannelStats"),
+    (lambda m, s: m(jax.tree.map(lambda a: jnp.stack([a, a]), s)), r"one drop .* scenario.p_max of shape \(2, 6\), "
+                                                                   r"expected \[K\]: 1 extra leading axes, a batch"),
+    (lambda m, s: m(_nan_beta(s)), r"scenario.stats.beta_ap must be finite"),
+    (lambda m, s: m(eqx.tree_at(lambda t: t.p_max, s, -s.p_max)), r"scenario.p_max must be >= 0 W"),
+    (lambda m, s: m.powers(s.stats, s.p_max[:3]), r"p_max must have shape \(6,\)"),
+    (lambda m, s: m.powers(s.stats, jnp.full(6, jnp.inf)), r"p_max must be finite"),
+    (lambda m, s: graph_inputs(_nan_beta(s).stats, s.p_max), r"stats.beta_ap must be finite"),
+])
+def test_bad_inputs_are_named(call, match):
+    """Another input class, a batch without vmap, NaN/inf and negative budgets: a ValueError naming
+    the argument, before any JAX work."""
+    with pytest.raises(ValueError, match=match):
+        call(_model(), _scenario())
+
+
+def test_a_scenario_of_another_system_is_named():
+    import satjax.downlink as dl
+
+    s = dl.sample_downlink_scenario(jax.random.key(0), dl.DownlinkParams(n_h=2, n_v=2, num_users=2))
+    with pytest.raises(ValueError, match=r"scenario must be a satjax.uplink.UplinkScenario .* got "
+                                         r"satjax.downlink.scenario.DownlinkScenario"):
+        _model()(s)
+
+
+@pytest.mark.parametrize("kw, match", [({"dtype": jnp.float16}, r"dtype must be one of \('float32', 'float64'\), "
+                                                                 r"got float16"),
+                                       ({"dtype": jnp.bfloat16}, "got bfloat16"), ({"dtype": jnp.int32}, "got int32"),
+                                       ({"key": None}, "key must be one PRNG key"),
+                                       ({"num_antennas": 0}, "num_antennas must be an integer >= 1")])
+def test_bad_constructor_arguments_are_named(kw, match):
+    args = {"num_antennas": 4, "hidden": 8, "key": jax.random.key(0)} | kw
+    with pytest.raises(ValueError, match=match):
+        SHGNN(args.pop("num_antennas"), **args)
+
+
+def test_nan_input_under_jit_gives_nan_powers():
+    """Under jit the values are unknown: a NaN input is not refused, and it is not hidden either."""
+    s = _nan_beta(_scenario())
+    rho = eqx.filter_jit(lambda m, s: m(s))(_model(), s)
+    assert bool(jnp.any(jnp.isnan(rho)))
