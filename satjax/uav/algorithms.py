@@ -537,12 +537,13 @@ def hovering_time_lp(scenario: UavScenario, x: _X, p: _P, tau_prev: _TAU | None 
         ``x``) raise a ``ValueError`` naming them; under ``jit`` they give NaN.
     """
     ok = _check_decision(scenario, x, p, tau_prev)
-    return jnp.where(ok, _hovering_time_lp(scenario, x, p, tau_prev), jnp.nan)
+    return jnp.where(ok, _hovering_time_lp(scenario, x, p, tau_prev, ok), jnp.nan)
 
 
 @eqx.filter_jit
-def _hovering_time_lp(scenario, x, p, tau_prev=None):
-    """The jitted body of ``hovering_time_lp`` (called inside Algorithm 3 unchecked)."""
+def _hovering_time_lp(scenario, x, p, tau_prev=None, valid=True):
+    """The jitted body of ``hovering_time_lp`` (called inside Algorithm 3 unchecked); ``valid``
+    False (bad traced inputs) skips the non-finite error, the caller returns NaN."""
     c, e = _tau_rows(scenario, x, p)
     g = c.shape[0]
     # u = tau / unit with unit = min(tau_max, T): u <= 1 is then tau <= tau_max exactly, or (when
@@ -555,7 +556,8 @@ def _hovering_time_lp(scenario, x, p, tau_prev=None):
     tau = _shrink_tau(scenario, u * unit, e)
     finite = jnp.all(jnp.isfinite(tau))
     if tau_prev is None:
-        return eqx.error_if(tau, ~finite, "hovering-time LP (21): the interior-point solver returned a non-finite tau")
+        msg = "hovering-time LP (21): the interior-point solver returned a non-finite tau"
+        return eqx.error_if(tau, ~finite & valid, msg)
     return jnp.where(finite & (c @ tau >= c @ tau_prev), tau, tau_prev)
 
 

@@ -473,6 +473,7 @@ def test_hovering_lp_and_closed_form_refuse_bad_decisions():
         with pytest.raises(ValueError, match=match):
             maxmin_hovering_time(s, bad_x, bad_p)
         assert np.all(np.isnan(jax.jit(lambda x, p: hovering_time_lp(s, x, p, tau))(bad_x, bad_p)))
+        assert np.all(np.isnan(jax.jit(lambda x, p: hovering_time_lp(s, x, p))(bad_x, bad_p)))
     with pytest.raises(ValueError, match="tau must be >= 0 s"):
         hovering_time_lp(s, x, p, -tau)
     assert np.all(np.isfinite(jax.jit(lambda x, p: hovering_time_lp(s, x, p, tau))(x, p)))
