@@ -51,7 +51,7 @@ def main(argv=None) -> dict:
     from satjax.train import Evaluator
 
     if args.tiny:
-        params, sizes, steps, batch, drops = DownlinkParams(nx=2, ny=2, num_users=2, num_paths=2), (1, 1, 1), 4, 2, 4
+        params, sizes, steps, batch, drops = DownlinkParams(n_h=2, n_v=2, num_users=2, num_paths=2), (1, 1, 1), 4, 2, 4
     else:
         params, sizes, steps, batch, drops = DownlinkParams(), (3, 5, 4), 200, 64, 256
     task = PrecodingTask(params)

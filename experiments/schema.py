@@ -205,9 +205,9 @@ class EnergyEfficiencyConfig:
         if not self.p_max_values or min(self.p_max_values) <= 0:
             raise ValueError(f"p_max_values must be non-empty and > 0 W, got {self.p_max_values}")
         if len(self.fig13_config) != 3 or min(self.fig13_config) < 1:
-            raise ValueError(f"fig13_config must be [nx, ny, K] with positive integers, got {self.fig13_config}")
+            raise ValueError(f"fig13_config must be [n_h, n_v, K] with positive integers, got {self.fig13_config}")
         if any(len(c) != 3 or min(c) < 1 for c in self.fig7_configs):
-            raise ValueError(f"fig7_configs entries must be [nx, ny, K] with positive integers, got {self.fig7_configs}")
+            raise ValueError(f"fig7_configs entries must be [n_h, n_v, K] with positive integers, got {self.fig7_configs}")
         if not self.csi_error_dbw or not all(math.isfinite(e) and e <= 30 for e in self.csi_error_dbw):
             raise ValueError(f"csi_error_dbw must be non-empty finite values <= 30 dBW, got {self.csi_error_dbw}")
         for run in self.runs:

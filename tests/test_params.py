@@ -12,7 +12,7 @@ from satjax.downlink import DownlinkParams, energy_efficiency, sample_downlink_s
 from satjax.uplink import UplinkParams, closed_form_sinr, sample_uplink_scenario, throughput_bps
 
 TINY_A = dict(num_users=3, num_aps=4, n_v=2, n_h=2, tau_p=2)
-TINY_B = dict(nx=2, ny=2, num_users=2, num_paths=2)
+TINY_B = dict(n_h=2, n_v=2, num_users=2, num_paths=2)
 KEYS = jax.random.split(jax.random.key(0), 2)
 
 

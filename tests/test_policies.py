@@ -74,7 +74,7 @@ def test_bad_settings(make, match):
         make()
 
 
-B_SCEN = jax.vmap(lambda k: dl.sample_downlink_scenario(k, dl.DownlinkParams(nx=3, ny=3, num_users=4)))(
+B_SCEN = jax.vmap(lambda k: dl.sample_downlink_scenario(k, dl.DownlinkParams(n_h=3, n_v=3, num_users=4)))(
     jax.random.split(jax.random.key(4), 2))
 
 

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from torch import nn
 
-EE_UNIT = 1e6          # Mbit/J, as satjax.downlink.PrecodingTask
+LOSS_UNIT = 1e6          # Mbit/J, as satjax.downlink.PrecodingTask
 
 
 def _linear_from(dense, dtype) -> nn.Linear:
@@ -105,7 +105,7 @@ def loss(net, batch):
     """Loss (15) = −mean EE over the batch [Mbit/J]; ``batch = (v, gamma, noise, p_max, bandwidth, xi, p_static)``."""
     v, gamma, noise, p_max, bandwidth, xi, p_static = batch
     b = net(v, gamma, noise, p_max, xi, p_static)
-    return -(energy_efficiency(b, v, gamma, noise, bandwidth, xi, p_static) / EE_UNIT).mean()
+    return -(energy_efficiency(b, v, gamma, noise, bandwidth, xi, p_static) / LOSS_UNIT).mean()
 
 
 def train_step(net, opt, batch) -> float:

@@ -35,7 +35,7 @@ def run(settings: Settings):
         side = math.isqrt(nt)
         batches = (1, 4) if settings.quick else (1, 16 if nt >= 256 else 64)
         for k in k_values:
-            params = DownlinkParams(nx=side, ny=side, num_users=k)
+            params = DownlinkParams(n_h=side, n_v=side, num_users=k)
             keys = jax.random.split(jax.random.key(nt * 100 + k), max(batches))
             problems = jax.vmap(lambda key: sample_downlink_scenario(key, params).problem)(keys)
             for b in batches:

@@ -45,7 +45,7 @@ def run(settings: Settings):
     torch, ref = _reference()
     side, k = (4, 4) if settings.quick else (8, 10)
     hidden, layers = (16, 2) if settings.quick else (64, 3)
-    params = DownlinkParams(nx=side, ny=side, num_users=k)
+    params = DownlinkParams(n_h=side, n_v=side, num_users=k)
     batches = (1, 8) if settings.quick else (1, 64)
     scen = jax.vmap(lambda key: sample_downlink_scenario(key, params))(jax.random.split(jax.random.key(0), max(batches)))
     desc = {"N_t": side * side, "K": k}

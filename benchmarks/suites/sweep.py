@@ -86,7 +86,7 @@ def run(settings: Settings):
         "uplink_closed_form": (_uplink_metric(keys), UplinkParams(num_users=10 if settings.quick else 20,
                                                                   num_aps=8 if settings.quick else 40, tau_p=5 if settings.quick else 10),
                                jnp.geomspace(0.01, 1.0, n_points)),
-        "downlink_ee_mrt": (_downlink_metric(keys), DownlinkParams(nx=4, ny=4, num_users=4) if settings.quick else DownlinkParams(),
+        "downlink_ee_mrt": (_downlink_metric(keys), DownlinkParams(n_h=4, n_v=4, num_users=4) if settings.quick else DownlinkParams(),
                             jnp.geomspace(0.5, 50.0, n_points)),
     }
     for name, (metric, params, values) in systems.items():

@@ -193,7 +193,7 @@ def model_based_points(cfg, point_params: list, salt: int, learned: dict[str, Le
 def fig7(cfg) -> list[dict]:
     """EE vs P_max: bound (9) and Monte Carlo (8) at the Dinkelbach precoders. The budget is swept
     inside the program (it is an array field of the problem); configurations are padded."""
-    configs = [cfg.scenario.to_params(nx=nx, ny=ny, num_users=k) for nx, ny, k in cfg.fig7_configs]
+    configs = [cfg.scenario.to_params(n_h=n_h, n_v=n_v, num_users=k) for n_h, n_v, k in cfg.fig7_configs]
     nt = max(p.num_antennas for p in configs)
     kmax = max(p.num_users for p in configs)
     padded = [_padded(_drops(cfg, p, 7), nt, kmax) for p in configs]
@@ -231,8 +231,8 @@ def fig13(cfg, learned: dict[str, Learned] | None = None) -> list[dict]:
     power, instantaneous rates on ``h`` (:func:`instantaneous_ee`). ``ε = 0`` is the first row. The
     error values are ``vmap``ped: one program for the figure."""
     learned = learned or {}
-    nx, ny, k = cfg.fig13_config
-    params = cfg.scenario.to_params(nx=nx, ny=ny, num_users=k)
+    n_h, n_v, k = cfg.fig13_config
+    params = cfg.scenario.to_params(n_h=n_h, n_v=n_v, num_users=k)
     scen = _drops(cfg, params, 13)
     agnostic = {n: m.model for n, m in learned.items() if not m.size_specific}
     key = jax.random.key(cfg.seed + 2)
@@ -257,7 +257,7 @@ def fig13(cfg, learned: dict[str, Learned] | None = None) -> list[dict]:
         lambda a: one(a[0], a[1], ee, models), (index, scen), batch_size=BATCH))(e))
     out = {n: np.asarray(v).mean(1) / 1e6 for n, v in prog(eps, agnostic).items()}          # [E]
     gamma_db = float(10 * np.log10(np.mean(np.asarray(scen.problem.gamma))))
-    return [dict(nt=nx * ny, k=k, error_dbw=float(d), error_variance=float(e), mean_gamma_db=gamma_db,
+    return [dict(nt=n_h * n_v, k=k, error_dbw=float(d), error_variance=float(e), mean_gamma_db=gamma_db,
                  **{n: float(v[j]) for n, v in out.items()})
             for j, (d, e) in enumerate(zip([-np.inf, *dbw], np.asarray(eps)))]
 
@@ -274,13 +274,13 @@ def runtime(cfg, learned: dict[str, Learned] | None = None) -> list[dict]:
            "mmse": lambda m, q: mmse_precoder(q.v, q.p_max, q.noise)}
     models = {n: m.model for n, m in (learned or {}).items() if not m.size_specific}
     fns.update({n: (lambda m, q: m.precoders(q)) for n in models})
-    for nx, ny, k in points:
-        params = cfg.scenario.to_params(nx=nx, ny=ny, num_users=k)
+    for n_h, n_v, k in points:
+        params = cfg.scenario.to_params(n_h=n_h, n_v=n_v, num_users=k)
         batch = _drops(cfg, params, 89).problem
         batch = jax.tree.map(lambda x: x[:cfg.runtime_batch], batch) if cfg.runtime_batch < cfg.num_drops else batch
         n = batch.v.shape[0]
         one = jax.tree.map(lambda x: x[0], batch)
-        row = dict(nt=nx * ny, k=k, batch=n)
+        row = dict(nt=n_h * n_v, k=k, batch=n)
         for name, f in fns.items():
             model = models.get(name)
             single = time_call(eqx.filter_jit(f), model, one, repeats=cfg.timing_repeats)
@@ -354,7 +354,7 @@ def main(cfg: DictConfig) -> None:
           "P_max [W]", "Fig. 7: EE vs power budget", out / "fig7_ee_vs_pmax.png", logx=True)
 
     methods = _ee_methods(learned)
-    points11 = [config.scenario.to_params(nx=side, ny=side) for side in config.nt_side_values]
+    points11 = [config.scenario.to_params(n_h=side, n_v=side) for side in config.nt_side_values]
     rows11 = [dict(nt=p.num_antennas, **m) for p, m in zip(points11, model_based_points(config, points11, 11, learned))]
     progress("Fig. 11 (EE vs antennas) done")
     _rows_csv(out / "fig11_ee_vs_nt.csv", rows11)

@@ -72,7 +72,7 @@ def ee_vs_nt(runs, drops: int, sides=SIDES) -> list[dict]:
         dinkelbach = DinkelbachWMMSEPolicy(tol=ev.tol, max_iters=ev.max_iters, inner_tol=ev.tol,
                                            inner_max_iters=ev.inner_max_iters)
         for side in sides:
-            evaluator = _evaluator(cfg, cfg.scenario.to_params(nx=side, ny=side), 200 + side, drops)
+            evaluator = _evaluator(cfg, cfg.scenario.to_params(n_h=side, n_v=side), 200 + side, drops)
             if side not in reference:
                 reference[side] = evaluator(dinkelbach)[METRIC]
             m = evaluator(model)[METRIC]

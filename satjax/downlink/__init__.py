@@ -51,7 +51,7 @@ from satjax.downlink.scenario import (
     channel_response,
     sample_downlink_scenario,
 )
-from satjax.downlink.task import EE_UNIT, PrecodingTask
+from satjax.downlink.task import LOSS_UNIT, PrecodingTask
 from satjax.downlink.wmmse import (
     BISECTION_STEPS,
     NewtonSchulzUpdate,
@@ -88,7 +88,7 @@ __all__ = [
     "WMMSEPolicy",
     "DinkelbachWMMSEPolicy",
     "PrecodingTask",
-    "EE_UNIT",
+    "LOSS_UNIT",
     # learned precoders (Secs. III-IV)
     "EdgeGNN",
     "UnfoldedDinkelbachWMMSE",

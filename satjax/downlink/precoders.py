@@ -54,7 +54,7 @@ INVERSE_RESIDUAL_TOL = 0.1
 
 
 def _check_gram_invertible(h, reg) -> None:
-    """On concrete ``h``/``reg``: $H^H H + \delta I$ must be invertible in ``h``'s precision
+    r"""On concrete ``h``/``reg``: $H^H H + \delta I$ must be invertible in ``h``'s precision
     (smallest eigenvalue above ``K eps`` times the largest), else a ``ValueError`` naming the
     rank deficiency."""
     if not is_concrete(h, reg):

@@ -57,8 +57,8 @@ class DownlinkParams(Params):
     docs/paper-b.md). Sizes and modes static; every physical quantity an array leaf (SI units or
     dB as named), so sweeps are one ``vmap`` (``satjax.sweep``) and ``jax.grad`` reaches them."""
 
-    nx: int = size(8, doc="UPA columns")
-    ny: int = size(8, doc="UPA rows")
+    n_v: int = size(8, doc="UPA rows")
+    n_h: int = size(8, doc="UPA columns")
     num_users: int = size(10, doc="users K")
     num_paths: int = size(4, doc="paths per user L")
     snr_convention: str = mode("receive", SNR_CONVENTIONS, doc="the reading that lands in the paper's EE range")
@@ -76,7 +76,7 @@ class DownlinkParams(Params):
     delay_spread_s: Float[ArrayLike, ""] = physical(100e-9, unit="s", lo=0)
     ut_speed_mps: Float[ArrayLike, ""] = physical(1.0, unit="m/s", lo=0)
     gain_sat_dbi: Float[ArrayLike, ""] = physical(6.0, unit="dBi", doc="per element")
-    gain_ut_dbi: Float[ArrayLike, ""] = physical(0.0, unit="dBi")
+    gain_user_dbi: Float[ArrayLike, ""] = physical(0.0, unit="dBi")
     noise_figure_db: Float[ArrayLike, ""] = physical(7.0, unit="dB")
     snr_db: Float[ArrayLike, ""] = physical(0.0, unit="dB")
     snr_reference_power_w: Float[ArrayLike, ""] = physical(10.0, unit="W", lo=0, lo_open=True,
@@ -91,7 +91,7 @@ class DownlinkParams(Params):
 
     @property
     def num_antennas(self) -> int:
-        return self.nx * self.ny
+        return self.n_v * self.n_h
 
     @property
     def xi(self) -> Float[ArrayLike, ""]:
@@ -186,11 +186,11 @@ def _sample_downlink_scenario(key: PRNGKeyArray, params: DownlinkParams, dtype) 
     user_pos = jnp.stack([radius * jnp.cos(phi), radius * jnp.sin(phi), jnp.zeros((k,), dtype)], axis=-1)
     sat_pos = jnp.stack([jnp.zeros((), dtype), jnp.zeros((), dtype), params.altitude_m])
     u = direction_cosines(user_pos, sat_pos)                                           # [K, 3]
-    v = jax.vmap(lambda d: upa_response(d, params.ny, params.nx))(u).T                 # [Nt, K]
+    v = jax.vmap(lambda d: upa_response(d, params.n_v, params.n_h))(u).T                 # [Nt, K]
     dist = jnp.linalg.norm(user_pos - sat_pos[None, :], axis=-1)
 
     if params.snr_convention == "link_budget":
-        gamma = db_to_lin(satellite_large_scale_db(dist, params.carrier_hz, params.gain_sat_dbi, params.gain_ut_dbi))
+        gamma = db_to_lin(satellite_large_scale_db(dist, params.carrier_hz, params.gain_sat_dbi, params.gain_user_dbi))
     else:
         gamma = jnp.ones((k,), dtype)                                                  # normalized: the SNR sets N0
     kappa = db_to_lin(params.rician_k_db)

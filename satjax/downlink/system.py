@@ -73,6 +73,6 @@ SYSTEM = System(
     algorithms={"dinkelbach_wmmse": _dinkelbach_wmmse, "wmmse": _wmmse},
     pad_users=pad_users,
     real_users=real_users,
-    tiny={"nx": 2, "ny": 2, "num_users": 2, "num_paths": 2},
+    tiny={"n_v": 2, "n_h": 2, "num_users": 2, "num_paths": 2},
     differentiable=("statistical_mrt", "p_max_w"),
 )

@@ -10,10 +10,10 @@ from satjax.downlink.problem import energy_efficiency, sum_rate_bound
 from satjax.downlink.rates import transmit_power
 from satjax.downlink.scenario import DownlinkParams, DownlinkScenario, sample_downlink_scenario
 
-__all__ = ["PrecodingTask", "EE_UNIT"]
+__all__ = ["PrecodingTask", "LOSS_UNIT"]
 
 #: The loss and the reported EE are in Mbit/J (EE of the paper's scenarios is O(1) in this unit).
-EE_UNIT = 1e6
+LOSS_UNIT = 1e6
 
 
 class PrecodingTask(eqx.Module):
@@ -36,10 +36,10 @@ class PrecodingTask(eqx.Module):
         return sample_downlink_scenario(key, self.params)
 
     def loss(self, model, example: DownlinkScenario) -> Float[ArrayLike, ""]:
-        return -energy_efficiency(example.problem, model(example, None)) / EE_UNIT
+        return -energy_efficiency(example.problem, model(example, None)) / LOSS_UNIT
 
     def score(self, policy, example: DownlinkScenario, key: PRNGKeyArray) -> dict[str, Float[ArrayLike, ""]]:
         b = policy(example, key)
         p = example.problem
-        return {"ee_mbit_per_j": energy_efficiency(p, b) / EE_UNIT, "sum_rate": sum_rate_bound(p, b),
+        return {"ee_mbit_per_j": energy_efficiency(p, b) / LOSS_UNIT, "sum_rate": sum_rate_bound(p, b),
                 "power_w": transmit_power(b), "power_over_budget": jnp.maximum(transmit_power(b) / p.p_max - 1, 0)}

@@ -59,7 +59,7 @@ from satjax.uav.rates import (
 )
 from satjax.uav.scenario import UavParams, UavScenario, sample_uav_scenario, subchannel_frequencies_hz, uav_ground_loss_db
 from satjax.uav.coverage import coverage_grid, received_power_w
-from satjax.uav.task import EFFICIENCY_UNIT, UavEfficiencyTask, decision_metrics
+from satjax.uav.task import LOSS_UNIT, UavEfficiencyTask, decision_metrics
 from satjax.uav.system import SYSTEM
 
 __all__ = [
@@ -114,7 +114,7 @@ __all__ = [
     "decide_each",
     "UavEfficiencyTask",
     "decision_metrics",
-    "EFFICIENCY_UNIT",
+    "LOSS_UNIT",
     # learned model (beyond paper C)
     "UavGNN",
     "uav_features",

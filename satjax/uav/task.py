@@ -11,10 +11,10 @@ from satjax._types import ArrayLike, Float, PRNGKeyArray
 from satjax.uav.rates import max_violation, min_efficiency, overall_efficiency
 from satjax.uav.scenario import UavParams, UavScenario, sample_uav_scenario
 
-__all__ = ["UavEfficiencyTask", "EFFICIENCY_UNIT", "decision_metrics", "DTYPES"]
+__all__ = ["UavEfficiencyTask", "LOSS_UNIT", "decision_metrics", "DTYPES"]
 
 #: The loss is in kbit/Hz (the overall efficiency of the default scenario is O(100) in this unit).
-EFFICIENCY_UNIT = 1e3
+LOSS_UNIT = 1e3
 DTYPES = ("float32", "float64")
 
 
@@ -59,7 +59,7 @@ class UavEfficiencyTask(eqx.Module):
 
     def loss(self, model, example: UavScenario) -> Float[ArrayLike, ""]:
         x, p, tau = model(example, None)
-        return -overall_efficiency(example, x, p, tau) / EFFICIENCY_UNIT
+        return -overall_efficiency(example, x, p, tau) / LOSS_UNIT
 
     def score(self, policy, example: UavScenario, key: PRNGKeyArray) -> dict[str, Float[ArrayLike, ""]]:
         return decision_metrics(example, policy(example, key))

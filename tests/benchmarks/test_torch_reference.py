@@ -137,7 +137,7 @@ def test_torch_edge_gnn_forward_loss_and_gradients_agree():
     from satjax.downlink import EdgeGNN
 
     with jax.enable_x64(True):
-        params = dl.DownlinkParams(nx=3, ny=2, num_users=4)
+        params = dl.DownlinkParams(n_h=3, n_v=2, num_users=4)
         scen, batch = _downlink_batch(0, 3, params)
         task = dl.PrecodingTask(params)
         model = EdgeGNN(hidden=8, num_layers=2, key=jax.random.key(1), dtype=jnp.float64)

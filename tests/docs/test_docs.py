@@ -36,7 +36,7 @@ SMALL = {
         ("hidden=64, num_layers=3", "hidden=8, num_layers=1"),
         ("Evaluator(task, jax.random.key(1), num=128)", "Evaluator(task, jax.random.key(1), num=4)"),
         ("TrainSettings(num_steps=500, batch_size=32)", "TrainSettings(num_steps=2, batch_size=2, progress=False)"),
-        ("dl.DownlinkParams())      # Table I", "dl.DownlinkParams(nx=2, ny=2, num_users=2))      # Table I"),
+        ("dl.DownlinkParams())      # Table I", "dl.DownlinkParams(n_h=2, n_v=2, num_users=2))      # Table I"),
     ],
     "docs/quickstart.md": [
         ("ul.UplinkParams(num_users=20)", "ul.UplinkParams(num_aps=8, num_users=4, tau_p=2, n_v=2, n_h=2)"),

@@ -7,7 +7,7 @@ import pytest
 
 from satjax.downlink import DownlinkParams, channel_response, sample_downlink_scenario
 
-SMALL = DownlinkParams(nx=4, ny=2, num_users=5, num_paths=3)
+SMALL = DownlinkParams(n_h=4, n_v=2, num_users=5, num_paths=3)
 
 
 def test_shapes_and_statistical_csi():
@@ -39,7 +39,7 @@ def test_channel_is_along_the_array_response_with_mean_power_gamma():
 
 @pytest.mark.parametrize("convention, gain", [("transmit", 1), ("receive", 8)])
 def test_snr_conventions_set_the_noise(convention, gain):
-    p = DownlinkParams(nx=4, ny=2, num_users=5, snr_convention=convention, snr_db=3.0, snr_reference_power_w=2.0,
+    p = DownlinkParams(n_h=4, n_v=2, num_users=5, snr_convention=convention, snr_db=3.0, snr_reference_power_w=2.0,
                        snr_reference_antennas=8)
     s = sample_downlink_scenario(jax.random.key(4), p)
     snr = float(2.0 * gain * jnp.mean(s.gamma) / s.problem.noise)
@@ -50,7 +50,7 @@ def test_snr_conventions_set_the_noise(convention, gain):
 def test_noise_is_calibrated_at_the_reference_point_not_per_sweep_value(convention):
     """Sweeping the budget or the array size leaves the receiver noise where the reference put it."""
     noise = [float(sample_downlink_scenario(jax.random.key(4), DownlinkParams(
-        nx=nx, ny=4, num_users=5, p_max_w=pm, snr_convention=convention)).problem.noise)
+        n_h=nx, n_v=4, num_users=5, p_max_w=pm, snr_convention=convention)).problem.noise)
         for nx, pm in [(4, 1.0), (4, 50.0), (8, 10.0)]]
     np.testing.assert_allclose(noise, noise[0], rtol=1e-6)
     gain = 64 if convention == "receive" else 1
@@ -58,11 +58,11 @@ def test_noise_is_calibrated_at_the_reference_point_not_per_sweep_value(conventi
 
 
 def test_link_budget_uses_free_space_path_loss_and_thermal_noise():
-    p = DownlinkParams(nx=4, ny=2, num_users=5, snr_convention="link_budget")
+    p = DownlinkParams(n_h=4, n_v=2, num_users=5, snr_convention="link_budget")
     s = sample_downlink_scenario(jax.random.key(5), p)
     d = jnp.linalg.norm(s.user_pos - s.sat_pos[None, :], axis=1)
     fspl_db = 20 * jnp.log10(4 * jnp.pi * d / p.wavelength_m)
-    np.testing.assert_allclose(10 * jnp.log10(s.gamma), p.gain_sat_dbi + p.gain_ut_dbi - fspl_db, atol=0.01)
+    np.testing.assert_allclose(10 * jnp.log10(s.gamma), p.gain_sat_dbi + p.gain_user_dbi - fspl_db, atol=0.01)
     np.testing.assert_allclose(s.problem.noise, 1.380649e-23 * 290 * p.bandwidth_hz * 10 ** (p.noise_figure_db / 10), rtol=1e-5)
 
 
@@ -82,7 +82,7 @@ def test_same_key_same_drop_and_vmap():
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    (dict(nx=0), "nx must be an integer >= 1, got 0"), (dict(p_max_w=0.0), "p_max_w must be > 0 W, got 0.0"),
+    (dict(n_h=0), "n_h must be an integer >= 1, got 0"), (dict(p_max_w=0.0), "p_max_w must be > 0 W, got 0.0"),
     (dict(amplifier_efficiency=1.5), r"amplifier_efficiency must be in \(0, 1\], got 1.5"),
     (dict(snr_convention="peak"), "snr_convention must be one of"),
     (dict(p_bb_w=-1.0), "p_bb_w must be >= 0 W, got -1.0"),

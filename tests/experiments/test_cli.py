@@ -76,7 +76,7 @@ def test_paper_b_energy_efficiency_runs(tmp_path):
 
 
 @pytest.mark.parametrize("override, match", [
-    ("scenario.nx=0", "scenario.nx must be an integer >= 1"),
+    ("scenario.n_h=0", "scenario.n_h must be an integer >= 1"),
     ("scenario.snr_convention=peak", "scenario.snr_convention must be one of"),
     ("csi_error_dbw=[50.0]", "csi_error_dbw must be non-empty finite values <= 30 dBW"),
     ("runs=[/nonexistent/run]", "runs: '/nonexistent/run' is not a directory"),

@@ -14,7 +14,7 @@ from satjax.optim import Solve
 
 @pytest.fixture(scope="module")
 def setup():
-    cfg = EnergyEfficiencyConfig(scenario=ScenarioBConfig(nx=2, ny=2, num_users=2), num_drops=3, max_iters=10,
+    cfg = EnergyEfficiencyConfig(scenario=ScenarioBConfig(n_h=2, n_v=2, num_users=2), num_drops=3, max_iters=10,
                                  inner_max_iters=30, csi_samples=3, fig13_config=[2, 2, 2],
                                  csi_error_dbw=[-20.0, 0.0], runtime_k_values=[2], runtime_side_values=[2],
                                  runtime_batch=2, timing_repeats=1)
@@ -35,7 +35,7 @@ def _direct(cfg, params, salt, model):
 
 def test_learned_columns_of_padded_figure_equal_the_models_on_unpadded_drops(setup):
     cfg, learned = setup
-    points = [cfg.scenario.to_params(num_users=k) for k in (1, 2)] + [cfg.scenario.to_params(nx=3, ny=3)]
+    points = [cfg.scenario.to_params(num_users=k) for k in (1, 2)] + [cfg.scenario.to_params(n_h=3, n_v=3)]
     rows = app.model_based_points(cfg, points, 12, learned)
     for row, p in zip(rows, points):
         for name in ("edge_gnn", "deep_unfolding"):                  # any size: zero-shot on padded problems
@@ -55,7 +55,7 @@ def test_fig13_feeds_the_error_to_the_inputs_and_scores_on_the_truth(setup):
     assert [r["error_dbw"] for r in rows] == [-np.inf, -20.0, 0.0]
     assert [r["error_variance"] for r in rows] == pytest.approx([0.0, 0.01, 1.0])
     # error-free row: exactly the methods on the true statistics
-    params = cfg.scenario.to_params(nx=2, ny=2, num_users=2)
+    params = cfg.scenario.to_params(n_h=2, n_v=2, num_users=2)
     scen = app._drops(cfg, params, 13)
     modes = dict(mode=Solve(tol=cfg.tol, max_iters=cfg.max_iters), inner=Solve(tol=cfg.tol, max_iters=cfg.inner_max_iters))
     ref = np.mean([energy_efficiency(s.problem, dinkelbach_wmmse(s.problem, **modes)[0])

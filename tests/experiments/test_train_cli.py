@@ -272,7 +272,7 @@ def test_bad_system_c_configs_are_named(overrides, match):
     (["+exp=unfolded_wmmse", "model.num_outer=-1"], "model.num_outer must be an integer >= 1"),
     (["+exp=linear_unfolding", "model.num_layers=0"], "model.num_layers must be an integer >= 1"),
     (["+exp=edge_gnn", "model._target_=satjax.downlink.Nothing"], "model._target_: cannot import"),
-    (["+exp=edge_gnn", "scenario.nx=0"], "scenario.nx must be an integer >= 1"),
+    (["+exp=edge_gnn", "scenario.n_h=0"], "scenario.n_h must be an integer >= 1"),
     (["+exp=edge_gnn", "evaluation.num_drops=0"], "evaluation.num_drops must be >= 1"),
     (["+exp=edge_gnn", "model=shgnn"], "trains on system A's scenarios, but the scenario is system B's"),
     (["+exp=shgnn", "model=edge_gnn"], "trains on system B's scenarios, but the scenario is system A's"),

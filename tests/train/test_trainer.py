@@ -304,7 +304,7 @@ def test_the_trainer_fits_a_system_b_precoder_end_to_end(tmp_path):
     from satjax.downlink import DownlinkParams, PrecodingTask
     from satjax.downlink import ScaledMRT
 
-    task = PrecodingTask(DownlinkParams(nx=4, ny=4, num_users=4, p_max_w=50.0))
+    task = PrecodingTask(DownlinkParams(n_h=4, n_v=4, num_users=4, p_max_w=50.0))
     evaluator = Evaluator(task, jax.random.key(5), 16)
     model = ScaledMRT(0.9)
     before = evaluator(model)["ee_mbit_per_j"]
@@ -344,7 +344,7 @@ def test_evaluator_chunks_give_the_same_numbers():
     """Scoring in chunks (7 examples in chunks of 3: a short last chunk, padded) equals one batch."""
     import satjax.downlink as dl
 
-    ev = Evaluator(dl.PrecodingTask(dl.DownlinkParams(nx=2, ny=2, num_users=2)), jax.random.key(3), 7)
+    ev = Evaluator(dl.PrecodingTask(dl.DownlinkParams(n_h=2, n_v=2, num_users=2)), jax.random.key(3), 7)
     whole = ev.per_example(dl.StatisticalMRT())
     chunked = ev.per_example(dl.StatisticalMRT(), chunk=3)
     assert set(whole) == set(chunked)

@@ -10,7 +10,7 @@ import pytest
 
 from satjax.optim import Solve
 from satjax.uav import (
-    EFFICIENCY_UNIT,
+    LOSS_UNIT,
     POLICIES,
     Algorithm3Policy,
     Algorithm6Policy,
@@ -88,7 +88,7 @@ def test_task_loss_and_metrics_are_the_papers_quantities():
     s = task.sample(jax.random.key(3))
     policy = InitialPointPolicy()
     x, p, tau = initial_point(s)
-    np.testing.assert_allclose(task.loss(policy, s), -overall_efficiency(s, x, p, tau) / EFFICIENCY_UNIT, rtol=1e-14)
+    np.testing.assert_allclose(task.loss(policy, s), -overall_efficiency(s, x, p, tau) / LOSS_UNIT, rtol=1e-14)
     m = task.score(policy, s, jax.random.key(0))
     assert m == decision_metrics(s, policy(s))
     np.testing.assert_allclose(m["overall_bit_per_hz"], overall_efficiency(s, x, p, tau), rtol=1e-14)
