@@ -804,7 +804,7 @@ def _pstep_maxmin(scenario, x, tau, w, p_prev, num_iters: int, step: float):
     n_used = jnp.maximum(jnp.sum(x, axis=(1, 2)), 1.0)                                      # [G]
     k_total = jnp.maximum(jnp.sum(s.user_mask), 1)
     u0 = utilities(p_prev)
-    scale = jnp.maximum(jnp.mean(jnp.where(s.user_mask, u0, 0.0)) * k_total / jnp.sum(s.user_mask), 1e-30)
+    scale = jnp.maximum(jnp.sum(jnp.where(s.user_mask, u0, 0.0)) / k_total, 1e-30)              # mean over real users
     omega0 = jnp.where(s.user_mask, 1.0 / k_total, 0.0)                                      # simplex over users
     nu0 = jnp.broadcast_to((tau * n_used * _LOG2E / k_total)[:, None], (g, l))                # p ~ P_max / n_used
 

@@ -7,7 +7,9 @@ import dataclasses
 import jax.numpy as jnp
 
 from satjax._checks import check_int_range
+from satjax.optim.iterate import IterationTrace, Mode, Unroll
 from satjax.systems import Metric, System
+from satjax.uav.algorithms import algorithm3, algorithm6
 from satjax.uav.models import UavGNN
 from satjax.uav.policies import POLICIES, UavDecision
 from satjax.uav.scenario import UavParams, UavScenario, sample_uav_scenario
@@ -41,6 +43,22 @@ def _example(scenario: UavScenario) -> UavScenario:
     return scenario
 
 
+def _algorithm3(scenario: UavScenario, mode: Mode) -> tuple[UavDecision, IterationTrace]:
+    """Algorithm 3 (BCD for the overall efficiency (15)), outer loop in ``mode``, Algorithm 2 inside
+    at a fixed depth (``Unroll(10)``, so both modes run the same inner steps): the decision and
+    the trace of the overall efficiency [bit/Hz]."""
+    r = algorithm3(scenario, mode=mode, power_mode=Unroll(10))
+    return UavDecision(r.x, r.p, r.tau), r.trace
+
+
+def _algorithm6(scenario: UavScenario, mode: Mode) -> tuple[UavDecision, IterationTrace]:
+    """Algorithm 6 (BCD for the minimum efficiency (10)), outer loop in ``mode``, Algorithm 5 inside
+    at a fixed depth (``Unroll(10)``): the decision and the trace of the minimum efficiency
+    [bit/Hz]."""
+    r = algorithm6(scenario, mode=mode, power_mode=Unroll(10))
+    return UavDecision(r.x, r.p, r.tau), r.trace
+
+
 SYSTEM = System(
     name="uav",
     paper="C",
@@ -51,11 +69,11 @@ SYSTEM = System(
     sample=sample_uav_scenario,
     example=_example,
     task=UavEfficiencyTask,
-    policies={n: (p if isinstance(p, type) else (lambda p=p: p)) for n, p in POLICIES.items()},
+    policies=POLICIES,
     reference="algorithm3",
     metric=Metric("overall_bit_per_hz", "bit/Hz", "overall efficiency (15), deterministic-equivalent rates (16)-(17)"),
     models={"uav_gnn": UavGNN},
-    algorithms={},
+    algorithms={"algorithm3": _algorithm3, "algorithm6": _algorithm6},
     pad_users=pad_users,
     real_users=real_users,
     tiny={"num_uavs": 2, "num_groups": 2, "users_per_group": 2, "num_sat_users": 2, "num_subchannels": 3,
