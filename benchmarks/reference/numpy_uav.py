@@ -267,7 +267,7 @@ def pstep_maxmin(sc, x, tau, w, p_prev, num_iters=500, step=2.0):
     n_used = np.maximum(x.sum(axis=(1, 2)), 1.0)
     k_total = max(int(mask.sum()), 1)
     u0 = utilities(p_prev)
-    scale = max(np.mean(np.where(mask, u0, 0.0)) * k_total / mask.sum(), 1e-30)
+    scale = max(np.sum(np.where(mask, u0, 0.0)) / k_total, 1e-30)                 # mean over real users
     omega = np.where(mask, 1.0 / k_total, 0.0)
     alpha, beta = np.zeros((g, m)), np.zeros(l)
     nu = np.broadcast_to((tau * n_used * _LOG2E / k_total)[:, None], (g, l)).copy()
