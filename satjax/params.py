@@ -167,13 +167,16 @@ def _check_physical(name: str, value, meta) -> None:
         raise ValueError(f"{name} must be {_range_text(meta)}{unit}, got {shown}")
 
 
-def resolve_dtype(params: Params, dtype=None) -> np.dtype:
+def resolve_dtype(params: Params, dtype=None, *, params_class: type | None = None) -> np.dtype:
     """The real dtype a sampler works in: ``params.dtype`` unless ``dtype`` says otherwise.
 
     Raises:
-        ValueError: ``dtype`` is not float32 or float64 (float16 cannot hold satjax's power range),
-            or float64 is asked for with x64 off (JAX would silently give float32).
+        ValueError: ``params`` is not a ``params_class`` (when given), ``dtype`` is not float32 or
+            float64 (float16 cannot hold satjax's power range), or float64 is asked for with x64
+            off (JAX would silently give float32).
     """
+    if params_class is not None and not isinstance(params, params_class):
+        raise ValueError(f"params must be a {params_class.__name__}, got {type(params).__name__}")
     if dtype is None:
         return params.dtype
     try:

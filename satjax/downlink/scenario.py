@@ -170,9 +170,7 @@ def sample_downlink_scenario(key: PRNGKeyArray, params: DownlinkParams, dtype=No
             physical fields (``DownlinkParams.dtype``: float64 when they were built with x64 on),
             or float32 / float64 (float16 is refused by name).
     """
-    if not isinstance(params, DownlinkParams):
-        raise ValueError(f"params must be a DownlinkParams, got {type(params).__name__}")
-    return _sample_downlink_scenario(key, params, resolve_dtype(params, dtype))
+    return _sample_downlink_scenario(key, params, resolve_dtype(params, dtype, params_class=DownlinkParams))
 
 
 @eqx.filter_jit

@@ -289,9 +289,7 @@ def sample_uav_scenario(key: PRNGKeyArray, params: UavParams, dtype=None) -> Uav
             physical fields (``UavParams.dtype``: float64 when they were built with x64 on),
             or float32 / float64 (float16 is refused by name).
     """
-    if not isinstance(params, UavParams):
-        raise ValueError(f"params must be a UavParams, got {type(params).__name__}")
-    return _sample_uav_scenario(key, params, resolve_dtype(params, dtype))
+    return _sample_uav_scenario(key, params, resolve_dtype(params, dtype, params_class=UavParams))
 
 
 @eqx.filter_jit

@@ -128,9 +128,7 @@ def sample_uplink_scenario(key: PRNGKeyArray, params: UplinkParams, dtype=None) 
             physical fields (``UplinkParams.dtype``: float64 when they were built with x64 on),
             or float32 / float64 (float16 is refused by name).
     """
-    if not isinstance(params, UplinkParams):
-        raise ValueError(f"params must be a UplinkParams, got {type(params).__name__}")
-    return _sample_uplink_scenario(key, params, resolve_dtype(params, dtype))
+    return _sample_uplink_scenario(key, params, resolve_dtype(params, dtype, params_class=UplinkParams))
 
 
 @eqx.filter_jit
