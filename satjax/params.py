@@ -33,7 +33,7 @@ import numpy as np
 
 from satjax._checks import is_concrete
 
-__all__ = ["Params", "physical", "size", "mode", "sweep", "resolve_dtype"]
+__all__ = ["Params", "physical", "size", "mode", "sweep", "resolve_dtype", "sample_batch"]
 
 
 def _default_float():
@@ -189,6 +189,19 @@ def resolve_dtype(params: Params, dtype=None, *, params_class: type | None = Non
         raise ValueError("dtype float64 needs x64: enable it first (jax.config.update('jax_enable_x64', True) or "
                          "`with jax.enable_x64(True):`), else JAX computes in float32")
     return dt
+
+
+def sample_batch(sample: Callable, key, params: Params, num: int, start: int = 0, dtype=None) -> Any:
+    """``num`` drops of a sampler ``sample(key, params, dtype)`` as one ``vmap``: drop ``i`` uses
+    ``fold_in(key, start + i)``, so any batching of the same indices gives the same drops (and a
+    chunked sweep the same numbers whatever its chunk size). Every leaf gains a leading axis
+    ``num``."""
+    from satjax._checks import check_int_range
+
+    check_int_range("num", num, 1)
+    check_int_range("start", start, 0)
+    dtype = resolve_dtype(params, dtype)
+    return jax.vmap(lambda i: sample(jax.random.fold_in(key, i), params, dtype))(start + jnp.arange(num))
 
 
 def sweep(fn: Callable, params: Params, /, **values) -> Any:

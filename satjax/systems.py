@@ -36,7 +36,7 @@ from typing import Any
 import equinox as eqx
 
 from satjax.optim.iterate import IterationTrace, Mode
-from satjax.params import Params
+from satjax.params import Params, sample_batch
 
 __all__ = ["Metric", "System", "REGISTRY", "get_system", "system_names", "systems", "check_system"]
 
@@ -123,6 +123,11 @@ class System:
     def params(self, **overrides: Any) -> Params:
         """The system's parameters with its defaults and ``overrides`` (validated)."""
         return self.params_class(**overrides)
+
+    def sample_batch(self, key, params: Params, num: int, start: int = 0, dtype=None) -> Any:
+        """``num`` drops in one ``vmap``; drop ``i`` uses ``fold_in(key, start + i)``, so the
+        drops do not depend on how a sweep is chunked (``satjax.params.sample_batch``)."""
+        return sample_batch(self.sample, key, params, num, start, dtype)
 
     def policy(self, name: str, **settings: Any):
         """The policy ``name`` built with ``settings`` (``ValueError`` naming the known ones)."""

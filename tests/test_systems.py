@@ -234,3 +234,15 @@ def test_the_sampler_works_in_the_dtype_of_its_parameters(name):
     assert {a.dtype for a in jax.tree.leaves(scenario) if jnp.issubdtype(a.dtype, jnp.floating)} == {np.dtype("float64")}
     scenario = system.sample(jax.random.key(0), _tiny(system))
     assert {a.dtype for a in jax.tree.leaves(scenario) if jnp.issubdtype(a.dtype, jnp.floating)} == {np.dtype("float32")}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_batch_of_drops_does_not_depend_on_how_it_is_cut(name):
+    system = get_system(name)
+    params, key = _tiny(system), jax.random.key(5)
+    whole = system.sample_batch(key, params, 4)
+    tail = system.sample_batch(key, params, 2, start=2)
+    third = system.sample(jax.random.fold_in(key, 2), params)
+    for a, b, c in zip(jax.tree.leaves(whole), jax.tree.leaves(tail), jax.tree.leaves(third)):
+        np.testing.assert_array_equal(np.asarray(a)[2:], np.asarray(b))
+        np.testing.assert_array_equal(np.asarray(a)[2], np.asarray(c))

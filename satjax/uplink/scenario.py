@@ -17,7 +17,7 @@ from satjax.propagation.shadowing import (
     sample_shadowing_db,
     satellite_shadowing_std_db,
 )
-from satjax.params import Params, mode, physical, resolve_dtype, size
+from satjax.params import Params, mode, physical, resolve_dtype, sample_batch, size
 from satjax.units import db_to_lin, thermal_noise_w
 from satjax.uplink.pilots import default_pilots
 from satjax.uplink.statistics import ChannelStats, satellite_statistics
@@ -187,8 +187,7 @@ def _sample_uplink_scenario(key: PRNGKeyArray, params: UplinkParams, dtype) -> U
 def sample_uplink_scenarios(key: PRNGKeyArray, params: UplinkParams, num: int, start: int = 0,
                             dtype=None) -> UplinkScenario:
     """A batch of drops; drop ``i`` uses ``fold_in(key, start + i)``, so any batching of the
-    same indices gives the same scenarios. ``dtype`` as in ``sample_uplink_scenario``; every
-    leaf gains a leading axis ``num``."""
-    check_int_range("num", num, 1)
-    idx = start + jnp.arange(num)
-    return jax.vmap(lambda i: sample_uplink_scenario(jax.random.fold_in(key, i), params, dtype))(idx)
+    same indices gives the same scenarios (``satjax.params.sample_batch``; every system's
+    ``SYSTEM.sample_batch``). ``dtype`` as in ``sample_uplink_scenario``; every leaf gains a
+    leading axis ``num``."""
+    return sample_batch(sample_uplink_scenario, key, params, num, start, dtype)
