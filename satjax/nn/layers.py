@@ -113,9 +113,9 @@ class MLP(eqx.Module):
 
 
 def masked_mean(x: Float[ArrayLike, "..."], mask: Bool[ArrayLike, "..."], axis: int) -> Float[ArrayLike, "..."]:
-    """Mean of ``x`` over ``axis`` counting only entries where ``mask`` (broadcast to ``x``'s
-    leading axes) is True; 0 where no entry is valid. Masked entries get zero weight *and* zero
-    gradient."""
+    r"""Mean of ``x`` over ``axis`` counting only entries where ``mask`` (broadcast to ``x``'s
+    leading axes) is True, $\sum_i m_i x_i / \max(1, \sum_i m_i)$: 0 where no entry is valid.
+    Masked entries get zero weight *and* zero gradient."""
     w = mask.astype(x.dtype)
     w = w.reshape(w.shape + (1,) * (x.ndim - w.ndim))
     total = jnp.sum(jnp.where(w > 0, x, 0) * w, axis=axis)
