@@ -43,26 +43,39 @@ def hydra_app(config_path: str, config_name: str):
 def _composed_configs_checked():
     """Check every config Hydra's config loader returns (``load_configuration`` composes the run's
     config in ``Hydra.compose_config`` and each sweep job's in ``load_sweep_config``; Hydra builds
-    its plugins, callbacks and logging only from configs it got there)."""
+    its plugins, callbacks and logging only from configs it got there), and every config search
+    path before Hydra reads (for ``pkg://``: imports) it."""
     from hydra._internal.config_loader_impl import ConfigLoaderImpl
+    from hydra._internal.config_search_path_impl import ConfigSearchPathImpl
 
-    from experiments.schema import check_config_targets
+    from experiments.schema import check_config_targets, check_search_path
 
-    original = ConfigLoaderImpl.__dict__.get("load_configuration")
-    if original is None:                       # fail closed if Hydra's loader changed shape
-        raise RuntimeError("satjax's config check needs hydra-core 1.3's ConfigLoaderImpl.load_configuration")
+    def after_load(original):
+        def load_configuration(self, *args, **kwargs):
+            cfg = original(self, *args, **kwargs)
+            check_config_targets(cfg)
+            return cfg
+        return load_configuration
 
-    @functools.wraps(original)
-    def load_configuration(self, *args, **kwargs):
-        cfg = original(self, *args, **kwargs)
-        check_config_targets(cfg)
-        return cfg
+    def before_add(original):
+        def add(self, provider, path, *args, **kwargs):
+            check_search_path(path)
+            return original(self, provider, path, *args, **kwargs)
+        return add
 
-    ConfigLoaderImpl.load_configuration = load_configuration
+    patches = [(ConfigLoaderImpl, "load_configuration", after_load), (ConfigSearchPathImpl, "append", before_add),
+               (ConfigSearchPathImpl, "prepend", before_add)]
+    originals = [cls.__dict__.get(name) for cls, name, _ in patches]
+    if None in originals:                      # fail closed if Hydra's loader changed shape
+        raise RuntimeError("satjax's config check needs hydra-core 1.3's ConfigLoaderImpl.load_configuration and "
+                           "ConfigSearchPathImpl.append/prepend")
+    for (cls, name, wrap), original in zip(patches, originals):
+        setattr(cls, name, functools.wraps(original)(wrap(original)))
     try:
         yield
     finally:
-        ConfigLoaderImpl.load_configuration = original
+        for (cls, name, _), original in zip(patches, originals):
+            setattr(cls, name, original)
 
 
 def load_config(cfg):

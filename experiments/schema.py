@@ -245,6 +245,9 @@ HYDRA_PLUGINS = {
 LOGGING_SECTIONS = ("hydra.job_logging.", "hydra.hydra_logging.")
 LOGGING_TARGET_PREFIXES = ("logging.", "colorlog.")
 LOGGING_EXTERNALS = ("ext://sys.stdout", "ext://sys.stderr")
+#: Packages a config search path (``hydra.searchpath``) may name with ``pkg://``: Hydra imports
+#: them while it composes the config, before any check of the composed config can run.
+SEARCH_PATH_PACKAGES = ("satjax", "experiments", "hydra", "hydra_plugins")
 #: Resolvers that build config nodes from strings (out of reach of a check of the composed nodes).
 NODE_BUILDING_RESOLVERS = ("oc.create", "oc.decode")
 OPTIMIZERS = ("adam", "adamw", "sgd", "lion")
@@ -286,6 +289,15 @@ def _check_target(key: str, target) -> None:
         resolve_target(key, target, LOGGING_TARGET_PREFIXES)
     else:
         resolve_target(key, target)
+
+
+def check_search_path(path: str) -> None:
+    """Refuse a ``pkg://`` config search path outside :data:`SEARCH_PATH_PACKAGES` (importing a
+    package runs its code); ``file://`` paths import nothing."""
+    if isinstance(path, str) and path.startswith("pkg://"):
+        root = path.removeprefix("pkg://").split("/")[0].split(".")[0]
+        _check(root in SEARCH_PATH_PACKAGES, f"hydra.searchpath: {path!r} would import a package outside "
+                                             f"{SEARCH_PATH_PACKAGES} while the config is composed")
 
 
 def check_config_targets(cfg, path: str = "", depth: int = 0) -> None:

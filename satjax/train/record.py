@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import jax
 import numpy as np
 
 __all__ = ["RECORD_NAME", "ResumeMismatchError", "describe", "read_record", "write_record", "check_resume"]
@@ -55,11 +56,12 @@ def describe(tree: Any, *, values: bool) -> dict[str, Any]:
             for k in sorted(x, key=str):
                 walk(x[k], f"{path}[{k!r}]")
         elif hasattr(x, "shape") and hasattr(x, "dtype"):
-            a = np.asarray(x)
-            kind = f"{a.dtype}{list(a.shape)}"
+            kind = f"{x.dtype}{list(x.shape)}"                 # no copy to the host for shapes only
             if not values:
                 out[path] = kind
-            elif a.size <= _MAX_LISTED:
+                return
+            a = np.asarray(jax.random.key_data(x) if jax.dtypes.issubdtype(x.dtype, jax.dtypes.prng_key) else x)
+            if a.size <= _MAX_LISTED:
                 out[path] = f"{kind} {a.tolist()}"
             else:
                 out[path] = f"{kind} sha1:{hashlib.sha1(np.ascontiguousarray(a).tobytes()).hexdigest()[:16]}"

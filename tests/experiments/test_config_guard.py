@@ -118,6 +118,19 @@ def test_no_entry_point_runs_a_callback_of_a_config(module, tmp_path):
     assert not planted.exists() and not (tmp_path / "run").exists()
 
 
+def test_a_search_path_cannot_import_a_package(tmp_path):
+    """``hydra.searchpath=[pkg://X]`` makes Hydra import X while composing (``this`` prints the Zen
+    of Python on import)."""
+    proc = _run("experiments.train", ["+exp=shgnn", "hydra.searchpath=[pkg://this]", f"hydra.run.dir={tmp_path / 'run'}"],
+                tmp_path)
+    assert proc.returncode != 0 and "hydra.searchpath: 'pkg://this' would import a package outside" in proc.stderr
+    assert "Zen of Python" not in proc.stdout + proc.stderr
+    with pytest.raises(ValueError, match="hydra.searchpath"):
+        schema.check_search_path("pkg://os")
+    schema.check_search_path("pkg://hydra.conf")
+    schema.check_search_path("file:///anywhere")
+
+
 @pytest.mark.parametrize("overrides, key", [
     (["+hydra.launcher.x._target_=builtins.open", "+hydra.launcher.x._args_=[{planted},w]"], "hydra.launcher.x._target_"),
     (["hydra.sweeper._target_=builtins.open", "+hydra.sweeper._args_=[{planted},w]"], "hydra.sweeper._target_"),
