@@ -86,7 +86,14 @@ def hermitian_sqrt(r: Inexact[ArrayLike, "... N N"]) -> Inexact[ArrayLike, "... 
     eigen-decomposition (works for singular $R$), any leading axes.
 
     JVP: $dS$ solves $S\,dS + dS\,S = dR$; in the eigenbasis
-    $(Q^H dS\,Q)_{ij} = (Q^H dR\,Q)_{ij}/(s_i + s_j)$ (0 where $s_i + s_j = 0$)."""
+    $(Q^H dS\,Q)_{ij} = (Q^H dR\,Q)_{ij}/(s_i + s_j)$ (0 where $s_i + s_j = 0$).
+
+    Args:
+        r: ``[..., N, N]`` Hermitian PSD matrices (real or complex).
+
+    Returns:
+        ``[..., N, N]`` their PSD square roots $R^{1/2}$ (units: square root of ``r``'s).
+    """
     s, v = _sqrt_parts(r)
     return (v * s[..., None, :].astype(v.dtype)) @ jnp.conj(jnp.swapaxes(v, -1, -2))
 

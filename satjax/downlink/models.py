@@ -153,7 +153,14 @@ NUM_EDGE_FEATURES = 4
 def edge_features(problem: Any) -> Float[ArrayLike, "Nt K 4"]:
     """Initial edge features ``[N_t, K, 4]``: Re/Im of $v_{nk}$ (eq. (11)), the user's
     full-power SNR in decades and the power-model ratio in decades (module docstring); zero on
-    padded edges. ``problem``: one drop (checked like ``EdgeGNN.precoders``)."""
+    padded edges. ``problem``: one drop (checked like ``EdgeGNN.precoders``).
+
+    Args:
+        problem: the ``PrecodingProblem`` of one drop.
+
+    Returns:
+        ``[N_t, K, 4]`` edge features (dimensionless).
+    """
     return _edge_features(_checked(problem, log_features=True))
 
 

@@ -110,6 +110,9 @@ def uav_features(scenario: Any, x: ArrayLike) -> Float[ArrayLike, "G L N 4"]:
     Args:
         scenario: one drop (``vmap`` for a batch).
         x: ``[G, K, N]`` 0/1 subchannel assignment, at most one user per subchannel.
+
+    Returns:
+        ``[G, L, N, 4]`` vertex features (dimensionless, normalized).
     """
     _check_scenario(scenario)
     _check_assignment(scenario, x)
