@@ -12,6 +12,7 @@ Dimension vocabulary (used in every jaxtyping annotation of the package):
 from __future__ import annotations
 
 import jax.numpy as jnp
+from jax.typing import DTypeLike
 from jaxtyping import Array, ArrayLike, Bool, Complex, Float, Inexact, Int, PRNGKeyArray, Shaped
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "ArrayLike",
     "Bool",
     "Complex",
+    "DTypeLike",
     "Float",
     "Inexact",
     "Int",

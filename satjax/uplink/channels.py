@@ -27,6 +27,15 @@ def sample_channels(
     $g_{mk} \sim \mathcal{CN}(0, \beta_{mk})$ (Rayleigh) and
     $\mathbf{g}_k = \bar{\mathbf{g}}_k + \mathbf{R}_k^{1/2}\mathbf{w}_k$ (Rician), Sec. II.
     ``r_sqrt`` is ``hermitian_sqrt`` of ``stats.r_sat``, computed once per scenario.
+
+    Args:
+        key: PRNG key of this realization.
+        stats: the ``ChannelStats`` (gains linear, covariances in the unit of the statistics).
+        r_sqrt: ``[K, N, N]`` complex Hermitian square roots of ``stats.r_sat``.
+
+    Returns:
+        ``(g_ap, g_sat)``: AP channels ``[M, K]`` and satellite channels ``[K, N]`` (complex,
+        amplitude: square root of the statistics' power unit).
     """
     k_ap, k_sat = jax.random.split(key)
     cdt = stats.g_bar.dtype
@@ -45,8 +54,14 @@ def sample_pilot_signals(
     (eq. (2)) and $\mathbf{Y}_p = \sum_k\sqrt{p\tau_p}\mathbf{g}_k\boldsymbol\phi_k^H + \mathbf{W}_p$
     (eq. (4)) with the DFT pilot book, then projects on $\boldsymbol\phi_k$ (eqs. (3), (5)).
 
+    Args:
+        key: PRNG key of the pilot noise.
+        stats: the ``ChannelStats`` (pilot power and noise variances [W] or the normalized unit).
+        g_ap: ``[M, K]`` complex AP channels (``sample_channels``).
+        g_sat: ``[K, N]`` complex satellite channels.
+
     Returns:
-        ``y_ap [M, K]`` and ``y_sat [K, N]``.
+        ``y_ap [M, K]`` and ``y_sat [K, N]`` (complex, amplitude units of the statistics).
     """
     k_ap, k_sat = jax.random.split(key)
     cdt = stats.g_bar.dtype

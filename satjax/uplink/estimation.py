@@ -51,6 +51,14 @@ def mmse_statistics(stats: ChannelStats) -> MMSEStats:
     $$
 
     Satellite side, eqs. (9)-(10): $\boldsymbol{\Psi}_k = p\tau_p\mathbf{R}_k\boldsymbol{\Phi}_k\mathbf{R}_k$.
+
+    Args:
+        stats: the ``ChannelStats`` (pilot indices out of ``[0, tau_p)`` raise, also under ``jit``).
+
+    Returns:
+        ``MMSEStats``: ``c``, ``c_unit``, ``gamma`` ``[M, K]``, ``phi_r``, ``psi`` ``[K, N, N]``
+        (complex) and the pilot-reuse indicator ``sharing [K, K]`` (bool), in the units of
+        ``stats``.
     """
     ptau = stats.pilot_power * stats.tau_p
     # out-of-range pilots would be dropped by the segment sum and clamped by the gather: plausible
@@ -97,8 +105,14 @@ def mmse_estimate(
     the mean of eq. (5) is the expression above, docs/deviations.md D1).
 
     Args:
+        stats: the ``ChannelStats``.
+        mmse: ``mmse_statistics(stats)``.
         y_ap: ``[M, K]`` $y_{pmk}$, AP pilot signals projected on each user's pilot, eq. (3).
         y_sat: ``[K, N]`` $\mathbf{y}_{pk}$, satellite pilot signals projected, eq. (5).
+
+    Returns:
+        ``(g_ap_hat, g_sat_hat)``: complex estimates ``[M, K]`` and ``[K, N]`` (amplitude units
+        of the statistics).
     """
     sqrt_ptau = safe_sqrt(stats.pilot_power * stats.tau_p)
     g_ap_hat = mmse.c.astype(y_ap.dtype) * y_ap

@@ -46,6 +46,17 @@ def sample_realization(
     ``stats`` should be masked and normalized (``apply_masks``, ``normalize``);
     ``est = mmse_statistics(stats)`` and ``r_sqrt = hermitian_sqrt(stats.r_sat)`` are computed
     once per scenario by the caller.
+
+    Args:
+        key: PRNG key of this realization.
+        stats: the masked, normalized ``ChannelStats`` (powers in the unit of ``normalize``).
+        est: ``mmse_statistics(stats)``.
+        r_sqrt: ``[K, N, N]`` complex Hermitian square roots of ``stats.r_sat``.
+        link: ``"space_ground"``, ``"space"`` or ``"ground"``.
+
+    Returns:
+        ``RealizationTerms``: ``z [K, K]`` complex (eq. (17)) and the conditional noise power
+        ``noise [K]`` given the estimates (both in the power unit of ``stats``).
     """
     k_ch, k_pilot = jax.random.split(key)
     g_ap, g_sat = sample_channels(k_ch, stats, r_sqrt)
@@ -69,7 +80,7 @@ def monte_carlo_terms(
     *,
     num_samples: int,
     chunk_size: int = 1024,
-    link: Link = "space_ground",
+    link: str = "space_ground",
 ) -> SinrTerms:
     """Sample estimates of the expectations of eq. (20), accumulated chunk by chunk.
 
@@ -77,6 +88,17 @@ def monte_carlo_terms(
     the LoS part dominates, the sums are taken around the deterministic LoS product
     $\\bar{\\mathbf g}_k^H\\bar{\\mathbf g}_{k'}$ (a shift, not a model of the mean).
     Powers are in units of the AP noise, like ``closed_form_terms``.
+
+    Args:
+        key: PRNG key; realization ``i`` uses ``fold_in(key, i)``.
+        stats: the ``ChannelStats`` (masked and normalized here).
+        num_samples: number of realizations ``S`` (>= 1).
+        chunk_size: realizations drawn at once (>= 1; memory only, not the result).
+        link: ``"space_ground"``, ``"space"`` or ``"ground"`` (else a ``ValueError``).
+
+    Returns:
+        ``SinrTerms``: sample means ``mean_z [K, K]`` (complex), variances ``var_z [K, K]`` and
+        noise ``[K]``, in the power unit of ``satjax.uplink.normalize``.
     """
     check_choice("link", link, LINKS)
     check_int_range("num_samples", num_samples, 1)
@@ -114,16 +136,28 @@ def _monte_carlo_terms(key, stats: ChannelStats, num_samples: int, chunk: int, l
 def monte_carlo_sinr(
     key: PRNGKeyArray,
     stats: ChannelStats,
-    rho: Float[ArrayLike, " K"],
+    rho: ArrayLike,
     *,
     num_samples: int,
     chunk_size: int = 1024,
-    link: Link = "space_ground",
+    link: str = "space_ground",
 ) -> Float[ArrayLike, " K"]:
     """Monte Carlo estimate of the effective SINR of eq. (20) with MRC: the ground truth for
     ``satjax.uplink.closed_form_sinr`` (same arguments, plus a PRNG key and the number of
     realizations; realization ``i`` uses ``fold_in(key, i)``, so the chunk size changes nothing
-    but memory)."""
+    but memory).
+
+    Args:
+        key: PRNG key; realization ``i`` uses ``fold_in(key, i)``.
+        stats: the ``ChannelStats`` of the scenario.
+        rho: ``[K]`` data powers [W] (>= 0; checked when concrete).
+        num_samples: number of realizations ``S`` (>= 1).
+        chunk_size: realizations drawn at once (>= 1; memory only).
+        link: ``"space_ground"``, ``"space"`` or ``"ground"``.
+
+    Returns:
+        ``[K]`` SINR estimate (linear); 0 for padded users.
+    """
     check_powers("rho", rho, stats.num_users)
     terms = monte_carlo_terms(key, stats, num_samples=num_samples, chunk_size=chunk_size, link=link)
     return siso_sinr(SisoProblem.from_terms(terms, stats.user_mask), rho)

@@ -6,7 +6,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from satjax._checks import check_int_range, check_shape, is_concrete
-from satjax._types import ArrayLike, Bool, Complex, Int
+from satjax._types import ArrayLike, Bool, Complex, DTypeLike, Int
 
 __all__ = ["default_pilots", "pilot_book", "pilot_sharing", "check_pilots"]
 
@@ -26,16 +26,31 @@ def check_pilots(pilot, tau_p: int | None) -> None:
 
 
 def default_pilots(num_users: int, tau_p: int) -> Int[ArrayLike, " K"]:
-    """Pilot index of user ``k`` is ``k mod tau_p`` (paper A, Sec. VI); ``num_users``, ``tau_p`` >= 1."""
+    """Pilot index of user ``k`` is ``k mod tau_p`` (paper A, Sec. VI); ``num_users``, ``tau_p`` >= 1.
+
+    Args:
+        num_users: number of users ``K`` (>= 1).
+        tau_p: number of orthonormal pilots (>= 1).
+
+    Returns:
+        ``[K]`` int32 pilot indices in ``[0, tau_p)``.
+    """
     check_int_range("num_users", num_users, 1)
     check_int_range("tau_p", tau_p, 1)
     return jnp.arange(num_users, dtype=jnp.int32) % tau_p
 
 
-def pilot_book(tau_p: int, dtype=jnp.complex64) -> Complex[ArrayLike, "P P"]:
+def pilot_book(tau_p: int, dtype: DTypeLike = jnp.complex64) -> Complex[ArrayLike, "P P"]:
     r"""``tau_p`` orthonormal pilot sequences as columns: the unitary DFT matrix.
 
     Column ``t`` is $\phi_t \in \mathbb{C}^{\tau_p}$ with $\phi_t^H\phi_{t'} = \delta_{tt'}$.
+
+    Args:
+        tau_p: pilot length ``P`` (>= 1).
+        dtype: complex dtype of the book (complex64 or complex128).
+
+    Returns:
+        ``[P, P]`` unitary DFT matrix (dimensionless), column ``t`` = pilot ``t``.
     """
     check_int_range("tau_p", tau_p, 1)
     n = jnp.arange(tau_p)
@@ -46,6 +61,13 @@ def pilot_sharing(pilot: ArrayLike, user_mask: ArrayLike) -> Bool[ArrayLike, "K 
     r"""Pilot-reuse indicator $[S]_{kk'} = 1\{k' \in \mathcal{P}_k\}$, eq. (1).
 
     The diagonal is set for real users; padded users share no pilot with anybody.
+
+    Args:
+        pilot: ``[K]`` integer pilot index of each user (checked: 1-D, integer).
+        user_mask: ``[K]`` bool, False for padding (checked: shape, boolean).
+
+    Returns:
+        ``[K, K]`` bool, True where users ``k`` and ``k'`` are real and share a pilot.
     """
     check_pilots(pilot, None)
     check_shape("user_mask", user_mask, np.shape(pilot))

@@ -38,12 +38,14 @@ One driver, ``algorithm1``, runs the one step function ``algorithm1_step`` in so
 
 from __future__ import annotations
 
+from typing import Any
+
 import equinox as eqx
 import jax.numpy as jnp
 
 from satjax._numerics import masked_ratio, safe_sqrt
 from satjax._types import ArrayLike, Bool, Float
-from satjax.optim.iterate import IterationTrace, Solve, check_mode, iterate
+from satjax.optim.iterate import IterationTrace, Mode, Solve, check_mode, iterate
 from satjax.uplink.objectives import sum_spectral_efficiency
 from satjax.uplink.sinr import SisoProblem, check_powers, interference_plus_noise
 
@@ -96,7 +98,16 @@ def algorithm1_step(rho_tilde: Float[ArrayLike, " K"], problem: SisoProblem, p_m
 
     A user whose combiner is exactly 0 (it transmits nothing, e.g. a zero budget) stays at 0:
     its update (41) is $0/t_k$, and $t_k = 0$ when every user is silent. Any other
-    non-finite value propagates."""
+    non-finite value propagates.
+
+    Args:
+        rho_tilde: ``[K]`` current $\tilde\rho = \sqrt{\rho}$ [sqrt(W)].
+        problem: the ``SisoProblem``.
+        p_max: ``[K]`` power budgets [W] (0 for padded users).
+
+    Returns:
+        ``[K]`` the next $\tilde\rho$ [sqrt(W)], in ``[0, sqrt(p_max)]``.
+    """
     mask = problem.user_mask
     delta = interference_plus_noise(problem, rho_tilde**2)                 # (37), shared by (36) and (39)
     v = combiner(problem, rho_tilde, delta)
@@ -108,7 +119,16 @@ def algorithm1_step(rho_tilde: Float[ArrayLike, " K"], problem: SisoProblem, p_m
 
 def scheduled_users(rho: Float[ArrayLike, " K"], p_max: Float[ArrayLike, " K"],
                     threshold: float = SCHEDULING_THRESHOLD) -> Bool[ArrayLike, " K"]:
-    r"""Scheduled set of eq. (44), judged numerically: $\rho_k > \theta P_{\max,k}$."""
+    r"""Scheduled set of eq. (44), judged numerically: $\rho_k > \theta P_{\max,k}$.
+
+    Args:
+        rho: ``[K]`` powers [W].
+        p_max: ``[K]`` power budgets [W].
+        threshold: $\theta$, a fraction of ``p_max`` (default ``SCHEDULING_THRESHOLD``).
+
+    Returns:
+        ``[K]`` bool, True for scheduled users (never for a zero budget).
+    """
     return (rho > threshold * p_max) & (p_max > 0)
 
 
@@ -126,7 +146,7 @@ class Algorithm1Result(eqx.Module):
     trace: IterationTrace
 
 
-def algorithm1(problem: SisoProblem, p_max: ArrayLike, *, mode=Solve(tol=1e-6, max_iters=1000),
+def algorithm1(problem: SisoProblem, p_max: ArrayLike, *, mode: Mode | Any = Solve(tol=1e-6, max_iters=1000),
                rho_init: ArrayLike | None = None, threshold: float = SCHEDULING_THRESHOLD) -> Algorithm1Result:
     r"""Paper A, Algorithm 1: sum-throughput power control and user scheduling (eqs. (29)-(44)).
 

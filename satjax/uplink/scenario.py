@@ -8,7 +8,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from satjax._checks import check_int_range, is_concrete
-from satjax._types import ArrayLike, Float, PRNGKeyArray
+from satjax._types import ArrayLike, DTypeLike, Float, PRNGKeyArray
 from satjax.geometry.angles import elevation_azimuth
 from satjax.geometry.placement import drop_uniform_square, pairwise_distance
 from satjax.propagation.pathloss import ground_large_scale_db, satellite_large_scale_db
@@ -114,7 +114,7 @@ class UplinkScenario(eqx.Module):
             raise ValueError(f"need 1 <= tau_p <= tau_c, got tau_p={self.stats.tau_p}, tau_c={self.tau_c}")
 
 
-def sample_uplink_scenario(key: PRNGKeyArray, params: UplinkParams, dtype=None) -> UplinkScenario:
+def sample_uplink_scenario(key: PRNGKeyArray, params: UplinkParams, dtype: DTypeLike | None = None) -> UplinkScenario:
     r"""Draw one drop of system A: positions, shadowing, and the channel statistics (Sec. II, VI).
 
     Pure and ``jit``-able: sizes and modes of ``params`` are static, its physical fields are
@@ -127,6 +127,10 @@ def sample_uplink_scenario(key: PRNGKeyArray, params: UplinkParams, dtype=None) 
         dtype: real dtype of the drop: ``None`` (default) for the dtype of ``params``'
             physical fields (``UplinkParams.dtype``: float64 when they were built with x64 on),
             or float32 / float64 (float16 is refused by name).
+
+    Returns:
+        ``UplinkScenario``: positions ``[M, 3]``, ``[K, 3]``, ``[3]`` [m], satellite gains
+        ``beta_sat [K]`` (linear), the ``ChannelStats`` (powers [W]) and budgets ``p_max [K]`` [W].
     """
     return _sample_uplink_scenario(key, params, resolve_dtype(params, dtype, params_class=UplinkParams))
 
@@ -185,9 +189,21 @@ def _sample_uplink_scenario(key: PRNGKeyArray, params: UplinkParams, dtype) -> U
 
 
 def sample_uplink_scenarios(key: PRNGKeyArray, params: UplinkParams, num: int, start: int = 0,
-                            dtype=None) -> UplinkScenario:
+                            dtype: DTypeLike | None = None) -> UplinkScenario:
     """A batch of drops; drop ``i`` uses ``fold_in(key, start + i)``, so any batching of the
     same indices gives the same scenarios (``satjax.params.sample_batch``; every system's
     ``SYSTEM.sample_batch``). ``dtype`` as in ``sample_uplink_scenario``; every leaf gains a
-    leading axis ``num``."""
+    leading axis ``num``.
+
+    Args:
+        key: PRNG key of the whole batch.
+        params: the ``UplinkParams``.
+        num: number of drops ``S`` (>= 1).
+        start: index of the first drop (>= 0).
+        dtype: real dtype of the drops, as in ``sample_uplink_scenario``.
+
+    Returns:
+        ``UplinkScenario`` whose array leaves have a leading axis ``[S, ...]`` (units as in
+        ``sample_uplink_scenario``).
+    """
     return sample_batch(sample_uplink_scenario, key, params, num, start, dtype)

@@ -94,7 +94,15 @@ class SisoProblem(eqx.Module):
 
 
 def interference_plus_noise(problem: SisoProblem, rho: Float[ArrayLike, " K"]) -> Float[ArrayLike, " K"]:
-    r"""$\delta_k = \sum_{k'} B_{kk'}\rho_{k'} + n_k$, eq. (37) (LaTeX form; D12)."""
+    r"""$\delta_k = \sum_{k'} B_{kk'}\rho_{k'} + n_k$, eq. (37) (LaTeX form; D12).
+
+    Args:
+        problem: the ``SisoProblem``.
+        rho: ``[K]`` data powers [W] (entries of padded users are ignored).
+
+    Returns:
+        ``[K]`` interference plus noise $\delta_k$, in the power unit of the problem's terms.
+    """
     return problem.interference @ jnp.where(problem.user_mask, rho, 0) + problem.noise
 
 
@@ -141,6 +149,14 @@ def closed_form_terms(stats: ChannelStats, link: str = "space_ground") -> SinrTe
     $\sqrt{p\tau_p}\,c_{mk}\beta_{mk'} = \tfrac{c_{mk'}}{c_{mk}}\gamma_{mk}$ is the printed
     form of eq. (23) without its division by zero. ``link="space"`` keeps the satellite terms
     (eqs. (26)-(28)), ``"ground"`` the AP terms (eq. (25), corrected), ``"space_ground"`` both.
+
+    Args:
+        stats: the ``ChannelStats`` (masked and normalized here).
+        link: ``"space_ground"``, ``"space"`` or ``"ground"`` (else a ``ValueError``).
+
+    Returns:
+        ``SinrTerms``: ``mean_z [K, K]`` (complex), ``var_z [K, K]``, ``noise [K]``, in the
+        power unit of ``satjax.uplink.normalize``.
     """
     check_choice("link", link, LINKS)
     stats = normalize(apply_masks(stats))
@@ -178,7 +194,15 @@ def closed_form_terms(stats: ChannelStats, link: str = "space_ground") -> SinrTe
 def closed_form_terms_by_link(stats: ChannelStats) -> dict[str, SinrTerms]:
     """``closed_form_terms`` of all three links at the cost of one: the satellite and AP parts
     of $z_{kk'}$ are independent, so every ``space_ground`` term is the sum of the ``space``
-    and ``ground`` terms (bit-identical to computing it directly)."""
+    and ``ground`` terms (bit-identical to computing it directly).
+
+    Args:
+        stats: the ``ChannelStats``.
+
+    Returns:
+        ``{"space_ground", "space", "ground"}`` -> ``SinrTerms`` (``[K, K]``, ``[K, K]``,
+        ``[K]``, in the power unit of ``satjax.uplink.normalize``).
+    """
     space, ground = closed_form_terms(stats, "space"), closed_form_terms(stats, "ground")
     both = jax.tree.map(jnp.add, space, ground)
     return {"space_ground": both, "space": space, "ground": ground}
@@ -186,7 +210,16 @@ def closed_form_terms_by_link(stats: ChannelStats) -> dict[str, SinrTerms]:
 
 def siso_problem(stats: ChannelStats, link: str = "space_ground") -> SisoProblem:
     """Theorem 1's terms of one scenario in SISO form (eq. (30)): the power-independent part of
-    the SINR, computed once, after which every SINR, utility or Algorithm-1 step is O(K^2)."""
+    the SINR, computed once, after which every SINR, utility or Algorithm-1 step is O(K^2).
+
+    Args:
+        stats: the ``ChannelStats``.
+        link: ``"space_ground"``, ``"space"`` or ``"ground"`` (else a ``ValueError``).
+
+    Returns:
+        ``SisoProblem``: gains ``[K]``, interference ``[K, K]``, noise ``[K]`` (power unit of
+        ``satjax.uplink.normalize``) and the user mask ``[K]``.
+    """
     return SisoProblem.from_terms(closed_form_terms(stats, link), stats.user_mask)
 
 

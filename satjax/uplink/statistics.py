@@ -193,7 +193,15 @@ class ChannelStats(eqx.Module):
 
 
 def apply_masks(stats: ChannelStats) -> ChannelStats:
-    """Zero the statistics of padded users and APs, so they add exactly nothing."""
+    """Zero the statistics of padded users and APs, so they add exactly nothing.
+
+    Args:
+        stats: the ``ChannelStats``.
+
+    Returns:
+        ``ChannelStats`` with ``beta_ap [M, K]``, ``g_bar [K, N]`` and ``r_sat [K, N, N]`` zero
+        wherever the user (or AP) mask is False; units unchanged.
+    """
     valid = stats.ap_mask[:, None] & stats.user_mask[None, :]
     um = stats.user_mask
     return eqx.tree_at(
@@ -216,6 +224,12 @@ def power_scale(stats: ChannelStats) -> Float[ArrayLike, ""]:
     the noise alone, a user 1 cm from an AP has $\beta/\sigma_a^2 \approx 10^{21}$ and its
     square overflows float32; in units of the largest gain alone, a distant user's square
     underflows. The geometric mean puts both ends of a drop's ~40-decade span inside float32.
+
+    Args:
+        stats: the ``ChannelStats``.
+
+    Returns:
+        ``[]`` the power unit $s$ [W] (a constant for differentiation: ``stop_gradient``).
     """
     n = stats.num_antennas
     valid = stats.ap_mask[:, None] & stats.user_mask[None, :]
@@ -235,6 +249,13 @@ def normalize(stats: ChannelStats) -> ChannelStats:
     from overflow and underflow: raw channel gains are ~1e-16 and their squares would be
     denormal, while a user next to an AP has a gain ~1e21 times the noise. The scale is a
     constant for differentiation (the SINR does not depend on it).
+
+    Args:
+        stats: the ``ChannelStats`` [W].
+
+    Returns:
+        ``ChannelStats`` with ``beta_ap``, ``r_sat``, ``noise_ap``, ``noise_sat`` divided by
+        ``power_scale(stats)`` and ``g_bar`` by its square root (``pilot_power`` stays in W).
     """
     inv = 1 / power_scale(stats)                   # multiply by the reciprocal: XLA's complex divide is slow
     return eqx.tree_at(
@@ -275,6 +296,20 @@ def satellite_statistics(
     So $\mathbb{E}\|\mathbf{g}_k\|^2 = N\beta_k$: $\beta_k$ is the per-antenna gain.
     The LoS phase follows the path length. Paper A leaves this model unspecified
     (docs/deviations.md).
+
+    Args:
+        user_pos: ``[K, 3]`` user positions [m].
+        sat_pos: ``[3]`` satellite position [m].
+        beta_sat: ``[K]`` per-antenna large-scale gain $\beta_k$ (linear).
+        n_v: UPA rows.
+        n_h: UPA columns (``N = n_v * n_h``).
+        carrier_hz: carrier frequency [Hz].
+        rician_k: Rician factor $\kappa$ (linear).
+        angular_spread: angular spread of the local scattering (direction-cosine units).
+
+    Returns:
+        ``(g_bar, r_sat)``: complex LoS means ``[K, N]`` and covariances ``[K, N, N]`` (amplitude
+        and power in the unit of ``beta_sat``).
     """
     u = direction_cosines(user_pos, sat_pos)                               # [K, 3]
     wavelength = SPEED_OF_LIGHT_M_S / carrier_hz
