@@ -18,8 +18,18 @@ __all__ = ["estimated_channel"]
 
 
 def estimated_channel(key: PRNGKeyArray, h: Complex[ArrayLike, "Nt K"], gamma: Float[ArrayLike, " K"],
-                      error_variance) -> Complex[ArrayLike, "Nt K"]:
-    """$\\hat h = h + e$, $e_k \\sim \\mathcal{CN}(0, \\epsilon \\gamma_k I)$ (module docstring)."""
+                      error_variance: ArrayLike) -> Complex[ArrayLike, "Nt K"]:
+    """$\\hat h = h + e$, $e_k \\sim \\mathcal{CN}(0, \\epsilon \\gamma_k I)$ (module docstring).
+
+    Args:
+        key: PRNG key of the error.
+        h: ``[N_t, K]`` complex true channels.
+        gamma: ``[K]`` channel powers $\\gamma_k$ (linear).
+        error_variance: ``[]`` relative error power $\\epsilon \\ge 0$ (checked when concrete).
+
+    Returns:
+        ``[N_t, K]`` complex estimated channels $\\hat h$ (units of ``h``).
+    """
     check_nonnegative("error_variance", error_variance)
     noise = jax.random.normal(key, h.shape, h.dtype)                 # CN(0, 1) for a complex dtype
     scale = jnp.sqrt(error_variance * gamma)[None, :].astype(h.dtype)

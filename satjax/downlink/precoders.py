@@ -76,7 +76,15 @@ def _check_gram_invertible(h, reg) -> None:
 
 def scale_to_power(b: Complex[ArrayLike, "Nt K"], p_max: Float[ArrayLike, ""]) -> Complex[ArrayLike, "Nt K"]:
     r"""``b`` times the real scalar that makes $\sum_k \|b_k\|^2 = P_{\max}$. An all-zero ``b``
-    stays zero; a NaN anywhere gives NaN."""
+    stays zero; a NaN anywhere gives NaN.
+
+    Args:
+        b: ``[N_t, K]`` complex precoders [sqrt(W)].
+        p_max: ``[]`` total power $P_{\max}$ [W].
+
+    Returns:
+        ``[N_t, K]`` complex precoders with $\sum_k \|b_k\|^2 = P_{\max}$ [sqrt(W)].
+    """
     p = transmit_power(b)
     zero = p == 0
     scale = jnp.where(zero, 0, safe_sqrt(p_max / jnp.where(zero, 1, p)))
@@ -91,7 +99,15 @@ def project_to_budget(b: Complex[ArrayLike, "Nt K"], p_max: Float[ArrayLike, ""]
     $$
 
     ``b`` unchanged when it meets the budget, scaled onto it otherwise; always feasible,
-    differentiable, and idempotent. NaN input stays NaN."""
+    differentiable, and idempotent. NaN input stays NaN.
+
+    Args:
+        b: ``[N_t, K]`` complex precoders [sqrt(W)].
+        p_max: ``[]`` total power budget $P_{\max}$ [W].
+
+    Returns:
+        ``[N_t, K]`` complex precoders [sqrt(W)] with $\sum_k \|b_k\|^2 \le P_{\max}$.
+    """
     p = transmit_power(b)
     over = p > p_max
     scale = jnp.where(over, safe_sqrt(p_max / jnp.where(over, p, 1)), 1)
@@ -99,7 +115,15 @@ def project_to_budget(b: Complex[ArrayLike, "Nt K"], p_max: Float[ArrayLike, ""]
 
 
 def mrt(h: ArrayLike, p_max: ArrayLike) -> Complex[ArrayLike, "Nt K"]:
-    """Maximum-ratio transmission, $b_k \\propto h_k$, at the budget ``p_max`` [W]."""
+    """Maximum-ratio transmission, $b_k \\propto h_k$, at the budget ``p_max`` [W].
+
+    Args:
+        h: ``[N_t, K]`` complex channels (column k = $h_k$; checked: 2-D, N_t, K >= 1, finite).
+        p_max: ``[]`` total power budget $P_{\\max}$ [W] (real, >= 0).
+
+    Returns:
+        ``[N_t, K]`` complex precoders [sqrt(W)] with $\\sum_k \\|b_k\\|^2 = P_{\\max}$.
+    """
     _check_channels("h", h, p_max)
     return scale_to_power(h, p_max)
 
@@ -114,6 +138,14 @@ def regularized_zero_forcing(h: ArrayLike, p_max: ArrayLike, reg: ArrayLike) -> 
     (``reg = 0`` with duplicate, zero or dependent channels) raises a ``ValueError``; under ``jit``
     the precoder is NaN when the computed inverse misses $A A^{-1} = I$ by more than
     ``INVERSE_RESIDUAL_TOL`` (never a finite precoder from a garbage inverse).
+
+    Args:
+        h: ``[N_t, K]`` complex channels (column k = $h_k$; checked: 2-D, N_t, K >= 1, finite).
+        p_max: ``[]`` total power budget $P_{\max}$ [W] (real, >= 0).
+        reg: ``[]`` regularization $\delta \ge 0$ [dimensionless, in units of the channel gain].
+
+    Returns:
+        ``[N_t, K]`` complex precoders [sqrt(W)] with $\sum_k \|b_k\|^2 = P_{\max}$.
     """
     _check_channels("h", h, p_max)
     check_real("reg", reg)
@@ -130,7 +162,15 @@ def regularized_zero_forcing(h: ArrayLike, p_max: ArrayLike, reg: ArrayLike) -> 
 
 def zero_forcing(h: ArrayLike, p_max: ArrayLike) -> Complex[ArrayLike, "Nt K"]:
     r"""ZF: $B \propto H (H^H H)^{-1}$, so $h_k^H b_\ell = 0$ for $k \ne \ell$
-    (needs $K \le N_t$ and linearly independent channels)."""
+    (needs $K \le N_t$ and linearly independent channels).
+
+    Args:
+        h: ``[N_t, K]`` complex channels (column k = $h_k$; checked: 2-D, N_t, K >= 1, finite).
+        p_max: ``[]`` total power budget $P_{\max}$ [W] (real, >= 0).
+
+    Returns:
+        ``[N_t, K]`` complex precoders [sqrt(W)] with $\sum_k \|b_k\|^2 = P_{\max}$.
+    """
     _check_channels("h", h, p_max, max_users_le_antennas=True)
     return regularized_zero_forcing(h, p_max, 0.0)
 
@@ -140,7 +180,17 @@ def mmse_precoder(h: ArrayLike, p_max: ArrayLike, noise: ArrayLike,
     r"""MMSE (Wiener) precoder: RZF with $\delta = K N_0 / P_{\max}$ (``p_max > 0``, ``noise >= 0``).
 
     ``num_users`` is the number $K$ of real users in $\delta$ (default: the columns of ``h``;
-    for a padded problem pass the count of its user mask, so padding changes nothing)."""
+    for a padded problem pass the count of its user mask, so padding changes nothing).
+
+    Args:
+        h: ``[N_t, K]`` complex channels (column k = $h_k$; checked: 2-D, N_t, K >= 1, finite).
+        p_max: ``[]`` total power budget $P_{\max}$ [W] (real, > 0).
+        noise: ``[]`` noise power $N_0 \ge 0$ [W].
+        num_users: optional ``[]`` number $K$ of real users (default: ``h``'s columns).
+
+    Returns:
+        ``[N_t, K]`` complex precoders [sqrt(W)] with $\sum_k \|b_k\|^2 = P_{\max}$.
+    """
     _check_channels("h", h, p_max)
     check_positive("p_max", p_max, "W")
     check_real("noise", noise)
@@ -151,6 +201,14 @@ def mmse_precoder(h: ArrayLike, p_max: ArrayLike, noise: ArrayLike,
 
 def statistical_mrt(v: ArrayLike, p_max: ArrayLike) -> Complex[ArrayLike, "Nt K"]:
     """MRT on the statistical CSI: $b_k \\propto v_k$ (equal power per user, as
-    $\\|v_k\\|^2 = N_t$ for every user)."""
+    $\\|v_k\\|^2 = N_t$ for every user).
+
+    Args:
+        v: ``[N_t, K]`` complex array responses (column k = $v_k$; checked: 2-D, N_t, K >= 1, finite).
+        p_max: ``[]`` total power budget $P_{\\max}$ [W] (real, >= 0).
+
+    Returns:
+        ``[N_t, K]`` complex precoders [sqrt(W)] with $\\sum_k \\|b_k\\|^2 = P_{\\max}$.
+    """
     _check_channels("v", v, p_max)
     return scale_to_power(v, p_max)

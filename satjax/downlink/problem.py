@@ -129,7 +129,15 @@ class PrecodingProblem(eqx.Module):
 
 
 def sum_rate_bound(problem: PrecodingProblem, b: Complex[ArrayLike, "Nt K"]) -> Float[ArrayLike, ""]:
-    r"""$\sum_k \bar{\mathcal R}_k$ of eq. (9) [bit/s/Hz] at precoders ``b``."""
+    r"""$\sum_k \bar{\mathcal R}_k$ of eq. (9) [bit/s/Hz] at precoders ``b``.
+
+    Args:
+        problem: the ``PrecodingProblem``.
+        b: ``[N_t, K]`` complex precoders [sqrt(W)].
+
+    Returns:
+        ``[]`` sum of the rate upper bounds [bit/s/Hz].
+    """
     return jnp.sum(rate_bound(b, problem.v, problem.gamma, problem.noise))
 
 

@@ -28,7 +28,15 @@ __all__ = [
 
 
 def gram(h: Complex[ArrayLike, "Nt K"], b: Complex[ArrayLike, "Nt K"]) -> Float[ArrayLike, "K K"]:
-    r"""$|h_k^H b_\ell|^2$, row ``k`` = receiver, column ``l`` = precoder."""
+    r"""$|h_k^H b_\ell|^2$, row ``k`` = receiver, column ``l`` = precoder.
+
+    Args:
+        h: ``[N_t, K]`` complex channels (column k = $h_k$).
+        b: ``[N_t, K]`` complex precoders [sqrt(W)].
+
+    Returns:
+        ``[K, K]`` received powers $|h_k^H b_\ell|^2$ [W per unit channel gain].
+    """
     return abs2(jnp.conj(h).T @ b)
 
 
@@ -56,20 +64,49 @@ def sinr(h: Complex[ArrayLike, "Nt K"], b: Complex[ArrayLike, "Nt K"], noise: Fl
 
 
 def rate(h: Complex[ArrayLike, "Nt K"], b: Complex[ArrayLike, "Nt K"], noise: Float[ArrayLike, ""]) -> Float[ArrayLike, " K"]:
-    r"""Instantaneous rate $\log_2(1 + \mathrm{SINR}_k)$ of eq. (7) [bit/s/Hz] (``log1p`` form)."""
+    r"""Instantaneous rate $\log_2(1 + \mathrm{SINR}_k)$ of eq. (7) [bit/s/Hz] (``log1p`` form).
+
+    Args:
+        h: ``[N_t, K]`` complex channels.
+        b: ``[N_t, K]`` complex precoders [sqrt(W)].
+        noise: ``[]`` $N_0 > 0$ [W].
+
+    Returns:
+        ``[K]`` rates [bit/s/Hz].
+    """
     return log2_1p(sinr(h, b, noise))
 
 
 def sinr_bound(b: Complex[ArrayLike, "Nt K"], v: Complex[ArrayLike, "Nt K"], gamma: Float[ArrayLike, " K"],
                noise: Float[ArrayLike, ""]) -> Float[ArrayLike, " K"]:
-    r"""The SINR inside the rate upper bound (9): eq. (7) with $h_k \to \sqrt{\gamma_k}\, v_k$."""
+    r"""The SINR inside the rate upper bound (9): eq. (7) with $h_k \to \sqrt{\gamma_k}\, v_k$.
+
+    Args:
+        b: ``[N_t, K]`` complex precoders [sqrt(W)].
+        v: ``[N_t, K]`` complex array responses (statistical CSI, column k = $v_k$).
+        gamma: ``[K]`` channel powers $\gamma_k$ (linear).
+        noise: ``[]`` $N_0 > 0$ [W].
+
+    Returns:
+        ``[K]`` SINR (linear).
+    """
     return sinr(v * safe_sqrt(gamma)[None, :].astype(v.dtype), b, noise)
 
 
 def rate_bound(b: Complex[ArrayLike, "Nt K"], v: Complex[ArrayLike, "Nt K"], gamma: Float[ArrayLike, " K"],
                noise: Float[ArrayLike, ""]) -> Float[ArrayLike, " K"]:
     r"""Upper bound $\bar{\mathcal R}_k = \log_2(1 + \overline{\mathrm{SINR}}_k)$ of the ergodic
-    rate, eq. (9) [bit/s/Hz] (``log1p`` form: accurate at low SINR in float32)."""
+    rate, eq. (9) [bit/s/Hz] (``log1p`` form: accurate at low SINR in float32).
+
+    Args:
+        b: ``[N_t, K]`` complex precoders [sqrt(W)].
+        v: ``[N_t, K]`` complex array responses.
+        gamma: ``[K]`` channel powers $\gamma_k$ (linear).
+        noise: ``[]`` $N_0 > 0$ [W].
+
+    Returns:
+        ``[K]`` rate upper bounds [bit/s/Hz].
+    """
     return log2_1p(sinr_bound(b, v, gamma, noise))
 
 
@@ -83,6 +120,17 @@ def ergodic_rate_monte_carlo(key: PRNGKeyArray, b: Complex[ArrayLike, "Nt K"], v
     across many Doppler/delay cycles); $\mathbb E|g_k|^2 = \sum_l \alpha_{kl}^2 = \gamma_k$.
     Eq. (8) averages the interference inside the log (its denominator holds
     $\mathbb E_{h_k}$), so $\mathcal R_k \le \bar{\mathcal R}_k$ by Jensen.
+
+    Args:
+        key: PRNG key of the path phases.
+        b: ``[N_t, K]`` complex precoders [sqrt(W)].
+        v: ``[N_t, K]`` complex array responses.
+        alpha: ``[K, L]`` path amplitudes $\alpha_{kl}$ (``L`` paths; linear amplitude).
+        noise: ``[]`` $N_0 > 0$ [W].
+        num_samples: number of phase draws ``S`` (>= 1).
+
+    Returns:
+        ``[K]`` ergodic rates [bit/s/Hz].
     """
     check_int_range("num_samples", num_samples, 1)
     gamma = jnp.sum(alpha**2, axis=-1)
@@ -101,11 +149,27 @@ def ergodic_rate_monte_carlo(key: PRNGKeyArray, b: Complex[ArrayLike, "Nt K"], v
 
 
 def transmit_power(b: Complex[ArrayLike, "Nt K"]) -> Float[ArrayLike, ""]:
-    r"""$\sum_k \|b_k\|^2$ [W], the left side of (10b)."""
+    r"""$\sum_k \|b_k\|^2$ [W], the left side of (10b).
+
+    Args:
+        b: ``[N_t, K]`` complex precoders [sqrt(W)].
+
+    Returns:
+        ``[]`` transmit power [W].
+    """
     return jnp.sum(abs2(b))
 
 
 def total_power(b: Complex[ArrayLike, "Nt K"], xi: Float[ArrayLike, ""], p_static_w: Float[ArrayLike, ""]) -> Float[ArrayLike, ""]:
     r"""Eq. (5): $P^{total} = \xi \sum_k \|b_k\|^2 + P_t$ [W]; ``xi`` is the inverse
-    amplifier efficiency, ``p_static_w`` is $P_t$ of eq. (6)."""
+    amplifier efficiency, ``p_static_w`` is $P_t$ of eq. (6).
+
+    Args:
+        b: ``[N_t, K]`` complex precoders [sqrt(W)].
+        xi: ``[]`` inverse amplifier efficiency $\xi \ge 1$ (dimensionless).
+        p_static_w: ``[]`` static power $P_t$ [W].
+
+    Returns:
+        ``[]`` total power consumption [W].
+    """
     return xi * transmit_power(b) + p_static_w

@@ -36,7 +36,7 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 
-from satjax._types import Array, ArrayLike, Complex, Float, PRNGKeyArray, complex_dtype
+from satjax._types import Array, ArrayLike, Complex, DTypeLike, Float, PRNGKeyArray, complex_dtype
 from satjax.constants import EARTH_RADIUS_M, SPEED_OF_LIGHT_M_S
 from satjax.downlink.problem import PrecodingProblem
 from satjax.geometry.angles import direction_cosines
@@ -157,7 +157,7 @@ def _noise(params: DownlinkParams, gamma):
     return params.snr_reference_power_w * array_gain * jnp.mean(gamma) / db_to_lin(params.snr_db)
 
 
-def sample_downlink_scenario(key: PRNGKeyArray, params: DownlinkParams, dtype=None) -> DownlinkScenario:
+def sample_downlink_scenario(key: PRNGKeyArray, params: DownlinkParams, dtype: DTypeLike | None = None) -> DownlinkScenario:
     r"""Draw one drop: user positions, path amplitudes, Dopplers and delays (module docstring).
 
     Pure and ``jit``-able: sizes and modes of ``params`` are static, its physical fields are
@@ -169,6 +169,11 @@ def sample_downlink_scenario(key: PRNGKeyArray, params: DownlinkParams, dtype=No
         dtype: real dtype of the drop: ``None`` (default) for the dtype of ``params``'
             physical fields (``DownlinkParams.dtype``: float64 when they were built with x64 on),
             or float32 / float64 (float16 is refused by name).
+
+    Returns:
+        ``DownlinkScenario``: positions [m], path amplitudes ``alpha [K, L]``, Dopplers [Hz],
+        delays [s], and the ``PrecodingProblem`` (``v [N_t, K]``, ``gamma [K]``, noise and
+        budget [W]).
     """
     return _sample_downlink_scenario(key, params, resolve_dtype(params, dtype, params_class=DownlinkParams))
 
@@ -212,10 +217,20 @@ def _sample_downlink_scenario(key: PRNGKeyArray, params: DownlinkParams, dtype) 
                             tau_min=dist / SPEED_OF_LIGHT_M_S, nu_ut=nu_ut, tau_ut=tau_ut, problem=problem)
 
 
-def channel_response(scenario: DownlinkScenario, t, f) -> Complex[ArrayLike, "Nt K"]:
+def channel_response(scenario: DownlinkScenario, t: Float[ArrayLike, ""], f: Float[ArrayLike, ""]) -> Complex[ArrayLike, "Nt K"]:
     r"""Instantaneous channels $h_k(t, f)$ of eq. (2) for every user, as columns ``[N_t, K]``:
     $e^{j2\pi(t\nu^{sat}_k - f\tau^{min}_k)} g_k(t, f) v_k$ with $g_k$ of eq. (3).
-    ``f`` is the baseband frequency offset within the band [Hz]; ``t`` in s."""
+    ``f`` is the baseband frequency offset within the band [Hz]; ``t`` in s.
+
+    Args:
+        scenario: the ``DownlinkScenario``.
+        t: ``[]`` time [s].
+        f: ``[]`` baseband frequency offset within the band [Hz].
+
+    Returns:
+        ``[N_t, K]`` complex channels $h_k(t, f)$ (amplitude: square root of the channel power
+        gain $\gamma_k$'s unit).
+    """
     cdt = scenario.v.dtype
     two_pi = 2 * jnp.pi
     g = jnp.sum(scenario.alpha * jnp.exp(1j * (two_pi * (t * scenario.nu_ut - f * scenario.tau_ut)).astype(cdt)), axis=1)

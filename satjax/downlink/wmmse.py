@@ -44,6 +44,8 @@ One step function each (``wmmse_step``, ``dinkelbach_step``) and one driver each
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
 
 import equinox as eqx
 import jax
@@ -52,7 +54,7 @@ import jax.numpy as jnp
 from satjax._checks import check_shape
 from satjax._linalg import eigh
 from satjax._numerics import abs2, safe_sqrt
-from satjax._types import ArrayLike, Complex, Float
+from satjax._types import ArrayLike, Bool, Complex, Float
 from satjax.downlink.precoders import statistical_mrt
 from satjax.downlink.problem import PrecodingProblem, energy_efficiency, sum_rate_bound
 from satjax.downlink.rates import gram, transmit_power
@@ -139,6 +141,9 @@ def budget_precoders(a: Complex[ArrayLike, "Nt Nt"], r: Complex[ArrayLike, "Nt K
         c: ``[]`` power price $c \ge 0$.
         p_max: ``[]`` budget [W].
 
+    Returns:
+        ``[N_t, K]`` complex precoders [sqrt(W)] with $\|B\|_F^2 \le P_{\max}$.
+
     Differentiable by the implicit-function theorem (module docstring), in both the binding and
     the slack regime.
     """
@@ -190,8 +195,22 @@ class NewtonSchulzUpdate(eqx.Module):
         return project_to_budget(newton_schulz_inverse(m, self.num_iters) @ r, p_max)
 
 
-def exact_update(a, r, c, p_max, antenna_mask=None):
-    """The exact precoder update of eq. (23): ``budget_precoders`` (the default)."""
+def exact_update(a: Complex[ArrayLike, "Nt Nt"], r: Complex[ArrayLike, "Nt K"], c: Float[ArrayLike, ""],
+                 p_max: Float[ArrayLike, ""], antenna_mask: Bool[ArrayLike, " Nt"] | None = None
+                 ) -> Complex[ArrayLike, "Nt K"]:
+    """The exact precoder update of eq. (23): ``budget_precoders`` (the default).
+
+    Args:
+        a: ``[N_t, N_t]`` Hermitian PSD $A = \\sum_i \\omega_i|u_i|^2\\gamma_i v_i v_i^H$.
+        r: ``[N_t, K]`` right-hand sides $\\omega_k\\sqrt{\\gamma_k}u_k^* v_k$.
+        c: ``[]`` power price $c \\ge 0$.
+        p_max: ``[]`` budget [W].
+        antenna_mask: optional ``[N_t]`` bool of real antennas; not used by the exact update (it
+            is part of the ``update`` signature of ``wmmse_step``).
+
+    Returns:
+        ``[N_t, K]`` complex precoders [sqrt(W)] with $\\sum_k\\|b_k\\|^2 \\le P_{\\max}$.
+    """
     return budget_precoders(a, r, c, p_max)
 
 
@@ -207,12 +226,22 @@ def _precoders(problem: PrecodingProblem, u, w, c, update=exact_update):
     return update(a, r, jnp.asarray(c, problem.gamma.dtype), problem.p_max, problem.antenna_mask)
 
 
-def wmmse_step(b: Complex[ArrayLike, "Nt K"], problem: PrecodingProblem, rho=0.0, update=exact_update
-               ) -> Complex[ArrayLike, "Nt K"]:
+def wmmse_step(b: Complex[ArrayLike, "Nt K"], problem: PrecodingProblem, rho: Float[ArrayLike, ""] = 0.0,
+               update: Callable[..., Complex[ArrayLike, "Nt K"]] = exact_update) -> Complex[ArrayLike, "Nt K"]:
     """One BCD iteration (21) -> (22) -> (23) for Dinkelbach parameter ``rho`` [bit/J]
     (``rho = 0``: sum-rate WMMSE under the power budget). ``update(A, R, c, p_max, antenna_mask)``
     turns eq. (23)'s matrix and right-hand sides into precoders: ``exact_update`` (default),
-    ``NewtonSchulzUpdate``, or a learned one."""
+    ``NewtonSchulzUpdate``, or a learned one.
+
+    Args:
+        b: ``[N_t, K]`` complex current precoders [sqrt(W)].
+        problem: the ``PrecodingProblem``.
+        rho: ``[]`` Dinkelbach parameter [bit/J].
+        update: ``update(A, R, c, p_max, antenna_mask) -> [N_t, K]``, the precoder update of eq. (23).
+
+    Returns:
+        ``[N_t, K]`` complex next precoders [sqrt(W)].
+    """
     u, w = _receivers_weights(problem, b)
     return _precoders(problem, u, w, _penalty(problem, rho), update)
 
@@ -237,8 +266,9 @@ def _wmmse(problem, b0, mode, rho, update):
     return iterate(lambda b: wmmse_step(b, problem, rho, update), b0, _inner_metric(problem, rho), mode)
 
 
-def wmmse(problem: PrecodingProblem, b0: ArrayLike | None = None, *, mode=Solve(tol=1e-5, max_iters=200), rho=0.0,
-          update=exact_update) -> tuple[Complex[ArrayLike, "Nt K"], IterationTrace]:
+def wmmse(problem: PrecodingProblem, b0: ArrayLike | None = None, *, mode: Mode | Any = Solve(tol=1e-5, max_iters=200),
+          rho: ArrayLike = 0.0, update: Callable[..., Complex[ArrayLike, "Nt K"]] = exact_update
+          ) -> tuple[Complex[ArrayLike, "Nt K"], IterationTrace]:
     r"""WMMSE (21)-(24) for subproblem (16) at Dinkelbach parameter ``rho`` (``rho = 0``: sum-rate
     WMMSE under the budget), from ``b0`` (default: statistical MRT at full power).
 
@@ -258,9 +288,22 @@ def wmmse(problem: PrecodingProblem, b0: ArrayLike | None = None, *, mode=Solve(
     return _wmmse(problem, _initial(problem, b0), mode, jnp.asarray(rho, problem.gamma.dtype), update)
 
 
-def dinkelbach_step(state, problem: PrecodingProblem, inner: Mode, update=exact_update):
+def dinkelbach_step(state: tuple[Complex[ArrayLike, "Nt K"], Float[ArrayLike, ""]], problem: PrecodingProblem,
+                    inner: Mode, update: Callable[..., Complex[ArrayLike, "Nt K"]] = exact_update
+                    ) -> tuple[Complex[ArrayLike, "Nt K"], Float[ArrayLike, ""]]:
     """One Dinkelbach iteration, ``state = (b, rho)``: solve subproblem (16) at ``rho_n`` by WMMSE
-    warm-started at ``b`` (in mode ``inner``), then ``rho_{n+1}`` = EE of the result, eq. (17)."""
+    warm-started at ``b`` (in mode ``inner``), then ``rho_{n+1}`` = EE of the result, eq. (17).
+
+    Args:
+        state: ``(b, rho)``: complex precoders ``[N_t, K]`` [sqrt(W)] and the Dinkelbach
+            parameter ``[]`` [bit/J].
+        problem: the ``PrecodingProblem``.
+        inner: the mode of the WMMSE loop (``satjax.optim.Solve`` or ``satjax.optim.Unroll``).
+        update: the precoder update of eq. (23) (``wmmse_step``).
+
+    Returns:
+        ``(b, ee)``: precoders ``[N_t, K]`` [sqrt(W)] and their energy efficiency ``[]`` [bit/J].
+    """
     b, rho = state
     b, _ = iterate(lambda x: wmmse_step(x, problem, rho, update), b, _inner_metric(problem, rho), inner)
     return b, energy_efficiency(problem, b)
@@ -273,8 +316,10 @@ def _dinkelbach_wmmse(problem, b0, mode, inner, update):
     return b, ee, trace
 
 
-def dinkelbach_wmmse(problem: PrecodingProblem, b0: ArrayLike | None = None, *, mode=Solve(tol=1e-5, max_iters=30),
-                     inner=Solve(tol=1e-5, max_iters=200), update=exact_update):
+def dinkelbach_wmmse(problem: PrecodingProblem, b0: ArrayLike | None = None, *,
+                     mode: Mode | Any = Solve(tol=1e-5, max_iters=30), inner: Mode | Any = Solve(tol=1e-5, max_iters=200),
+                     update: Callable[..., Complex[ArrayLike, "Nt K"]] = exact_update
+                     ) -> tuple[Complex[ArrayLike, "Nt K"], Float[ArrayLike, ""], IterationTrace]:
     r"""Paper B, Algorithm 2 with the exact inverse: Dinkelbach (16)-(17) around WMMSE (21)-(24).
 
     Args:
