@@ -125,7 +125,7 @@ def algorithm1(sc, x_prev, p, tau, num_iters=200, step=0.5):
 
 
 def pstep(sc, x, tau, w, p_prev, num_iters=500, step=2.0):
-    """P-step (34): dual water-filling with projected subgradient; best feasible (scaled) iterate."""
+    """P-step (34): dual water-filling capped at P_max with projected subgradient; best feasible (scaled) iterate."""
     g, _, l, n = sc["lam"].shape
     m = sc["phi"].shape[1]
     gamma = np.sum(x[:, :, None] * sc["num_rx"] * w[:, :, None] * sc["lam"] / sc["noise"], axis=1)   # [G, L, N]
@@ -142,7 +142,7 @@ def pstep(sc, x, tau, w, p_prev, num_iters=500, step=2.0):
                                    + nu[:, :, None] / sc["p_max"])
         level = weight * _LOG2E / np.maximum(cost, 1e-300)
         safe = np.where(gamma > 0, gamma, 1.0)
-        p = np.where(gamma > 0, np.maximum(level - 1.0 / safe, 0.0), 0.0)
+        p = np.minimum(np.where(gamma > 0, np.maximum(level - 1.0 / safe, 0.0), 0.0), sc["p_max"])   # box (D77)
         use_i, use_e, use_p = usage(sc, x, p, tau)
         p_feas = p * feasibility_scale(sc, x, p, tau)
         v = value(p_feas)

@@ -325,15 +325,9 @@ def _dual_step(mult, use, d):
     return jnp.maximum(mult + d * jnp.clip(use - 1.0, -1.0, 1.0), 0.0)
 
 
-def _water_fill(weight, gamma, cost):
-    r"""$p = [\,w\log_2 e/c - 1/\gamma\,]^+$ (0 where $\gamma = 0$)."""
-    safe_gamma = jnp.where(gamma > 0, gamma, 1.0)
-    level = weight * _LOG2E / jnp.maximum(cost, 1e-300)
-    return jnp.where(gamma > 0, jnp.maximum(level - 1.0 / safe_gamma, 0.0), 0.0)
-
-
 def _capped_water_fill(weight, gamma, cost, cap):
-    r"""$\min(p, P_{max})$ of ``_water_fill``, written so that reverse-mode autodiff stays finite
+    r"""Water-filling over the box $0 \le p \le P_{max}$: $p = \min([\,w\log_2 e/c - 1/\gamma\,]^+,
+    P_{max})$ (0 where $\gamma = 0$), written so that reverse-mode autodiff stays finite
     where all prices are ~0 (there $w\log_2 e/c$ overflows and its derivative $-w/c^2$ is inf times
     a zero cotangent): where the level exceeds ``cap`` + 1/gamma the cap is returned without dividing
     by the cost."""
@@ -358,7 +352,9 @@ def _dual_costs(scenario, x, tau, alpha, beta, nu):
 @eqx.filter_jit
 def _pstep_sum(scenario, x, tau, w, p_prev, num_iters: int, step: float):
     r"""P-step (34) with W fixed: maximise $\sum_{g,n}\tau_g\sum_l\log_2(1+\gamma_{g,l,n}p_{g,l,n})$
-    under (34b)-(34e) by dual water-filling + projected subgradient. Returns the best feasible
+    under (34b)-(34e) by dual water-filling over the box $0 \le p \le P_{max}$ (implied by the
+    power limit (13); without the cap, all prices at 0 put p at 1e300 W in float64 and at inf in
+    float32, D77) + projected subgradient. Returns the best feasible
     (scaled) primal iterate (or ``p_prev`` when none beats it) and the smallest dual value seen,
     an upper bound on the P-step optimum (weak duality), so the gap certifies the step."""
     s = scenario
@@ -377,7 +373,7 @@ def _pstep_sum(scenario, x, tau, w, p_prev, num_iters: int, step: float):
     def body(i, carry):
         alpha, beta, nu, best_p, best_v, dual = carry
         cost = _dual_costs(s, x, tau, alpha, beta, nu)
-        p = _water_fill(weight, gamma, cost)                                                 # argmax of the Lagrangian
+        p = _capped_water_fill(weight, gamma, cost, s.p_max_w)                             # argmax of the Lagrangian on the box (D77)
         use_i, use_e, use_p = _usage(s, x, p, tau)
         lagrangian = (value(p) - jnp.sum(alpha * (use_i - 1.0)) - jnp.sum(beta * (use_e - 1.0))
                       - jnp.sum(nu * (use_p - 1.0)))
