@@ -17,6 +17,7 @@ Every scheme returns a feasible ``(x, p, tau)`` and is pure JAX (``jit``/``vmap`
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -58,7 +59,7 @@ def _rescaled(scenario, result):
     return x, p * feasibility_scale(scenario, x, p, tau), tau
 
 
-def scheme1(scenario: UavScenario, **alg3_kwargs) -> _Decision:
+def scheme1(scenario: UavScenario, **alg3_kwargs: Any) -> _Decision:
     """Scheme 1: Algorithm 3 ignoring (14b), powers then scaled to meet it.
 
     Args:
@@ -72,7 +73,7 @@ def scheme1(scenario: UavScenario, **alg3_kwargs) -> _Decision:
     return _rescaled(scenario, algorithm3(blind, **alg3_kwargs))
 
 
-def scheme2(scenario: UavScenario, **alg3_kwargs) -> _Decision:
+def scheme2(scenario: UavScenario, **alg3_kwargs: Any) -> _Decision:
     """Scheme 2: Algorithm 3 on free-space interference channels, scaled on the true ones.
 
     Args:
@@ -89,7 +90,7 @@ def scheme2(scenario: UavScenario, **alg3_kwargs) -> _Decision:
 SCHEMES = {"scheme1": scheme1, "scheme2": scheme2, "scheme3": scheme3}
 
 
-def run_scheme(name: str, scenario: UavScenario, **kwargs) -> _Decision:
+def run_scheme(name: str, scenario: UavScenario, **kwargs: Any) -> _Decision:
     """``SCHEMES[name](scenario, **kwargs)``.
 
     Args:

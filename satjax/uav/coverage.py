@@ -16,6 +16,8 @@ subchannel only through the powers the algorithm gives each UAV on it.
 
 from __future__ import annotations
 
+from typing import Any
+
 import jax.numpy as jnp
 
 from satjax._checks import check_finite, check_int_range, check_nonnegative, check_positive, check_real, check_shape, float_dtype
@@ -26,12 +28,22 @@ from satjax.units import db_to_lin
 __all__ = ["received_power_w", "coverage_grid"]
 
 
-def received_power_w(params, uav_pos: ArrayLike, p: ArrayLike, points: ArrayLike) -> Float[ArrayLike, "... N"]:
+def received_power_w(params: UavParams | Any, uav_pos: ArrayLike, p: ArrayLike, points: ArrayLike) -> Float[ArrayLike, "... N"]:
     """Median large-scale received power [W] ``[..., N]`` at ground points ``points [..., 2]``
     (x, y [m], height 0) from UAVs at ``uav_pos [L, 3]`` [m] transmitting ``p [L, N]`` [W] on the
     N subchannels of ``params`` (carrier, bandwidth, altitude). Pure and ``jit``-able;
     differentiable in the powers, positions and physical fields. On concrete input, NaN or inf
-    positions and points and negative powers raise a ``ValueError`` naming the argument."""
+    positions and points and negative powers raise a ``ValueError`` naming the argument.
+
+    Args:
+        params: the ``UavParams`` (anything else: a ``ValueError``).
+        uav_pos: ``[L, 3]`` UAV positions [m].
+        p: ``[L, N]`` transmit powers [W] >= 0.
+        points: ``[..., 2]`` ground points (x, y) [m].
+
+    Returns:
+        ``[..., N]`` median received power per subchannel [W].
+    """
     if not isinstance(params, UavParams):
         raise ValueError(f"params must be a satjax.uav.UavParams, got {type(params).__name__}")
     l, n = params.num_uavs, params.num_subchannels
@@ -54,9 +66,19 @@ def received_power_w(params, uav_pos: ArrayLike, p: ArrayLike, points: ArrayLike
     return jnp.sum(jnp.reshape(jnp.asarray(p), lead + (l, n)) * db_to_lin(-loss), axis=-2)
 
 
-def coverage_grid(center: ArrayLike, half_width_m, num):
+def coverage_grid(center: ArrayLike, half_width_m: ArrayLike, num: int | Any
+                  ) -> tuple[Float[ArrayLike, "num num 2"], Float[ArrayLike, " num"], Float[ArrayLike, " num"]]:
     """A square grid of ``num x num`` ground points ``[num, num, 2]`` [m] centred on ``center``
-    with half-width ``half_width_m``, and its axes (x, y) [m]."""
+    with half-width ``half_width_m``, and its axes (x, y) [m].
+
+    Args:
+        center: ``[2]`` centre (x, y) [m], finite.
+        half_width_m: ``[]`` half-width of the square [m] > 0.
+        num: points per axis (an integer >= 2).
+
+    Returns:
+        ``(grid, xs, ys)``: points ``[num, num, 2]`` (x, y) [m] and the axes ``[num]`` [m].
+    """
     check_shape("center", center, (2,))
     check_real("center", center)
     check_finite("center", center)

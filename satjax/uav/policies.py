@@ -17,12 +17,14 @@ A and B.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 
 from satjax._checks import check_choice
-from satjax._types import ArrayLike, Float, PRNGKeyArray
+from satjax._types import Array, ArrayLike, Float, PRNGKeyArray, Shaped
 from satjax.optim.iterate import Solve
 from satjax.uav.algorithms import algorithm3, algorithm6, initial_point
 from satjax.uav.baselines import SCHEMES, run_scheme
@@ -147,14 +149,15 @@ POLICIES: dict[str, type] = {
 }
 
 
-def decide_each(policy, scenarios: UavScenario, keys: PRNGKeyArray | None = None) -> UavDecision:
+def decide_each(policy: Callable[[UavScenario, PRNGKeyArray | None], UavDecision], scenarios: UavScenario,
+                keys: Shaped[Array, "B *key"] | None = None) -> UavDecision:
     """Run ``policy`` on each scenario of a batch one at a time, in Python (for a user's policy
     that cannot be ``vmap``-ped; every policy of ``POLICIES`` can).
 
     Args:
         policy: ``policy(scenario, key) -> UavDecision``.
         scenarios: a ``UavScenario`` whose leaves have a leading batch axis ``[B, ...]``.
-        keys: optional ``[B]`` PRNG keys (None passes ``key=None``).
+        keys: optional ``[B]`` PRNG keys (typed keys ``[B]`` or raw ``[B, 2]``; None passes ``key=None``).
 
     Returns:
         The stacked decisions: ``x [B, G, K, N]``, ``p [B, G, L, N]`` [W], ``tau [B, G]`` [s].

@@ -32,6 +32,8 @@ measure (wrong shapes, NaN, inf) (D74).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -71,6 +73,10 @@ __all__ = [
     "monte_carlo_rate",
     "check_decision",
 ]
+
+#: What a decision argument (``x``, ``p``, ``tau``, ``rates``) may be: an array, or (nested) Python
+#: sequences that ``np.asarray`` turns into one; shapes, dtypes and values are checked by each function.
+_DecisionArray = ArrayLike | Sequence[Any]
 
 #: Bisection steps for w* of (17): the bracket (0, 1] shrinks to 2^-64, below float64 resolution.
 BISECTION_STEPS = 64
@@ -160,7 +166,7 @@ def _check_rates(scenario, rates) -> None:
         _check_real_array("rates", rates, True, "bit/s/Hz")
 
 
-def slack_fixed_point(a: ArrayLike, num_rx) -> Float[ArrayLike, "..."]:
+def slack_fixed_point(a: ArrayLike, num_rx: int | Any) -> Float[ArrayLike, "..."]:
     r"""Root $w^* \in (0, 1]$ of (17), $w + \sum_l a_l w/(1 + N_r a_l w) = 1$, by
     bisection (fixed step count, ``jit``/``vmap``-safe). Returned under ``stop_gradient`` (P3).
     ``a = 0`` gives ``w* = 1``.
@@ -193,10 +199,19 @@ def _slack(a, num_rx):
     return jax.lax.stop_gradient(0.5 * (lo + hi))
 
 
-def rate_given_slack(a: ArrayLike, w: ArrayLike, num_rx) -> Float[ArrayLike, "..."]:
+def rate_given_slack(a: ArrayLike, w: ArrayLike, num_rx: int | Any) -> Float[ArrayLike, "..."]:
     r"""$f(\mathbf a, w)$ of (16) [bit/s/Hz]: modified rate plus compensation term, for SNR
     terms ``a [..., L] >= 0`` and a slack ``w > 0`` broadcastable to ``a.shape[:-1]`` (its
-    minimum over w is at $w^*$ of (17), P2)."""
+    minimum over w is at $w^*$ of (17), P2).
+
+    Args:
+        a: ``[..., L]`` SNR terms $a_l = \lambda_l p_l/\sigma^2 \ge 0$ (linear).
+        w: ``[...]`` (or broadcastable) slack $w > 0$ (dimensionless).
+        num_rx: $N_r \ge 1$ receive antennas (an integer; checked).
+
+    Returns:
+        ``[...]`` $f(\mathbf a, w)$ [bit/s/Hz].
+    """
     _check_snr(a, num_rx)
     check_real("w", w)
     if jnp.broadcast_shapes(np.shape(w), np.shape(a)[:-1]) != np.shape(a)[:-1]:
@@ -212,7 +227,7 @@ def _rate(a, w, num_rx):
     return modified + compensation
 
 
-def deterministic_rate(a: ArrayLike, num_rx) -> Float[ArrayLike, "..."]:
+def deterministic_rate(a: ArrayLike, num_rx: int | Any) -> Float[ArrayLike, "..."]:
     r"""$\tilde R = f(\mathbf a, w^*)$, eqs. (16)-(17) [bit/s/Hz]; gradient by the envelope
     theorem (P3).
 
@@ -229,7 +244,16 @@ def deterministic_rate(a: ArrayLike, num_rx) -> Float[ArrayLike, "..."]:
 
 def snr_terms(lam: ArrayLike, p: ArrayLike, noise_w: ArrayLike) -> Float[ArrayLike, "G K N L"]:
     r"""$a_{g,k,n,l} = \lambda_{g,k,l,n} p_{g,l,n}/\sigma^2$, UAV axis last (``lam`` linear,
-    ``p`` [W], ``noise_w`` [W] > 0)."""
+    ``p`` [W], ``noise_w`` [W] > 0).
+
+    Args:
+        lam: ``[G, K, L, N]`` large-scale gains $\lambda$ (linear, >= 0).
+        p: ``[G, L, N]`` powers [W] >= 0.
+        noise_w: ``[]`` noise power $\sigma^2$ [W] > 0.
+
+    Returns:
+        ``[G, K, N, L]`` SNR terms $a$ (linear).
+    """
     check_ndim("lam", lam, 4, "[G, K, L, N]")
     g, _, l, n = np.shape(lam)
     check_shape("p", p, (g, l, n))
@@ -245,9 +269,17 @@ def _snr(lam, p, noise_w):
     return jnp.moveaxis(lam * p[:, None, :, :] / noise_w, 2, 3)
 
 
-def candidate_rates(scenario, p: ArrayLike) -> Float[ArrayLike, "G K N"]:
+def candidate_rates(scenario: UavScenario | Any, p: _DecisionArray) -> Float[ArrayLike, "G K N"]:
     r"""$\tilde R_{g,k,n}$ of (16) for **every** candidate (g, k, n) (spec Sec. 2.3), given
-    the powers; exactly 0 for padded users (their gains are 0)."""
+    the powers; exactly 0 for padded users (their gains are 0).
+
+    Args:
+        scenario: the ``UavScenario`` (anything else: a ``ValueError``).
+        p: ``[G, L, N]`` powers [W] >= 0.
+
+    Returns:
+        ``[G, K, N]`` deterministic-equivalent rates [bit/s/Hz].
+    """
     _check_scenario(scenario)
     g, _, l, n, _ = scenario.sizes
     check_shape("p", p, (g, l, n))
@@ -265,9 +297,18 @@ def _occupied(x: ArrayLike) -> ArrayLike:
     return jnp.sum(x, axis=1)
 
 
-def leakage(scenario, x: ArrayLike, p: ArrayLike) -> Float[ArrayLike, "G M"]:
+def leakage(scenario: UavScenario | Any, x: _DecisionArray, p: _DecisionArray) -> Float[ArrayLike, "G M"]:
     r"""Mean leakage to satellite users, eq. (7) [W]:
-    $\bar I_{g,m} = \sum_n s_{g,n} y_{g,m,n} \sum_l \phi_{g,m,l,n} p_{g,l,n}$."""
+    $\bar I_{g,m} = \sum_n s_{g,n} y_{g,m,n} \sum_l \phi_{g,m,l,n} p_{g,l,n}$.
+
+    Args:
+        scenario: the ``UavScenario`` (anything else: a ``ValueError``).
+        x: ``[G, K, N]`` assignment in {0, 1} (float or bool).
+        p: ``[G, L, N]`` powers [W] >= 0.
+
+    Returns:
+        ``[G, M]`` mean leakage $\bar I_{g,m}$ [W].
+    """
     check_decision(scenario, x, p)
     return _leakage(scenario, jnp.asarray(x), jnp.asarray(p))
 
@@ -277,7 +318,8 @@ def _leakage(scenario, x, p):
     return jnp.sum(_occupied(x)[:, None, :] * scenario.y * per_sub, axis=-1)
 
 
-def user_efficiency(scenario, x, p, tau, rates=None) -> Float[ArrayLike, "G K"]:
+def user_efficiency(scenario: UavScenario | Any, x: _DecisionArray, p: _DecisionArray, tau: _DecisionArray,
+                    rates: _DecisionArray | None = None) -> Float[ArrayLike, "G K"]:
     r"""$\tau_g \sum_n x_{g,k,n} \tilde R_{g,k,n}$ [bit/Hz], the terms of (8) and (10).
 
     Args:
@@ -285,7 +327,10 @@ def user_efficiency(scenario, x, p, tau, rates=None) -> Float[ArrayLike, "G K"]:
         x: ``[G, K, N]`` assignment in {0, 1}.
         p: ``[G, L, N]`` powers [W] >= 0.
         tau: ``[G]`` hovering times [s] >= 0.
-        rates: optional ``[G, K, N]`` candidate rates (``candidate_rates(scenario, p)``).
+        rates: optional ``[G, K, N]`` candidate rates [bit/s/Hz] (``candidate_rates(scenario, p)``).
+
+    Returns:
+        ``[G, K]`` per-user efficiency [bit/Hz] (0 for padded users).
     """
     check_decision(scenario, x, p, tau)
     _check_rates(scenario, rates)
@@ -294,20 +339,52 @@ def user_efficiency(scenario, x, p, tau, rates=None) -> Float[ArrayLike, "G K"]:
     return tau[:, None] * jnp.sum(x * rates, axis=-1)
 
 
-def overall_efficiency(scenario, x, p, tau, rates=None) -> Float[ArrayLike, ""]:
-    r"""Overall data transmission efficiency, eq. (15) (the large-scale form of (8)) [bit/Hz]."""
+def overall_efficiency(scenario: UavScenario | Any, x: _DecisionArray, p: _DecisionArray, tau: _DecisionArray,
+                       rates: _DecisionArray | None = None) -> Float[ArrayLike, ""]:
+    r"""Overall data transmission efficiency, eq. (15) (the large-scale form of (8)) [bit/Hz].
+
+    Args:
+        scenario: the ``UavScenario`` (anything else: a ``ValueError``).
+        x: ``[G, K, N]`` assignment in {0, 1} (float or bool).
+        p: ``[G, L, N]`` powers [W] >= 0.
+        tau: ``[G]`` hovering times [s] >= 0.
+        rates: optional ``[G, K, N]`` candidate rates [bit/s/Hz] (``candidate_rates(scenario, p)``).
+
+    Returns:
+        ``[]`` overall efficiency $\tilde\eta$ [bit/Hz].
+    """
     return jnp.sum(user_efficiency(scenario, x, p, tau, rates))          # validated there
 
 
-def min_efficiency(scenario, x, p, tau, rates=None) -> Float[ArrayLike, ""]:
-    r"""Minimum efficiency (10) over real users (padded users excluded) [bit/Hz]."""
+def min_efficiency(scenario: UavScenario | Any, x: _DecisionArray, p: _DecisionArray, tau: _DecisionArray,
+                   rates: _DecisionArray | None = None) -> Float[ArrayLike, ""]:
+    r"""Minimum efficiency (10) over real users (padded users excluded) [bit/Hz].
+
+    Args:
+        scenario: the ``UavScenario`` (anything else: a ``ValueError``).
+        x: ``[G, K, N]`` assignment in {0, 1} (float or bool).
+        p: ``[G, L, N]`` powers [W] >= 0.
+        tau: ``[G]`` hovering times [s] >= 0.
+        rates: optional ``[G, K, N]`` candidate rates [bit/s/Hz] (``candidate_rates(scenario, p)``).
+
+    Returns:
+        ``[]`` the smallest per-user efficiency over real users [bit/Hz].
+    """
     eff = user_efficiency(scenario, x, p, tau, rates)
     return jnp.min(jnp.where(scenario.user_mask, eff, jnp.inf))
 
 
-def power_use(x: ArrayLike, p: ArrayLike) -> Float[ArrayLike, "G L"]:
+def power_use(x: _DecisionArray, p: _DecisionArray) -> Float[ArrayLike, "G L"]:
     r"""$e_{g,l} = \sum_n s_{g,n} p_{g,l,n}$ [W]: the left side of (13), and the per-slot
-    energy rate of (12)/(21d). ``x [G, K, N]`` in {0, 1}, ``p [G, L, N]`` [W] >= 0."""
+    energy rate of (12)/(21d). ``x [G, K, N]`` in {0, 1}, ``p [G, L, N]`` [W] >= 0.
+
+    Args:
+        x: ``[G, K, N]`` assignment in {0, 1} (float or bool).
+        p: ``[G, L, N]`` powers [W] >= 0.
+
+    Returns:
+        ``[G, L]`` power use $e_{g,l}$ [W].
+    """
     _check_xp(x, p)
     return _power_use(jnp.asarray(x), jnp.asarray(p))
 
@@ -316,9 +393,18 @@ def _power_use(x, p):
     return jnp.sum(_occupied(x)[:, None, :] * p, axis=-1)
 
 
-def energy_use(x, p, tau) -> Float[ArrayLike, " L"]:
+def energy_use(x: _DecisionArray, p: _DecisionArray, tau: _DecisionArray) -> Float[ArrayLike, " L"]:
     r"""Communication energy of each UAV, left side of (12) [J]: $\sum_g \tau_g e_{g,l}$
-    (``tau [G]`` [s] >= 0)."""
+    (``tau [G]`` [s] >= 0).
+
+    Args:
+        x: ``[G, K, N]`` assignment in {0, 1} (float or bool).
+        p: ``[G, L, N]`` powers [W] >= 0.
+        tau: ``[G]`` hovering times [s] >= 0.
+
+    Returns:
+        ``[L]`` energy of each UAV [J].
+    """
     _check_xp(x, p, tau)
     return _energy_use(jnp.asarray(x), jnp.asarray(p), jnp.asarray(tau))
 
@@ -327,7 +413,8 @@ def _energy_use(x, p, tau):
     return jnp.sum(tau[:, None] * _power_use(x, p), axis=0)
 
 
-def constraint_residuals(scenario, x, p, tau) -> dict:
+def constraint_residuals(scenario: UavScenario | Any, x: _DecisionArray, p: _DecisionArray,
+                         tau: _DecisionArray) -> dict[str, Float[ArrayLike, "..."]]:
     r"""Every constraint of (14) as a relative residual, ``<= 0`` when satisfied:
 
     * ``interference`` ``[G, M]`` (14b): $\bar I_{g,m}/I_{th} - 1$;
@@ -341,6 +428,15 @@ def constraint_residuals(scenario, x, p, tau) -> dict:
 
     Negative ``p`` or ``tau`` and a fractional ``x`` are measured (positive residuals), not
     refused; wrong shapes, NaN and inf are refused (``check_decision`` with ``in_domain=False``).
+
+    Args:
+        scenario: the ``UavScenario`` (anything else: a ``ValueError``).
+        x: ``[G, K, N]`` assignment (fractional values are measured).
+        p: ``[G, L, N]`` powers [W] (negative values are measured).
+        tau: ``[G]`` hovering times [s] (negative values are measured).
+
+    Returns:
+        Name -> residual array (shapes above; dimensionless, relative to each limit).
     """
     check_decision(scenario, x, p, tau, in_domain=False)
     x, p, tau = jnp.asarray(x), jnp.asarray(p), jnp.asarray(tau)
@@ -358,8 +454,19 @@ def constraint_residuals(scenario, x, p, tau) -> dict:
     }
 
 
-def max_violation(scenario, x, p, tau) -> Float[ArrayLike, ""]:
-    """Largest relative residual of ``constraint_residuals`` (``<= 0``: feasible)."""
+def max_violation(scenario: UavScenario | Any, x: _DecisionArray, p: _DecisionArray,
+                  tau: _DecisionArray) -> Float[ArrayLike, ""]:
+    """Largest relative residual of ``constraint_residuals`` (``<= 0``: feasible).
+
+    Args:
+        scenario: the ``UavScenario`` (anything else: a ``ValueError``).
+        x: ``[G, K, N]`` assignment.
+        p: ``[G, L, N]`` powers [W].
+        tau: ``[G]`` hovering times [s].
+
+    Returns:
+        ``[]`` the largest relative residual (dimensionless).
+    """
     return jnp.max(jnp.stack([jnp.max(v) for v in constraint_residuals(scenario, x, p, tau).values()]))
 
 
@@ -380,7 +487,8 @@ def _logdet_hpd(a):
     return logdet
 
 
-def monte_carlo_rate(key: PRNGKeyArray, a: ArrayLike, num_rx, num_samples):
+def monte_carlo_rate(key: PRNGKeyArray, a: ArrayLike, num_rx: int | Any,
+                     num_samples: int | Any) -> tuple[Float[ArrayLike, ""], Float[ArrayLike, ""]]:
     r"""Monte Carlo of the ergodic MIMO rate (9), $\mathbb E\log_2\det(\mathbf I_{N_r} +
     \mathbf S\,\mathrm{diag}(\mathbf a)\,\mathbf S^H)$ with $[\mathbf S]_{r,l}\sim\mathcal{CN}(0,1)$
     i.i.d. (model (3), (5) with $\mathbf Q$ diagonal). Returns (mean, standard error)
@@ -391,6 +499,9 @@ def monte_carlo_rate(key: PRNGKeyArray, a: ArrayLike, num_rx, num_samples):
         a: ``[L]`` SNR terms >= 0 (linear).
         num_rx: $N_r \ge 1$.
         num_samples: number of draws, >= 2 (the standard error needs two).
+
+    Returns:
+        ``(mean, stderr)``: ``[]`` the sample mean of the rate and its standard error [bit/s/Hz].
     """
     check_int_range("num_samples", num_samples, 2)
     check_ndim("a", a, 1, "[L]")

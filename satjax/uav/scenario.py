@@ -43,7 +43,7 @@ from satjax._checks import (
     float_dtype,
     is_concrete,
 )
-from satjax._types import ArrayLike, Bool, Float, PRNGKeyArray
+from satjax._types import ArrayLike, Bool, DTypeLike, Float, PRNGKeyArray
 from satjax.params import Params, physical, resolve_dtype, size
 from satjax.propagation.itu_r import free_space_loss_db, gaseous_attenuation_inclined_db
 from satjax.propagation.shadowing import sample_shadowing_db
@@ -99,7 +99,16 @@ class UavParams(Params):
 
 def subchannel_frequencies_hz(carrier_hz: Float[ArrayLike, ""], bandwidth_hz: Float[ArrayLike, ""],
                               num_subchannels: int) -> Float[ArrayLike, " N"]:
-    """Centre frequency of each subchannel, $f_c + (n - (N-1)/2) B_{sc}$."""
+    """Centre frequency of each subchannel, $f_c + (n - (N-1)/2) B_{sc}$.
+
+    Args:
+        carrier_hz: ``[]`` carrier frequency $f_c$ [Hz].
+        bandwidth_hz: ``[]`` subchannel bandwidth $B_{sc}$ [Hz].
+        num_subchannels: number of subchannels ``N``.
+
+    Returns:
+        ``[N]`` centre frequencies [Hz].
+    """
     offsets = jnp.arange(num_subchannels, dtype=jnp.result_type(carrier_hz)) - (num_subchannels - 1) / 2
     return carrier_hz + offsets * bandwidth_hz
 
@@ -256,10 +265,21 @@ def _uniform_disc(key, shape, radius, dtype):
 
 
 def uav_ground_loss_db(tx_pos: Float[ArrayLike, "... 3"], rx_pos: Float[ArrayLike, "... 3"],
-                       freqs: Float[ArrayLike, " N"], altitude: Float[ArrayLike, ""]):
+                       freqs: Float[ArrayLike, " N"], altitude: Float[ArrayLike, ""]
+                       ) -> tuple[Float[ArrayLike, "... N"], Float[ArrayLike, "... N"]]:
     """Median path loss [dB] ``[..., N]`` between UAVs ``tx_pos [..., 3]`` at ``altitude`` [m] and
     ground terminals ``rx_pos [..., 3]`` (broadcast leading shapes) on the subchannels ``freqs``
-    [Hz]: P.525 free space + P.676-12 inclined path (D62). Returns ``(total, free_space)``."""
+    [Hz]: P.525 free space + P.676-12 inclined path (D62). Returns ``(total, free_space)``.
+
+    Args:
+        tx_pos: ``[..., 3]`` UAV positions [m].
+        rx_pos: ``[..., 3]`` ground terminal positions [m] (leading shape broadcast with ``tx_pos``).
+        freqs: ``[N]`` subchannel centre frequencies [Hz].
+        altitude: ``[]`` UAV altitude [m] (elevation angle and gas path).
+
+    Returns:
+        ``(total, free_space)``: ``[..., N]`` median loss and its free-space part [dB].
+    """
     diff = tx_pos - rx_pos
     dist = jnp.linalg.norm(diff, axis=-1)                                           # [...]
     horiz = jnp.linalg.norm(diff[..., :2], axis=-1)
@@ -278,7 +298,7 @@ def _link_gain(key, tx_pos, rx_pos, freqs, altitude, std_db):
     return db_to_lin(-(loss + shadow)), db_to_lin(-free + jnp.zeros_like(loss))
 
 
-def sample_uav_scenario(key: PRNGKeyArray, params: UavParams, dtype=None) -> UavScenario:
+def sample_uav_scenario(key: PRNGKeyArray, params: UavParams, dtype: DTypeLike | None = None) -> UavScenario:
     r"""Draw one drop: positions, large-scale CSI $\lambda, \phi$, satellite occupancy y
     (module docstring). Pure and ``jit``-able; physical fields of ``params`` are traced.
 
@@ -288,6 +308,10 @@ def sample_uav_scenario(key: PRNGKeyArray, params: UavParams, dtype=None) -> Uav
         dtype: real dtype of the drop: ``None`` (default) for the dtype of ``params``'
             physical fields (``UavParams.dtype``: float64 when they were built with x64 on),
             or float32 / float64 (float16 is refused by name).
+
+    Returns:
+        ``UavScenario``: positions [m], gains ``lam [G, K, L, N]`` and ``phi [G, M, L, N]``
+        (linear), occupancy ``y [G, M, N]`` and the limits (powers [W], times [s], energies [J]).
     """
     return _sample_uav_scenario(key, params, resolve_dtype(params, dtype, params_class=UavParams))
 

@@ -3,11 +3,14 @@ eqs. (8)/(15) with the deterministic-equivalent rates (16)-(17)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import equinox as eqx
 import jax.numpy as jnp
 
 from satjax._checks import check_choice
 from satjax._types import ArrayLike, Float, PRNGKeyArray
+from satjax.uav.policies import UavDecision
 from satjax.uav.rates import max_violation, min_efficiency, overall_efficiency
 from satjax.uav.scenario import UavParams, UavScenario, sample_uav_scenario
 
@@ -18,9 +21,20 @@ LOSS_UNIT = 1e3
 DTYPES = ("float32", "float64")
 
 
-def decision_metrics(scenario: UavScenario, decision) -> dict[str, Float[ArrayLike, ""]]:
+def decision_metrics(scenario: UavScenario, decision: UavDecision | tuple[ArrayLike, ArrayLike, ArrayLike] | Any
+                     ) -> dict[str, Float[ArrayLike, ""]]:
     """Overall efficiency (15) and minimum efficiency (10) [bit/Hz] of ``decision = (x, p, tau)``,
-    and its largest relative constraint residual (``<= 0``: feasible, ``satjax.uav.max_violation``)."""
+    and its largest relative constraint residual (``<= 0``: feasible, ``satjax.uav.max_violation``).
+
+    Args:
+        scenario: the ``UavScenario``.
+        decision: ``(x [G, K, N], p [G, L, N] [W], tau [G] [s])``, a ``UavDecision`` or a 3-tuple
+            (anything else: a ``ValueError``).
+
+    Returns:
+        ``{"overall_bit_per_hz", "min_bit_per_hz"}`` [bit/Hz] and ``"max_violation"``
+        (dimensionless), each ``[]``.
+    """
     try:
         x, p, tau = decision                                                  # validated by the rates functions
     except (TypeError, ValueError) as err:
