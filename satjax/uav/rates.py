@@ -309,8 +309,8 @@ def leakage(scenario: UavScenario | Any, x: _DecisionArray, p: _DecisionArray) -
     Returns:
         ``[G, M]`` mean leakage $\bar I_{g,m}$ [W].
     """
-    check_decision(scenario, x, p)
-    return _leakage(scenario, jnp.asarray(x), jnp.asarray(p))
+    valid = check_decision(scenario, x, p)
+    return _nan_unless(valid, _leakage(scenario, jnp.asarray(x), jnp.asarray(p)))
 
 
 def _leakage(scenario, x, p):
@@ -332,11 +332,18 @@ def user_efficiency(scenario: UavScenario | Any, x: _DecisionArray, p: _Decision
     Returns:
         ``[G, K]`` per-user efficiency [bit/Hz] (0 for padded users).
     """
-    check_decision(scenario, x, p, tau)
+    valid = check_decision(scenario, x, p, tau)
     _check_rates(scenario, rates)
     x, p, tau = jnp.asarray(x), jnp.asarray(p), jnp.asarray(tau)
     rates = _candidate_rates(scenario, p) if rates is None else jnp.asarray(rates)
-    return tau[:, None] * jnp.sum(x * rates, axis=-1)
+    return _nan_unless(valid, tau[:, None] * jnp.sum(x * rates, axis=-1))
+
+
+def _nan_unless(valid, value):
+    """``value``, or NaN where a traced decision broke ``check_decision``'s rules (a negative
+    power or time, a fractional assignment): under ``jit`` such input gives NaN, never a
+    plausible number."""
+    return jnp.where(valid, value, jnp.nan)
 
 
 def overall_efficiency(scenario: UavScenario | Any, x: _DecisionArray, p: _DecisionArray, tau: _DecisionArray,

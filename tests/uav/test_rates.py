@@ -267,6 +267,11 @@ def test_traced_nan_stays_nan():
     s, x, p, tau = _decision()
     for fn in (overall_efficiency, min_efficiency, max_violation):
         assert np.isnan(float(jax.jit(fn)(s, x, p, tau.at[0].set(jnp.nan)))), fn.__name__
+    # out of the domain but finite (a negative time or power, a fractional assignment): NaN too
+    for bad in ((x, p, -tau), (x, -p, tau), (0.5 * x, p, tau)):
+        for fn in (overall_efficiency, min_efficiency):
+            assert np.isnan(float(jax.jit(fn)(s, *bad))), fn.__name__
+    assert np.all(np.isnan(np.asarray(jax.jit(leakage)(s, x, -p))))
 
 
 def test_check_decision_prefix_and_traced_flag():
