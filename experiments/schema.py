@@ -15,6 +15,7 @@ from typing import Any, Optional
 from hydra.core.config_store import ConfigStore
 
 from satjax.downlink import DownlinkParams
+from satjax.systems import REGISTRY, System, get_system
 from satjax.uav import UavParams
 from satjax.uplink import UplinkParams
 
@@ -334,8 +335,11 @@ def check_config_targets(cfg, path: str = "", depth: int = 0) -> None:
             check_config_targets(value, full + ("." if isinstance(value, DictConfig) else ""), depth + 1)
 
 
+#: The ``satjax.systems`` registry name of each config system (paper A, B, C): the one place the
+#: shell maps its letters onto satjax's systems.
+SYSTEM_NAMES = {"A": "uplink", "B": "downlink", "C": "uav"}
 #: The satjax package of each system: its scenarios, and the learned models that train on them.
-SYSTEM_PACKAGES = {"A": "satjax.uplink", "B": "satjax.downlink", "C": "satjax.uav"}
+SYSTEM_PACKAGES = {letter: REGISTRY[name] for letter, name in SYSTEM_NAMES.items()}
 #: Constructor arguments the main job gives a model itself: sizes of the scenario, the key, the dtype.
 JOB_GIVEN = ("num_antennas", "num_users", "key", "dtype")
 
@@ -664,6 +668,10 @@ class TrainConfig:
         if isinstance(self.scenario, ScenarioCConfig):
             return "C"
         raise ValueError(f"scenario must be a system-A, -B or -C scenario config, got {type(self.scenario).__name__}")
+
+    def satjax_system(self) -> System:
+        """The :class:`satjax.systems.System` of the config's system (:data:`SYSTEM_NAMES`)."""
+        return get_system(SYSTEM_NAMES[self.system])
 
 
 cs = ConfigStore.instance()

@@ -37,7 +37,7 @@ LAYERS = (1, 2, 3, 4, 6, 8)
 def load_run(run: Path):
     """``(config, trained model)`` of a main-job run directory."""
     from experiments.common import load_config
-    from experiments.train import instantiate_model
+    from experiments.runner import instantiate_model
 
     overrides, weights = run / ".hydra" / "overrides.yaml", run / "model.eqx"
     for p in (overrides, weights):

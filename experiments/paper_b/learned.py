@@ -1,9 +1,10 @@
-"""Paper B's learned precoders in the main job: ``python -m experiments.train +exp=edge_gnn``
-(also ``+exp=unfolded_wmmse``, ``+exp=linear_unfolding``).
+"""Paper B's report in the main job: ``python -m experiments.train +exp=edge_gnn`` (also
+``+exp=unfolded_wmmse``, ``+exp=linear_unfolding``), learned precoders against Dinkelbach-WMMSE.
 
-Trains the configured model unsupervised (loss (15)/(35) = −EE of bound (9), in Mbit/J) on
-channels drawn on the fly from the scenario sampler, evaluating every ``trainer.eval_every`` steps
-against Dinkelbach-WMMSE on ``trainer.eval_drops`` fixed channels, then:
+The generic job (:func:`experiments.runner.run_learned`) trains the configured model unsupervised
+(loss (15)/(35) = −EE of bound (9), in Mbit/J) on channels drawn on the fly from the scenario
+sampler, evaluating every ``trainer.eval_every`` steps against Dinkelbach-WMMSE on
+``trainer.eval_drops`` fixed channels; this report then tests it:
 
 * every method on the fixed, seeded test set of ``evaluation.num_drops`` channels (the paper's
   1 000): the trained model, Dinkelbach-WMMSE and sum-rate WMMSE (solve mode), statistical MRT
@@ -26,9 +27,10 @@ from pathlib import Path
 import jax
 import numpy as np
 
-from experiments.common import save_figure, write_csv, write_json
+from experiments.common import save_figure, write_csv
 from experiments.paper_b.reported import DEFAULTS as PAPER
-from satjax.downlink import DinkelbachWMMSEPolicy, PrecodingTask, StatisticalMMSE, StatisticalMRT, WMMSEPolicy
+from experiments.runner import Job, Report, compare, runtime_ms, standard_error
+from satjax.downlink import PrecodingTask
 from satjax.train import Evaluator
 
 log = logging.getLogger(__name__)
@@ -36,14 +38,8 @@ log = logging.getLogger(__name__)
 METRIC = "ee_mbit_per_j"
 
 
-def _dinkelbach(cfg) -> DinkelbachWMMSEPolicy:
-    ev = cfg.evaluation
-    return DinkelbachWMMSEPolicy(tol=ev.tol, max_iters=ev.max_iters, inner_tol=ev.tol, inner_max_iters=ev.inner_max_iters)
-
-
 def _summary(values: np.ndarray) -> dict:
-    return {"mean": float(values.mean()), "se": float(values.std(ddof=1) / np.sqrt(values.size)) if values.size > 1 else
-            float("nan"), "p5": float(np.percentile(values, 5)), "p95": float(np.percentile(values, 95))}
+    return {"mean": float(values.mean()), "se": standard_error(values), "p5": float(np.percentile(values, 5)), "p95": float(np.percentile(values, 95))}
 
 
 def _markdown(methods: dict, runtimes: dict, zero_shot: list[dict], model_name: str) -> str:
@@ -80,60 +76,57 @@ def plot_histogram(per_channel: dict[str, np.ndarray], path: Path) -> Path:
     return save_figure(fig, path)
 
 
-def run_precoding(cfg, run_dir: Path, *, callbacks=()) -> dict:
-    """Train and evaluate a paper-B precoder (module docstring); returns the results dict."""
-    from experiments.train import plot_training, run_record, runtime_ms, train_policy
-
-    params = cfg.scenario.to_params()
-    task = PrecodingTask(params)
-    log.info("devices: %s; system B, training at N_t = %d, K = %d", jax.devices(), params.num_antennas, params.num_users)
+def report(job: Job) -> dict:
+    """Test the trained precoder (module docstring); returns paper B's part of ``results.json``."""
+    cfg, system, trained = job.cfg, job.system, job.result.model
     ev = cfg.evaluation
-    evaluator = Evaluator(task, jax.random.key(ev.seed), cfg.trainer.eval_drops)
-    dinkelbach = _dinkelbach(cfg)
-    reference = {METRIC: evaluator(dinkelbach)[METRIC]}            # ratios of the EE only
-    result = train_policy(cfg, params, task, run_dir, evaluator, reference, callbacks=callbacks)
-    trained = result.model
-
-    test = Evaluator(task, jax.random.fold_in(jax.random.key(ev.seed), 1), ev.num_drops)
-    policies = {"model": trained, "dinkelbach_wmmse": dinkelbach, "wmmse": WMMSEPolicy(tol=ev.tol, max_iters=ev.inner_max_iters),
-                "statistical_mrt": StatisticalMRT(), "statistical_mmse": StatisticalMMSE()}
-    per_channel = {name: test.per_example(p, chunk=ev.timing_drops)[METRIC] for name, p in policies.items()}
-    ref_mean = float(per_channel["dinkelbach_wmmse"].mean())
-    methods = {name: {**_summary(v), "vs_dinkelbach": float(v.mean()) / ref_mean} for name, v in per_channel.items()}
-    timing = Evaluator(task, jax.random.fold_in(jax.random.key(ev.seed), 1), min(ev.timing_drops, ev.num_drops))
-    runtimes = {name: runtime_ms(policies[name], timing, ev.timing_repeats) for name in ("model", "dinkelbach_wmmse")}
-    runtimes["model"]["speedup_vs_dinkelbach_batched"] = (runtimes["dinkelbach_wmmse"]["batched_ms"]
+    test = Evaluator(job.task, jax.random.fold_in(jax.random.key(ev.seed), 1), ev.num_drops)
+    policies = {"model": trained, system.reference: job.reference_policy,
+                "wmmse": system.policy("wmmse", tol=ev.tol, max_iters=ev.inner_max_iters),
+                **{name: system.policy(name) for name in ("statistical_mrt", "statistical_mmse")}}
+    per, ratios = compare(policies, test, METRIC, system.reference, chunk=ev.timing_drops)
+    per_channel = {name: v[METRIC] for name, v in per.items()}
+    methods = {name: {**_summary(v), "vs_dinkelbach": ratios[name]} for name, v in per_channel.items()}
+    timing = Evaluator(job.task, jax.random.fold_in(jax.random.key(ev.seed), 1), min(ev.timing_drops, ev.num_drops))
+    runtimes = {name: runtime_ms(policies[name], timing, ev.timing_repeats) for name in ("model", system.reference)}
+    runtimes["model"]["speedup_vs_dinkelbach_batched"] = (runtimes[system.reference]["batched_ms"]
                                                           / runtimes["model"]["batched_ms"])
     zero_shot = []
     size_specific = hasattr(trained, "num_users")
     for k in ev.k_values:
-        if size_specific and k != params.num_users:
-            log.info("zero-shot at K = %d skipped: %s is built for K = %d", k, type(trained).__name__, params.num_users)
+        if size_specific and k != job.params.num_users:
+            log.info("zero-shot at K = %d skipped: %s is built for K = %d", k, type(trained).__name__,
+                     job.params.num_users)
             continue
-        task_k = PrecodingTask(cfg.scenario_params(k))
+        task_k = make_task(cfg, cfg.scenario_params(k))
         ev_k = Evaluator(task_k, jax.random.fold_in(jax.random.key(ev.seed), 100 + int(k)), ev.zero_shot_drops)
-        m, d = ev_k(trained)[METRIC], ev_k(dinkelbach)[METRIC]
+        m, d = ev_k(trained)[METRIC], ev_k(job.reference_policy)[METRIC]
         zero_shot.append({"K": int(k), "model": m, "dinkelbach": d, "ratio": m / d})
 
     name = type(trained).__name__
-    write_csv(run_dir / "fig10_ee_per_channel.csv", ["channel", *per_channel],
+    write_csv(job.run_dir / "fig10_ee_per_channel.csv", ["channel", *per_channel],
               [(i, *(float(v[i]) for v in per_channel.values())) for i in range(ev.num_drops)])
-    plot_histogram({name: per_channel["model"], "Dinkelbach-WMMSE": per_channel["dinkelbach_wmmse"],
-                    "statistical MRT": per_channel["statistical_mrt"]}, run_dir / "fig10_histogram.png")
-    plot_training(result.history, run_dir / "training.png", metric=f"eval_{METRIC}_vs_reference",
-                  reference="Dinkelbach-WMMSE", target=0.98, loss_label="loss (-EE [Mbit/J])",
-                  ratio_label="EE / Dinkelbach-WMMSE")
-    results = run_record(cfg, result, METRIC, "dinkelbach") | {
-        "test_set": {"channels": ev.num_drops, "methods": methods},
-        "runtime_per_channel": runtimes,
-        "zero_shot": zero_shot,
-        "paper": PAPER,
-    }
-    write_json(run_dir / "results.json", results)
-    write_csv(run_dir / "results.csv", ["method", "mean_ee_mbit_per_j", "se", "p5", "p95", "vs_dinkelbach"],
+    plot_histogram({name: per_channel["model"], "Dinkelbach-WMMSE": per_channel[system.reference],
+                    "statistical MRT": per_channel["statistical_mrt"]}, job.run_dir / "fig10_histogram.png")
+    write_csv(job.run_dir / "results.csv", ["method", "mean_ee_mbit_per_j", "se", "p5", "p95", "vs_dinkelbach"],
               [(k, m["mean"], m["se"], m["p5"], m["p95"], m["vs_dinkelbach"]) for k, m in methods.items()])
     md = _markdown(methods, runtimes, zero_shot, name)
-    (run_dir / "results.md").write_text(md)
+    (job.run_dir / "results.md").write_text(md)
     print(md)
-    print(f"training: {cfg.trainer.num_steps} steps in {result.seconds:.1f} s; outputs in {run_dir}")
-    return results
+    return {"test_set": {"channels": ev.num_drops, "methods": methods}, "runtime_per_channel": runtimes,
+            "zero_shot": zero_shot, "paper": PAPER}
+
+
+def make_task(cfg, params) -> PrecodingTask:
+    """The precoding task of the scenario ``params`` (the system's task; no options)."""
+    return PrecodingTask(params)
+
+
+def dinkelbach_settings(cfg) -> dict:
+    """Dinkelbach-WMMSE (solve mode) with the configured stopping rules."""
+    ev = cfg.evaluation
+    return {"tol": ev.tol, "max_iters": ev.max_iters, "inner_tol": ev.tol, "inner_max_iters": ev.inner_max_iters}
+
+
+REPORT = Report(task=make_task, reference_settings=dinkelbach_settings, report=report,
+                reference_label="Dinkelbach-WMMSE", loss_label="loss (-EE [Mbit/J])", ratio_label="EE / Dinkelbach-WMMSE")

@@ -1,9 +1,10 @@
-"""System C's learned policy in the main job: ``python -m experiments.train +exp=uav_gnn``.
+"""System C's report in the main job: ``python -m experiments.train +exp=uav_gnn``, the learned
+policy against Algorithm 3.
 
-Trains :class:`satjax.uav.UavGNN` unsupervised (loss = −overall efficiency (15) with the
-deterministic-equivalent rates, in kbit/Hz) on drops of :class:`satjax.uav.UavParams` sampled on
-the fly, evaluating every ``trainer.eval_every`` steps against Algorithm 3 on
-``trainer.eval_drops`` fixed drops, then:
+The generic job (:func:`experiments.runner.run_learned`) trains :class:`satjax.uav.UavGNN`
+unsupervised (loss = −overall efficiency (15) with the deterministic-equivalent rates, in kbit/Hz)
+on drops of :class:`satjax.uav.UavParams` sampled on the fly, evaluating every ``trainer.eval_every`` steps against Algorithm 3 on
+``trainer.eval_drops`` fixed drops; this report then tests it:
 
 * every method on the fixed, seeded test set of ``evaluation.num_drops`` drops: the trained model,
   Algorithm 3 and ``evaluation.baselines`` (initial point, Schemes 1 and 3, Algorithm 6) — mean
@@ -20,22 +21,18 @@ into the run directory.
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import jax
 import numpy as np
 
-from experiments.common import write_csv, write_json
+from experiments.common import write_csv
+from experiments.runner import Job, Report, compare, runtime_ms, standard_error
 from satjax.train import Evaluator
-from satjax.uav import POLICIES, Algorithm3Policy, UavEfficiencyTask
+from satjax.uav import UavEfficiencyTask
 
 log = logging.getLogger(__name__)
 
 METRIC = "overall_bit_per_hz"
-
-
-def _algorithm3(cfg) -> Algorithm3Policy:
-    return Algorithm3Policy(max_iters=cfg.evaluation.algorithm3_max_iters, tol=cfg.evaluation.algorithm3_tol)
 
 
 #: Drops per batched call of an iterative policy (a ``vmap``ped solve runs until its slowest drop stops).
@@ -48,11 +45,10 @@ def per_drop(policy, evaluator: Evaluator) -> dict[str, np.ndarray]:
     return evaluator.per_example(policy, chunk=CHUNK)
 
 
-def _summary(v: dict[str, np.ndarray], ref_mean: float) -> dict:
+def _summary(v: dict[str, np.ndarray], vs_algorithm3: float) -> dict:
     o = v[METRIC]
-    return {"overall_mean": float(o.mean()), "overall_se": float(o.std(ddof=1) / np.sqrt(o.size)) if o.size > 1
-            else float("nan"), "min_mean": float(v["min_bit_per_hz"].mean()),
-            "vs_algorithm3": float(o.mean()) / ref_mean, "max_violation": float(v["max_violation"].max())}
+    return {"overall_mean": float(o.mean()), "overall_se": standard_error(o), "min_mean": float(v["min_bit_per_hz"].mean()),
+            "vs_algorithm3": vs_algorithm3, "max_violation": float(v["max_violation"].max())}
 
 
 def _markdown(methods: dict, runtimes: dict, zero_shot: list[dict], name: str) -> str:
@@ -74,28 +70,17 @@ def _markdown(methods: dict, runtimes: dict, zero_shot: list[dict], name: str) -
     return "\n".join(lines) + "\n"
 
 
-def run_uav(cfg, run_dir: Path, *, callbacks=()) -> dict:
-    """Train and evaluate system C's learned policy (module docstring); returns the results dict."""
-    from experiments.train import plot_training, run_record, runtime_ms, train_policy
-
-    params = cfg.scenario.to_params()
-    task = UavEfficiencyTask(params, "float64" if cfg.x64 else "float32")
-    log.info("devices: %s; system C, training at G = %d, K_g = %d, L = %d, N = %d, M = %d", jax.devices(),
-             params.num_groups, params.users_per_group, params.num_uavs, params.num_subchannels, params.num_sat_users)
+def report(job: Job) -> dict:
+    """Test the trained policy (module docstring); returns system C's part of ``results.json``."""
+    cfg, system, trained = job.cfg, job.system, job.result.model
     ev = cfg.evaluation
-    alg3 = _algorithm3(cfg)
-    evaluator = Evaluator(task, jax.random.key(ev.seed), cfg.trainer.eval_drops)
-    reference = {METRIC: float(per_drop(alg3, evaluator)[METRIC].mean())}
-    result = train_policy(cfg, params, task, run_dir, evaluator, reference, callbacks=callbacks)
-    trained = result.model
+    alg3 = job.reference_policy
+    test = Evaluator(job.task, jax.random.fold_in(jax.random.key(ev.seed), 1), ev.num_drops)
+    policies = {"model": trained, system.reference: alg3} | {b: system.policy(b) for b in ev.baselines}
+    per, ratios = compare(policies, test, METRIC, system.reference, chunk=CHUNK)
+    methods = {k: _summary(v, ratios[k]) for k, v in per.items()}
 
-    test = Evaluator(task, jax.random.fold_in(jax.random.key(ev.seed), 1), ev.num_drops)
-    policies = {"model": trained, "algorithm3": alg3} | {b: POLICIES[b]() for b in ev.baselines}
-    per = {k: per_drop(p, test) for k, p in policies.items()}
-    ref_mean = float(per["algorithm3"][METRIC].mean())
-    methods = {k: _summary(v, ref_mean) for k, v in per.items()}
-
-    timing = Evaluator(task, jax.random.fold_in(jax.random.key(ev.seed), 1), min(ev.timing_drops, ev.num_drops))
+    timing = Evaluator(job.task, jax.random.fold_in(jax.random.key(ev.seed), 1), min(ev.timing_drops, ev.num_drops))
     runtimes = {"model": runtime_ms(trained, timing, ev.timing_repeats),
                 "algorithm3": runtime_ms(alg3, timing, ev.timing_repeats)}
     for mode in ("batched", "single"):
@@ -104,29 +89,37 @@ def run_uav(cfg, run_dir: Path, *, callbacks=()) -> dict:
 
     zero_shot = []
     for k in ev.k_values:
-        task_k = UavEfficiencyTask(cfg.scenario_params(k), task.dtype)
+        task_k = make_task(cfg, cfg.scenario_params(k))
         ev_k = Evaluator(task_k, jax.random.fold_in(jax.random.key(ev.seed), 100 + int(k)), ev.zero_shot_drops)
         m = float(per_drop(trained, ev_k)[METRIC].mean())
         a = float(per_drop(alg3, ev_k)[METRIC].mean())
         zero_shot.append({"K": int(k), "model": m, "algorithm3": a, "ratio": m / a})
 
     name = type(trained).__name__
-    write_csv(run_dir / "per_drop.csv", ["drop", *(f"{k}_{m}" for k in per for m in (METRIC, "min_bit_per_hz"))],
+    write_csv(job.run_dir / "per_drop.csv", ["drop", *(f"{k}_{m}" for k in per for m in (METRIC, "min_bit_per_hz"))],
               [(i, *(float(per[k][m][i]) for k in per for m in (METRIC, "min_bit_per_hz"))) for i in range(ev.num_drops)])
-    plot_training(result.history, run_dir / "training.png", metric=f"eval_{METRIC}_vs_reference",
-                  reference="Algorithm 3", target=0.98, loss_label="loss (-overall efficiency [kbit/Hz])",
-                  ratio_label="overall efficiency / Algorithm 3")
-    results = run_record(cfg, result, METRIC, "algorithm3", algorithm3_eval_bit_per_hz=reference[METRIC]) | {
-        "test_set": {"drops": ev.num_drops, "methods": methods},
-        "runtime_per_drop": runtimes,
-        "zero_shot": zero_shot,
-    }
-    write_json(run_dir / "results.json", results)
-    write_csv(run_dir / "results.csv", ["method", "overall_mean", "overall_se", "vs_algorithm3", "min_mean", "max_violation"],
+    write_csv(job.run_dir / "results.csv", ["method", "overall_mean", "overall_se", "vs_algorithm3", "min_mean",
+                                            "max_violation"],
               [(k, m["overall_mean"], m["overall_se"], m["vs_algorithm3"], m["min_mean"], m["max_violation"])
                for k, m in methods.items()])
     md = _markdown(methods, runtimes, zero_shot, name)
-    (run_dir / "results.md").write_text(md)
+    (job.run_dir / "results.md").write_text(md)
     print(md)
-    print(f"training: {cfg.trainer.num_steps} steps in {result.seconds:.1f} s; outputs in {run_dir}")
-    return results
+    return {"training": {"algorithm3_eval_bit_per_hz": job.reference[METRIC]},
+            "test_set": {"drops": ev.num_drops, "methods": methods}, "runtime_per_drop": runtimes,
+            "zero_shot": zero_shot}
+
+
+def make_task(cfg, params) -> UavEfficiencyTask:
+    """System C's efficiency task of the scenario ``params`` in the configured precision."""
+    return UavEfficiencyTask(params, "float64" if cfg.x64 else "float32")
+
+
+def algorithm3_settings(cfg) -> dict:
+    """Algorithm 3 with the configured stopping rule."""
+    return {"max_iters": cfg.evaluation.algorithm3_max_iters, "tol": cfg.evaluation.algorithm3_tol}
+
+
+REPORT = Report(task=make_task, reference_settings=algorithm3_settings, report=report, reference_label="Algorithm 3",
+                loss_label="loss (-overall efficiency [kbit/Hz])", ratio_label="overall efficiency / Algorithm 3",
+                reference_chunk=CHUNK)
