@@ -14,10 +14,7 @@ from typing import Any, Optional
 
 from hydra.core.config_store import ConfigStore
 
-from satjax.downlink import DownlinkParams
 from satjax.systems import REGISTRY, System, get_system
-from satjax.uav import UavParams
-from satjax.uplink import UplinkParams
 
 
 def check_known_keys(cfg, path: str = "") -> None:
@@ -81,8 +78,16 @@ def _mirror_config(cls, name: str):
                                                                "__doc__": f"Config mirror of :class:`{cls.__name__}`."})
 
 
-#: System-A scenario: the fields, units and defaults of :class:`satjax.uplink.UplinkParams`.
-ScenarioAConfig = _mirror_config(UplinkParams, "ScenarioAConfig")
+#: The ``satjax.systems`` registry name of each config system (paper A, B, C): the one place the
+#: shell maps its letters onto satjax's systems.
+SYSTEM_NAMES = {"A": "uplink", "B": "downlink", "C": "uav"}
+#: The scenario config of each system, mirrored from its ``Params`` class found in the registry
+#: (every size and physical field with its default; the library's validation names
+#: ``scenario.<field>`` and its range): a new system's scenario config needs no code here.
+SCENARIO_CONFIGS = {letter: _mirror_config(get_system(name).params_class, f"Scenario{letter}Config")
+                    for letter, name in SYSTEM_NAMES.items()}
+#: System A's (:class:`satjax.uplink.UplinkParams`), B's (``DownlinkParams``) and C's (``UavParams``).
+ScenarioAConfig, ScenarioBConfig, ScenarioCConfig = (SCENARIO_CONFIGS[letter] for letter in "ABC")
 
 
 def _positive_int(name, value, lo=1):
@@ -168,7 +173,6 @@ class PowerControlConfig:
 
 # --------------------------------------------------------------------------- system B
 
-ScenarioBConfig = _mirror_config(DownlinkParams, "ScenarioBConfig")
 
 
 @dataclass
@@ -223,9 +227,6 @@ class EnergyEfficiencyConfig:
 
 # --------------------------------------------------------------------------- system C
 
-#: System-C scenario: the fields, units and defaults of :class:`satjax.uav.UavParams` (every
-#: size and physical field; the library's validation names ``scenario.<field>`` and its range).
-ScenarioCConfig = _mirror_config(UavParams, "ScenarioCConfig")
 
 
 # --------------------------------------------------------------------------- main job: training
@@ -335,9 +336,6 @@ def check_config_targets(cfg, path: str = "", depth: int = 0) -> None:
             check_config_targets(value, full + ("." if isinstance(value, DictConfig) else ""), depth + 1)
 
 
-#: The ``satjax.systems`` registry name of each config system (paper A, B, C): the one place the
-#: shell maps its letters onto satjax's systems.
-SYSTEM_NAMES = {"A": "uplink", "B": "downlink", "C": "uav"}
 #: The satjax package of each system: its scenarios, and the learned models that train on them.
 SYSTEM_PACKAGES = {letter: REGISTRY[name] for letter, name in SYSTEM_NAMES.items()}
 #: Constructor arguments the main job gives a model itself: sizes of the scenario, the key, the dtype.
@@ -661,12 +659,9 @@ class TrainConfig:
     def system(self) -> str:
         """``"A"`` (uplink, paper A), ``"B"`` (downlink, paper B) or ``"C"`` (satellite-UAV,
         paper C), from the scenario's type."""
-        if isinstance(self.scenario, ScenarioAConfig):
-            return "A"
-        if isinstance(self.scenario, ScenarioBConfig):
-            return "B"
-        if isinstance(self.scenario, ScenarioCConfig):
-            return "C"
+        letter = next((k for k, cls in SCENARIO_CONFIGS.items() if isinstance(self.scenario, cls)), None)
+        if letter is not None:
+            return letter
         raise ValueError(f"scenario must be a system-A, -B or -C scenario config, got {type(self.scenario).__name__}")
 
     def satjax_system(self) -> System:
@@ -681,9 +676,8 @@ cs.store(name="energy_efficiency_schema", node=EnergyEfficiencyConfig)
 cs.store(name="throughput_cdf_schema", node=ThroughputCdfConfig)
 cs.store(name="pilot_length_schema", node=PilotLengthConfig)
 cs.store(name="power_control_schema", node=PowerControlConfig)
-cs.store(group="scenario", name="scenario_a_schema", node=ScenarioAConfig)
-cs.store(group="scenario", name="scenario_b_schema", node=ScenarioBConfig)
-cs.store(group="scenario", name="scenario_c_schema", node=ScenarioCConfig)
+for _letter, _scenario_config in SCENARIO_CONFIGS.items():
+    cs.store(group="scenario", name=f"scenario_{_letter.lower()}_schema", node=_scenario_config)
 cs.store(group="model", name="shgnn_schema", node=ModelConfig)
 cs.store(group="model", name="edge_gnn_schema", node=EdgeGNNConfig)
 cs.store(group="model", name="unfolded_wmmse_schema", node=UnfoldedWMMSEConfig)
