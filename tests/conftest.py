@@ -23,6 +23,15 @@ import pytest  # noqa: E402
 jax.config.update("jax_numpy_rank_promotion", "raise")
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _release_compiled_programs():
+    """Drop JAX's compiled programs and trace caches after each test module, so a worker does not
+    accumulate every executable of the run (two late-run worker crashes inside XLA's CPU compiler
+    were seen with 1 000 tests per run; tests never rely on another module's compilations)."""
+    yield
+    jax.clear_caches()
+
+
 @pytest.fixture
 def getkey():
     """A fresh, deterministic PRNG key on every call within a test."""

@@ -49,13 +49,16 @@ class _CompileCounter:
     def __init__(self):
         self.counts = collections.Counter()
         self.active = False
-        jax.monitoring.register_event_duration_secs_listener(self._listen)
+        self.registered = False
 
     def _listen(self, event, duration, **kwargs):
         if self.active:
             self.counts[event] += 1
 
     def __enter__(self):
+        if not self.registered:                       # once, and only in a worker that runs these tests
+            jax.monitoring.register_event_duration_secs_listener(self._listen)
+            self.registered = True
         self.counts.clear()
         self.active = True
         return self
