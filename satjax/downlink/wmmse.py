@@ -310,15 +310,23 @@ def dinkelbach_step(state: tuple[Complex[ArrayLike, "Nt K"], Float[ArrayLike, ""
 
 
 @eqx.filter_jit
-def _dinkelbach_wmmse(problem, b0, mode, inner, update):
-    state0 = (b0, energy_efficiency(problem, b0))
-    (b, ee), trace = iterate(lambda s: dinkelbach_step(s, problem, inner, update), state0, lambda s: s[1], mode)
+def _dinkelbach_wmmse(problem, b0, mode, inner, update, restart=False):
+    ee0 = energy_efficiency(problem, b0)
+    if restart:        # Algorithm 2 as printed: rho_0 = 0, every subproblem solved from b0
+        state0 = (b0, jnp.zeros_like(ee0))
+        def step(s):
+            return dinkelbach_step((b0, s[1]), problem, inner, update)
+    else:              # ours: rho_0 = EE(b0), warm start (the EE never decreases)
+        state0 = (b0, ee0)
+        def step(s):
+            return dinkelbach_step(s, problem, inner, update)
+    (b, ee), trace = iterate(step, state0, lambda s: s[1], mode)
     return b, ee, trace
 
 
 def dinkelbach_wmmse(problem: PrecodingProblem, b0: ArrayLike | None = None, *,
                      mode: Mode | Any = Solve(tol=1e-5, max_iters=30), inner: Mode | Any = Solve(tol=1e-5, max_iters=200),
-                     update: Callable[..., Complex[ArrayLike, "Nt K"]] = exact_update
+                     update: Callable[..., Complex[ArrayLike, "Nt K"]] = exact_update, restart: bool = False
                      ) -> tuple[Complex[ArrayLike, "Nt K"], Float[ArrayLike, ""], IterationTrace]:
     r"""Paper B, Algorithm 2 with the exact inverse: Dinkelbach (16)-(17) around WMMSE (21)-(24).
 
@@ -333,6 +341,10 @@ def dinkelbach_wmmse(problem: PrecodingProblem, b0: ArrayLike | None = None, *,
         update: the precoder update of eq. (23): ``exact_update`` (eigen-decomposition and
             bisected multiplier, the default), ``NewtonSchulzUpdate`` (Algorithm 2's Taylor
             inverse) or a learned one (``satjax.downlink.UnfoldedDinkelbachWMMSE``).
+        restart: ``False`` (default, ours): $\rho_0 = \mathrm{EE}(b_0)$ and each subproblem
+            warm-started at the previous precoders, so the EE never decreases. ``True``:
+            Algorithm 2 as printed, $\rho_0 = 0$ and every Dinkelbach iteration re-initialises
+            the precoders at ``b0`` (docs/deviations.md D79).
 
     Returns:
         ``(b, ee, trace)``: precoders ``[N_t, K]`` with $\sum_k\|b_k\|^2 \le P_{\max}$, the
@@ -341,4 +353,6 @@ def dinkelbach_wmmse(problem: PrecodingProblem, b0: ArrayLike | None = None, *,
     """
     check_mode(mode)
     check_mode(inner, "inner")
-    return _dinkelbach_wmmse(problem, _initial(problem, b0), mode, inner, update)
+    if not isinstance(restart, bool):
+        raise ValueError(f"restart must be True or False, got {restart!r}")
+    return _dinkelbach_wmmse(problem, _initial(problem, b0), mode, inner, update, restart)
