@@ -1,0 +1,165 @@
+"""The sweep driver: validate, lay out the store, hand the unfinished chunks to submitit, follow.
+
+:func:`run_sweep` checks the whole spec (:func:`experiments.sweep.spec.plan`) and the store (a
+store made by another spec is refused) before any job starts, creates the store's layout if it
+is new, and submits only the chunks whose ``chunk_done`` is False:
+
+* ``debug``: ``submitit.DebugExecutor``, one chunk after the other in this process;
+* ``local``: ``submitit.LocalExecutor``, ``executor.workers`` processes, each taking the next chunk
+  nobody has claimed in this run (so a fast worker takes more chunks);
+* ``slurm``: ``submitit.AutoExecutor(cluster="slurm")``, a job array with one chunk per task.
+
+While the jobs run it shows tqdm bars over chunks and points (with their ETA) and logs one
+summary line per finished chunk (the last line of that chunk's log).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+import time
+from pathlib import Path
+
+from experiments.sweep import store as zstore
+from experiments.sweep.engine import read_summary
+from experiments.sweep.spec import Plan, SweepConfig, from_dict, plan
+
+log = logging.getLogger("experiments.sweep")
+
+
+def load_plan(store: str | Path) -> Plan:
+    """The plan of the sweep in ``store`` (from the spec in its attributes, at this path)."""
+    spec = json.loads(zstore.read_attrs(store)["sweep_spec"])
+    return plan(from_dict(spec | {"store": str(store)}), check_metrics=False)
+
+
+def prepare(spec: SweepConfig) -> Plan:
+    """Every check of a spec and its store, then the store's layout if it is new (nothing runs)."""
+    spec = dataclasses.replace(spec, store=str(Path(spec.store).absolute()))
+    p = plan(spec)
+    if zstore.exists(spec.store):
+        zstore.check_belongs(p)
+    else:
+        zstore.create(p)
+    return p
+
+
+def _executor(p: Plan, folder: Path):
+    import submitit
+
+    ex = p.spec.executor
+    if ex.kind == "debug":
+        return submitit.DebugExecutor(folder)
+    if ex.kind == "local":
+        executor = submitit.LocalExecutor(folder)
+        executor.update_parameters(timeout_min=ex.timeout_min)
+        return executor
+    executor = submitit.AutoExecutor(folder, cluster="slurm")
+    optional = {f"slurm_{k}": getattr(ex, k) for k in ("partition", "account", "qos", "constraint")
+                if getattr(ex, k) is not None}
+    executor.update_parameters(timeout_min=ex.timeout_min, nodes=1, tasks_per_node=1, gpus_per_node=ex.gpus_per_task,
+                               cpus_per_task=ex.cpus_per_task, mem_gb=ex.mem_gb,
+                               slurm_array_parallelism=ex.slurm_array_parallelism, name="satjax-sweep", **optional)
+    return executor
+
+
+def submit(p: Plan, todo: list[int], run_id: str) -> list:
+    """Submit the chunks ``todo`` (the ``debug`` executor's jobs run when their result is asked)."""
+    from experiments.sweep.worker import work
+
+    store, ex = p.spec.store, p.spec.executor
+    executor = _executor(p, zstore.work_dir(store) / "submitit")
+    if ex.kind == "debug":
+        return [executor.submit(work, store, [c], run_id, False) for c in todo]
+    if ex.kind == "local":
+        jobs = []
+        for w in range(ex.workers):
+            if ex.gpus_per_worker:
+                gpus = list(range(w * ex.gpus_per_worker, (w + 1) * ex.gpus_per_worker))
+                executor.update_parameters(gpus_per_node=ex.gpus_per_worker, visible_gpus=gpus)
+            jobs.append(executor.submit(work, store, todo, run_id, True))
+        return jobs
+    return executor.map_array(work, [store] * len(todo), [[c] for c in todo], [run_id] * len(todo),
+                              [False] * len(todo))
+
+
+class _Progress:
+    """tqdm bars over chunks and points, and one log line per finished chunk."""
+
+    def __init__(self, p: Plan, todo: list[int]):
+        from tqdm.auto import tqdm
+
+        self.plan, self.pending = p, set(todo)
+        self.points = {c: p.chunk_points(c).size for c in todo}
+        off = not p.spec.progress
+        self.chunks_bar = tqdm(total=len(todo), desc="chunks", unit="chunk", disable=off, position=0)
+        self.points_bar = tqdm(total=sum(self.points.values()), desc="points", unit="point", disable=off, position=1)
+
+    def update(self) -> None:
+        done = zstore.done_chunks(self.plan.spec.store)
+        for c in sorted(self.pending):
+            if done[c]:
+                self.pending.discard(c)
+                self.chunks_bar.update(1)
+                self.points_bar.update(self.points[c])
+                log.info("%s", read_summary(self.plan.spec.store, c))
+
+    def close(self) -> None:
+        self.chunks_bar.close()
+        self.points_bar.close()
+
+
+def _failure(p: Plan, pending: set[int], jobs: list) -> RuntimeError:
+    errors = []
+    for job in jobs:
+        try:
+            err = job.exception()
+        except Exception as e:  # noqa: BLE001 - a job whose state cannot be read
+            err = e
+        if err is not None:
+            errors.append(f"job {job.job_id}: {str(err).strip().splitlines()[-1] if str(err).strip() else type(err).__name__}"
+                          f" (stderr: {getattr(job.paths, 'stderr', '?')})")
+    logs = ", ".join(str(zstore.chunk_log(p.spec.store, c)) for c in sorted(pending)[:3])
+    return RuntimeError(f"{len(pending)} chunk(s) of {p.spec.store} were not written: {sorted(pending)[:10]}; "
+                        f"{'; '.join(errors[:3]) or 'no job reported an error'}; chunk logs: {logs}. "
+                        "A rerun of the same spec runs only the unfinished chunks.")
+
+
+def run_sweep(spec: SweepConfig) -> Path:
+    """Run ``spec``'s unfinished chunks and return the store's path (see the module docstring)."""
+    p = prepare(spec)
+    store = p.spec.store
+    done = zstore.done_chunks(store)
+    todo = [c for c in range(p.num_chunks) if not done[c]]
+    log.info("sweep of system %s: %d points x %d drops in %d chunks of <= %d points (%s); %d done, %d to run on %s; "
+             "store %s", p.system.name, p.num_points, p.spec.drops, p.num_chunks, p.spec.chunk_size,
+             " x ".join(f"{d}={n}" for d, n in zip(p.dims, p.shape)), p.num_chunks - len(todo), len(todo),
+             p.spec.executor.kind, store)
+    if not todo:
+        return Path(store)
+    run_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+    progress = _Progress(p, todo)
+    try:
+        jobs = submit(p, todo, run_id)
+        if p.spec.executor.kind == "debug":
+            for job in jobs:
+                job.result()
+                progress.update()
+        elif not p.spec.executor.wait:
+            log.info("submitted %d job(s) (%s); not waiting: rerun the same spec to see what is left", len(jobs),
+                     ", ".join(j.job_id for j in jobs[:5]))
+            return Path(store)
+        while progress.pending:
+            finished = all(j.done() for j in jobs)
+            progress.update()
+            if not progress.pending:
+                break
+            if finished:
+                raise _failure(p, progress.pending, jobs)
+            time.sleep(p.spec.executor.poll_s)
+    finally:
+        progress.close()
+    log.info("sweep done: %s (xarray.open_zarr)", store)
+    return Path(store)

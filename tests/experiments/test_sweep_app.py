@@ -1,0 +1,203 @@
+"""The sweep app (experiments.sweep): chunked, resumable, labelled results equal to one vmap.
+
+Small sizes: system B at its tiny sizes with statistical MRT (a closed form, cheap to compile),
+40 points (P_max x the SNR offset snr_db) of 2 drops in float64.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import jax
+import numpy as np
+import pytest
+
+from experiments.sweep.spec import ExecutorConfig, SweepConfig, plan
+
+ROOT = Path(__file__).resolve().parents[2]
+GRID = {"p_max_w": [1.0, 2.0, 5.0, 10.0], "snr_db": [float(x) for x in range(0, 20, 2)]}      # 4 x 10 points
+PARAMS = {"n_v": 2, "n_h": 2, "num_users": 2, "num_paths": 2}
+METRICS = ["ee_mbit_per_j", "sum_rate"]
+
+
+def _spec(store, **changes) -> SweepConfig:
+    base = dict(system="downlink", params=dict(PARAMS), grid={k: list(v) for k, v in GRID.items()}, drops=2,
+                policies=["statistical_mrt"], metrics=list(METRICS), chunk_size=10, batch_size=5, seed=3, x64=True,
+                store=str(store), progress=False, executor=ExecutorConfig(kind="debug"))
+    return SweepConfig(**(base | changes))
+
+
+def _run(spec):
+    from experiments.sweep.driver import run_sweep
+
+    with jax.enable_x64(True):
+        return run_sweep(spec)
+
+
+def _open(store):
+    import xarray as xr
+
+    return xr.open_zarr(store).load()
+
+
+def _starts(store, chunk) -> int:
+    from experiments.sweep.store import chunk_log
+
+    return chunk_log(store, chunk).read_text().count(" start chunk ")
+
+
+@pytest.fixture(scope="module")
+def local_run(tmp_path_factory):
+    """The 40-point sweep in 4 chunks on 2 local worker processes (submitit.LocalExecutor)."""
+    store = tmp_path_factory.mktemp("sweep") / "local.zarr"
+    spec = _spec(store, executor=ExecutorConfig(kind="local", workers=2, poll_s=0.2))
+    assert plan(spec).num_chunks == 4
+    _run(spec)
+    return store, _open(store)
+
+
+def _single_vmap():
+    """The same numbers from one jit(vmap) over all 40 points in this process: point i of the C-order
+    grid uses fold_in(PRNGKey(seed), i); its drops split(.)[0] through the sampler, the policy key
+    fold_in(split(.)[1], drop)."""
+    import itertools
+
+    import jax.numpy as jnp
+
+    from satjax.systems import get_system
+
+    system = get_system("downlink")
+    with jax.enable_x64(True):
+        base = system.params(**PARAMS)
+        points = np.asarray(list(itertools.product(*GRID.values())), np.float64)
+        policy = system.policy("statistical_mrt")
+
+        def one(values, index):
+            params = base.replace(**dict(zip(GRID, values)))
+            task = system.task(params)
+            k_examples, k_policy = jax.random.split(jax.random.fold_in(jax.random.key(3), index))
+            examples = jax.vmap(system.example)(system.sample_batch(k_examples, params, 2))
+            return jax.vmap(lambda ex, j: task.score(policy, ex, jax.random.fold_in(k_policy, j)))(examples, jnp.arange(2))
+
+        out = jax.jit(jax.vmap(one))(tuple(jnp.asarray(points[:, i]) for i in range(len(GRID))), jnp.arange(len(points)))
+        return {k: np.asarray(v).reshape(4, 10, 2) for k, v in out.items()}
+
+
+def test_two_local_workers_equal_one_vmap_bit_for_bit(local_run):
+    store, ds = local_run
+    assert ds.chunk_done.values.all() and ds.chunk_done.size == 4
+    ref = _single_vmap()
+    for metric in METRICS:
+        got = ds[f"{metric}__statistical_mrt"]
+        assert got.dims == ("p_max_w", "snr_db", "drop")
+        np.testing.assert_array_equal(got.values, ref[metric])
+        assert np.isfinite(got.values).all()
+    # labelled: coordinates with units, the spec and versions in the attributes
+    assert ds.p_max_w.attrs["units"] == "W" and ds.snr_db.attrs["units"] == "dB"
+    assert list(ds.p_max_w.values) == GRID["p_max_w"]
+    assert ds.ee_mbit_per_j__statistical_mrt.attrs["units"] == "Mbit/J"
+    assert ds.attrs["system"] == "downlink" and ds.attrs["jax_version"] == jax.__version__ and ds.attrs["git_revision"]
+    # both workers took chunks: each chunk ran once, and the chunk logs name two processes
+    assert all(_starts(store, c) == 1 for c in range(4))
+    from experiments.sweep.store import chunk_log
+
+    pids = {chunk_log(store, c).read_text().split(" pid ")[1].split(",")[0] for c in range(4)}
+    assert len(pids) == 2, pids
+
+
+def test_chunk_count_does_not_change_results(local_run, tmp_path):
+    _, ds = local_run
+    for chunk_size, batch_size in ((20, 5), (40, 5)):            # 2 chunks, 1 chunk; same program width
+        store = tmp_path / f"c{chunk_size}.zarr"
+        _run(_spec(store, chunk_size=chunk_size, batch_size=batch_size))
+        other = _open(store)
+        assert other.chunk_done.size == 40 // chunk_size
+        for metric in METRICS:
+            np.testing.assert_array_equal(other[f"{metric}__statistical_mrt"].values,
+                                          ds[f"{metric}__statistical_mrt"].values)
+
+
+def test_killed_chunk_is_the_only_one_recomputed(local_run, tmp_path):
+    import shutil
+
+    import xarray as xr
+
+    source, ds = local_run
+    store = tmp_path / "resume.zarr"
+    shutil.copytree(source, store)
+    shutil.copytree(f"{source}.work/logs", f"{store}.work/logs")
+    var = "ee_mbit_per_j__statistical_mrt"
+    # chunk 2 killed mid-write: half its region overwritten, its marker never set
+    from experiments.sweep.store import DONE
+
+    xr.Dataset({var: (ds[var].dims, np.zeros((1, 10, 2)))}).to_zarr(
+        store, region={"p_max_w": slice(2, 3), "snr_db": slice(0, 10)}, mode="r+")
+    xr.Dataset({DONE: (("chunk",), np.array([False]))}).to_zarr(store, region={"chunk": slice(2, 3)}, mode="r+")
+    spec = _spec(store)
+    _run(spec)
+    assert [_starts(store, c) for c in range(4)] == [1, 1, 2, 1]
+    rerun = _open(store)
+    np.testing.assert_array_equal(rerun[var].values, ds[var].values)
+    _run(spec)                                                    # everything done: nothing runs
+    assert [_starts(store, c) for c in range(4)] == [1, 1, 2, 1]
+
+
+@pytest.mark.parametrize("changes, match", [
+    ({"grid": {"p_max": [1.0]}}, "grid.p_max is not a parameter of DownlinkParams"),
+    ({"grid": {"p_max_w": [1.0, -2.0]}}, r"grid.p_max_w\[1\] = -2.0: p_max_w must be > 0 W"),
+    ({"params": dict(PARAMS, num_users=0)}, "params: num_users must be an integer >= 1"),
+    ({"grid": {"p_max_w": []}}, "grid.p_max_w is empty"),
+    ({"grid": {}, "zip": {"p_max_w": [1.0, 2.0], "snr_db": [3.0]}}, "zip lists must have one length"),
+    ({"grid": {}}, "grid and zip are both empty"),
+    ({"metrics": ["ee"]}, "metrics: 'ee' is not a metric of system 'downlink'"),
+    ({"policies": ["mrt"]}, "policies: 'mrt' is not a policy of system 'downlink'"),
+    ({"system": "satellite"}, "system must be one of"),
+    ({"batch_size": 11}, "batch_size must be <= chunk_size"),
+    ({"policy_settings": {"statistical_mrt": {"iters": 3}}}, "policy_settings.statistical_mrt"),
+])
+def test_bad_spec_fails_before_anything_runs_naming_the_key(changes, match, tmp_path):
+    store = tmp_path / "bad.zarr"
+    with pytest.raises(ValueError, match=match):
+        _run(_spec(store, **changes)) if "metrics" in changes else _spec(store, **changes)
+    assert not store.exists()
+
+
+def test_store_of_another_spec_is_refused(local_run):
+    store, ds = local_run
+    with pytest.raises(ValueError, match=rf"store {store} belongs to another spec: drops differs \(store: 2, this spec: 3\)"):
+        _run(_spec(store, drops=3))
+    other = dict(GRID, p_max_w=[1.0, 2.0, 5.0, 20.0])
+    with pytest.raises(ValueError, match="belongs to another spec: grid.p_max_w differs"):
+        _run(_spec(store, grid=other))
+    assert _open(store).identical(ds)
+
+
+def test_spec_cannot_name_code_and_cli_rejects_bad_override(tmp_path):
+    """The Hydra app refuses a ``_target_`` anywhere in a spec and an unknown parameter before any
+    store exists."""
+    env = dict(os.environ, JAX_PLATFORMS="cpu")
+    store = tmp_path / "cli.zarr"
+    for override, match in (("+grid._target_=os.system", "grid._target_ must name a class"),
+                            ("+grid.p_max=[1.0]", "grid.p_max is not a parameter of DownlinkParams")):
+        proc = subprocess.run([sys.executable, "-m", "experiments.sweep", "sweep=downlink_tiny", f"store={store}",
+                               f"hydra.run.dir={tmp_path}/run", override], cwd=ROOT, env=env, capture_output=True,
+                              text=True, timeout=300)
+        assert proc.returncode != 0 and match in proc.stderr, proc.stderr[-2000:]
+        assert not store.exists()
+
+
+def test_chunks_are_hyperrectangles_of_one_static_shape():
+    spec = SweepConfig(system="downlink", params={"n_v": 2, "n_h": 2, "num_paths": 2},
+                       grid={"p_max_w": [1.0, 2.0, 3.0], "num_users": [2, 3], "snr_db": [0.0, 5.0, 10.0]},
+                       chunk_size=4, batch_size=2, store="unused.zarr")
+    p = plan(spec, check_metrics=False)
+    assert p.chunk_shape == (1, 1, 3)              # num_users is a size: one value per chunk
+    seen = np.concatenate([p.chunk_points(c) for c in range(p.num_chunks)])
+    assert sorted(seen) == list(range(18))
+    for c in range(p.num_chunks):
+        assert len({p.point_values(i)["num_users"] for i in p.chunk_points(c)}) == 1
+    assert dataclasses.replace(spec, chunk_size=9).chunk_size == 9
