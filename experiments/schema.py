@@ -373,73 +373,56 @@ def _check_model_settings(cfg) -> None:
                              "that matches the class (model=...)") from None
 
 
-@dataclass
-class ModelConfig:
-    """Paper A's SHGNN; ``_target_`` names a satjax class built with these fields plus the sizes
-    its constructor asks for (``num_antennas``, ``num_users``) and ``key`` (only classes defined
-    in satjax/experiments are accepted)."""
-
-    _target_: str = "satjax.uplink.SHGNN"
-    hidden: int = 64
-    num_layers: int = 3
-    sat_features: str = "compact"
-    ap_features: str = "beta"
-
-    def __post_init__(self):
-        _check_model_settings(self)
+#: Setting types a model config can carry (Hydra/OmegaConf scalars), by the type of the
+#: constructor default.
+MODEL_SETTING_TYPES = (bool, int, float, str)
 
 
-@dataclass
-class EdgeGNNConfig:
-    """Paper B's end-to-end edge GNN (Sec. III)."""
+def _model_config(system: System, name: str, cls: type):
+    """A structured-config dataclass mirroring the constructor of the learned model ``cls`` (the
+    model ``name`` of ``system.models``): ``_target_`` (the class, as its system's package exports
+    it) and every setting with the constructor's default, typed by that default; the arguments the
+    job gives (:data:`JOB_GIVEN`) are left out. The class's defaults are the only defaults, and
+    ``__post_init__`` runs the class's own ``check_settings`` (:func:`_check_model_settings`)."""
+    import importlib
+    import inspect
 
-    _target_: str = "satjax.downlink.EdgeGNN"
-    hidden: int = 64
-    num_layers: int = 3
-
-    def __post_init__(self):
-        _check_model_settings(self)
-
-
-@dataclass
-class UnfoldedWMMSEConfig:
-    """Paper B's GNN deep unfolding (Algorithm 2, Taylor-series inverse)."""
-
-    _target_: str = "satjax.downlink.UnfoldedDinkelbachWMMSE"
-    num_outer: int = 3
-    num_inner: int = 5
-    num_layers: int = 4
-    share_layers: bool = False
-    checkpoint: bool = True
-
-    def __post_init__(self):
-        _check_model_settings(self)
-
-
-@dataclass
-class LinearUnfoldingConfig:
-    """Paper B's linear deep-unfolding baseline (IAIDNN)."""
-
-    _target_: str = "satjax.downlink.LinearUnfoldedWMMSE"
-    num_layers: int = 5
-
-    def __post_init__(self):
-        _check_model_settings(self)
+    package = REGISTRY[system.name]
+    exported = getattr(importlib.import_module(package), cls.__name__, None) is cls
+    target = f"{package}.{cls.__name__}" if exported else f"{cls.__module__}.{cls.__qualname__}"
+    fields = [("_target_", str, field(default=target))]
+    for arg, p in inspect.signature(cls).parameters.items():
+        if arg in JOB_GIVEN or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            continue
+        if p.default is p.empty or type(p.default) not in MODEL_SETTING_TYPES:
+            raise TypeError(f"{system.name} model {name!r} ({target}): setting {arg!r} needs a default of type "
+                            f"{[t.__name__ for t in MODEL_SETTING_TYPES]} to be mirrored in the config schema, "
+                            f"got {p.default!r}")
+        fields.append((arg, type(p.default), field(default=p.default)))
+    summary = (inspect.getdoc(cls) or cls.__name__).split("\n\n")[0].replace("\n", " ")
+    return dataclasses.make_dataclass(f"{cls.__name__}Config", fields, namespace={
+        "__post_init__": _check_model_settings, "__module__": __name__,
+        "__doc__": f"Config mirror of :class:`{target}` (system {system.paper}, model ``{name}``): {summary}"})
 
 
-@dataclass
-class UavGNNConfig:
-    """System C's learned policy (beyond paper C): powers and hovering times on the initial
-    point's subchannels, feasible by construction (:class:`satjax.uav.UavGNN`)."""
+def _model_configs() -> dict:
+    """Every learned model of every registered system, by its name in ``System.models`` (the name
+    of its ``conf/model/<name>.yaml`` and of its ``<name>_schema`` in the ConfigStore)."""
+    configs = {}
+    for system_name in REGISTRY:
+        system = get_system(system_name)
+        for name, cls in system.models.items():
+            if name in configs:
+                raise TypeError(f"model name {name!r} is declared by two systems; model names must be unique")
+            configs[name] = _model_config(system, name, cls)
+    return configs
 
-    _target_: str = "satjax.uav.UavGNN"
-    hidden: int = 32
-    num_layers: int = 3
 
-    def __post_init__(self):
-        _check_model_settings(self)
-
-
+#: The model config of each learned model of each registered system (``System.models``), mirrored
+#: from the model's constructor: a new model or system needs no code here.
+MODEL_CONFIGS = _model_configs()
+#: The main job's default model: paper A's SHGNN (``conf/config.yaml``).
+DEFAULT_MODEL = "shgnn"
 
 
 @dataclass
@@ -617,7 +600,7 @@ class TrainConfig:
         if self.scenario is None:
             self.scenario = ScenarioAConfig(num_users=30, tau_p=15)
         if self.model is None:
-            self.model = ModelConfig()
+            self.model = MODEL_CONFIGS[DEFAULT_MODEL]()
         if self.evaluation is None:
             self.evaluation = EvaluationConfig()
         system = self.system
@@ -678,11 +661,8 @@ cs.store(name="pilot_length_schema", node=PilotLengthConfig)
 cs.store(name="power_control_schema", node=PowerControlConfig)
 for _letter, _scenario_config in SCENARIO_CONFIGS.items():
     cs.store(group="scenario", name=f"scenario_{_letter.lower()}_schema", node=_scenario_config)
-cs.store(group="model", name="shgnn_schema", node=ModelConfig)
-cs.store(group="model", name="edge_gnn_schema", node=EdgeGNNConfig)
-cs.store(group="model", name="unfolded_wmmse_schema", node=UnfoldedWMMSEConfig)
-cs.store(group="model", name="linear_unfolding_schema", node=LinearUnfoldingConfig)
-cs.store(group="model", name="uav_gnn_schema", node=UavGNNConfig)
+for _name, _model_config_class in MODEL_CONFIGS.items():
+    cs.store(group="model", name=f"{_name}_schema", node=_model_config_class)
 cs.store(group="evaluation", name="table1_schema", node=EvaluationConfig)
 cs.store(group="evaluation", name="precoding_schema", node=PrecodingEvaluationConfig)
 cs.store(group="evaluation", name="uav_schema", node=UavEvaluationConfig)

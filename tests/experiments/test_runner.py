@@ -28,3 +28,45 @@ def test_compare_divides_each_mean_by_the_reference_mean():
     full, rand = (np.mean(per[n][system.metric.name]) for n in ("full_power", "random_power"))
     assert ratios["full_power"] == 1.0
     assert ratios["random_power"] == float(rand) / float(full) and ratios["random_power"] != 1.0
+
+
+def test_model_configs_mirror_every_registered_model():
+    """One set of defaults: each learned model of each registered system has a config whose fields
+    and defaults are its constructor's (but what the job gives), stored as ``<name>_schema``."""
+    import dataclasses
+    import inspect
+
+    from hydra.core.config_store import ConfigStore
+
+    models = {name: cls for system in satjax.systems.systems() for name, cls in system.models.items()}
+    assert set(schema.MODEL_CONFIGS) == set(models)
+    stored = ConfigStore.instance().list("model")
+    for name, cls in models.items():
+        config = schema.MODEL_CONFIGS[name]
+        assert f"{name}_schema.yaml" in stored, name
+        assert schema.resolve_target("model._target_", config()._target_) is cls
+        given = {f.name: f.default for f in dataclasses.fields(config) if f.name != "_target_"}
+        assert given == {n: p.default for n, p in inspect.signature(cls).parameters.items() if n not in schema.JOB_GIVEN}
+
+
+def test_every_model_yaml_validates_with_its_systems_experiment():
+    """Every ``conf/model/*.yaml`` names a registered model and composes, with an experiment of the
+    model's system, into that model's config with the constructor's defaults."""
+    from pathlib import Path
+
+    from hydra import compose, initialize_config_dir
+    from omegaconf import OmegaConf
+
+    conf = Path(__file__).resolve().parents[2] / "conf"
+
+    def composed(overrides):
+        with initialize_config_dir(config_dir=str(conf), version_base="1.3"):
+            return OmegaConf.to_object(compose(config_name="config", overrides=overrides))
+
+    exp_of_system = {composed([f"+exp={p.stem}"]).system: p.stem for p in sorted((conf / "exp").glob("*.yaml"))}
+    system_of_model = {name: system.paper for system in satjax.systems.systems() for name in system.models}
+    names = sorted(p.stem for p in (conf / "model").glob("*.yaml"))
+    assert names and set(names) <= set(schema.MODEL_CONFIGS)
+    for name in names:
+        cfg = composed([f"+exp={exp_of_system[system_of_model[name]]}", f"model={name}"])
+        assert type(cfg.model) is schema.MODEL_CONFIGS[name] and cfg.model == schema.MODEL_CONFIGS[name](), name
