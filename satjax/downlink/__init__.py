@@ -54,8 +54,10 @@ from satjax.downlink.scenario import (
 from satjax.downlink.task import LOSS_UNIT, PrecodingTask
 from satjax.downlink.wmmse import (
     BISECTION_STEPS,
+    ExactUpdate,
     NewtonSchulzUpdate,
     budget_precoders,
+    budget_precoders_rank_k,
     dinkelbach_step,
     dinkelbach_wmmse,
     exact_update,
@@ -103,7 +105,9 @@ __all__ = [
     "SNR_CONVENTIONS",
     "NewtonSchulzUpdate",
     "budget_precoders",
+    "budget_precoders_rank_k",
     "exact_update",
+    "ExactUpdate",
     "channel_response",
     "dinkelbach_step",
     "ergodic_rate_monte_carlo",

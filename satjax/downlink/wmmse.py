@@ -14,7 +14,9 @@ $c = \rho\,\xi \ln 2 / B_w$; block-coordinate descent over (u, ω, B) then reads
   $A = \sum_i \omega_i |u_i|^2 \gamma_i v_i v_i^H$, where the power multiplier
   $\lambda \ge 0$ (the printed $a^{opt}$) is 0 if that already meets the budget and
   otherwise the root of $\sum_k \|b_k(\lambda)\|^2 = P_{\max}$, found by bisection on the
-  eigen-decomposition of $A$ (the power is decreasing in $\lambda$).
+  eigen-decomposition of $A$ (the power is decreasing in $\lambda$). $A$ has rank $K$: by
+  default (``exact_update``, $K < N_t$) the eigen-decomposition, bisection and pseudo-inverse
+  run on the $K \times K$ matrix $D^{1/2}V^HVD^{1/2}$ (``satjax.downlink.lowrank``).
 
 **Differentiation.** The precoder map $(A, R, c, P_{\max}) \mapsto B$ of (23) has a custom
 JVP from the implicit-function theorem instead of autodiff through the eigen-decomposition
@@ -56,6 +58,7 @@ from satjax._linalg import eigh
 from satjax._numerics import abs2, safe_sqrt
 from satjax._types import ArrayLike, Bool, Complex, Float
 from satjax.downlink.precoders import statistical_mrt
+from satjax.downlink.lowrank import BISECTION_STEPS, budget_multiplier, budget_precoders_rank_k, dense_factors
 from satjax.downlink.problem import PrecodingProblem, energy_efficiency, sum_rate_bound
 from satjax.downlink.rates import gram, transmit_power
 from satjax.optim.iterate import IterationTrace, Mode, Solve, check_mode, iterate
@@ -67,14 +70,11 @@ __all__ = [
     "dinkelbach_step",
     "budget_precoders",
     "exact_update",
+    "ExactUpdate",
+    "budget_precoders_rank_k",
     "NewtonSchulzUpdate",
     "BISECTION_STEPS",
 ]
-
-#: Bisection steps for the power multiplier (halves the bracket each time; 60 reach float64 round-off).
-BISECTION_STEPS = 60
-#: Eigenvalues of A + cI below this fraction of the largest are treated as its null space.
-RANGE_TOL = 1e-6
 
 
 def _penalty(problem: PrecodingProblem, rho):
@@ -100,31 +100,9 @@ def _eigen_solve(a, r, c, p_max):
     """Forward pass of ``budget_precoders``: eigen-decomposition, multiplier by bisection,
     then $(A + (c+\\lambda)I)^{+}R$. Returns B and what the JVP reuses."""
     d, q = eigh(a)
-    dc = jnp.maximum(d, 0) + c
-    # The bisection works on the range of A + cI: every r_k lies in span{v_i} = range(A) (exactly;
-    # round-off leaves ~eps-sized components on the null space, which must not be amplified when
-    # c = lambda = 0).
-    valid = dc > RANGE_TOL * jnp.max(dc)
-    dcv = jnp.where(valid, dc, 1.0)
     z = jnp.conj(q).T @ r
-    y2 = jnp.where(valid, jnp.sum(abs2(z), axis=1), 0)                            # [Nt]
-
-    def power(lam):
-        return jnp.sum(y2 / (dcv + lam) ** 2)
-
-    hi0 = jnp.sqrt(jnp.sum(y2) / p_max)                                        # power(hi0) <= p_max
-
-    def bisect(_, bracket):
-        lo, hi = bracket
-        mid = 0.5 * (lo + hi)
-        over = power(mid) > p_max
-        return jnp.where(over, mid, lo), jnp.where(over, hi, mid)
-
-    _, hi = jax.lax.fori_loop(0, BISECTION_STEPS, bisect, (jnp.zeros_like(hi0), hi0))
-    lam = jnp.where(power(0.0) <= p_max, 0.0, hi)
-    # M = A + (c + lambda) I: its pseudo-inverse (the inverse whenever c + lambda > 0)
-    m = dc + lam
-    scale = jnp.where(m > RANGE_TOL * jnp.max(m), 1 / jnp.where(m > 0, m, 1), 0).astype(q.dtype)
+    lam, scale = budget_multiplier(jnp.maximum(d, 0) + c, jnp.sum(abs2(z), axis=1), p_max)
+    scale = scale.astype(q.dtype)
     return q @ (scale[:, None] * z), (q, scale, lam)
 
 
@@ -195,35 +173,60 @@ class NewtonSchulzUpdate(eqx.Module):
         return project_to_budget(newton_schulz_inverse(m, self.num_iters) @ r, p_max)
 
 
-def exact_update(a: Complex[ArrayLike, "Nt Nt"], r: Complex[ArrayLike, "Nt K"], c: Float[ArrayLike, ""],
-                 p_max: Float[ArrayLike, ""], antenna_mask: Bool[ArrayLike, " Nt"] | None = None
-                 ) -> Complex[ArrayLike, "Nt K"]:
-    """The exact precoder update of eq. (23): ``budget_precoders`` (the default).
+class ExactUpdate(eqx.Module):
+    r"""The exact precoder update of eq. (23): $B = (A + (c+\lambda)I)^{+}R$ with the bisected
+    power multiplier, ``update(A, R, c, p_max, antenna_mask)`` (``budget_precoders``, the
+    $N_t \times N_t$ eigen-decomposition of any $A$).
 
-    Args:
-        a: ``[N_t, N_t]`` Hermitian PSD $A = \\sum_i \\omega_i|u_i|^2\\gamma_i v_i v_i^H$.
-        r: ``[N_t, K]`` right-hand sides $\\omega_k\\sqrt{\\gamma_k}u_k^* v_k$.
-        c: ``[]`` power price $c \\ge 0$.
-        p_max: ``[]`` budget [W].
-        antenna_mask: optional ``[N_t]`` bool of real antennas; not used by the exact update (it
-            is part of the ``update`` signature of ``wmmse_step``).
+    Inside ``wmmse_step`` it is called with the factors instead (``low_rank``: $A = V
+    \mathrm{diag}(d) V^H$, $R = V\mathrm{diag}(s)$, never formed) and, with ``algebra``:
 
-    Returns:
-        ``[N_t, K]`` complex precoders [sqrt(W)] with $\\sum_k\\|b_k\\|^2 \\le P_{\\max}$.
+    * ``"auto"`` (default): the $K \times K$ algebra of ``satjax.downlink.budget_precoders_rank_k``
+      when $K < N_t$, the $N_t \times N_t$ one otherwise (whichever matrix is smaller);
+    * ``"rank_k"``: always the $K \times K$ algebra;
+    * ``"full"``: always the $N_t \times N_t$ eigen-decomposition of $A$ (the former default,
+      kept for comparison).
+
+    All three agree to round-off, values and derivatives (tests/downlink/test_rank_k.py).
     """
-    return budget_precoders(a, r, c, p_max)
+
+    algebra: str = eqx.field(static=True, default="auto")
+
+    def __check_init__(self):
+        if self.algebra not in ALGEBRAS:
+            raise ValueError(f"algebra must be one of {ALGEBRAS}, got {self.algebra!r}")
+
+    def __call__(self, a, r, c, p_max, antenna_mask=None):
+        return budget_precoders(a, r, c, p_max)
+
+    def low_rank(self, v, d, s, c, p_max, antenna_mask=None):
+        """Eq. (23) from the factors: ``v [N_t, K]``, ``d [K]`` real, ``s [K]`` complex (``dense_factors``)."""
+        nt, k = v.shape
+        if self.algebra == "rank_k" or (self.algebra == "auto" and k < nt):
+            return budget_precoders_rank_k(v, d, s, c, p_max)
+        a, r = dense_factors(v, d, s)
+        return budget_precoders(a, r, c, p_max)
+
+
+#: The ``algebra`` settings of ``ExactUpdate``.
+ALGEBRAS = ("auto", "rank_k", "full")
+
+#: The default precoder update of ``wmmse_step``: ``ExactUpdate()`` (``algebra="auto"``).
+exact_update = ExactUpdate()
 
 
 def _precoders(problem: PrecodingProblem, u, w, c, update=exact_update):
-    """Eq. (23): the common matrix A, the right-hand sides, then the precoder update ``update``
-    (``budget_precoders`` unless another is given, e.g. a learned inverse)."""
+    """Eq. (23): the factors of A and of the right-hand sides, then the precoder update ``update``
+    (``exact_update`` unless another is given, e.g. a learned inverse). An update with a
+    ``low_rank`` method gets the factors ``(V, d, s)``; any other the matrices ``(A, R)``."""
     v = problem.v
-    sg = safe_sqrt(problem.gamma)
-    coef = w * abs2(u) * problem.gamma                                          # omega |u|^2 gamma
-    a = (v * coef[None, :].astype(v.dtype)) @ jnp.conj(v).T
-    a = 0.5 * (a + jnp.conj(a).T)
-    r = v * (w * sg * jnp.conj(u))[None, :].astype(v.dtype)                   # omega sqrt(gamma) u^* v_k
-    return update(a, r, jnp.asarray(c, problem.gamma.dtype), problem.p_max, problem.antenna_mask)
+    d = w * abs2(u) * problem.gamma                                             # omega |u|^2 gamma
+    s = w * safe_sqrt(problem.gamma) * jnp.conj(u)                              # omega sqrt(gamma) u^*
+    c = jnp.asarray(c, problem.gamma.dtype)
+    low_rank = getattr(update, "low_rank", None)
+    if low_rank is not None:
+        return low_rank(v, d, s, c, problem.p_max, problem.antenna_mask)
+    return update(*dense_factors(v, d, s), c, problem.p_max, problem.antenna_mask)
 
 
 def wmmse_step(b: Complex[ArrayLike, "Nt K"], problem: PrecodingProblem, rho: Float[ArrayLike, ""] = 0.0,
@@ -326,7 +329,7 @@ def _dinkelbach_wmmse(problem, b0, mode, inner, update, restart=False):
 
 def dinkelbach_wmmse(problem: PrecodingProblem, b0: ArrayLike | None = None, *,
                      mode: Mode | Any = Solve(tol=1e-5, max_iters=30), inner: Mode | Any = Solve(tol=1e-5, max_iters=200),
-                     update: Callable[..., Complex[ArrayLike, "Nt K"]] = exact_update, restart: bool = False
+                     update: Callable[..., Complex[ArrayLike, "Nt K"]] = exact_update, restart: bool | Any = False
                      ) -> tuple[Complex[ArrayLike, "Nt K"], Float[ArrayLike, ""], IterationTrace]:
     r"""Paper B, Algorithm 2 with the exact inverse: Dinkelbach (16)-(17) around WMMSE (21)-(24).
 
@@ -338,13 +341,14 @@ def dinkelbach_wmmse(problem: PrecodingProblem, b0: ArrayLike | None = None, *,
             \mathrm{EE}_{n-1})$, so this is the rule $F(\rho_n) \le \varepsilon_1$ in relative
             form) — or ``satjax.optim.Unroll`` (fixed number of Dinkelbach updates).
         inner: the WMMSE loop of each subproblem, likewise ($\varepsilon_2$).
-        update: the precoder update of eq. (23): ``exact_update`` (eigen-decomposition and
-            bisected multiplier, the default), ``NewtonSchulzUpdate`` (Algorithm 2's Taylor
+        update: the precoder update of eq. (23): ``exact_update`` (eigen-decomposition, in
+            $K \times K$ algebra when $K < N_t$, and bisected multiplier, the default;
+            ``ExactUpdate(algebra="full")`` for the $N_t \times N_t$ one), ``NewtonSchulzUpdate`` (Algorithm 2's Taylor
             inverse) or a learned one (``satjax.downlink.UnfoldedDinkelbachWMMSE``).
         restart: ``False`` (default, ours): $\rho_0 = \mathrm{EE}(b_0)$ and each subproblem
             warm-started at the previous precoders, so the EE never decreases. ``True``:
             Algorithm 2 as printed, $\rho_0 = 0$ and every Dinkelbach iteration re-initialises
-            the precoders at ``b0`` (docs/deviations.md D79).
+            the precoders at ``b0`` (docs/deviations.md D81).
 
     Returns:
         ``(b, ee, trace)``: precoders ``[N_t, K]`` with $\sum_k\|b_k\|^2 \le P_{\max}$, the

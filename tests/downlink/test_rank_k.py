@@ -1,0 +1,158 @@
+"""Eq. (23) in K x K algebra (satjax.downlink.lowrank) equals the N_t x N_t eigen-decomposition:
+precoders and their JVPs (float64) for generic, zero-weight, collinear and K > N_t users, binding
+and slack budgets; the rank-K JVP against finite differences; unrolled Dinkelbach-WMMSE values
+and gradients with each algebra, with padded users and antennas; the default picks the K x K
+algebra when K < N_t."""
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from jax.test_util import check_grads
+
+from satjax.downlink import (
+    SYSTEM,
+    DownlinkParams,
+    ExactUpdate,
+    budget_precoders,
+    budget_precoders_rank_k,
+    dinkelbach_wmmse,
+    exact_update,
+    wmmse_step,
+)
+from satjax.downlink.lowrank import dense_factors
+from satjax.optim import Unroll
+
+CASES = [(0.0, 0.01), (0.5, 0.01), (5.0, 100.0)]          # (c, P_max): sum-rate binding, price binding, slack
+
+
+def _factors(seed, nt, k, degenerate):
+    rng = np.random.default_rng(seed)
+    v = rng.standard_normal((nt, k)) + 1j * rng.standard_normal((nt, k))
+    d = rng.uniform(0.5, 2.0, k)
+    s = np.sqrt(d) * rng.uniform(0.5, 1.5, k) * np.exp(1j * rng.uniform(0, 2 * np.pi, k))
+    if degenerate == "zero_weight":                       # a user with omega |u|^2 gamma = 0 (u = 0 or gamma = 0)
+        d[1], s[1] = 0.0, 0.0
+    elif degenerate == "collinear":                       # v_2 a multiple of v_0: rank K - 1
+        v[:, 2] = (0.3 - 1.1j) * v[:, 0]
+    return jnp.asarray(v), jnp.asarray(d), jnp.asarray(s)
+
+
+def _full(v, d, s, c, p_max):
+    a, r = dense_factors(v, d, s)
+    return budget_precoders(a, r, c, p_max)
+
+
+def _tangents(seed, args):
+    rng = np.random.default_rng(seed + 100)
+    out = []
+    for x in args:
+        t = rng.standard_normal(np.shape(x))
+        out.append(jnp.asarray(t + 1j * rng.standard_normal(np.shape(x)) if jnp.iscomplexobj(x) else t))
+    return tuple(out)
+
+
+@pytest.mark.parametrize("nt, k", [(7, 3), (4, 6)])
+@pytest.mark.parametrize("degenerate", [None, "zero_weight", "collinear"])
+def test_rank_k_equals_full_values_and_jvps(nt, k, degenerate):
+    with jax.enable_x64(True):
+        v, d, s = _factors(nt * 10 + k, nt, k, degenerate)
+        for c, p_max in CASES:
+            args = (v, d, s, jnp.asarray(c), jnp.asarray(p_max))
+            tangents = _tangents(nt + k, args)
+            b_k, db_k = jax.jvp(budget_precoders_rank_k, args, tangents)
+            b_f, db_f = jax.jvp(_full, args, tangents)
+            power = float(jnp.sum(jnp.abs(b_f) ** 2))
+            assert (power == pytest.approx(p_max, rel=1e-9)) == (p_max < 1)          # binding / slack as meant
+            np.testing.assert_allclose(b_k, b_f, rtol=0, atol=1e-12 * float(jnp.max(jnp.abs(b_f))))
+            np.testing.assert_allclose(db_k, db_f, rtol=0, atol=1e-11 * float(jnp.max(jnp.abs(db_f))))
+
+
+@pytest.mark.parametrize("c, p_max", [(0.5, 0.01), (5.0, 100.0)])
+@pytest.mark.parametrize("degenerate", [None, "zero_weight"])
+def test_rank_k_jvp_matches_finite_differences(c, p_max, degenerate):
+    """The implicit-function JVP through the factors (V, d, s), forward and reverse. A zero-weight
+    user keeps d_k = s_k = 0 (its weight and coefficient vanish together, as in eq. (23)); its
+    v_k is still perturbed."""
+    with jax.enable_x64(True):
+        v, d, s = _factors(3, 6, 3, degenerate)
+        real = np.arange(3) != (1 if degenerate else -1)
+
+        def f(v_, d_, s_, c_, p_):
+            return budget_precoders_rank_k(v_, jnp.zeros(3).at[real].set(d_), jnp.zeros(3, s.dtype).at[real].set(s_),
+                                           c_, p_)
+
+        check_grads(f, (v, d[real], s[real], jnp.asarray(c), jnp.asarray(p_max)), order=1,
+                    modes=("fwd", "rev"), eps=1e-7, rtol=1e-5)
+
+
+def _drop(num_users=3, pad_users=None):
+    with jax.enable_x64(True):
+        params = DownlinkParams(n_v=2, n_h=3, num_users=num_users, num_paths=2)
+        scenario = SYSTEM.sample(jax.random.key(7), params, jnp.float64)
+        if pad_users is not None:
+            scenario = SYSTEM.pad_users(scenario, pad_users)
+        return scenario.problem
+
+
+def _with(p, **changes):
+    return eqx.tree_at(lambda q: [getattr(q, k) for k in changes], p, list(changes.values()))
+
+
+def _ee(problem, algebra):
+    def f(p_max, gamma, noise, v):
+        q = _with(problem, p_max=p_max, gamma=gamma, noise=noise, v=v)
+        return dinkelbach_wmmse(q, mode=Unroll(3), inner=Unroll(4), update=ExactUpdate(algebra))[1] / 1e6
+    return f
+
+
+@pytest.mark.parametrize("pad", [None, 5])
+def test_unrolled_dinkelbach_rank_k_equals_full_values_and_gradients(pad):
+    """EE and d EE / d (P_max, gamma, N_0, v) of the unrolled Dinkelbach-WMMSE, both algebras;
+    with ``pad`` users appended by ``SYSTEM.pad_users`` (zero channel) and two zero antenna rows."""
+    with jax.enable_x64(True):
+        p = _drop(3, pad)
+        if pad is not None:
+            p = p.pad(p.num_antennas + 2, p.num_users)
+        args = (p.p_max, p.gamma, p.noise, p.v)
+        ee_k, grads_k = jax.value_and_grad(_ee(p, "rank_k"), argnums=(0, 1, 2, 3))(*args)
+        ee_f, grads_f = jax.value_and_grad(_ee(p, "full"), argnums=(0, 1, 2, 3))(*args)
+        assert float(ee_k) == pytest.approx(float(ee_f), rel=1e-12)
+        for gk, gf in zip(grads_k, grads_f):
+            np.testing.assert_allclose(gk, gf, rtol=0, atol=1e-9 * float(jnp.max(jnp.abs(gf))) + 1e-300)
+        if pad is not None:
+            ee_real = _ee(_drop(3), "rank_k")(*(getattr(_drop(3), f) for f in ("p_max", "gamma", "noise", "v")))
+            assert float(ee_k) == pytest.approx(float(ee_real), rel=1e-12)
+
+
+def test_default_runs_the_k_by_k_eigen_decomposition_when_k_is_below_nt():
+    """``exact_update`` (``algebra="auto"``) decomposes a K x K matrix for K < N_t, the N_t x N_t one
+    otherwise; ``"full"`` always the N_t x N_t one."""
+    def eigh_shapes(problem, update):
+        jaxpr = jax.make_jaxpr(lambda p: wmmse_step(p.v, p, 1e6, update))(problem).jaxpr
+        return {tuple(e.invars[0].aval.shape[-2:]) for e in _eqns(jaxpr) if e.primitive.name == "eigh"}
+
+    with jax.enable_x64(True):
+        wide = _drop(3)                        # N_t = 6, K = 3
+        assert eigh_shapes(wide, exact_update) == {(3, 3)}
+        assert eigh_shapes(wide, ExactUpdate("full")) == {(6, 6)}
+        tall = _drop(8)                        # K = 8 > N_t = 6
+        assert eigh_shapes(tall, exact_update) == {(6, 6)}
+        assert eigh_shapes(tall, ExactUpdate("rank_k")) == {(8, 8)}
+
+
+def _eqns(jaxpr):
+    """Every equation of ``jaxpr`` and of the jaxprs nested in its equations' parameters."""
+    for e in jaxpr.eqns:
+        yield e
+        for value in e.params.values():
+            for x in value if isinstance(value, (tuple, list)) else (value,):
+                inner = getattr(x, "jaxpr", x)
+                if hasattr(inner, "eqns"):
+                    yield from _eqns(inner)
+
+
+def test_bad_algebra_is_refused():
+    with pytest.raises(ValueError, match="algebra must be one of"):
+        ExactUpdate("woodbury")
