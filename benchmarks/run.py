@@ -7,7 +7,7 @@ and writes ``benchmarks/results/<device>-<date>.json`` (``...-quick.json`` with 
 after every case (device, versions,
 threading, settings, the measured matmul peak, and per case: compile time, steady-state
 median/min/max, time per scenario, XLA FLOPs and memory, peak RSS growth; then the ratios).
-Suites: closed_form (+ scaling, roofline, Monte Carlo), algorithm1, shgnn, downlink, precoders, sweep,
+Suites: closed_form (+ scaling, roofline, Monte Carlo), algorithm1, shgnn, downlink, precoders, sweep, sweep_scaling,
 uav. On a GPU machine the same command writes that device's own file. ``--quick --max-cases 2``
 is the smoke run of the test suite: each suite's first two cases (satjax and its reference) at
 tiny sizes.

@@ -16,7 +16,6 @@ summary line per finished chunk (the last line of that chunk's log).
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import os
 import time
@@ -24,15 +23,9 @@ from pathlib import Path
 
 from experiments.sweep import store as zstore
 from experiments.sweep.engine import read_summary
-from experiments.sweep.spec import Plan, SweepConfig, from_dict, plan
+from experiments.sweep.spec import Plan, SweepConfig, plan
 
 log = logging.getLogger("experiments.sweep")
-
-
-def load_plan(store: str | Path) -> Plan:
-    """The plan of the sweep in ``store`` (from the spec in its attributes, at this path)."""
-    spec = json.loads(zstore.read_attrs(store)["sweep_spec"])
-    return plan(from_dict(spec | {"store": str(store)}), check_metrics=False)
 
 
 def prepare(spec: SweepConfig) -> Plan:

@@ -128,9 +128,7 @@ def work(store: str, chunks: list[int], run_id: str, claim: bool) -> list[int]:
     """A worker: run each chunk of ``chunks`` that is not done (and, with ``claim``, that no other
     worker of run ``run_id`` has claimed); returns the chunks it ran. Each chunk appends to its log
     (``start`` line, then the summary line, or the error)."""
-    from experiments.sweep.driver import load_plan
-
-    plan = load_plan(store)
+    plan = zstore.load_plan(store)
     jax.config.update("jax_enable_x64", bool(plan.spec.x64))
     done = zstore.done_chunks(store)
     ran = []

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from experiments.sweep.spec import DROP_DIM, RESULT_KEYS, Plan, first_difference, spec_dict, spec_hash
+from experiments.sweep.spec import DROP_DIM, RESULT_KEYS, Plan, first_difference, from_dict, plan, spec_dict, spec_hash
 
 CHUNK_DIM = "chunk"
 DONE = "chunk_done"
@@ -60,6 +60,12 @@ def _attrs(plan: Plan) -> dict:
             "sweep_spec_hash": spec_hash(plan.spec), "system": plan.system.name, "paper": plan.system.paper,
             "satjax_version": getattr(satjax, "__version__", "unknown"), "jax_version": jax.__version__,
             "git_revision": git_revision(), "created": datetime.datetime.now(datetime.timezone.utc).isoformat()}
+
+
+def load_plan(store: str | Path) -> Plan:
+    """The plan of the sweep in ``store`` (from the spec in its attributes, at this path)."""
+    spec = json.loads(read_attrs(store)["sweep_spec"])
+    return plan(from_dict(spec | {"store": str(store)}), check_metrics=False)
 
 
 def exists(store: str | Path) -> bool:
