@@ -1,6 +1,6 @@
 """Propagation: large-scale fading formulas and shadowing models."""
 
-from satjax.propagation import itu_r
+from satjax.propagation import itu_r, ntn
 from satjax.propagation.pathloss import ground_large_scale_db, satellite_large_scale_db
 from satjax.propagation.shadowing import (
     TR38811_ELEVATIONS_DEG,
@@ -14,6 +14,7 @@ __all__ = [
     "TR38811_LOS_SIGMA_SF_DB",
     "ground_large_scale_db",
     "itu_r",
+    "ntn",
     "sample_shadowing_db",
     "satellite_large_scale_db",
     "satellite_shadowing_std_db",
