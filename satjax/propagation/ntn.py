@@ -39,7 +39,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from satjax._checks import check_choice, check_finite, check_nonnegative, is_concrete
-from satjax._types import Array, ArrayLike, Bool, Float, PRNGKeyArray
+from satjax._types import Array, ArrayLike, Bool, Float, PRNGKeyArray, Shaped
 from satjax.orbits import MU_EARTH_M3_S2
 from satjax.propagation import itu_r
 from satjax.constants import EARTH_RADIUS_M, SPEED_OF_LIGHT_M_S
@@ -186,7 +186,7 @@ def sample_los(key: PRNGKeyArray, elevation_rad: Float[ArrayLike, "..."], enviro
     return jax.random.uniform(key, p.shape, p.dtype) < p
 
 
-def shadow_fading_std_db(elevation_rad: Float[ArrayLike, "..."], los: Bool[ArrayLike, "..."], environment: str, band: str,
+def shadow_fading_std_db(elevation_rad: Float[ArrayLike, "..."], los: Shaped[ArrayLike, "..."], environment: str, band: str,
                          interpolation: str = "nearest") -> Float[Array, "..."]:
     """Shadow-fading standard deviation [dB], TR 38.811 Tables 6.6.2-1..3.
 
@@ -207,7 +207,7 @@ def shadow_fading_std_db(elevation_rad: Float[ArrayLike, "..."], los: Bool[Array
                      _table(elevation_rad, sigma_nlos, interpolation))
 
 
-def clutter_loss_db(elevation_rad: Float[ArrayLike, "..."], los: Bool[ArrayLike, "..."], environment: str, band: str,
+def clutter_loss_db(elevation_rad: Float[ArrayLike, "..."], los: Shaped[ArrayLike, "..."], environment: str, band: str,
                     interpolation: str = "nearest") -> Float[Array, "..."]:
     """Clutter loss [dB], TR 38.811 Tables 6.6.2-1..3 (NLoS); 0 dB in LoS (§6.6.2).
 
@@ -256,7 +256,7 @@ def atmospheric_loss_db(carrier_hz: Float[ArrayLike, "..."], elevation_rad: Floa
     r"""Gaseous absorption of the Earth-space path [dB], TR 38.811 §6.6.4 via P.676-12 Annex 2:
     $A_{\rm zenith}/\sin\alpha$ above 5 deg and the curved-Earth path below
     (``itu_r.gaseous_attenuation_inclined_db`` from the ground to 100 km, which equals the
-    $1/\sin$ form above 5 deg to < 1e-12 relative and stays finite at 0 deg).
+    $1/\sin$ form above 5 deg to < 1e-9 relative (measured 2.9e-10 at 20 GHz) and stays finite at 0 deg).
 
     Args:
         carrier_hz: carrier frequency [Hz].
@@ -305,7 +305,7 @@ def tropospheric_scintillation_db(elevation_rad: Float[ArrayLike, "..."], interp
 
 
 def path_loss_db(altitude_m: Float[ArrayLike, "..."], elevation_rad: Float[ArrayLike, "..."], carrier_hz: float,
-                 los: Bool[ArrayLike, "..."], environment: str, shadow_fading_db: Float[ArrayLike, "..."] = 0.0,
+                 los: Shaped[ArrayLike, "..."], environment: str, shadow_fading_db: Float[ArrayLike, "..."] = 0.0,
                  interpolation: str = "nearest", ionospheric: bool = False,
                  slant_range: Float[ArrayLike, "..."] | None = None) -> Float[Array, "..."]:
     r"""Total large-scale loss of a satellite-ground link [dB], TR 38.811 eqs. (6.6-2)-(6.6-4):
