@@ -1,6 +1,8 @@
-"""Optimization building blocks shared by all systems: iteration drivers and their modes,
+"""Optimization building blocks shared by all systems: iteration drivers and their modes, the
+batch driver ``solve_batch``,
 utilities, baselines, the Newton–Schulz matrix inverse."""
 
+from satjax.optim.batched import STRATEGIES, default_batch_size, solve_batch
 from satjax.optim.baselines import full_power, projected_gradient, random_power
 from satjax.optim.iterate import IterationTrace, Mode, Solve, Unroll, iterate, solve, unroll
 from satjax.optim.matrix_inverse import inverse_residual, newton_schulz_init, newton_schulz_inverse
@@ -15,6 +17,10 @@ __all__ = [
     "IterationTrace",
     "solve",
     "unroll",
+    # batches of solvers
+    "solve_batch",
+    "default_batch_size",
+    "STRATEGIES",
     # utilities
     "UTILITIES",
     "get_utility",
