@@ -2,7 +2,7 @@ r"""Orbits and passes: Keplerian orbits, Walker-delta constellations, WGS-84 gro
 Earth's rotation, look angles, range rate (Doppler), visibility windows and the serving satellite.
 
 Everything is a pure JAX function of arrays (``jit``/``vmap``/``grad``), except the Earth's
-rotation angle at the epoch, which is computed once on the host in float64 (:func:`earth_rotation`).
+rotation angle at the epoch, which is computed once on the host in float64 (``earth_rotation``).
 
 Frames and conventions:
 
@@ -117,7 +117,7 @@ class GroundPoint(NamedTuple):
 
 class EarthRotation(NamedTuple):
     """ECI -> ECEF rotation angle theta(t) = ``angle_at_epoch_rad`` + ``rate_rad_s`` * t, t in
-    seconds since the epoch. Build it with :func:`earth_rotation`; ``EarthRotation(0.0, 0.0)``
+    seconds since the epoch. Build it with ``earth_rotation``; ``EarthRotation(0.0, 0.0)``
     is a non-rotating Earth (ECEF = ECI)."""
 
     angle_at_epoch_rad: float
@@ -165,7 +165,7 @@ class Pass(NamedTuple):
 def kepler_orbit(semi_major_axis_m: Float[ArrayLike, "*S"], eccentricity: Float[ArrayLike, "*S"],
                  inclination_rad: Float[ArrayLike, "*S"], raan_rad: Float[ArrayLike, "*S"],
                  arg_perigee_rad: Float[ArrayLike, "*S"], mean_anomaly_rad: Float[ArrayLike, "*S"]) -> KeplerOrbit:
-    """A validated :class:`KeplerOrbit` (fields broadcast to one shape).
+    """A validated ``KeplerOrbit`` (fields broadcast to one shape).
 
     Args:
         semi_major_axis_m: semi-major axis [m]; the perigee must be above the WGS-84 equator
@@ -364,7 +364,7 @@ def eci_to_ecef(r_eci_m: Float[ArrayLike, "*B 3"], t_s: Float[ArrayLike, "*B"], 
     Args:
         r_eci_m: positions [..., 3] in metres.
         t_s: time since the epoch [s], broadcast against ``r_eci_m[..., 0]``.
-        rotation: from :func:`earth_rotation`.
+        rotation: from ``earth_rotation``.
 
     Returns:
         ECEF positions [..., 3] in metres.
@@ -378,7 +378,7 @@ def eci_to_ecef(r_eci_m: Float[ArrayLike, "*B 3"], t_s: Float[ArrayLike, "*B"], 
 
 def ground_point(lat_rad: Float[ArrayLike, "*G"], lon_rad: Float[ArrayLike, "*G"],
                  height_m: Float[ArrayLike, "*G"] = 0.0) -> GroundPoint:
-    """A validated :class:`GroundPoint` (fields broadcast to one shape).
+    """A validated ``GroundPoint`` (fields broadcast to one shape).
 
     Args:
         lat_rad: geodetic latitude in [-pi/2, pi/2] rad.
@@ -466,7 +466,7 @@ def link_geometry(orbit: KeplerOrbit, point: GroundPoint, t_s: Float[ArrayLike, 
         orbit: one satellite (scalar fields).
         point: one ground point (scalar fields).
         t_s: time since the epoch [s] (scalar).
-        rotation: from :func:`earth_rotation`.
+        rotation: from ``earth_rotation``.
         j2: include the secular J2 drift.
 
     Returns:
@@ -481,13 +481,13 @@ def link_geometry(orbit: KeplerOrbit, point: GroundPoint, t_s: Float[ArrayLike, 
 
 def link_geometry_grid(orbits: KeplerOrbit, points: GroundPoint, t_s: Float[ArrayLike, " T"], rotation: EarthRotation,
                        j2: bool = False) -> LinkGeometry:
-    """:func:`link_geometry` for every satellite x time x ground point (nested ``vmap``).
+    """``link_geometry`` for every satellite x time x ground point (nested ``vmap``).
 
     Args:
         orbits: S satellites (fields [S]).
         points: G ground points (fields [G]).
         t_s: times since the epoch [T] in seconds.
-        rotation: from :func:`earth_rotation`.
+        rotation: from ``earth_rotation``.
         j2: include the secular J2 drift.
 
     Returns:
@@ -554,7 +554,7 @@ def visibility_events(orbit: KeplerOrbit, point: GroundPoint, t_s: Float[ArrayLi
         orbit: one satellite (scalar fields).
         point: one ground point (scalar fields).
         t_s: increasing time grid [T] (T >= 2), seconds since the epoch.
-        rotation: from :func:`earth_rotation`.
+        rotation: from ``earth_rotation``.
         min_elevation_rad: visibility threshold [rad].
         j2: include the secular J2 drift.
         refine_steps: bisection steps per event (>= 0).
@@ -594,18 +594,18 @@ def _visibility_events(orbit, point, t, rotation, min_elevation_rad, j2, refine_
 def passes(orbit: KeplerOrbit, point: GroundPoint, t_s: Float[ArrayLike, " T"], rotation: EarthRotation,
            min_elevation_rad: float = 0.0, j2: bool = False) -> list[Pass]:
     """The passes above ``min_elevation_rad`` on a time grid, as a host list (not jittable: the
-    number of passes is data-dependent). Built from :func:`visibility_events`.
+    number of passes is data-dependent). Built from ``visibility_events``.
 
     Args:
         orbit: one satellite (scalar fields).
         point: one ground point (scalar fields).
         t_s: increasing time grid [T], seconds since the epoch.
-        rotation: from :func:`earth_rotation`.
+        rotation: from ``earth_rotation``.
         min_elevation_rad: visibility threshold [rad].
         j2: include the secular J2 drift.
 
     Returns:
-        One :class:`Pass` per window, in time order; the highest culmination inside each window.
+        One ``Pass`` per window, in time order; the highest culmination inside each window.
     """
     ev = jax.tree.map(np.asarray, visibility_events(orbit, point, t_s, rotation, min_elevation_rad, j2))
     t0 = jnp.asarray(np.asarray(t_s)[0], jnp.result_type(orbit.semi_major_axis_m, float))

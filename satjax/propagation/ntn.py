@@ -2,21 +2,21 @@ r"""3GPP TR 38.811 (V15.4.0) large-scale channel of a non-terrestrial link, in J
 
 Table / equation -> function:
 
-* Table 6.6.1-1 (LoS probability per environment and elevation) -> :func:`los_probability`,
-  :func:`sample_los`;
+* Table 6.6.1-1 (LoS probability per environment and elevation) -> ``los_probability``,
+  ``sample_los``;
 * Tables 6.6.2-1 (dense urban), 6.6.2-2 (urban), 6.6.2-3 (suburban and rural): shadow-fading
   standard deviation (LoS / NLoS) and clutter loss (NLoS; 0 dB in LoS) for S and Ka band ->
-  :func:`shadow_fading_std_db`, :func:`clutter_loss_db`;
-* eq. (6.6-1) slant range from altitude and elevation -> :func:`slant_range_m`;
+  ``shadow_fading_std_db``, ``clutter_loss_db``;
+* eq. (6.6-1) slant range from altitude and elevation -> ``slant_range_m``;
 * eq. (6.6-2) free-space loss -> ``itu_r.free_space_loss_db`` (exact constant
   $20\log_{10}(4\pi\cdot10^9/c) = 32.4478$ dB where the TR rounds to 32.45);
-* §6.6.4 atmospheric absorption -> :func:`atmospheric_loss_db` (our P.676-12, Annex 2);
+* §6.6.4 atmospheric absorption -> ``atmospheric_loss_db`` (our P.676-12, Annex 2);
 * §6.6.6.1 ionospheric scintillation (P.531, the TR's 4 GHz fluctuation scaled by
-  $f^{-1.5}$) -> :func:`ionospheric_scintillation_db`;
+  $f^{-1.5}$) -> ``ionospheric_scintillation_db``;
 * §6.6.6.2 tropospheric scintillation (Table 6.6.6.2.1-1, 20 GHz, 99 %) ->
-  :func:`tropospheric_scintillation_db`;
-* eqs. (6.6-3) and (6.6-4): total basic + additional loss -> :func:`path_loss_db`;
-* Doppler: :func:`max_doppler_shift_hz` (TR 38.821's maximum for a ground user at a given
+  ``tropospheric_scintillation_db``;
+* eqs. (6.6-3) and (6.6-4): total basic + additional loss -> ``path_loss_db``;
+* Doppler: ``max_doppler_shift_hz`` (TR 38.821's maximum for a ground user at a given
   elevation) and ``satjax.orbits.doppler_shift_hz`` from the exact range rate of a pass.
 
 Elevation between the tables' 10-degree rows is a parameter, ``interpolation``:
@@ -67,7 +67,7 @@ BANDS = ("S", "Ka")
 INTERPOLATIONS = ("nearest", "linear")
 #: Table rows [deg].
 NTN_ELEVATIONS_DEG = (10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 80.0, 90.0)
-#: Carrier ranges [Hz] mapped to the tables' bands by :func:`band_of_frequency`.
+#: Carrier ranges [Hz] mapped to the tables' bands by ``band_of_frequency``.
 _BAND_RANGES_HZ = {"S": (1.9e9, 4.0e9), "Ka": (17.7e9, 40.0e9)}
 
 #: Table 6.6.1-1: LoS probability [%]; suburban and rural share one column.
@@ -171,7 +171,7 @@ def los_probability(elevation_rad: Float[ArrayLike, "..."], environment: str, in
 
 def sample_los(key: PRNGKeyArray, elevation_rad: Float[ArrayLike, "..."], environment: str,
                interpolation: str = "nearest") -> Bool[Array, "..."]:
-    """Draw the LoS state of each link: Bernoulli with :func:`los_probability`.
+    """Draw the LoS state of each link: Bernoulli with ``los_probability``.
 
     Args:
         key: PRNG key.
@@ -194,7 +194,7 @@ def shadow_fading_std_db(elevation_rad: Float[ArrayLike, "..."], los: Shaped[Arr
         elevation_rad: elevation in [0, pi/2] rad.
         los: LoS state (bool), broadcast against ``elevation_rad``.
         environment: ``"dense_urban"``, ``"urban"``, ``"suburban"`` or ``"rural"``.
-        band: ``"S"`` or ``"Ka"`` (:func:`band_of_frequency`).
+        band: ``"S"`` or ``"Ka"`` (``band_of_frequency``).
         interpolation: ``"nearest"`` or ``"linear"``.
 
     Returns:
@@ -278,7 +278,7 @@ def ionospheric_scintillation_db(carrier_hz: Float[ArrayLike, "..."]) -> Float[A
     20 deg of the magnetic equator): $PL_s = P_{\rm fluc}(f_c)/\sqrt2$ with
     $P_{\rm fluc}(f_c) = P_{\rm fluc}(4\,{\rm GHz})\,(f_c/4\,{\rm GHz})^{-1.5}$,
     $P_{\rm fluc}(4\,{\rm GHz})$ = 1.1 dB, i.e. $\approx 6.22\,f_{\rm GHz}^{-1.5}$ dB. The TR
-    neglects it at mid latitudes and above 6 GHz (:func:`path_loss_db`'s ``ionospheric`` flag).
+    neglects it at mid latitudes and above 6 GHz (``path_loss_db``'s ``ionospheric`` flag).
 
     Args:
         carrier_hz: carrier frequency [Hz], > 0.
@@ -315,7 +315,7 @@ def path_loss_db(altitude_m: Float[ArrayLike, "..."], elevation_rad: Float[Array
     $$
 
     with $d$ from eq. (6.6-1) (or ``slant_range`` from an orbit), $SF$ a shadow-fading draw
-    (pass ``shadow_fading_db = sigma * N(0, 1)`` with :func:`shadow_fading_std_db`; default 0, the
+    (pass ``shadow_fading_db = sigma * N(0, 1)`` with ``shadow_fading_std_db``; default 0, the
     median), $CL$ the clutter loss (NLoS only), $PL_g$ gaseous absorption and $PL_s$ the
     scintillation of the band: tropospheric (Table 6.6.6.2.1-1) in Ka, ionospheric
     (§6.6.6.1.4) in S only when ``ionospheric`` (equatorial/high-latitude users). Building entry
@@ -324,7 +324,7 @@ def path_loss_db(altitude_m: Float[ArrayLike, "..."], elevation_rad: Float[Array
     Args:
         altitude_m: satellite altitude [m], >= 0.
         elevation_rad: elevation in [0, pi/2] rad.
-        carrier_hz: carrier frequency [Hz] (host number; picks the band, :func:`band_of_frequency`).
+        carrier_hz: carrier frequency [Hz] (host number; picks the band, ``band_of_frequency``).
         los: LoS state (bool).
         environment: ``"dense_urban"``, ``"urban"``, ``"suburban"`` or ``"rural"``.
         shadow_fading_db: shadow-fading realisation [dB].
