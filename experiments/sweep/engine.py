@@ -119,8 +119,8 @@ def _chunk_logger(store: str, chunk: int) -> tuple[logging.Logger, logging.Handl
 def summary_line(s: dict, plan: Plan) -> str:
     """One line of a finished chunk (the chunk log's last line, the driver's log)."""
     static = " ".join(f"{k}={v}" for k, v in s["static"].items())
-    return (f"chunk {s['chunk']}/{plan.num_chunks} done: {s['points']} points x {plan.spec.drops} drops "
-            f"{static + ' ' if static else ''}in {s['seconds']:.2f} s "
+    return (f"chunk {s['chunk']} (of {plan.num_chunks}) done: {s['points']} points x {plan.spec.drops} drops "
+            f"{'at ' + static + ' ' if static else ''}in {s['seconds']:.2f} s "
             f"({'compiled' if s['compiled'] else 'cached program'}, {s['calls']} calls)")
 
 
@@ -129,7 +129,11 @@ def work(store: str, chunks: list[int], run_id: str, claim: bool) -> list[int]:
     worker of run ``run_id`` has claimed); returns the chunks it ran. Each chunk appends to its log
     (``start`` line, then the summary line, or the error)."""
     plan = zstore.load_plan(store)
-    jax.config.update("jax_enable_x64", bool(plan.spec.x64))
+    with jax.enable_x64(bool(plan.spec.x64)):          # this process's setting is restored after (debug: the driver)
+        return _work(plan, store, chunks, run_id, claim)
+
+
+def _work(plan: Plan, store: str, chunks: list[int], run_id: str, claim: bool) -> list[int]:
     done = zstore.done_chunks(store)
     ran = []
     for chunk in chunks:

@@ -272,9 +272,8 @@ class Plan:
         """xarray coordinates: ``name -> (dims, values, attrs)`` with units from the ``Params``
         field metadata."""
         coords = {}
-        for dim, values in (*((k, (k, v)) for k, v in self.spec.grid.items()),
-                            *((ZIP_DIM, (k, v)) for k, v in self.spec.zip.items())):
-            key, vals = values
+        for dim, key, vals in (*((k, k, v) for k, v in self.spec.grid.items()),
+                               *((ZIP_DIM, k, v) for k, v in self.spec.zip.items())):
             meta = _field_kind(self.system, key)
             attrs = {"units": meta.get("unit", ""), "long_name": meta.get("doc", "") or key, "kind": meta["kind"]}
             coords[key] = (dim, np.asarray(to_plain(vals)), attrs)

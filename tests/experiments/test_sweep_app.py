@@ -177,17 +177,26 @@ def test_store_of_another_spec_is_refused(local_run):
 
 
 def test_spec_cannot_name_code_and_cli_rejects_bad_override(tmp_path):
-    """The Hydra app refuses a ``_target_`` anywhere in a spec and an unknown parameter before any
-    store exists."""
+    """The Hydra app refuses a ``_target_`` anywhere in a spec before any store exists; a composed
+    spec with an unknown parameter fails naming it."""
     env = dict(os.environ, JAX_PLATFORMS="cpu")
     store = tmp_path / "cli.zarr"
-    for override, match in (("+grid._target_=os.system", "grid._target_ must name a class"),
-                            ("+grid.p_max=[1.0]", "grid.p_max is not a parameter of DownlinkParams")):
-        proc = subprocess.run([sys.executable, "-m", "experiments.sweep", "sweep=downlink_tiny", f"store={store}",
-                               f"hydra.run.dir={tmp_path}/run", override], cwd=ROOT, env=env, capture_output=True,
-                              text=True, timeout=300)
-        assert proc.returncode != 0 and match in proc.stderr, proc.stderr[-2000:]
-        assert not store.exists()
+    proc = subprocess.run([sys.executable, "-m", "experiments.sweep", "sweep=downlink_tiny", f"store={store}",
+                           f"hydra.run.dir={tmp_path}/run", "+grid._target_=os.system"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode != 0 and "grid._target_ must name a class" in proc.stderr, proc.stderr[-2000:]
+    assert not store.exists()
+    with pytest.raises(ValueError, match=r"grid.p_max is not a parameter of DownlinkParams \(system .downlink.\); did you mean p_max_w\?"):
+        _composed("downlink_tiny", "+grid.p_max=[1.0]")
+
+
+def _composed(name: str, *overrides: str) -> SweepConfig:
+    from hydra import compose, initialize_config_dir
+
+    from experiments.common import load_config
+
+    with initialize_config_dir(version_base="1.3", config_dir=str(ROOT / "conf")):
+        return load_config(compose("sweep", overrides=[f"sweep={name}", *overrides]))
 
 
 def test_chunks_are_hyperrectangles_of_one_static_shape():
@@ -201,3 +210,27 @@ def test_chunks_are_hyperrectangles_of_one_static_shape():
     for c in range(p.num_chunks):
         assert len({p.point_values(i)["num_users"] for i in p.chunk_points(c)}) == 1
     assert dataclasses.replace(spec, chunk_size=9).chunk_size == 9
+
+
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in (ROOT / "conf" / "sweep").glob("*.yaml")))
+def test_every_spec_of_conf_sweep_plans(name):
+    p = plan(_composed(name), check_metrics=False)
+    assert p.num_points >= 12 and p.num_chunks >= 2
+
+
+def test_specs_in_the_docs_plan():
+    """Every YAML spec in docs/sweeps.md is a valid spec."""
+    import re
+
+    import yaml
+
+    text = (ROOT / "docs" / "sweeps.md").read_text()
+    specs = [yaml.safe_load(b) for b in re.findall(r"^```yaml\n(.*?)^```", text, re.S | re.M)]
+    specs = [s for s in specs if isinstance(s, dict) and "system" in s]
+    assert len(specs) == 2
+    for data in specs:
+        p = plan(SweepConfig(**(data | {"executor": ExecutorConfig(**data["executor"])})), check_metrics=False)
+        assert p.num_chunks >= 4
+    assert specs[1] == yaml.safe_load((ROOT / "conf" / "sweep" / "paper_c_ith_energy_uavs.yaml").read_text())
