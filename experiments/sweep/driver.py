@@ -29,13 +29,11 @@ log = logging.getLogger("experiments.sweep")
 
 
 def prepare(spec: SweepConfig) -> Plan:
-    """Every check of a spec and its store, then the store's layout if it is new (nothing runs)."""
+    """Every check of a spec and its store (a store of another spec is refused); nothing is written."""
     spec = dataclasses.replace(spec, store=str(Path(spec.store).absolute()))
     p = plan(spec)
     if zstore.exists(spec.store):
         zstore.check_belongs(p)
-    else:
-        zstore.create(p)
     return p
 
 
@@ -58,12 +56,12 @@ def _executor(p: Plan, folder: Path):
     return executor
 
 
-def submit(p: Plan, todo: list[int], run_id: str) -> list:
-    """Submit the chunks ``todo`` (the ``debug`` executor's jobs run when their result is asked)."""
+def submit(p: Plan, executor, todo: list[int], run_id: str) -> list:
+    """Submit the chunks ``todo`` to ``executor`` (:func:`_executor`; the ``debug`` executor's jobs
+    run when their result is asked)."""
     from experiments.sweep.worker import work
 
     store, ex = p.spec.store, p.spec.executor
-    executor = _executor(p, zstore.work_dir(store) / "submitit")
     if ex.kind == "debug":
         return [executor.submit(work, store, [c], run_id, False) for c in todo]
     if ex.kind == "local":
@@ -124,6 +122,9 @@ def run_sweep(spec: SweepConfig) -> Path:
     """Run ``spec``'s unfinished chunks and return the store's path (see the module docstring)."""
     p = prepare(spec)
     store = p.spec.store
+    executor = _executor(p, zstore.work_dir(store) / "submitit")        # e.g. no SLURM here: fails before the store exists
+    if not zstore.exists(store):
+        zstore.create(p)
     done = zstore.done_chunks(store)
     todo = [c for c in range(p.num_chunks) if not done[c]]
     log.info("sweep of system %s: %d points x %d drops in %d chunks of <= %d points (%s); %d done, %d to run on %s; "
@@ -135,7 +136,7 @@ def run_sweep(spec: SweepConfig) -> Path:
     run_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
     progress = _Progress(p, todo)
     try:
-        jobs = submit(p, todo, run_id)
+        jobs = submit(p, executor, todo, run_id)
         if p.spec.executor.kind == "debug":
             for job in jobs:
                 job.result()

@@ -18,6 +18,7 @@ one.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import itertools
 import json
@@ -161,11 +162,17 @@ def spec_hash(spec: SweepConfig) -> str:
     return hashlib.sha256(json.dumps(result_dict(spec), sort_keys=True).encode()).hexdigest()
 
 
-def from_dict(data: dict) -> SweepConfig:
-    """A spec from :func:`spec_dict`'s output (validated again)."""
+def from_dict(data: dict, *, validate: bool = True) -> SweepConfig:
+    """A spec from :func:`spec_dict`'s output, validated again unless ``validate`` is False (a
+    worker reading the spec of its store, which the driver validated before creating it)."""
     data = dict(data)
     data["executor"] = ExecutorConfig(**data.get("executor", {}))
-    return SweepConfig(**data)
+    if validate:
+        return SweepConfig(**data)
+    spec = object.__new__(SweepConfig)
+    for f in dataclasses.fields(SweepConfig):
+        setattr(spec, f.name, data[f.name])
+    return spec
 
 
 def first_difference(a, b, path: str = "") -> str | None:
@@ -299,11 +306,13 @@ def _chunk_shape(shape: tuple[int, ...], static_dims: list[bool], chunk_size: in
     return tuple(out)
 
 
-def plan(spec: SweepConfig, *, check_metrics: bool = True) -> Plan:
+def plan(spec: SweepConfig, *, check_metrics: bool = True, check_points: bool = True) -> Plan:
     """Validate ``spec`` and lay it out (``ValueError`` naming the key; see the module docstring).
 
     ``check_metrics``: also check the metrics against the keys the system's task scores (traces
-    one policy's score with ``jax.eval_shape``; nothing is computed).
+    one policy's score with ``jax.eval_shape``; nothing is computed). ``check_points``: build the
+    ``Params`` of every point (each distinct spec once per process); workers skip it, the
+    driver has done it.
     """
     from satjax._checks import check_int_range
 
@@ -343,7 +352,8 @@ def plan(spec: SweepConfig, *, check_metrics: bool = True) -> Plan:
            f"batch_size must be <= chunk_size ({spec.chunk_size}), got {spec.batch_size}")
     _check(isinstance(spec.store, str) and spec.store != "", f"store must be a path, got {spec.store!r}")
 
-    _check_params(system, spec.params, grid, zipped)
+    if check_points:
+        _check_params(system.name, json.dumps(to_plain([spec.params, grid, zipped])))
     policies = tuple(spec.policies) or (system.reference,)
     unknown = [p for p in policies if p not in system.policies]
     _check(not unknown, f"policies: {unknown[0] if unknown else ''!r} is not a policy of system {system.name!r}; "
@@ -367,10 +377,14 @@ def plan(spec: SweepConfig, *, check_metrics: bool = True) -> Plan:
     return result
 
 
-def _check_params(system: System, fixed: dict, grid: dict, zipped: dict) -> None:
-    """Each value alone, then every point, through the ``Params`` class's own validation."""
-    cls = system.params_class
-    fixed = _as_field_values(to_plain(fixed))
+@functools.lru_cache(maxsize=16)
+def _check_params(system_name: str, values_json: str) -> None:
+    """Each value alone, then every point, through the ``Params`` class's own validation
+    (``values_json``: the fixed values, the grid and the zipped lists; cached, so a spec's points
+    are built once per process)."""
+    cls = get_system(system_name).params_class
+    fixed, grid, zipped = json.loads(values_json)
+    fixed = _as_field_values(fixed)
     try:
         cls(**fixed)
     except (TypeError, ValueError) as err:

@@ -234,3 +234,26 @@ def test_specs_in_the_docs_plan():
         p = plan(SweepConfig(**(data | {"executor": ExecutorConfig(**data["executor"])})), check_metrics=False)
         assert p.num_chunks >= 4
     assert specs[1] == yaml.safe_load((ROOT / "conf" / "sweep" / "paper_c_ith_energy_uavs.yaml").read_text())
+
+
+def test_slurm_executor_submits_one_array_task_per_unfinished_chunk(tmp_path, monkeypatch):
+    """With ``executor.kind=slurm`` the driver hands submitit a job array (one task per chunk, at most
+    ``slurm_array_parallelism`` at once, the GPUs, partition and account of the spec); ``sbatch``
+    and ``srun`` are stand-ins here that record the batch script."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    record = tmp_path / "sbatch.sh"
+    (bin_dir / "sbatch").write_text(f'#!/bin/sh\ncat "$@" > {record}\necho "Submitted batch job 4242"\n')
+    (bin_dir / "srun").write_text("#!/bin/sh\nexit 1\n")
+    for tool in ("sbatch", "srun"):
+        (bin_dir / tool).chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    store = tmp_path / "slurm.zarr"
+    slurm = ExecutorConfig(kind="slurm", partition="gpu", account="proj", gpus_per_task=1, cpus_per_task=2,
+                           slurm_array_parallelism=3, timeout_min=30, wait=False)
+    _run(_spec(store, executor=slurm))
+    script = record.read_text()
+    for line in ("#SBATCH --array=0-3%3", "#SBATCH --partition=gpu", "#SBATCH --account=proj",
+                 "#SBATCH --gpus-per-node=1", "#SBATCH --cpus-per-task=2", "#SBATCH --time=30"):
+        assert line in script, script
+    assert not _open(store).chunk_done.values.any()             # submitted, nothing ran here
