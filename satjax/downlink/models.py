@@ -59,7 +59,11 @@ initialization is the Newton–Schulz point $c = (2I, -I)$, $s = d = 0$,
 $\sigma$ = identity, so the untrained network *is* the unrolled Dinkelbach-WMMSE with the
 Newton–Schulz inverse (``satjax.downlink.NewtonSchulzUpdate``; tested equal). The paper
 initializes every trainable matrix at zero, which makes $F \equiv 0$ and the precoders
-zero. $\sigma$ stays the identity (the local linear approximation the paper motivates).
+zero. $\sigma$ is the identity by default — not only at initialization: our layer has no
+activation, so the learned inverse is a polynomial in $M$ (the local linear approximation the
+paper motivates), and the pooling includes the edge itself. The paper's $\sigma$ (ReLU, its only
+named activation) and the pooling over $i' \ne i$, $j' \ne j$ of (33) are options
+(``activation``, ``exclude_self``; D44, D97).
 
 **Linear deep unfolding** (``LinearUnfoldedWMMSE``), the paper's baseline after Hu et al.,
 "Iterative algorithm induced deep-unfolding neural networks: precoding design for multiuser MIMO
@@ -101,7 +105,7 @@ from satjax.optim.iterate import Unroll
 from satjax.optim.matrix_inverse import newton_schulz_init
 
 __all__ = ["EdgeGNN", "UnfoldedDinkelbachWMMSE", "LinearUnfoldedWMMSE", "ScaledMRT", "TaylorInverse", "TaylorLayer",
-           "edge_features", "NUM_EDGE_FEATURES"]
+           "edge_features", "NUM_EDGE_FEATURES", "TAYLOR_ACTIVATIONS"]
 
 # --- the models' input checks ---
 
@@ -218,30 +222,37 @@ class EdgeGNN(LearnedPrecoder):
 
     Arguments:
         hidden: width of every edge state and MLP hidden layer (paper: 64).
-        num_layers: edge-update layers $L$ (>= 1).
+        num_layers: edge-update layers $L$ (>= 1; ours 3, the paper's Sec. V one graph layer).
+        readout_hidden: 0 (ours): a linear readout to $(\mathrm{Re}, \mathrm{Im})\,b_{nk}$;
+            $H > 0$: the paper's "two-layer MLP with ReLU" after the graph layer,
+            Linear–ReLU–Linear with $H$ hidden units (paper: 64). The paper option is
+            ``num_layers=1, readout_hidden=64`` (``conf/model/edge_gnn_paper.yaml``).
         key: PRNG key for the initialization.
     """
 
     layers: tuple[EdgeLayer, ...]
-    readout: Dense
+    readout: Dense | MLP
     hidden: int = eqx.field(static=True)
     _log_features: ClassVar[bool] = True
 
-    def __init__(self, *, hidden: int = 64, num_layers: int = 3, key: Any, dtype=jnp.float32):
-        self.check_settings(hidden=hidden, num_layers=num_layers)
+    def __init__(self, *, hidden: int = 64, num_layers: int = 3, readout_hidden: int | Any = 0, key: Any,
+                 dtype=jnp.float32):
+        self.check_settings(hidden=hidden, num_layers=num_layers, readout_hidden=readout_hidden)
         dtype = parameter_dtype(dtype)
         check_key("key", key)
         keys = jax.random.split(key, num_layers + 1)
         sizes = [NUM_EDGE_FEATURES] + [hidden] * num_layers
         self.layers = tuple(EdgeLayer(sizes[i], hidden, key=keys[i], dtype=dtype) for i in range(num_layers))
-        self.readout = Dense(hidden, 2, key=keys[-1], dtype=dtype)
+        self.readout = (Dense(hidden, 2, key=keys[-1], dtype=dtype) if readout_hidden == 0
+                        else MLP(hidden, readout_hidden, 2, key=keys[-1], dtype=dtype))
         self.hidden = hidden
 
     @staticmethod
-    def check_settings(*, hidden: int, num_layers: int) -> None:
+    def check_settings(*, hidden: int, num_layers: int, readout_hidden: int | Any = 0, **_) -> None:
         """Setting checks (``ValueError`` naming the setting), also used by the config schema."""
         check_int_range("hidden", hidden, 1)
         check_int_range("num_layers", num_layers, 1)
+        check_int_range("readout_hidden", readout_hidden, 0)
 
     def _precoders(self, problem: PrecodingProblem) -> Complex[ArrayLike, "Nt K"]:
         valid = problem.antennas[:, None] & problem.users[None, :]
@@ -256,6 +267,13 @@ class EdgeGNN(LearnedPrecoder):
 # --- deep unfolding (Sec. IV) ---
 
 
+def _check_taylor_options(activation: Any, exclude_self: Any) -> None:
+    if not isinstance(activation, str) or activation not in TAYLOR_ACTIVATIONS:
+        raise ValueError(f"activation must be one of {sorted(TAYLOR_ACTIVATIONS)}, got {activation!r}")
+    if not isinstance(exclude_self, bool):
+        raise ValueError(f"exclude_self must be True or False, got {exclude_self!r}")
+
+
 def _as_channels(z: Inexact[ArrayLike, "..."]) -> Float[ArrayLike, "... 2"]:
     return jnp.stack([jnp.real(z), jnp.imag(z)], axis=-1)
 
@@ -264,21 +282,32 @@ def _as_complex(x: Float[ArrayLike, "... 2"], dtype) -> Complex[ArrayLike, "..."
     return jax.lax.complex(x[..., 0], x[..., 1]).astype(dtype)
 
 
+#: The activations $\sigma$ of eqs. (31)/(33) a ``TaylorLayer`` can apply to the (Re, Im) channels:
+#: ``"identity"`` (ours, D44) or ``"relu"`` (the paper's only named activation, Algorithm 1 / Sec. V).
+TAYLOR_ACTIVATIONS = {"identity": lambda x: x, "relu": jax.nn.relu}
+
+
 class TaylorLayer(eqx.Module):
     """One edge-update layer of eq. (31)/(33) on the antenna–antenna graph (module docstring).
 
     ``c``, ``s``, ``d``: ``[2, 2, 2]`` — for the two components of $g$ (``F``, ``FMF``), a
-    real 2 × 2 matrix acting on (Re, Im)."""
+    real 2 × 2 matrix acting on (Re, Im). ``activation``: $\sigma$, a name in
+    ``TAYLOR_ACTIVATIONS``, applied to each real channel. ``exclude_self``: pool over the other
+    rows/columns only, $i' \ne i$ and $j' \ne j$, as in (33) (``False``: over all, ours, D44)."""
 
     c: Float[ArrayLike, "2 2 2"]
     s: Float[ArrayLike, "2 2 2"]
     d: Float[ArrayLike, "2 2 2"]
+    activation: str = eqx.field(static=True)
+    exclude_self: bool = eqx.field(static=True)
 
-    def __init__(self, dtype=jnp.float32):
+    def __init__(self, dtype=jnp.float32, *, activation: str | Any = "identity", exclude_self: bool | Any = False):
+        _check_taylor_options(activation, exclude_self)
         eye = jnp.eye(2, dtype=parameter_dtype(dtype))
         self.c = jnp.stack([2 * eye, -eye])             # Newton–Schulz: F <- 2F - FMF
         self.s = jnp.zeros((2, 2, 2), dtype)
         self.d = jnp.zeros((2, 2, 2), dtype)
+        self.activation, self.exclude_self = activation, exclude_self
 
     def __call__(self, f: Complex[ArrayLike, "N N"], m: Complex[ArrayLike, "N N"],
                  mask: ArrayLike | None = None) -> Complex[ArrayLike, "N N"]:
@@ -287,12 +316,19 @@ class TaylorLayer(eqx.Module):
         if mask is None:
             mask = jnp.ones((n,), bool)
         w = mask.astype(g.dtype)
-        count = jnp.maximum(jnp.sum(w), 1)
-        over_rows = jnp.einsum("ijab,i->jab", g, w) / count                       # mean over i' of g_{i'j}
-        over_cols = jnp.einsum("ijab,j->iab", g, w) / count                       # mean over j' of g_{ij'}
-        out = (jnp.einsum("ijab,aeb->ije", g, self.c) + jnp.einsum("jab,aeb->je", over_rows, self.s)[None]
-               + jnp.einsum("iab,aeb->ie", over_cols, self.d)[:, None])
         valid = mask[:, None] & mask[None, :]
+        if self.exclude_self:                       # (33): i' != i, j' != j (g is zero off the real antennas)
+            g = jnp.where(valid[..., None, None], g, 0)
+            count = jnp.maximum(jnp.sum(w) - 1, 1)
+            over_rows = (jnp.sum(g, axis=0, keepdims=True) - g) / count           # mean over i' != i of g_{i'j}
+            over_cols = (jnp.sum(g, axis=1, keepdims=True) - g) / count           # mean over j' != j of g_{ij'}
+        else:
+            count = jnp.maximum(jnp.sum(w), 1)
+            over_rows = (jnp.einsum("ijab,i->jab", g, w) / count)[None]          # mean over i' of g_{i'j}
+            over_cols = (jnp.einsum("ijab,j->iab", g, w) / count)[:, None]       # mean over j' of g_{ij'}
+        out = (jnp.einsum("ijab,aeb->ije", g, self.c) + jnp.einsum("ijab,aeb->ije", over_rows, self.s)
+               + jnp.einsum("ijab,aeb->ije", over_cols, self.d))
+        out = TAYLOR_ACTIVATIONS[self.activation](out)
         return jnp.where(valid, _as_complex(out, f.dtype), 0)
 
 
@@ -306,11 +342,14 @@ class TaylorInverse(eqx.Module):
     num_layers: int = eqx.field(static=True)
     share_layers: bool = eqx.field(static=True)
 
-    def __init__(self, num_layers: int, share_layers: bool = False, dtype=jnp.float32):
+    def __init__(self, num_layers: int, share_layers: bool = False, dtype=jnp.float32, *,
+                 activation: str | Any = "identity", exclude_self: bool | Any = False):
         check_int_range("num_layers", num_layers, 1)
         dtype = parameter_dtype(dtype)
         self.num_layers, self.share_layers = num_layers, bool(share_layers)
-        self.layers = (TaylorLayer(dtype),) if share_layers else tuple(TaylorLayer(dtype) for _ in range(num_layers))
+        options = {"activation": activation, "exclude_self": exclude_self}
+        self.layers = ((TaylorLayer(dtype, **options),) if share_layers
+                       else tuple(TaylorLayer(dtype, **options) for _ in range(num_layers)))
 
     def inverse(self, m: Complex[ArrayLike, "N N"], mask: ArrayLike | None = None) -> Complex[ArrayLike, "N N"]:
         f = newton_schulz_init(m)
@@ -332,29 +371,45 @@ class UnfoldedDinkelbachWMMSE(LearnedPrecoder):
 
     A ``satjax.policies.Policy`` for system B: ``model(scenario, key=None) -> b [N_t, K]``.
     Its parameters do not depend on $N_t$ or $K$: one model serves every size.
+
+    Options (defaults ours; the paper's layers as written are ``activation="relu"``,
+    ``exclude_self=True``, ``restart=True``, ``conf/model/unfolded_wmmse_paper.yaml``):
+    ``activation`` is $\sigma$ of (31)/(33) (``TAYLOR_ACTIVATIONS``: ``"identity"``, ours, or
+    ``"relu"``); ``exclude_self`` pools over $i' \ne i$, $j' \ne j$ as (33) does;
+    ``restart`` runs Algorithm 2 as printed ($\rho_0 = 0$, precoders re-initialised at
+    statistical MRT before every Dinkelbach update; ``dinkelbach_wmmse(restart=True)``).
     """
 
     inverse: TaylorInverse
     num_outer: int = eqx.field(static=True)
     num_inner: int = eqx.field(static=True)
     checkpoint: bool = eqx.field(static=True)
+    restart: bool = eqx.field(static=True)
 
     def __init__(self, *, num_outer: int = 3, num_inner: int = 5, num_layers: int = 4, share_layers: bool = False,
-                 checkpoint: bool = True, key: PRNGKeyArray | None = None, dtype=jnp.float32):
-        self.check_settings(num_outer=num_outer, num_inner=num_inner, num_layers=num_layers)
-        self.inverse = TaylorInverse(num_layers, share_layers, dtype)
+                 checkpoint: bool = True, activation: str | Any = "identity", exclude_self: bool | Any = False,
+                 restart: bool | Any = False, key: PRNGKeyArray | None = None, dtype=jnp.float32):
+        self.check_settings(num_outer=num_outer, num_inner=num_inner, num_layers=num_layers, activation=activation,
+                            exclude_self=exclude_self, restart=restart)
+        self.inverse = TaylorInverse(num_layers, share_layers, dtype, activation=activation, exclude_self=exclude_self)
         self.num_outer, self.num_inner, self.checkpoint = num_outer, num_inner, bool(checkpoint)
+        self.restart = restart
 
     @staticmethod
-    def check_settings(*, num_outer: int, num_inner: int, num_layers: int, **_) -> None:
+    def check_settings(*, num_outer: int, num_inner: int, num_layers: int, activation: str | Any = "identity",
+                       exclude_self: bool | Any = False, restart: bool | Any = False, **_) -> None:
         """Setting checks (``ValueError`` naming the setting), also used by the config schema."""
         check_int_range("num_outer", num_outer, 1)
         check_int_range("num_inner", num_inner, 1)
         check_int_range("num_layers", num_layers, 1)
+        _check_taylor_options(activation, exclude_self)
+        if not isinstance(restart, bool):
+            raise ValueError(f"restart must be True or False, got {restart!r}")
 
     def _precoders(self, problem: PrecodingProblem) -> Complex[ArrayLike, "Nt K"]:
         b, _, _ = dinkelbach_wmmse(problem, mode=Unroll(self.num_outer, checkpoint=self.checkpoint),
-                                   inner=Unroll(self.num_inner, checkpoint=self.checkpoint), update=self.inverse)
+                                   inner=Unroll(self.num_inner, checkpoint=self.checkpoint), update=self.inverse,
+                                   restart=self.restart)
         return b
 
 
