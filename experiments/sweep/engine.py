@@ -93,6 +93,13 @@ def run_chunk(plan: Plan, chunk: int) -> dict:
             "compute_s": t_compute, "seconds": time.perf_counter() - t0}
 
 
+def _blas_threads() -> str:
+    """The thread counts of the BLAS libraries loaded in this process (``threadpoolctl``)."""
+    from threadpoolctl import threadpool_info
+
+    return ",".join(sorted({str(i["num_threads"]) for i in threadpool_info() if i.get("user_api") == "blas"})) or "none"
+
+
 def _claim(store: str, run_id: str, chunk: int) -> bool:
     """Claim chunk ``chunk`` for this worker in run ``run_id`` (exclusive file creation)."""
     folder = zstore.work_dir(store) / "claims" / run_id
@@ -141,8 +148,8 @@ def _work(plan: Plan, store: str, chunks: list[int], run_id: str, claim: bool) -
             continue
         logger, handler = _chunk_logger(store, chunk)
         try:
-            logger.info("start chunk %d (run %s, host %s, pid %d, devices %s)", chunk, run_id, socket.gethostname(),
-                        os.getpid(), jax.devices())
+            logger.info("start chunk %d (run %s, host %s, pid %d, devices %s, BLAS threads %s)", chunk, run_id,
+                        socket.gethostname(), os.getpid(), jax.devices(), _blas_threads())
             summary = run_chunk(plan, chunk)
             logger.info("%s", summary_line(summary, plan))
         except BaseException as err:

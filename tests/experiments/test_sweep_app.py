@@ -52,11 +52,17 @@ def _starts(store, chunk) -> int:
 
 @pytest.fixture(scope="module")
 def local_run(tmp_path_factory):
-    """The 40-point sweep in 4 chunks on 2 local worker processes (submitit.LocalExecutor)."""
+    """The 40-point sweep in 4 chunks on 2 local worker processes (submitit.LocalExecutor), started
+    without any thread setting in their environment (each worker sets its own)."""
     store = tmp_path_factory.mktemp("sweep") / "local.zarr"
     spec = _spec(store, executor=ExecutorConfig(kind="local", workers=2, poll_s=0.2))
     assert plan(spec).num_chunks == 4
-    _run(spec)
+    saved = {k: os.environ.pop(k) for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+             if k in os.environ}
+    try:
+        _run(spec)
+    finally:
+        os.environ.update(saved)
     return store, _open(store)
 
 
@@ -105,8 +111,9 @@ def test_two_local_workers_equal_one_vmap_bit_for_bit(local_run):
     assert all(_starts(store, c) == 1 for c in range(4))
     from experiments.sweep.store import chunk_log
 
-    pids = {chunk_log(store, c).read_text().split(" pid ")[1].split(",")[0] for c in range(4)}
-    assert len(pids) == 2, pids
+    logs = [chunk_log(store, c).read_text() for c in range(4)]
+    assert len({text.split(" pid ")[1].split(",")[0] for text in logs}) == 2, logs
+    assert all("BLAS threads 1)" in text for text in logs), logs          # single-threaded BLAS in every worker
 
 
 def test_chunk_count_does_not_change_results(local_run, tmp_path):
