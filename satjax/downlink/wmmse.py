@@ -348,7 +348,7 @@ def dinkelbach_wmmse(problem: PrecodingProblem, b0: ArrayLike | None = None, *,
         restart: ``False`` (default, ours): $\rho_0 = \mathrm{EE}(b_0)$ and each subproblem
             warm-started at the previous precoders, so the EE never decreases. ``True``:
             Algorithm 2 as printed, $\rho_0 = 0$ and every Dinkelbach iteration re-initialises
-            the precoders at ``b0`` (docs/deviations.md D81).
+            the precoders at ``b0`` (docs/deviations.md D96).
 
     Returns:
         ``(b, ee, trace)``: precoders ``[N_t, K]`` with $\sum_k\|b_k\|^2 \le P_{\max}$, the
