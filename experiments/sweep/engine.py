@@ -3,7 +3,7 @@ its region of the store.
 
 The program (:func:`batch_program`) is ``jit(vmap)`` over ``batch_size`` points: for each point
 the swept physical values (traced) replace the group's parameters, the point's key is
-``fold_in(PRNGKey(seed), point index)``, its drops are ``system.sample_batch`` under the first
+``fold_in(PRNGKey(seed), point index)`` (``PRNGKey(seed)`` itself with ``same_drops``), its drops are ``system.sample_batch`` under the first
 half of ``split(point key)`` (drop ``j`` from ``fold_in(., j)``), and every policy is scored by the
 system's task with key ``fold_in(second half, j)`` for drop ``j``. A chunk calls it on
 consecutive batches of its points (the last batch padded with copies of the chunk's last
@@ -52,7 +52,7 @@ def batch_program(plan: Plan, first_point: int):
     def one_point(values, index):
         params = base.replace(**values) if values else base
         task = system.task(params)
-        k_examples, k_policy = jax.random.split(jax.random.fold_in(root, index))
+        k_examples, k_policy = jax.random.split(root if spec.same_drops else jax.random.fold_in(root, index))
         examples = jax.vmap(system.example)(system.sample_batch(k_examples, params, drops))
         drop_index = jnp.arange(drops)
         out = {}

@@ -40,7 +40,7 @@ DROP_DIM = "drop"
 #: Spec keys that decide the numbers or the store's layout (hashed; a store made with other values
 #: is refused). The executor, the store path and the progress display do not change a number.
 RESULT_KEYS = ("system", "params", "grid", "zip", "drops", "policies", "policy_settings", "metrics", "chunk_size",
-               "batch_size", "seed", "x64")
+               "batch_size", "seed", "same_drops", "x64")
 
 
 def _check(cond: bool, message: str) -> None:
@@ -102,6 +102,8 @@ class SweepConfig:
             this many points (the last one padded), so every point runs in one program whatever
             the chunking.
         seed: root key ``PRNGKey(seed)``; point ``i`` uses ``fold_in(root, i)``.
+        same_drops: every point uses the root key itself (common random numbers: drop ``j`` has
+            the same key at every point, so differences between points are not sampling noise).
         x64: compute in float64.
         store: path of the Zarr store.
         progress: show the tqdm bars.
@@ -119,6 +121,7 @@ class SweepConfig:
     chunk_size: int = 64
     batch_size: int = 8
     seed: int = 0
+    same_drops: bool = False
     x64: bool = False
     store: str = "sweep.zarr"
     progress: bool = True

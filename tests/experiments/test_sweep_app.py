@@ -264,3 +264,16 @@ def test_slurm_executor_submits_one_array_task_per_unfinished_chunk(tmp_path, mo
                  "#SBATCH --gpus-per-node=1", "#SBATCH --cpus-per-task=2", "#SBATCH --time=30"):
         assert line in script, script
     assert not _open(store).chunk_done.values.any()             # submitted, nothing ran here
+
+
+def test_same_drops_gives_every_point_the_same_drops(tmp_path):
+    """Two points with equal parameters: equal results with ``same_drops`` (common random numbers),
+    other drops without."""
+    grid = {"p_max_w": [2.0, 2.0]}
+    results = {}
+    for same in (True, False):
+        store = tmp_path / f"same{same}.zarr"
+        _run(_spec(store, grid=grid, same_drops=same, chunk_size=2, batch_size=2))
+        results[same] = _open(store).ee_mbit_per_j__statistical_mrt.values
+    np.testing.assert_array_equal(results[True][0], results[True][1])
+    assert np.all(results[False][0] != results[False][1])
