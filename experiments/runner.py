@@ -11,6 +11,9 @@ headline metric; :func:`runtime_ms`) and writes the paper's tables; then the tra
 
 The reports of papers A, B and C live in ``experiments/paper_*/learned.py``; the main job
 (:mod:`experiments.train`) picks one by the config's system. Nothing here imports a system.
+
+With ``trainer.distributed=true`` (:func:`initialize_distributed`) every process trains; process 0
+alone writes ``model.eqx``, runs the report and writes ``results.json`` and the plots.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import logging
+import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -36,6 +40,37 @@ from satjax.train import Evaluator, TrainResult, check_resume, fit, read_record
 log = logging.getLogger(__name__)
 
 # ----------------------------------------------------------------------------- building blocks
+
+#: The environment of a multi-process run started by hand (no cluster to detect): JAX's own
+#: coordinator address (``host:port`` of process 0), and the process count and this process's id.
+DISTRIBUTED_VARIABLES = ("JAX_COORDINATOR_ADDRESS", "JAX_NUM_PROCESSES", "JAX_PROCESS_ID")
+
+
+def initialize_distributed() -> None:
+    """``jax.distributed.initialize`` for ``trainer.distributed=true``.
+
+    With ``JAX_NUM_PROCESSES`` and ``JAX_PROCESS_ID`` set (and ``JAX_COORDINATOR_ADDRESS``), they
+    are used as given (processes started by hand, e.g. two on one machine); otherwise JAX detects
+    the cluster (SLURM, Open MPI, ...). Every process must pass the same ``hydra.run.dir``.
+    """
+    import jax
+
+    count, pid = (os.environ.get(name) for name in DISTRIBUTED_VARIABLES[1:])
+    if count is None and pid is None:
+        try:
+            jax.distributed.initialize()
+        except (ValueError, RuntimeError) as err:
+            raise ValueError(f"trainer.distributed=true, but no cluster was detected ({err}); on one machine set "
+                             f"{', '.join(DISTRIBUTED_VARIABLES)} in each process's environment") from None
+        return
+    address = os.environ.get(DISTRIBUTED_VARIABLES[0])
+    if address is None or count is None or pid is None or not (count.isdigit() and pid.isdigit()):
+        raise ValueError(f"trainer.distributed=true needs {', '.join(DISTRIBUTED_VARIABLES)} all set "
+                         f"(host:port, a count >= 1 and an id in [0, count)), got {address!r}, {count!r}, {pid!r}")
+    if not (int(count) >= 1 and 0 <= int(pid) < int(count)):
+        raise ValueError(f"JAX_PROCESS_ID must be in [0, JAX_NUM_PROCESSES = {count}), got {pid}")
+    jax.distributed.initialize(address, num_processes=int(count), process_id=int(pid))
+
 
 
 def instantiate_model(model_cfg, params, *, key):
@@ -111,7 +146,8 @@ def train_policy(cfg: schema.TrainConfig, params, task, run_dir: Path, evaluator
     tx, schedule = build_optimizer(cfg.optimizer, cfg.trainer.lr, cfg.trainer.num_steps)
     result = fit(model, tx, task, cfg.trainer.settings(cfg.seed), run_dir, evaluator=evaluator, reference=reference,
                  schedule=schedule, callbacks=callbacks, record=run_identity(cfg), new_run_hint=NEW_RUN_HINT)
-    eqx.tree_serialise_leaves(run_dir / "model.eqx", result.model)
+    if jax.process_index() == 0:
+        eqx.tree_serialise_leaves(run_dir / "model.eqx", result.model)
     return result
 
 
@@ -263,10 +299,16 @@ def compare(policies: Mapping[str, Any], evaluator: Evaluator, metric: str, refe
 def run_learned(cfg, run_dir: Path, system: System, report: Report, *, callbacks=()) -> dict:
     """Train the configured model of ``system`` against its reference, hand it to ``report``,
     plot the training and write ``results.json`` (module docstring); returns the results dict."""
+    if jax.process_count() > 1 and getattr(cfg.evaluation, "robust", False):
+        # the report runs on process 0 alone, so a model it trained would wait for the others forever
+        raise ValueError("evaluation.robust=true trains more models inside the report, which only process 0 runs; "
+                         "with trainer.distributed=true train each K as its own run (scenario.num_users=K)")
     params = cfg.scenario_params()
     log.info("devices: %s; system %s (paper %s), training at %s", jax.devices(), system.name, system.paper,
              {name: getattr(params, name) for name in params.static_fields()})
     job = train_against_reference(cfg, system, report, params, run_dir, callbacks=callbacks)
+    if jax.process_index() != 0:          # a distributed run's other processes: trained, nothing to write
+        return run_record(cfg, job.result, job.metric, system.reference)
     extras = report.report(job)
     training = extras.pop("training", {})
     results = run_record(cfg, job.result, job.metric, system.reference, **training) | extras

@@ -36,7 +36,7 @@ from experiments.common import hydra_app, load_config, output_dir, set_precision
 from experiments.paper_a.learned import REPORT as PAPER_A
 from experiments.paper_b.learned import REPORT as PAPER_B
 from experiments.paper_c.learned import REPORT as PAPER_C
-from experiments.runner import Report, check_run_dir, run_learned
+from experiments.runner import Report, check_run_dir, initialize_distributed, run_learned
 from experiments.xla_env import configure_entry_point
 
 #: The report of each config system (``TrainConfig.system``).
@@ -51,7 +51,7 @@ def run(cfg: schema.TrainConfig, run_dir: Path, *, callbacks=()) -> dict:
     run_dir.mkdir(parents=True, exist_ok=True)
     check_run_dir(cfg, run_dir)
     if cfg.trainer.distributed:
-        jax.distributed.initialize()
+        initialize_distributed()
     return run_learned(cfg, run_dir, cfg.satjax_system(), REPORTS[cfg.system], callbacks=callbacks)
 
 

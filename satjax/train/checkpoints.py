@@ -8,6 +8,11 @@ and falls back to the previous one. A checkpoint whose stored arrays (shapes, dt
 those of the state it is restored into is not damaged but another run's (another model or
 optimizer): ``restore_latest`` refuses it with ``ResumeMismatchError`` and never falls back past
 it. No pickle is involved (OCDBT/TensorStore arrays + JSON).
+
+In a multi-process run every process calls ``save`` and ``restore`` (Orbax's barriers keep them
+together) and each replicated array is written once, by the process holding its replica 0
+(process 0): Orbax's default on CPU would split each replicated array between the replicas
+(replica-parallel saving), so every process would write part of it.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import jax
+import numpy as np
 import orbax.checkpoint as ocp
 
 from satjax.train.record import ResumeMismatchError
@@ -31,6 +37,20 @@ def array_signature(tree: Any) -> Counter:
     """The arrays of a state as a multiset of ``dtype[shape]`` (independent of how a checkpoint
     names their paths)."""
     return Counter(f"{x.dtype}{list(x.shape)}" for x in jax.tree.leaves(tree) if hasattr(x, "shape"))
+
+
+def _single_replica_writer() -> ocp.StandardCheckpointHandler:
+    """A ``StandardCheckpointHandler`` whose arrays are written from replica 0 only (no
+    replica-parallel saving; on one process nothing changes). Orbax 0.12 takes no such option on
+    this handler, so its inner ``PyTreeCheckpointHandler`` is replaced by one with that array
+    handler (the handler's own class is kept: the checkpoint manager checks it against the args)."""
+    handler = ocp.StandardCheckpointHandler()
+    registry = ocp.type_handlers.create_type_handler_registry(
+        (jax.Array, ocp.type_handlers.ArrayHandler(use_replica_parallel=False)),
+        (np.ndarray, ocp.type_handlers.NumpyHandler()),
+        *[(t, ocp.type_handlers.ScalarHandler()) for t in (int, float, np.number)])
+    handler._impl = ocp.PyTreeCheckpointHandler(type_handler_registry=registry)
+    return handler
 
 
 class Checkpoints:
@@ -51,7 +71,7 @@ class Checkpoints:
         self.every = every
         options = ocp.CheckpointManagerOptions(max_to_keep=keep, enable_async_checkpointing=False,
                                                create=True)
-        handlers = {"state": ocp.StandardCheckpointHandler(), "record": ocp.JsonCheckpointHandler()}
+        handlers = {"state": _single_replica_writer(), "record": ocp.JsonCheckpointHandler()}
         self._manager = ocp.CheckpointManager(self.directory, options=options, item_handlers=handlers)
 
     def steps(self) -> list[int]:

@@ -10,6 +10,16 @@ batch axis, parameters and optimizer state replicated; XLA inserts the gradient 
 Results agree with a single device to float round-off (the batch mean is reduced in another
 order).
 
+Several processes (``jax.distributed.initialize`` before ``fit``; one or more devices each): the
+mesh spans every process's devices and every process runs ``fit`` with the same arguments. Each
+process draws only its own rows of the global batch, from the same per-example keys as one
+process; the gradient all-reduce crosses processes (XLA:CPU through Gloo). Process 0 alone
+writes the record and the metrics rows; checkpoints are saved collectively through Orbax, the
+replicated state's arrays written by process 0 (``Checkpoints``). Every process evaluates on its
+own full copy of the evaluation set and gets the same rows, so callbacks decide alike
+everywhere; the returned history is read back from process 0's files. Resuming restores on
+every process from the run directory, which every process must see (a shared file system).
+
 Sampling and the gradient step are two jitted programs. Fused into one, XLA:CPU (jax 0.10.2)
 deadlocked after a few steps on a 2-core machine (every thread parked; reproduced with and
 without the thunk runtime, XNNPACK and async dispatch; not with one core) — see
@@ -32,6 +42,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
+from jax.experimental import multihost_utils
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from satjax._checks import check_int_range
@@ -115,8 +126,13 @@ def data_mesh(devices: Sequence[jax.Device] | None = None) -> Mesh:
 
 def example_keys(key, step, batch_size: int):
     """Keys of the examples of one step: ``fold_in(fold_in(key, step), i)``, ``i < batch_size``."""
+    return _row_keys(key, step, jnp.arange(batch_size))
+
+
+def _row_keys(key, step, index):
+    """``fold_in(fold_in(key, step), i)`` for each ``i`` of ``index`` (rows of a step's batch)."""
     k = jax.random.fold_in(key, step)
-    return jax.vmap(lambda i: jax.random.fold_in(k, i))(jnp.arange(batch_size))
+    return jax.vmap(lambda i: jax.random.fold_in(k, i))(index)
 
 
 class Evaluator:
@@ -167,6 +183,48 @@ class Evaluator:
     def __call__(self, policy) -> dict[str, float]:
         """Mean of every metric over the set."""
         return {k: float(np.mean(v)) for k, v in self.per_example(policy).items()}
+
+
+def _is_primary() -> bool:
+    """This process writes the run's files (process 0; the only process without jax.distributed)."""
+    return jax.process_index() == 0
+
+
+def _sync(name: str) -> None:
+    """Wait until every process reaches the barrier ``name`` (nothing to wait for in one process)."""
+    if jax.process_count() > 1:
+        multihost_utils.sync_global_devices(name)
+
+
+def _local_copy(tree):
+    """A fully replicated tree as this process's own single-device copy, for programs that run on one
+    process (the evaluator); the tree itself in a single-process run."""
+    if jax.process_count() == 1:
+        return tree
+    return jax.tree.map(lambda x: x.addressable_data(0) if isinstance(x, jax.Array) else x, tree)
+
+
+def _batch_sampler(task: Task, seed: int, batch_size: int, sharding: NamedSharding):
+    """``sample_batch(step)``: the examples of ``example_keys(key(seed), step, batch_size)`` as one
+    global array laid out by ``sharding`` along the batch. Each of this process's devices draws
+    only its own rows (one jitted program, run per local device), so no process draws another's
+    examples and no collective is needed; the rows of each local device are in
+    ``sample_batch.rows`` (``device -> (start, stop)``)."""
+    base_key = jax.random.key(seed)
+    rows = {d: (sl[0].start or 0, batch_size if sl[0].stop is None else sl[0].stop)
+            for d, sl in sharding.addressable_devices_indices_map((batch_size,)).items()}
+
+    @jax.jit
+    def draw(step, index):
+        return jax.vmap(task.sample)(_row_keys(base_key, step, index))
+
+    def sample_batch(step):
+        parts = [draw(step, jax.device_put(jnp.arange(start, stop), d)) for d, (start, stop) in rows.items()]
+        return jax.tree.map(lambda *xs: jax.make_array_from_single_device_arrays(
+            (batch_size, *xs[0].shape[1:]), sharding, list(xs)), *parts)
+
+    sample_batch.rows = rows
+    return sample_batch
 
 
 def _learning_rate(optimizer_schedule, step):
@@ -293,9 +351,11 @@ def fit(
                 "settings": {"seed": settings.seed, "batch_size": settings.batch_size}}
     if settings.resume:
         check_resume(run_dir, hint=new_run_hint, **identity)
-    log = MetricsLog(run_dir, fields, settings.metrics)
+    primary = _is_primary()
+    log = MetricsLog(run_dir, fields, settings.metrics if primary else ())
     ckpt = Checkpoints(run_dir / "checkpoints", every=settings.checkpoint_every, keep=settings.keep_checkpoints)
-    start, wall_offset = 0, 0.0
+    start, wall_offset, cut_to = 0, 0.0, None
+    # every process reads and checks before any process writes (the barrier below)
     if settings.resume:
         try:
             found = ckpt.restore_latest(state)
@@ -305,13 +365,13 @@ def fit(
             raise
         if found is not None:
             start, state, _ = found
-            log.truncate_after(start)
-            kept = log.read()
+            cut_to = start
+            kept = [r for r in log.read() if r["step"] <= start]
             wall_offset = float(kept[-1].get("wall_s") or 0.0) if kept else 0.0
             logger.info("resumed from the checkpoint of step %d in %s", start, ckpt.directory)
         else:
             dropped = len(log.read())
-            log.truncate_after(0)
+            cut_to = 0
             warnings.warn(f"resume: no restorable checkpoint in {ckpt.directory}; starting from step 0"
                           + (f" (discarded {dropped} metric rows of the earlier attempt)" if dropped else ""),
                           RuntimeWarning, stacklevel=2)
@@ -320,22 +380,21 @@ def fit(
         ckpt.close()
         raise ValueError(f"{run_dir} already holds {held} of another run; set resume=True to continue that run "
                          "or use another run directory")
-    if start == 0 or read_record(run_dir) is None:
-        write_record(run_dir, identity)
+    fresh_record = start == 0 or read_record(run_dir) is None
+    _sync("satjax.train.fit: run directory checked")
+    if primary:
+        if cut_to is not None:
+            log.truncate_after(cut_to)
+        if fresh_record:
+            write_record(run_dir, identity)
 
-    base_key = jax.random.key(settings.seed)
-
-    @jax.jit
-    def sample_batch(step):
-        keys = jax.lax.with_sharding_constraint(example_keys(base_key, step, settings.batch_size), sharded)
-        return jax.vmap(task.sample)(keys)
-
+    sample_batch = _batch_sampler(task, settings.seed, settings.batch_size, sharded)
     train_step = make_train_step(task, optimizer)
 
     def evaluate(st):
         if evaluator is None:
             return {}
-        vals = evaluator(eqx.combine(st["params"], static))
+        vals = evaluator(eqx.combine(_local_copy(st["params"]), static))
         row = {f"eval_{k}": v for k, v in vals.items()}
         for k, v in vals.items():
             if reference and k in reference:
@@ -347,7 +406,7 @@ def fit(
         return f"step {steps[-1]} in {ckpt.directory}" if steps else "none (no checkpoint was written yet)"
 
     bar = None
-    if settings.progress:
+    if settings.progress and primary:
         from tqdm.auto import tqdm
 
         bar = tqdm(total=settings.num_steps, initial=start, desc="train", unit="step", dynamic_ncols=True)
@@ -378,7 +437,8 @@ def fit(
                 if is_eval:
                     last_eval = evaluate(state)
                     row.update(last_eval)
-                log.log(done, row)
+                if primary:
+                    log.log(done, row)
                 history.append({"step": done, **row})
                 for cb in callbacks:
                     cb(done, row)
@@ -407,6 +467,7 @@ def fit(
             ckpt.close()
         finally:
             log.close()
+    _sync("satjax.train.fit: done")          # process 0's last rows are written before anyone reads them
     model = eqx.combine(jax.device_get(state["params"]), static)
     return TrainResult(model=model, history=log.read(), resumed_from=start, examples_per_s=speed,
                        seconds=time.perf_counter() - t_start)
