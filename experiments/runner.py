@@ -53,8 +53,6 @@ def initialize_distributed() -> None:
     are used as given (processes started by hand, e.g. two on one machine); otherwise JAX detects
     the cluster (SLURM, Open MPI, ...). Every process must pass the same ``hydra.run.dir``.
     """
-    import jax
-
     count, pid = (os.environ.get(name) for name in DISTRIBUTED_VARIABLES[1:])
     if count is None and pid is None:
         try:
@@ -70,7 +68,6 @@ def initialize_distributed() -> None:
     if not (int(count) >= 1 and 0 <= int(pid) < int(count)):
         raise ValueError(f"JAX_PROCESS_ID must be in [0, JAX_NUM_PROCESSES = {count}), got {pid}")
     jax.distributed.initialize(address, num_processes=int(count), process_id=int(pid))
-
 
 
 def instantiate_model(model_cfg, params, *, key):

@@ -28,7 +28,6 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-import jax
 from omegaconf import DictConfig
 
 from experiments import schema
