@@ -337,6 +337,10 @@ def plan(spec: SweepConfig, *, check_metrics: bool = True, check_points: bool = 
                 close = difflib.get_close_matches(str(key), fields, n=1, cutoff=0.6)
                 hint = f"; did you mean {close[0]}?" if close else f"; parameters: {fields}"
                 raise ValueError(f"{section}.{key} is not a parameter of {cls.__name__} (system {system.name!r}){hint}")
+    for section in ("grid", "zip"):
+        vectors = [k for k in getattr(spec, section) if _field_kind(system, k).get("shape")]
+        _check(not vectors, f"{section}.{vectors[0] if vectors else ''} is a vector field of {cls.__name__}: sweeps take "
+                            "scalar fields (fix it in params)")
     for a, b in (("params", "grid"), ("params", "zip"), ("grid", "zip")):
         both = sorted(set(getattr(spec, a)) & set(getattr(spec, b)))
         _check(not both, f"{b}.{both[0] if both else ''} is also in {a}: a parameter is fixed, gridded or zipped, once")

@@ -158,6 +158,7 @@ def test_killed_chunk_is_the_only_one_recomputed(local_run, tmp_path):
     ({"grid": {"p_max_w": [1.0, -2.0]}}, r"grid.p_max_w\[1\] = -2.0: p_max_w must be > 0 W"),
     ({"params": dict(PARAMS, num_users=0)}, "params: num_users must be an integer >= 1"),
     ({"grid": {"p_max_w": []}}, "grid.p_max_w is empty"),
+    ({"grid": {"p_max_w": [1.0]}, "params": dict(PARAMS, p_max_w=2.0)}, "grid.p_max_w is also in params"),
     ({"grid": {}, "zip": {"p_max_w": [1.0, 2.0], "snr_db": [3.0]}}, "zip lists must have one length"),
     ({"grid": {}}, "grid and zip are both empty"),
     ({"metrics": ["ee"]}, "metrics: 'ee' is not a metric of system 'downlink'"),
