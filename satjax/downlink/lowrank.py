@@ -38,6 +38,9 @@ update keeps the null space of $A$; otherwise $\alpha = 0$, $\varphi_i = f(\Lamb
 
 from __future__ import annotations
 
+from typing import Any
+
+import equinox as eqx
 import jax
 import jax.numpy as jnp
 
@@ -45,7 +48,7 @@ from satjax._linalg import eigh
 from satjax._numerics import abs2
 from satjax._types import ArrayLike, Complex, Float
 
-__all__ = ["budget_precoders_rank_k", "dense_factors", "BISECTION_STEPS", "RANGE_TOL"]
+__all__ = ["budget_precoders_rank_k", "dense_factors", "TaylorInverseRankK", "BISECTION_STEPS", "RANGE_TOL"]
 
 #: Bisection steps for the power multiplier (halves the bracket each time; 60 reach float64 round-off).
 BISECTION_STEPS = 60
@@ -175,3 +178,140 @@ def _budget_precoders_rank_k_jvp(primals, tangents):
     binding = lam > 0
     dlam = jnp.where(binding, num / jnp.where(binding, den, 1), 0)
     return b, mg - dlam.astype(cdt) * mb
+
+
+# --- the learned Taylor inverse of the GNN deep unfolding in factored form ---
+
+
+def _real_linear(m):
+    """A real 2 x 2 matrix ``m[e, b]`` acting on (Re, Im) as $z \\mapsto \\alpha z + \\beta \\bar z$."""
+    alpha = 0.5 * jax.lax.complex(m[0, 0] + m[1, 1], m[1, 0] - m[0, 1])
+    beta = 0.5 * jax.lax.complex(m[0, 0] - m[1, 1], m[1, 0] + m[0, 1])
+    return alpha, beta
+
+
+class _Factored:
+    """Matrices $p\\,P + U C U^H$ on the real antennas ($P$ = their diagonal mask) with the
+    fixed basis $U = [V, \\bar V, w]$ ($w$ the mask vector), as ``(p, C)``. Closed under
+    products, entrywise conjugation, entrywise real-linear maps and the row/column means of
+    ``satjax.downlink.TaylorLayer``; ``gram`` $= U^H U$."""
+
+    def __init__(self, v, w):
+        k = v.shape[1]
+        self.k = k
+        u = jnp.concatenate([v, jnp.conj(v), w[:, None].astype(v.dtype)], axis=1)       # [Nt, 2K + 1]
+        self.u, self.gram = u, jnp.conj(u).T @ u
+        self.swap = jnp.concatenate([jnp.arange(k, 2 * k), jnp.arange(k), jnp.array([2 * k])])   # U[:, swap] = conj(U)
+        self.count = jnp.maximum(jnp.sum(w), 1)
+        self.e = jnp.zeros((2 * k + 1,), v.dtype).at[2 * k].set(1)
+
+    def mul(self, x, y):
+        (p1, c1), (p2, c2) = x, y
+        return p1 * p2, p1 * c2 + p2 * c1 + c1 @ self.gram @ c2
+
+    def conj(self, x):
+        p, c = x
+        return jnp.conj(p), jnp.conj(c)[self.swap][:, self.swap]
+
+    def map(self, m, x):
+        alpha, beta = _real_linear(m)
+        (p, c), (pc, cc) = x, self.conj(x)
+        return alpha * p + beta * pc, alpha * c + beta * cc
+
+    def add(self, *xs):
+        return sum(x[0] for x in xs), sum(x[1] for x in xs)
+
+    def row_sums(self, x):
+        """$w\\,w^T X$: every row replaced by the column sums over the real rows."""
+        p, c = x
+        return jnp.zeros_like(p), p * jnp.outer(self.e, self.e) + jnp.outer(self.e, self.gram[-1] @ c)
+
+    def col_sums(self, x):
+        """$X\\,w\\,w^T$: every column replaced by the row sums over the real columns."""
+        p, c = x
+        return jnp.zeros_like(p), p * jnp.outer(self.e, self.e) + jnp.outer(c @ self.gram[:, -1], self.e)
+
+    def pooled(self, x, exclude_self):
+        """Means over $i'$ (rows) and $j'$ (columns), as ``TaylorLayer``."""
+        if exclude_self:
+            n = jnp.maximum(self.count - 1, 1)
+            rows, cols = self.add(self.row_sums(x), self.scale(x, -1)), self.add(self.col_sums(x), self.scale(x, -1))
+        else:
+            n = self.count
+            rows, cols = self.row_sums(x), self.col_sums(x)
+        return self.scale(rows, 1 / n), self.scale(cols, 1 / n)
+
+    @staticmethod
+    def scale(x, a):
+        return a * x[0], a * x[1]
+
+    def layer(self, layer, f, m):
+        """One ``TaylorLayer`` (linear: $\\sigma$ = identity) on factored ``f`` with ``m`` = $M$."""
+        g = (f, self.mul(self.mul(f, m), f))                                      # (F, FMF)
+
+        def mix(weights):
+            return self.add(*(self.map(weights[a], g[a]) for a in range(2)))
+
+        rows, _ = self.pooled(mix(layer.s), getattr(layer, "exclude_self", False))
+        _, cols = self.pooled(mix(layer.d), getattr(layer, "exclude_self", False))
+        return self.add(mix(layer.c), rows, cols)
+
+    def apply(self, x, v, s):
+        """$X R$ for $R = V\\,\\mathrm{diag}(s)$ (``[N_t, K]``)."""
+        p, c = x
+        return p * (v * s[None, :]) + self.u @ (c @ (self.gram[:, : self.k] * s[None, :]))
+
+
+class TaylorInverseRankK(eqx.Module):
+    r"""``satjax.downlink.TaylorInverse`` (the learned inverse of the GNN deep unfolding, eqs.
+    (27)-(33)) in factored form: the same parameters, the same precoders $\Pi(F^{(L)}R)$ to
+    round-off, without an $N_t \times N_t$ product.
+
+    Every layer is linear in (Re, Im) ($\sigma$ = identity), so each $F^{(\ell)}$ stays of the
+    form $p\,I + U C U^H$ with $U = [V, \bar V, \mathbf 1]$ ($2K+1$ columns): the product
+    $FMF$ ($M = cI + VDV^H$), the entrywise real-linear maps (which conjugate entries:
+    $\bar V$) and the row/column means (rank one along $\mathbf 1$) all map that form to
+    itself, on $(p, C)$ in $O(K^3)$. Padded antennas: $I$ is their mask and $\mathbf 1$ the
+    mask vector. Cost per update: $O(N_t^2 K)$ for the initial scale
+    $\|M\|_1\|M\|_\infty$ (it needs every $|M_{ij}|$), $O(N_t K^2)$ for $U^H U$ and
+    $F R$, $O(L K^3)$ for the layers — against $O(L N_t^3)$ for the dense layers.
+
+    A ReLU $\sigma$ (``activation="relu"``) acts entry by entry on $F$ and leaves this form:
+    that layer is inherently $N_t \times N_t$ (``ValueError``).
+
+    Use: ``eqx.tree_at(lambda m: m.inverse, model, TaylorInverseRankK(model.inverse))`` for an
+    ``UnfoldedDinkelbachWMMSE`` ``model`` (trained parameters kept, still trainable).
+
+    Arguments:
+        inverse: the ``TaylorInverse`` whose parameters are used.
+    """
+
+    inverse: Any
+
+    def __check_init__(self):
+        for layer in self.inverse.layers:
+            activation = getattr(layer, "activation", "identity")
+            if activation != "identity":
+                raise ValueError(f"TaylorInverseRankK needs linear Taylor layers (activation 'identity'), got "
+                                 f"{activation!r}: an entrywise activation of F has no rank-K form")
+
+    def __call__(self, a, r, c, p_max, antenna_mask=None):
+        return self.inverse(a, r, c, p_max, antenna_mask)
+
+    def low_rank(self, v, d, s, c, p_max, antenna_mask=None):
+        """The precoder update from the factors of eq. (23) (``dense_factors``)."""
+        from satjax.downlink.precoders import project_to_budget
+        from satjax.optim.matrix_inverse import newton_schulz_scale
+
+        nt = v.shape[0]
+        w = jnp.ones((nt,), bool) if antenna_mask is None else antenna_mask
+        alg = _Factored(v, w)
+        cdt = v.dtype
+        k = v.shape[1]
+        a, _ = dense_factors(v, d, s)
+        scale = newton_schulz_scale(a + c.astype(cdt) * jnp.eye(nt, dtype=cdt)).astype(cdt)
+        m = (c.astype(cdt), jnp.zeros((2 * k + 1, 2 * k + 1), cdt).at[:k, :k].set(jnp.diag(d.astype(cdt))))
+        f = alg.scale(m, 1 / scale)                                              # F0 = M^H / scale (M Hermitian)
+        for i in range(self.inverse.num_layers):
+            f = alg.layer(self.inverse.layers[0 if self.inverse.share_layers else i], f, m)
+        return project_to_budget(alg.apply(f, v, s.astype(cdt)), p_max)

@@ -17,15 +17,20 @@ import jax.numpy as jnp
 from satjax._checks import check_int_range
 from satjax._types import Array, ArrayLike, Inexact
 
-__all__ = ["newton_schulz_init", "newton_schulz_inverse", "inverse_residual"]
+__all__ = ["newton_schulz_init", "newton_schulz_scale", "newton_schulz_inverse", "inverse_residual"]
+
+
+def newton_schulz_scale(p: Inexact[ArrayLike, "... N N"]) -> Array:
+    r"""$\|P\|_1 \|P\|_\infty$ (max column sum times max row sum of $|P_{ij}|$; 1 for
+    $P = 0$), the scale of ``newton_schulz_init``. $O(N^2)$ and needs every entry."""
+    a = jnp.abs(p)
+    scale = jnp.max(jnp.sum(a, axis=-2), axis=-1) * jnp.max(jnp.sum(a, axis=-1), axis=-1)
+    return jnp.where(scale > 0, scale, 1)
 
 
 def newton_schulz_init(p: Inexact[ArrayLike, "... N N"]) -> Inexact[ArrayLike, "... N N"]:
     r"""$X_0 = P^H / (\|P\|_1 \|P\|_\infty)$ (max column sum times max row sum)."""
-    a = jnp.abs(p)
-    scale = jnp.max(jnp.sum(a, axis=-2), axis=-1) * jnp.max(jnp.sum(a, axis=-1), axis=-1)
-    scale = jnp.where(scale > 0, scale, 1)
-    return jnp.conj(jnp.swapaxes(p, -1, -2)) / scale[..., None, None].astype(p.dtype)
+    return jnp.conj(jnp.swapaxes(p, -1, -2)) / newton_schulz_scale(p)[..., None, None].astype(p.dtype)
 
 
 def newton_schulz_inverse(p: Inexact[ArrayLike, "... N N"], num_iters: int,

@@ -2,7 +2,11 @@
 precoders and their JVPs (float64) for generic, zero-weight, collinear and K > N_t users, binding
 and slack budgets; the rank-K JVP against finite differences; unrolled Dinkelbach-WMMSE values
 and gradients with each algebra, with padded users and antennas; the default picks the K x K
-algebra when K < N_t."""
+algebra when K < N_t; the learned Taylor inverse in factored form equals the dense layers (values,
+parameter gradients, padding)."""
+
+import inspect
+import types
 
 import equinox as eqx
 import jax
@@ -15,13 +19,14 @@ from satjax.downlink import (
     SYSTEM,
     DownlinkParams,
     ExactUpdate,
+    UnfoldedDinkelbachWMMSE,
     budget_precoders,
     budget_precoders_rank_k,
     dinkelbach_wmmse,
     exact_update,
     wmmse_step,
 )
-from satjax.downlink.lowrank import dense_factors
+from satjax.downlink.lowrank import TaylorInverseRankK, dense_factors
 from satjax.optim import Unroll
 
 CASES = [(0.0, 0.01), (0.5, 0.01), (5.0, 100.0)]          # (c, P_max): sum-rate binding, price binding, slack
@@ -156,3 +161,45 @@ def _eqns(jaxpr):
 def test_bad_algebra_is_refused():
     with pytest.raises(ValueError, match="algebra must be one of"):
         ExactUpdate("woodbury")
+
+
+# --- the learned Taylor inverse in factored form ---
+
+
+def _perturbed_unfolding(seed=0, **options):
+    model = UnfoldedDinkelbachWMMSE(num_outer=2, num_inner=2, num_layers=3, dtype=jnp.float64, **options)
+    rng = np.random.default_rng(seed)
+    return jax.tree.map(lambda x: x + 0.05 * jnp.asarray(rng.standard_normal(x.shape)) if eqx.is_inexact_array(x) else x,
+                        model)
+
+
+def _options():
+    names = inspect.signature(UnfoldedDinkelbachWMMSE.__init__).parameters
+    return [{}] + ([{"exclude_self": True}] if "exclude_self" in names else [])
+
+
+@pytest.mark.parametrize("options", _options())
+def test_factored_taylor_inverse_equals_the_dense_layers(options):
+    """Precoders of the unrolled deep unfolding with trained-like (perturbed) Taylor parameters, dense
+    vs ``TaylorInverseRankK`` (also padded users and antennas), and the gradients of the parameters."""
+    with jax.enable_x64(True):
+        model = _perturbed_unfolding(**options)
+        factored = eqx.tree_at(lambda m: m.inverse, model, TaylorInverseRankK(model.inverse))
+        p = _drop(3)
+        for q in (p, p.pad(p.num_antennas + 2, p.num_users + 2)):
+            b_dense, b_factored = model.precoders(q), factored.precoders(q)
+            np.testing.assert_allclose(b_factored, b_dense, rtol=0, atol=1e-12 * float(jnp.max(jnp.abs(b_dense))))
+
+        def loss(m):
+            return jnp.sum(jnp.abs(m.precoders(p)) ** 2 * jnp.arange(1.0, 4.0)[None, :])
+
+        g_dense = jax.grad(loss)(model).inverse
+        g_factored = jax.grad(loss)(factored).inverse.inverse
+        for a, b in zip(jax.tree.leaves(g_dense), jax.tree.leaves(g_factored)):
+            np.testing.assert_allclose(b, a, rtol=0, atol=1e-10 * float(jnp.max(jnp.abs(a))))
+
+
+def test_factored_taylor_inverse_refuses_an_entrywise_activation():
+    relu_layer = types.SimpleNamespace(activation="relu")
+    with pytest.raises(ValueError, match="activation 'identity'"):
+        TaylorInverseRankK(types.SimpleNamespace(layers=(relu_layer,), num_layers=1, share_layers=False))
