@@ -2,8 +2,11 @@ r"""System B scenarios (paper B, Sec. II-A/B): a LEO satellite with a UPA servin
 footprint through multipath channels with Doppler and delay, and the power model of eq. (6).
 
 Geometry: flat Earth, satellite at $(0, 0, h)$ moving along +x at orbital speed, users
-uniform in a disk of radius ``footprint_radius_m`` around the sub-satellite point. All paths of
-user k share the array response $v_k$ towards the user (eq. (2)).
+uniform in a disk of radius ``footprint_radius_m`` around the sub-satellite point — or, with
+``num_clusters`` = C >= 1, C cluster centres uniform in that disk and user k uniform in a disk of
+radius ``cluster_radius_m`` around centre k mod C (correlated array responses within a cluster;
+the default draws are unchanged). All paths of user k share the array response $v_k$ towards the
+user (eq. (2)).
 
 Multipath (eq. (3)), per drop (statistical CSI): ``num_paths`` paths, the first line-of-sight with
 a fraction $\kappa/(1+\kappa)$ of the power, the others Rayleigh-distributed amplitudes
@@ -22,6 +25,10 @@ $\nu^{sat}_k = V u_{k,x}/\lambda$, minimum delay $\tau^{min}_k = d_k/c$.
   array gain;
 * ``"receive"`` — $P_{\rm ref} N_{\rm ref} \bar\gamma / N_0$ = ``snr_db``: SNR after the
   full array gain.
+
+Under ``"transmit"`` and ``"receive"``, $\gamma_k = 1$ for every user (``channel_power="equal"``,
+default) or the free-space link-budget gain of ``"link_budget"`` (``channel_power="path_loss"``:
+near–far from the slant ranges); the noise then follows from the mean $\bar\gamma$.
 
 The SNR is a calibration of the receiver noise at a reference point — by default paper B's
 Table I ($P_{\rm ref}$ = ``snr_reference_power_w`` = 10 W, $N_{\rm ref}$ =
@@ -108,7 +115,8 @@ class DownlinkParams(Params):
         $N_t$ = 16) in 4 clusters of radius 50 km placed uniformly in the 500 km footprint
         (correlated array responses within a cluster), $\gamma_k$ from the free-space link budget
         (near–far from the slant ranges), and a receive SNR of 15 dB at this array
-        (``snr_convention="receive"``, $N_{m ref} = N_t$). Every other value is Table I's /
+        (``snr_convention="receive"``, $N_{
+m ref} = N_t$). Every other value is Table I's /
         the default's. Chosen by a measured criterion, not fitted to the paper: statistical MRT
         <= 85 % and the one-layer untrained GNN deep unfolding <= 90 % of Dinkelbach-WMMSE's EE.
 
