@@ -100,24 +100,31 @@ def test_los_draws_match_the_table(env):
 
 
 def test_total_loss_adds_its_terms():
-    el, los = _rad(30.0), jnp.array(False)
-    path_loss_db = jax.jit(ntn.path_loss_db, static_argnames=("carrier_hz", "environment", "interpolation", "ionospheric"))
-    total = path_loss_db(600e3, el, 20e9, los, "urban", shadow_fading_db=1.5)
-    d = ntn.slant_range_m(600e3, el)
-    parts = (itu_r.free_space_loss_db(d, 20e9) + 1.5 + 37.5 + ntn.atmospheric_loss_db(20e9, el)
-             + ntn.tropospheric_scintillation_db(el))
-    np.testing.assert_allclose(total, parts, rtol=1e-14)
-    s_band = path_loss_db(600e3, el, 2e9, jnp.array(True), "rural", ionospheric=True)
-    np.testing.assert_allclose(s_band, itu_r.free_space_loss_db(d, 2e9) + ntn.atmospheric_loss_db(2e9, el)
-                               + ntn.ionospheric_scintillation_db(2e9), rtol=1e-14)
+    el = _rad(30.0)
+
+    @jax.jit
+    def totals_and_parts(el):
+        d = ntn.slant_range_m(600e3, el)
+        ka = ntn.path_loss_db(600e3, el, 20e9, jnp.array(False), "urban", shadow_fading_db=1.5)
+        ka_parts = (itu_r.free_space_loss_db(d, 20e9) + 1.5 + 37.5 + ntn.atmospheric_loss_db(20e9, el)
+                    + ntn.tropospheric_scintillation_db(el))
+        s = ntn.path_loss_db(600e3, el, 2e9, jnp.array(True), "rural", ionospheric=True)
+        s_parts = itu_r.free_space_loss_db(d, 2e9) + ntn.atmospheric_loss_db(2e9, el) + ntn.ionospheric_scintillation_db(2e9)
+        return ka, ka_parts, s, s_parts
+
+    ka, ka_parts, s, s_parts = totals_and_parts(el)
+    np.testing.assert_allclose(ka, ka_parts, rtol=1e-14)
+    np.testing.assert_allclose(s, s_parts, rtol=1e-14)
     # the gaseous path equals P.676's 1/sin(el) form above 5 deg (up to exp(-100 km / h_o))
-    np.testing.assert_allclose(ntn.atmospheric_loss_db(20e9, _rad([10.0, 30.0, 90.0])),
-                               itu_r.gaseous_attenuation_slant_db(20e9, _rad([10.0, 30.0, 90.0])), rtol=1e-9)
+    els = _rad([10.0, 30.0, 90.0])
+    np.testing.assert_allclose(jax.jit(lambda e: ntn.atmospheric_loss_db(20e9, e) / itu_r.gaseous_attenuation_slant_db(20e9, e))(els),
+                               1.0, rtol=1e-9)
 
 
 def test_gradients_wrt_altitude_equal_finite_differences():
     el, los = _rad(37.0), jnp.array(False)
 
+    @jax.jit
     def loss(h):
         return ntn.path_loss_db(h, el, 20e9, los, "suburban", interpolation="linear")
 
@@ -125,6 +132,7 @@ def test_gradients_wrt_altitude_equal_finite_differences():
     fd = (loss(h + step) - loss(h - step)) / (2 * step)
     np.testing.assert_allclose(jax.grad(loss)(h), fd, rtol=1e-6)
 
+    @jax.jit
     def loss_el(e):
         return ntn.path_loss_db(700e3, e, 20e9, los, "suburban", interpolation="linear")
 
