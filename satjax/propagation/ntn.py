@@ -123,6 +123,13 @@ def _check_los(los):
     return los
 
 
+def _sf_cl_columns(environment, band):
+    """(sigma_SF LoS, sigma_SF NLoS, clutter loss) rows of Tables 6.6.2-1..3 for a validated pair."""
+    check_choice("environment", environment, ENVIRONMENTS)
+    check_choice("band", band, BANDS)
+    return _SF_CL_DB[(environment, band)]
+
+
 def _table(elevation_rad, values, interpolation):
     """Look a 10..90-deg table up at ``elevation_rad`` (nearest row with ties up, or linear)."""
     check_choice("interpolation", interpolation, INTERPOLATIONS)
@@ -200,9 +207,7 @@ def shadow_fading_std_db(elevation_rad: Float[ArrayLike, "..."], los: Shaped[Arr
     Returns:
         sigma_SF [dB], the broadcast shape.
     """
-    check_choice("environment", environment, ENVIRONMENTS)
-    check_choice("band", band, BANDS)
-    sigma_los, sigma_nlos, _ = _SF_CL_DB[(environment, band)]
+    sigma_los, sigma_nlos, _ = _sf_cl_columns(environment, band)
     return jnp.where(_check_los(los), _table(elevation_rad, sigma_los, interpolation),
                      _table(elevation_rad, sigma_nlos, interpolation))
 
@@ -221,9 +226,7 @@ def clutter_loss_db(elevation_rad: Float[ArrayLike, "..."], los: Shaped[ArrayLik
     Returns:
         CL [dB], the broadcast shape.
     """
-    check_choice("environment", environment, ENVIRONMENTS)
-    check_choice("band", band, BANDS)
-    cl = _table(elevation_rad, _SF_CL_DB[(environment, band)][2], interpolation)
+    cl = _table(elevation_rad, _sf_cl_columns(environment, band)[2], interpolation)
     return jnp.where(_check_los(los), jnp.zeros_like(cl), cl)
 
 
