@@ -10,6 +10,8 @@ on ``satjax.downlink.channel_response``.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import equinox as eqx
 import jax.numpy as jnp
 
@@ -43,6 +45,8 @@ class StatisticalMMSE(eqx.Module):
 class WMMSEPolicy(eqx.Module):
     """Sum-rate WMMSE in solve mode (``satjax.downlink.wmmse``, ``rho = 0``)."""
 
+    iterative: ClassVar[bool] = True          # a Solve-mode loop: batch with satjax.optim.solve_batch
+
     tol: float = eqx.field(default=1e-5, static=True)
     max_iters: int = eqx.field(default=200, static=True)
 
@@ -55,6 +59,8 @@ class WMMSEPolicy(eqx.Module):
 
 class DinkelbachWMMSEPolicy(eqx.Module):
     """Paper B, Algorithm 2 with the exact inverse in solve mode (``satjax.downlink.dinkelbach_wmmse``)."""
+
+    iterative: ClassVar[bool] = True          # a Solve-mode loop: batch with satjax.optim.solve_batch
 
     tol: float = eqx.field(default=1e-5, static=True)
     max_iters: int = eqx.field(default=30, static=True)

@@ -13,7 +13,9 @@ one-at-a-time time (docs/performance.md, "Batched solvers").
 *its* slowest scenario stops), the chunks run one after another inside the same compiled program.
 ``batch_size=1`` solves one scenario at a time: each stops at its own count and the results are
 those of ``jax.jit(fn)`` on that scenario alone. ``strategy="vmap"`` keeps the plain ``vmap``
-(one chunk of the whole batch).
+(one chunk of the whole batch). Policies that run such a loop declare it (``iterative = True``,
+read by ``is_iterative``), so batch drivers that take any policy — the trainer's ``Evaluator`` —
+map those and ``vmap`` the rest.
 
 The default (``default_batch_size``) is 1 on the CPU backend, the fastest of the batch sizes
 measured there for every solver (Algorithm 1, Dinkelbach-WMMSE, Algorithms 3 and 6); on other
@@ -32,7 +34,7 @@ import numpy as np
 
 from satjax._checks import check_choice, check_int_range
 
-__all__ = ["STRATEGIES", "default_batch_size", "solve_batch"]
+__all__ = ["STRATEGIES", "default_batch_size", "is_iterative", "solve_batch"]
 
 #: How ``solve_batch`` runs a batch: ``"map"`` (chunks of ``batch_size`` one after another) or
 #: ``"vmap"`` (one ``vmap`` of the whole batch; every scenario pays the slowest one's iterations).
@@ -43,6 +45,14 @@ def default_batch_size() -> int | None:
     """Scenarios per vectorized chunk when ``solve_batch`` is not told: 1 on the CPU backend
     (measured fastest, docs/performance.md), ``None`` (the whole batch in one ``vmap``) elsewhere."""
     return 1 if jax.default_backend() == "cpu" else None
+
+
+def is_iterative(policy: Any) -> bool:
+    """True for a policy that runs a ``Solve``-mode loop and says so with the class attribute
+    ``iterative = True`` (Algorithm 1, (Dinkelbach-)WMMSE, Algorithms 3 and 6): batch it with
+    ``solve_batch``'s ``"map"`` strategy; anything else (closed forms, learned models) batches best
+    as one plain ``vmap``."""
+    return getattr(policy, "iterative", False) is True
 
 
 def _batch_length(args: tuple) -> int:
@@ -57,8 +67,8 @@ def _batch_length(args: tuple) -> int:
     return sizes.pop()
 
 
-def solve_batch(fn: Callable[..., Any], *batch: Any, batch_size: int | None | Literal["default"] = "default",
-                strategy: str = "map") -> Any:
+def solve_batch(fn: Callable[..., Any] | Any, *batch: Any, batch_size: int | None | Literal["default"] | Any = "default",
+                strategy: str | Any = "map") -> Any:
     """``fn`` on every scenario of a batch: ``jax.vmap(fn)(*batch)`` in value, without making every
     scenario pay the slowest one's iteration count.
 

@@ -2,8 +2,10 @@
 a *mode* argument (the Diffrax way: ``diffeqsolve(..., adjoint=...)``).
 
 * ``Solve`` / ``solve`` — ``lax.while_loop`` until the tracked objective stops changing
-  (relative tolerance) or ``max_iters`` steps; forward only. Under ``vmap`` every scenario stops
-  at its own iteration count: JAX batches the loop and freezes the state of finished scenarios.
+  (relative tolerance) or ``max_iters`` steps; forward only. Under ``vmap`` each scenario's
+  result is that of its own iteration count (JAX batches the loop and freezes the state of
+  finished scenarios), but the batched loop runs until the slowest scenario stops and every
+  scenario pays for those steps; ``satjax.optim.solve_batch`` runs a batch without that cost.
 * ``Unroll`` / ``unroll`` — ``lax.scan`` over a fixed number of steps;
   reverse-differentiable (deep unfolding), optionally rematerialized with ``jax.checkpoint``.
 
@@ -103,7 +105,9 @@ def solve(step: Callable[[S], S], init: S, metric: Callable[[S], Array], *, tol:
 
 class Solve(eqx.Module):
     """Solve mode: iterate until the relative change of the objective is at most ``tol`` or
-    ``max_iters`` steps (``lax.while_loop``; forward only, per-scenario stop under ``vmap``)."""
+    ``max_iters`` steps (``lax.while_loop``; forward only; batch it with
+    ``satjax.optim.solve_batch``: under a plain ``vmap`` the loop runs until the slowest scenario
+    of the batch stops)."""
 
     tol: float = eqx.field(static=True, default=1e-6)
     max_iters: int = eqx.field(static=True, default=1000)

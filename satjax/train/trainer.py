@@ -46,6 +46,7 @@ from jax.experimental import multihost_utils
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from satjax._checks import check_int_range
+from satjax.optim.batched import is_iterative, solve_batch
 from satjax.train.checkpoints import Checkpoints
 from satjax.train.metrics import METRIC_FORMATS, MetricsLog
 from satjax.train.record import check_resume, describe, read_record, write_record
@@ -141,7 +142,9 @@ class Evaluator:
     The set is drawn once (example ``i`` from ``fold_in(k_examples, i)`` with
     ``k_examples, k_policy = split(key)``: independent of batching) and passed to a jitted scorer
     as an argument (never baked in as a constant). Policies that need a key get
-    ``fold_in(k_policy, i)`` for example ``i``.
+    ``fold_in(k_policy, i)`` for example ``i``. Iterative policies (``satjax.optim.is_iterative``)
+    are scored with ``satjax.optim.solve_batch`` (on the CPU one example after another, each
+    stopping at its own iteration count), the others with one ``vmap``.
     """
 
     def __init__(self, task: Task, key, num: int):
@@ -152,7 +155,8 @@ class Evaluator:
         sampler = jax.jit(jax.vmap(task.sample))
         self.examples = jax.block_until_ready(sampler(jax.vmap(lambda i: jax.random.fold_in(k_examples, i))(idx)))
         self.policy_keys = jax.vmap(lambda i: jax.random.fold_in(k_policy, i))(idx)
-        self._score = eqx.filter_jit(lambda policy, ex, ks: jax.vmap(lambda e, k: task.score(policy, e, k))(ex, ks))
+        self._score = eqx.filter_jit(lambda policy, ex, ks: solve_batch(
+            lambda e, k: task.score(policy, e, k), ex, ks, strategy="map" if is_iterative(policy) else "vmap"))
 
     def per_example(self, policy, chunk: int | None = None) -> dict[str, np.ndarray]:
         """Every metric of ``task.score`` for each example, as NumPy arrays ``[num]``.

@@ -18,6 +18,7 @@ A and B.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import ClassVar
 
 import equinox as eqx
 import jax
@@ -68,6 +69,8 @@ class Algorithm3Policy(eqx.Module):
     at most ``max_iters`` outer iterations, stopping when the objective changes by at most ``tol``
     (relative)."""
 
+    iterative: ClassVar[bool] = True          # a Solve-mode loop: batch with satjax.optim.solve_batch
+
     max_iters: int = eqx.field(default=10, static=True)
     tol: float = eqx.field(default=1e-4, static=True)
 
@@ -84,6 +87,8 @@ class Algorithm6Policy(eqx.Module):
     """Algorithm 6 in solve mode (BCD for the minimum efficiency (10), ``satjax.uav.algorithm6``):
     at most ``max_iters`` outer iterations, stopping when the objective changes by at most ``tol``
     (relative)."""
+
+    iterative: ClassVar[bool] = True          # a Solve-mode loop: batch with satjax.optim.solve_batch
 
     max_iters: int = eqx.field(default=10, static=True)
     tol: float = eqx.field(default=1e-4, static=True)

@@ -7,6 +7,8 @@ solver for any named utility, as ``satjax.policies.Policy`` modules. Learned mod
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import equinox as eqx
 
 from satjax._checks import check_choice, check_int_range, check_positive
@@ -38,6 +40,8 @@ class RandomPower(eqx.Module):
 
 class Algorithm1Policy(eqx.Module):
     """Paper A, Algorithm 1 in solve mode (see ``satjax.uplink.algorithm1``)."""
+
+    iterative: ClassVar[bool] = True          # a Solve-mode loop: batch with satjax.optim.solve_batch
 
     link: str = eqx.field(default="space_ground", static=True)
     tol: float = eqx.field(default=1e-6, static=True)
