@@ -330,11 +330,11 @@ def earth_rotation(epoch_jd_ut1: float | ArrayLike | tuple[float | ArrayLike, fl
     elements from a TLE). The rate is the derivative at the epoch (the 1982 model's quadratic term
     changes it by < 1e-12 relative per day).
 
-    Why on the host: in float32 a Julian date (~2.46e6) has a resolution of 0.25 day, and even
-    $T_u$ (~1e4 days in 2026) only about 1 ms of UT1 day, i.e. ~0.4 deg of rotation, tens of km
-    on the ground. Here the epoch angle is reduced modulo 2 pi in float64 and only
+    Why on the host: in float32 a Julian date (~2.46e6) has a resolution of 0.25 day (up to 90 deg
+    of rotation), and even $T_u$ (~1e4 days in 2026) one of about 1e-3 day (84 s, ~0.35 deg,
+    ~40 km on the ground). Here the epoch angle is reduced modulo 2 pi in float64 and only
     $\theta_0 + \omega t$ runs in JAX, so with x64 off the error is that of the float32 product
-    $\omega t$ (about 1 ulp of $\omega t$: ~4e-7 rad, 3 m on the ground, one day after the epoch).
+    $\omega t$: measured <= 4.8 m at a 600 km orbit over one day after the epoch (docs/ntn.md).
     Keep $t$ (seconds since the epoch) short in float32.
 
     Args:
