@@ -61,6 +61,7 @@ __all__ = [
     "geodetic_to_ecef",
     "ground_point",
     "kepler_orbit",
+    "kepler_orbit_from_tle",
     "link_geometry",
     "link_geometry_grid",
     "look_angles",
@@ -194,6 +195,36 @@ def kepler_orbit(semi_major_axis_m: Float[ArrayLike, "*S"], eccentricity: Float[
             raise ValueError(f"semi_major_axis_m * (1 - eccentricity) (the perigee radius) must be >= {WGS84_A_M} m "
                              f"(the WGS-84 equatorial radius), got min {perigee.min()!r}")
     return KeplerOrbit(*jnp.broadcast_arrays(*fields))
+
+
+def kepler_orbit_from_tle(line1: str, line2: str) -> tuple[KeplerOrbit, tuple[float, float]]:
+    """The mean elements of a two-line element set as a ``KeplerOrbit`` (host, needs the optional
+    ``sgp4`` package to parse and un-Kozai the mean motion).
+
+    The semi-major axis comes from SGP4's Brouwer ("un-Kozai'd") mean motion with our GM; the
+    elements are in TEME, so pair the orbit with ``earth_rotation(epoch, model="gmst82")`` and
+    ``j2=True``. Against SGP4 itself this is a km-level model (docs/ntn.md). The epoch is the
+    TLE's, in UTC: UT1 - UTC (< 0.9 s) is the caller's to add for the rotation.
+
+    Args:
+        line1: TLE line 1.
+        line2: TLE line 2.
+
+    Returns:
+        ``(orbit, (jd_day, jd_fraction))``: scalar-field orbit and the epoch as a split Julian date.
+    """
+    try:
+        from sgp4.api import WGS72, Satrec
+    except ImportError as err:                       # pragma: no cover - sgp4 is in the test extra
+        raise ImportError("kepler_orbit_from_tle needs the sgp4 package (pip install sgp4)") from err
+    sat = Satrec.twoline2rv(line1, line2, WGS72)
+    if sat.error:
+        raise ValueError(f"line1/line2: sgp4 could not initialise this TLE (error code {sat.error})")
+    xke = 60.0 / math.sqrt(6378.135**3 / 398600.8)                 # WGS-72 sqrt(GM) [earth radii^1.5 / min]
+    n_rad_s = xke / sat.a**1.5 / 60.0                                # Brouwer mean motion
+    a = (MU_EARTH_M3_S2 / n_rad_s**2) ** (1.0 / 3.0)
+    orbit = kepler_orbit(a, sat.ecco, sat.inclo, sat.nodeo, sat.argpo, sat.mo)
+    return orbit, (float(sat.jdsatepoch), float(sat.jdsatepochF))
 
 
 def circular_orbit(altitude_m: Float[ArrayLike, "*S"], inclination_rad: Float[ArrayLike, "*S"],

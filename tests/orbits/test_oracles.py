@@ -27,7 +27,6 @@ TLE = ("1 99999U 26001A   26338.50000000  .00000000  00000-0  00000-0 0  9990",
        "2 99999  53.0540 120.0000 0001400  90.0000 270.0000 15.06400000 10000")
 STATIONS_DEG = ((48.8, 2.35, 100.0), (53.0, -41.0, 0.0))   # a 27 deg pass and a 77 deg pass in the span
 SPAN_S, STEP_S = 3000.0, 10.0
-XKE_WGS72 = 60.0 / np.sqrt(6378.135**3 / 398600.8)           # SGP4's sqrt(GM) in earth radii^1.5 / min
 
 
 @pytest.fixture(autouse=True)
@@ -43,12 +42,6 @@ def setup():
     start = sat.epoch.utc_datetime()
     times = ts.from_datetimes([start + datetime.timedelta(seconds=float(s)) for s in np.arange(0.0, SPAN_S + STEP_S, STEP_S)])
     return ts, sat, times
-
-
-def _mean_elements_orbit(model):
-    n_rad_s = XKE_WGS72 / model.a**1.5 / 60.0                   # SGP4's un-Kozai'd mean motion
-    a = (ob.MU_EARTH_M3_S2 / n_rad_s**2) ** (1.0 / 3.0)
-    return ob.kepler_orbit(a, model.ecco, model.inclo, model.nodeo, model.argpo, model.mo)
 
 
 def test_rotation_angles_match_skyfield_and_sgp4(setup):
@@ -95,12 +88,18 @@ def test_kepler_j2_orbit_tracks_sgp4(setup):
     epoch, where mean and osculating elements differ); without J2 the gap grows (30 km at 100 min)."""
     _, sat, _ = setup
     m = sat.model
-    orbit = _mean_elements_orbit(m)
+    orbit, epoch = ob.kepler_orbit_from_tle(*TLE)
+    assert epoch == (m.jdsatepoch, m.jdsatepochF)
     t = np.arange(0.0, SPAN_S, 60.0)
     ref = np.array([m.sgp4(m.jdsatepoch, m.jdsatepochF + s / 86400.0)[1] for s in t]) * 1e3
     got = jax.vmap(lambda tt: ob.satellite_position_eci(orbit, tt, True))(jnp.asarray(t))
     gap = np.linalg.norm(np.asarray(got) - ref, axis=1)
     assert gap.max() < 15e3, gap.max()
+
+
+def test_bad_tle_is_named():
+    with pytest.raises(ValueError, match="line1/line2"):
+        ob.kepler_orbit_from_tle(TLE[0], TLE[1].replace("0001400", "9991400"))
 
 
 def test_passes_match_skyfield(setup):
@@ -109,7 +108,7 @@ def test_passes_match_skyfield(setup):
     10.3 deg pass rose 14 s early)."""
     _, sat, times = setup
     m = sat.model
-    orbit = _mean_elements_orbit(m)
+    orbit, _ = ob.kepler_orbit_from_tle(*TLE)
     rotation = ob.earth_rotation((sat.epoch.whole, sat.epoch.ut1_fraction), "gmst82")
     grid = jnp.asarray((times.ut1 - sat.epoch.ut1) * 86400.0)
     for lat, lon, h in STATIONS_DEG:
