@@ -25,7 +25,7 @@ from sgp4.propagation import gstime  # noqa: E402
 # A synthetic near-circular Starlink-like TLE (53 deg, ~550 km, e = 1.4e-4, no drag terms).
 TLE = ("1 99999U 26001A   26338.50000000  .00000000  00000-0  00000-0 0  9990",
        "2 99999  53.0540 120.0000 0001400  90.0000 270.0000 15.06400000 10000")
-STATIONS_DEG = ((48.8, 2.35, 100.0), (53.0, -41.0, 0.0))   # a 27 deg pass and a 77 deg pass in the span
+STATIONS_DEG = ((48.8, 2.35, 100.0), (53.0, -41.0, 0.0))   # a 26 deg and an 89 deg pass in the span
 SPAN_S, STEP_S = 3000.0, 10.0
 
 
