@@ -102,6 +102,12 @@ class _Progress:
         self.points_bar.close()
 
 
+def _quiet_debug_jobs(record: logging.LogRecord) -> bool:
+    """Drop submitit's per-job notice of the ``debug`` executor (one per chunk; the chunk logs
+    have what matters)."""
+    return not record.getMessage().startswith("Logging is written both to stderr/stdout")
+
+
 def _failure(p: Plan, pending: set[int], jobs: list) -> RuntimeError:
     errors = []
     for job in jobs:
@@ -134,17 +140,34 @@ def run_sweep(spec: SweepConfig) -> Path:
     if not todo:
         return Path(store)
     run_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+    from tqdm.contrib.logging import logging_redirect_tqdm
+
+    with logging_redirect_tqdm():                  # log lines above the bars, not through them
+        finished = _follow(p, executor, todo, run_id)
+    if finished:
+        log.info("sweep done: %s (xarray.open_zarr)", store)
+    return Path(store)
+
+
+def _follow(p: Plan, executor, todo: list[int], run_id: str) -> bool:
+    """Submit ``todo`` and follow the jobs until every chunk is done (``True``; a failed job raises);
+    ``False`` when told not to wait."""
     progress = _Progress(p, todo)
     try:
         jobs = submit(p, executor, todo, run_id)
         if p.spec.executor.kind == "debug":
-            for job in jobs:
-                job.result()
-                progress.update()
+            root = logging.getLogger()
+            root.addFilter(_quiet_debug_jobs)
+            try:
+                for job in jobs:
+                    job.result()
+                    progress.update()
+            finally:
+                root.removeFilter(_quiet_debug_jobs)
         elif not p.spec.executor.wait:
             log.info("submitted %d job(s) (%s); not waiting: rerun the same spec to see what is left", len(jobs),
                      ", ".join(j.job_id for j in jobs[:5]))
-            return Path(store)
+            return False
         while progress.pending:
             finished = all(j.done() for j in jobs)
             progress.update()
@@ -155,5 +178,4 @@ def run_sweep(spec: SweepConfig) -> Path:
             time.sleep(p.spec.executor.poll_s)
     finally:
         progress.close()
-    log.info("sweep done: %s (xarray.open_zarr)", store)
-    return Path(store)
+    return True
