@@ -178,7 +178,9 @@ def kepler_orbit(semi_major_axis_m: Float[ArrayLike, "*S"], eccentricity: Float[
         mean_anomaly_rad: mean anomaly at the epoch [rad].
 
     Returns:
-        The orbit; each field an array of the broadcast shape.
+        The orbit; each field an array of the broadcast shape. Under ``jit`` an orbit outside
+        these ranges (unknown at trace time) gets a NaN semi-major axis, so everything computed
+        from it is NaN.
     """
     fields = [jnp.asarray(x) for x in (semi_major_axis_m, eccentricity, inclination_rad, raan_rad,
                                        arg_perigee_rad, mean_anomaly_rad)]
@@ -194,6 +196,9 @@ def kepler_orbit(semi_major_axis_m: Float[ArrayLike, "*S"], eccentricity: Float[
         if np.any(perigee < WGS84_A_M):
             raise ValueError(f"semi_major_axis_m * (1 - eccentricity) (the perigee radius) must be >= {WGS84_A_M} m "
                              f"(the WGS-84 equatorial radius), got min {perigee.min()!r}")
+    a, e, i = fields[0], fields[1], fields[2]
+    valid = (e >= 0) & (e <= _MAX_ECCENTRICITY) & (i >= 0) & (i <= jnp.pi) & (a * (1.0 - e) >= WGS84_A_M)
+    fields[0] = jnp.where(valid, a, jnp.nan)        # under jit (values unchecked) a bad orbit is NaN, not a number
     return KeplerOrbit(*jnp.broadcast_arrays(*fields))
 
 

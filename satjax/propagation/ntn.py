@@ -28,8 +28,9 @@ Elevation between the tables' 10-degree rows is a parameter, ``interpolation``:
 * ``"linear"``: linear interpolation between rows (continuous, for gradients).
 
 Both hold the 10 deg row below 10 deg (the TR gives no row below it; docs/deviations.md). Angles
-are in radians at the interface, like the rest of satjax; elevations outside [0, pi/2] are
-refused.
+are in radians at the interface, like the rest of satjax; elevations outside [0, pi/2] (and
+negative altitudes) are refused with a ``ValueError`` on concrete input and give NaN under
+``jit``, where their values are unknown at the boundary.
 """
 
 from __future__ import annotations
@@ -123,6 +124,16 @@ def _check_los(los):
     return los
 
 
+def _nan_outside(value, elevation_rad, altitude_m=None):
+    """``value`` where the elevation is in [0, pi/2] (and the altitude >= 0), NaN elsewhere: values
+    only known under ``jit`` are not checked, so an out-of-range one must not give a number."""
+    el = jnp.asarray(elevation_rad)
+    valid = (el >= 0) & (el <= jnp.pi / 2)
+    if altitude_m is not None:
+        valid = valid & (jnp.asarray(altitude_m) >= 0)
+    return jnp.where(valid, value, jnp.nan)
+
+
 def _sf_cl_columns(environment, band):
     """(sigma_SF LoS, sigma_SF NLoS, clutter loss) rows of Tables 6.6.2-1..3 for a validated pair."""
     check_choice("environment", environment, ENVIRONMENTS)
@@ -139,9 +150,10 @@ def _table(elevation_rad, values, interpolation):
     deg = jnp.rad2deg(elevation_rad.astype(dtype))
     table = jnp.asarray(values, dtype)
     if interpolation == "linear":
-        return jnp.interp(deg, jnp.asarray(NTN_ELEVATIONS_DEG, dtype), table)
-    row = jnp.clip(jnp.floor(deg / 10.0 + 0.5), 1, 9).astype(jnp.int32) - 1      # ties up, not to even
-    return table[row]
+        value = jnp.interp(deg, jnp.asarray(NTN_ELEVATIONS_DEG, dtype), table)
+    else:
+        value = table[jnp.clip(jnp.floor(deg / 10.0 + 0.5), 1, 9).astype(jnp.int32) - 1]   # ties up, not to even
+    return _nan_outside(value, elevation_rad)
 
 
 def band_of_frequency(carrier_hz: float) -> str:
@@ -249,7 +261,7 @@ def slant_range_m(altitude_m: Float[ArrayLike, "..."], elevation_rad: Float[Arra
     _check_elevation(elevation_rad)
     h, s = jnp.asarray(altitude_m), jnp.sin(jnp.asarray(elevation_rad))
     r = EARTH_RADIUS_M
-    return jnp.sqrt((r * s) ** 2 + h**2 + 2.0 * h * r) - r * s
+    return _nan_outside(jnp.sqrt((r * s) ** 2 + h**2 + 2.0 * h * r) - r * s, elevation_rad, h)
 
 
 def atmospheric_loss_db(carrier_hz: Float[ArrayLike, "..."], elevation_rad: Float[ArrayLike, "..."],
@@ -272,8 +284,9 @@ def atmospheric_loss_db(carrier_hz: Float[ArrayLike, "..."], elevation_rad: Floa
         PL_g [dB], the broadcast shape.
     """
     _check_elevation(elevation_rad)
-    return itu_r.gaseous_attenuation_inclined_db(carrier_hz, elevation_rad, 0.0, _ATMOSPHERE_TOP_M,
+    loss = itu_r.gaseous_attenuation_inclined_db(carrier_hz, elevation_rad, 0.0, _ATMOSPHERE_TOP_M,
                                                  pressure_hpa, water_vapour_g_m3, temperature_k)
+    return _nan_outside(loss, elevation_rad)
 
 
 def ionospheric_scintillation_db(carrier_hz: Float[ArrayLike, "..."]) -> Float[Array, "..."]:
@@ -376,4 +389,5 @@ def max_doppler_shift_hz(altitude_m: Float[ArrayLike, "..."], elevation_rad: Flo
     _check_elevation(elevation_rad)
     r = EARTH_RADIUS_M + jnp.asarray(altitude_m)
     speed = jnp.sqrt(MU_EARTH_M3_S2 / r)
-    return jnp.asarray(carrier_hz) / SPEED_OF_LIGHT_M_S * speed * EARTH_RADIUS_M / r * jnp.cos(jnp.asarray(elevation_rad))
+    f_d = jnp.asarray(carrier_hz) / SPEED_OF_LIGHT_M_S * speed * EARTH_RADIUS_M / r * jnp.cos(jnp.asarray(elevation_rad))
+    return _nan_outside(f_d, elevation_rad, altitude_m)

@@ -169,6 +169,12 @@ def test_bad_inputs_are_named(call, match):
         call()
 
 
+def test_out_of_range_orbits_under_jit_are_nan():
+    position = jax.jit(lambda h, e: ob.satellite_position_eci(ob.kepler_orbit(ob.WGS84_A_M + h, e, 0.5, 0.0, 0.0, 0.0), 0.0))
+    assert np.all(np.isnan(position(-1e3, 0.0))) and np.all(np.isnan(position(1e6, 0.95)))
+    assert np.all(np.isfinite(position(1e6, 0.0)))
+
+
 def test_traced_epoch_is_refused():
     with pytest.raises(ValueError, match="epoch_jd_ut1 must be concrete"):
         jax.jit(lambda d: ob.earth_rotation((d, 0.0)).angle_at_epoch_rad)(2461379.0)

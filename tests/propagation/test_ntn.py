@@ -154,3 +154,11 @@ def test_gradients_wrt_altitude_equal_finite_differences():
 def test_bad_inputs_are_named(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_out_of_range_values_under_jit_are_nan():
+    assert np.isnan(jax.jit(lambda e: ntn.los_probability(e, "urban"))(2.0))
+    assert np.isnan(jax.jit(lambda e: ntn.clutter_loss_db(e, jnp.array(False), "urban", "Ka", "linear"))(-0.1))
+    assert np.isnan(jax.jit(lambda h: ntn.slant_range_m(h, 0.5))(-1.0))
+    assert np.isnan(jax.jit(lambda e: ntn.path_loss_db(600e3, e, 2e9, jnp.array(True), "rural"))(1.6))
+    assert np.isfinite(jax.jit(lambda e: ntn.path_loss_db(600e3, e, 2e9, jnp.array(True), "rural"))(1.5))
