@@ -50,8 +50,9 @@ def test_model_configs_mirror_every_registered_model():
 
 
 def test_every_model_yaml_validates_with_its_systems_experiment():
-    """Every ``conf/model/*.yaml`` names a registered model and composes, with an experiment of the
-    model's system, into that model's config with the constructor's defaults."""
+    """Every ``conf/model/*.yaml`` builds on the schema of a registered model (``<name>_schema``)
+    and composes, with an experiment of the model's system, into that model's config: the values
+    the file sets, the constructor's defaults for the rest (``conf/model/<name>.yaml`` sets none)."""
     from pathlib import Path
 
     from hydra import compose, initialize_config_dir
@@ -65,8 +66,14 @@ def test_every_model_yaml_validates_with_its_systems_experiment():
 
     exp_of_system = {composed([f"+exp={p.stem}"]).system: p.stem for p in sorted((conf / "exp").glob("*.yaml"))}
     system_of_model = {name: system.paper for system in satjax.systems.systems() for name in system.models}
-    names = sorted(p.stem for p in (conf / "model").glob("*.yaml"))
-    assert names and set(names) <= set(schema.MODEL_CONFIGS)
-    for name in names:
-        cfg = composed([f"+exp={exp_of_system[system_of_model[name]]}", f"model={name}"])
-        assert type(cfg.model) is schema.MODEL_CONFIGS[name] and cfg.model == schema.MODEL_CONFIGS[name](), name
+    files = sorted((conf / "model").glob("*.yaml"))
+    assert {p.stem for p in files} >= {"shgnn", "edge_gnn", "unfolded_wmmse", "linear_unfolding", "uav_gnn"}
+    for path in files:
+        raw = OmegaConf.load(path)
+        (model,) = [d.removesuffix("_schema") for d in raw.defaults if d.endswith("_schema")]
+        assert model in schema.MODEL_CONFIGS, path.name
+        own = {k: v for k, v in raw.items() if k != "defaults"}
+        assert not (own and path.stem == model), f"{path.name} sets values; the schema holds the defaults"
+        cfg = composed([f"+exp={exp_of_system[system_of_model[model]]}", f"model={path.stem}"])
+        assert type(cfg.model) is schema.MODEL_CONFIGS[model], path.name
+        assert cfg.model == schema.MODEL_CONFIGS[model](**own), path.name
