@@ -148,8 +148,9 @@ def _work(plan: Plan, store: str, chunks: list[int], run_id: str, claim: bool) -
             continue
         logger, handler = _chunk_logger(store, chunk)
         try:
-            logger.info("start chunk %d (run %s, host %s, pid %d, devices %s, BLAS threads %s)", chunk, run_id,
-                        socket.gethostname(), os.getpid(), jax.devices(), _blas_threads())
+            logger.info("start chunk %d (run %s, host %s, pid %d, devices %s, CUDA_VISIBLE_DEVICES %s, BLAS threads %s)",
+                        chunk, run_id, socket.gethostname(), os.getpid(), jax.devices(),
+                        os.environ.get("CUDA_VISIBLE_DEVICES", "unset"), _blas_threads())
             summary = run_chunk(plan, chunk)
             logger.info("%s", summary_line(summary, plan))
         except BaseException as err:

@@ -278,3 +278,26 @@ def test_same_drops_gives_every_point_the_same_drops(tmp_path):
         results[same] = _open(store).ee_mbit_per_j__statistical_mrt.values
     np.testing.assert_array_equal(results[True][0], results[True][1])
     assert np.all(results[False][0] != results[False][1])
+
+
+def test_local_workers_get_one_gpu_each(tmp_path):
+    """``executor.gpus_per_worker=1``: worker ``w`` is submitted with GPU ``w`` visible (submitit's
+    LocalExecutor turns ``visible_gpus`` into the worker's ``CUDA_VISIBLE_DEVICES``), every worker
+    with all the chunks to claim from."""
+    from experiments.sweep.driver import submit
+
+    class Recorder:
+        def __init__(self):
+            self.params, self.jobs = {}, []
+
+        def update_parameters(self, **params):
+            self.params |= params
+
+        def submit(self, fn, *args):
+            self.jobs.append((fn.__name__, args, dict(self.params)))
+
+    spec = _spec(tmp_path / "gpus.zarr", executor=ExecutorConfig(kind="local", workers=3, gpus_per_worker=1))
+    recorder = Recorder()
+    submit(plan(spec, check_metrics=False), recorder, [0, 1, 2, 3], "run")
+    assert [(j[2]["gpus_per_node"], j[2]["visible_gpus"]) for j in recorder.jobs] == [(1, [0]), (1, [1]), (1, [2])]
+    assert all(j[0] == "work" and j[1][1] == [0, 1, 2, 3] and j[1][3] is True for j in recorder.jobs)
