@@ -430,6 +430,7 @@ def ground_point(lat_rad: Float[ArrayLike, "*G"], lon_rad: Float[ArrayLike, "*G"
     if is_concrete(lat) and np.any(np.abs(np.asarray(lat)) > np.pi / 2):
         raise ValueError(f"lat_rad must be in [-pi/2, pi/2] rad, got {np.asarray(lat)!r}")
     dtype = jnp.result_type(lat, lon, h, float)
+    lat = jnp.where(jnp.abs(lat) <= jnp.pi / 2, lat, jnp.nan)       # traced (unchecked) and out of range: NaN
     return GroundPoint(*(x.astype(dtype) for x in jnp.broadcast_arrays(lat, lon, h)))
 
 
@@ -726,4 +727,5 @@ def serving_weights(elevation_rad: Float[ArrayLike, "S T"], temperature_rad: Flo
     any_visible = jnp.any(visible, axis=0, keepdims=True)
     logits = jnp.where(visible, el / temperature_rad, -jnp.inf)
     logits = jnp.where(any_visible, logits, 0.0)
-    return jax.nn.softmax(logits, axis=0) * any_visible
+    weights = jax.nn.softmax(logits, axis=0) * any_visible
+    return jnp.where(jnp.asarray(temperature_rad) > 0, weights, jnp.nan)      # traced temperature <= 0: NaN

@@ -173,6 +173,8 @@ def test_out_of_range_orbits_under_jit_are_nan():
     position = jax.jit(lambda h, e: ob.satellite_position_eci(ob.kepler_orbit(ob.WGS84_A_M + h, e, 0.5, 0.0, 0.0, 0.0), 0.0))
     assert np.all(np.isnan(position(-1e3, 0.0))) and np.all(np.isnan(position(1e6, 0.95)))
     assert np.all(np.isfinite(position(1e6, 0.0)))
+    assert np.isnan(jax.jit(lambda lat: ob.geodetic_to_ecef(ob.ground_point(lat, 0.0)))(2.0)).all()
+    assert np.isnan(jax.jit(lambda tau: ob.serving_weights(jnp.ones((2, 3)), tau))(-0.1)).all()
 
 
 def test_traced_epoch_is_refused():
