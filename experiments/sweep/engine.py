@@ -3,12 +3,13 @@ its region of the store.
 
 The program (:func:`batch_program`) is ``jit(vmap)`` over ``batch_size`` points: for each point
 the swept physical values (traced) replace the group's parameters, the point's key is
-``fold_in(PRNGKey(seed), point index)`` (``PRNGKey(seed)`` itself with ``same_drops``), its drops are ``system.sample_batch`` under the first
-half of ``split(point key)`` (drop ``j`` from ``fold_in(., j)``), and every policy is scored by the
-system's task with key ``fold_in(second half, j)`` for drop ``j``. A chunk calls it on
-consecutive batches of its points (the last batch padded with copies of the chunk's last
-point, their results dropped), so every point runs in the same executable whatever the chunk
-size, the number of workers or the devices: results do not depend on them.
+``fold_in(PRNGKey(seed), point index)`` (``PRNGKey(seed)`` itself with ``same_drops``), its drops
+are ``system.sample_batch`` under the first half of ``split(point key)`` (drop ``j`` from
+``fold_in(., j)``), and every policy is scored by the system's task with key
+``fold_in(second half, j)`` for drop ``j``. A chunk calls it on consecutive batches of its points
+(the last batch padded with copies of the chunk's last point, their results dropped), so every
+point runs in the same executable whatever the chunk size, the number of workers or the devices:
+results do not depend on them.
 """
 
 from __future__ import annotations

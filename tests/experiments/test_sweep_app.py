@@ -6,7 +6,6 @@ Small sizes: system B at its tiny sizes with statistical MRT (a closed form, che
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import subprocess
 import sys
@@ -217,7 +216,6 @@ def test_chunks_are_hyperrectangles_of_one_static_shape():
     assert sorted(seen) == list(range(18))
     for c in range(p.num_chunks):
         assert len({p.point_values(i)["num_users"] for i in p.chunk_points(c)}) == 1
-    assert dataclasses.replace(spec, chunk_size=9).chunk_size == 9
 
 
 
