@@ -17,10 +17,11 @@ Writes CSV, JSON and PNG into the Hydra run directory.
 
 Compilation: each EE figure is one compiled program. Figs. 7, 11, 12 and the defaults pad every
 point's drops to the figure's largest array and user count (:meth:`PrecodingProblem.pad`: exact,
-tested; the learned models take the masks) and solve all points in one ``lax.map``; Fig. 7 sweeps
-the budget inside that program; Fig. 13 ``vmap``s over the CSI-error values. Figs. 8-9 time each
-size on its own program (that is what they measure), one channel at a time and batched over
-``runtime_batch`` channels, compile time reported apart.
+tested; the learned models take the masks) and solve all points in one ``satjax.optim.solve_batch``
+(one drop after another on the CPU); Fig. 7 sweeps the budget inside that program; Fig. 13 maps
+over the CSI-error values too. Figs. 8-9 time each size on its own program (that is what they
+measure), one channel at a time and batched over ``runtime_batch`` channels (the iterative
+solvers through ``solve_batch``, the others one ``vmap``), compile time reported apart.
 """
 
 from __future__ import annotations
@@ -53,11 +54,12 @@ from satjax.downlink import (
     transmit_power,
     wmmse,
 )
-from satjax.optim import Solve
+from satjax.optim import Solve, solve_batch
 
-#: Scenarios per vmapped batch inside the one compiled lax.map of a figure (a batch of while loops
-#: runs to its slowest member, so small batches waste less; 1 = one scenario at a time).
-BATCH = 8
+#: Scenarios per vectorized chunk inside the one compiled program of a figure
+#: (``satjax.optim.solve_batch``: a chunk of while loops runs to its slowest member; "default" is
+#: one scenario after another on the CPU, each solver stopping at its own iteration count).
+BATCH = "default"
 
 #: Labels of the trained models, by class name.
 LABELS = {"UnfoldedDinkelbachWMMSE": "GNN deep unfolding", "EdgeGNN": "edge GNN",
@@ -176,7 +178,7 @@ def model_based_points(cfg, point_params: list, salt: int, learned: dict[str, Le
     padded = jax.tree.map(lambda *xs: jnp.concatenate(xs), *[_pad_scenario(s, nt, k) for s in scens])
     index = jnp.tile(jnp.arange(cfg.num_drops), len(point_params))
     one = _methods_one(cfg, agnostic)
-    prog = eqx.filter_jit(lambda xs, models: jax.lax.map(lambda a: one((*a, models)), xs, batch_size=BATCH))
+    prog = eqx.filter_jit(lambda xs, models: solve_batch(lambda a: one((*a, models)), xs, batch_size=BATCH))
     out = prog((index, padded), agnostic)
     out = jax.tree.map(lambda x: np.asarray(x).reshape(len(point_params), cfg.num_drops), out)
     scale = {name: 1e6 for name in (*EE_COLUMNS, *agnostic)}
@@ -214,7 +216,7 @@ def fig7(cfg) -> list[dict]:
             jax.tree.map(lambda x: jnp.repeat(x, npm, axis=1).reshape(c * d * npm, *x.shape[2:]), problems),
             jnp.repeat(alpha, npm, axis=1).reshape(c * d * npm, *alpha.shape[2:]),
             jnp.tile(p_max, c * d))
-    ee, ee_mc = jax.jit(lambda xs: jax.lax.map(one, xs, batch_size=BATCH))(flat)
+    ee, ee_mc = jax.jit(lambda xs: solve_batch(one, xs, batch_size=BATCH))(flat)
     ee = np.asarray(ee).reshape(c, d, npm).mean(1) / 1e6
     ee_mc = np.asarray(ee_mc).reshape(c, d, npm).mean(1) / 1e6
     return [dict(nt=p.num_antennas, k=p.num_users, p_max_w=float(pm), ee_bound=float(ee[j, i]),
@@ -229,7 +231,7 @@ def fig13(cfg, learned: dict[str, Learned] | None = None) -> list[dict]:
     ``v̂_k = v_k + e_k``, ``e_k ~ CN(0, ε I)``, and are scored by bound (9) on the true ``v``;
     MMSE/RZF get ``ĥ_k = h_k + e_k``, ``e_k ~ CN(0, ε γ_k I)`` (the same relative error), full
     power, instantaneous rates on ``h`` (:func:`instantaneous_ee`). ``ε = 0`` is the first row. The
-    error values are ``vmap``ped: one program for the figure."""
+    error values are mapped over in the same program: one program for the figure."""
     learned = learned or {}
     n_h, n_v, k = cfg.fig13_config
     params = cfg.scenario.to_params(n_h=n_h, n_v=n_v, num_users=k)
@@ -253,8 +255,8 @@ def fig13(cfg, learned: dict[str, Learned] | None = None) -> list[dict]:
     dbw = np.asarray(cfg.csi_error_dbw, float)
     eps = jnp.asarray(np.concatenate([[0.0], 10 ** (dbw / 10)]), scen.problem.p_max.dtype)
     index = jnp.arange(cfg.num_drops)
-    prog = eqx.filter_jit(lambda e, models: jax.vmap(lambda ee: jax.lax.map(
-        lambda a: one(a[0], a[1], ee, models), (index, scen), batch_size=BATCH))(e))
+    prog = eqx.filter_jit(lambda e, models: solve_batch(lambda ee: solve_batch(
+        lambda a: one(a[0], a[1], ee, models), (index, scen), batch_size=BATCH), e, batch_size=BATCH))
     out = {n: np.asarray(v).mean(1) / 1e6 for n, v in prog(eps, agnostic).items()}          # [E]
     gamma_db = float(10 * np.log10(np.mean(np.asarray(scen.problem.gamma))))
     return [dict(nt=n_h * n_v, k=k, error_dbw=float(d), error_variance=float(e), mean_gamma_db=gamma_db,
@@ -284,7 +286,9 @@ def runtime(cfg, learned: dict[str, Learned] | None = None) -> list[dict]:
         for name, f in fns.items():
             model = models.get(name)
             single = time_call(eqx.filter_jit(f), model, one, repeats=cfg.timing_repeats)
-            batched = time_call(eqx.filter_jit(lambda m, q, f=f: jax.vmap(lambda x: f(m, x))(q)), model, batch,
+            strategy = "map" if name in ("dinkelbach_wmmse", "wmmse") else "vmap"       # Solve-mode loops: mapped
+            batched = time_call(eqx.filter_jit(lambda m, q, f=f, s=strategy: solve_batch(lambda x: f(m, x), q, strategy=s)),
+                                model, batch,
                                 repeats=cfg.timing_repeats, per=n)
             row[f"{name}_ms"] = single["per_scenario_ms"]
             row[f"{name}_batched_ms"] = batched["per_scenario_ms"]

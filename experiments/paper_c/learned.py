@@ -35,7 +35,8 @@ log = logging.getLogger(__name__)
 METRIC = "overall_bit_per_hz"
 
 
-#: Drops per batched call of an iterative policy (a ``vmap``ped solve runs until its slowest drop stops).
+#: Drops per batched call of the evaluator (caps memory; inside a call an iterative policy solves
+#: one drop after another, ``satjax.optim.solve_batch``, so the chunk does not change its numbers).
 CHUNK = 64
 
 
