@@ -367,7 +367,7 @@ def path_loss_db(altitude_m: Float[ArrayLike, "..."], elevation_rad: Float[Array
 def max_doppler_shift_hz(altitude_m: Float[ArrayLike, "..."], elevation_rad: Float[ArrayLike, "..."],
                          carrier_hz: Float[ArrayLike, "..."]) -> Float[Array, "..."]:
     r"""Doppler shift seen by a fixed ground user at elevation $\alpha$ under a circular orbit that
-    passes through its zenith (the maximum at that elevation; TR 38.821 §7.3.1's figures):
+    passes through its zenith (the maximum at that elevation; the formula behind TR 38.821's Doppler figures):
 
     $$
     f_D = \frac{f_c}{c}\, v_{\rm sat}\, \frac{R_E}{R_E + h}\cos\alpha, \qquad
