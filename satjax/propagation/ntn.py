@@ -7,15 +7,15 @@ Table / equation -> function:
 * Tables 6.6.2-1 (dense urban), 6.6.2-2 (urban), 6.6.2-3 (suburban and rural): shadow-fading
   standard deviation (LoS / NLoS) and clutter loss (NLoS; 0 dB in LoS) for S and Ka band ->
   ``shadow_fading_std_db``, ``clutter_loss_db``;
-* eq. (6.6-1) slant range from altitude and elevation -> ``slant_range_m``;
-* eq. (6.6-2) free-space loss -> ``itu_r.free_space_loss_db`` (exact constant
+* §6.6.2, slant range $d$ from altitude and elevation -> ``slant_range_m``;
+* §6.6.2, free-space path loss FSPL -> ``itu_r.free_space_loss_db`` (exact constant
   $20\log_{10}(4\pi\cdot10^9/c) = 32.4478$ dB where the TR rounds to 32.45);
 * §6.6.4 atmospheric absorption -> ``atmospheric_loss_db`` (our P.676-12, Annex 2);
 * §6.6.6.1 ionospheric scintillation (P.531, the TR's 4 GHz fluctuation scaled by
   $f^{-1.5}$) -> ``ionospheric_scintillation_db``;
 * §6.6.6.2 tropospheric scintillation (Table 6.6.6.2.1-1, 20 GHz, 99 %) ->
   ``tropospheric_scintillation_db``;
-* eqs. (6.6-3) and (6.6-4): total basic + additional loss -> ``path_loss_db``;
+* §6.6.2, total loss $PL = PL_b + PL_g + PL_s (+ PL_e)$, $PL_b = FSPL + SF + CL$ -> ``path_loss_db``;
 * Doppler: ``max_doppler_shift_hz`` (TR 38.821's maximum for a ground user at a given
   elevation) and ``satjax.orbits.doppler_shift_hz`` from the exact range rate of a pass.
 
@@ -243,7 +243,7 @@ def clutter_loss_db(elevation_rad: Float[ArrayLike, "..."], los: Shaped[ArrayLik
 
 
 def slant_range_m(altitude_m: Float[ArrayLike, "..."], elevation_rad: Float[ArrayLike, "..."]) -> Float[Array, "..."]:
-    r"""Slant range from a ground user to a satellite, TR 38.811 eq. (6.6-1) (spherical Earth,
+    r"""Slant range from a ground user to a satellite, TR 38.811 §6.6.2 (spherical Earth,
     $R_E$ = 6371 km):
 
     $$
@@ -324,13 +324,13 @@ def path_loss_db(altitude_m: Float[ArrayLike, "..."], elevation_rad: Float[Array
                  los: Shaped[ArrayLike, "..."], environment: str, shadow_fading_db: Float[ArrayLike, "..."] = 0.0,
                  interpolation: str = "nearest", ionospheric: bool = False,
                  slant_range: Float[ArrayLike, "..."] | None = None) -> Float[Array, "..."]:
-    r"""Total large-scale loss of a satellite-ground link [dB], TR 38.811 eqs. (6.6-2)-(6.6-4):
+    r"""Total large-scale loss of a satellite-ground link [dB], TR 38.811 §6.6.2:
 
     $$
     PL = \underbrace{FSPL(d, f_c) + SF + CL(\alpha, f_c)}_{PL_b} + PL_g + PL_s
     $$
 
-    with $d$ from eq. (6.6-1) (or ``slant_range`` from an orbit), $SF$ a shadow-fading draw
+    with $d$ from ``slant_range_m`` (or ``slant_range`` from an orbit), $SF$ a shadow-fading draw
     (pass ``shadow_fading_db = sigma * N(0, 1)`` with ``shadow_fading_std_db``; default 0, the
     median), $CL$ the clutter loss (NLoS only), $PL_g$ gaseous absorption and $PL_s$ the
     scintillation of the band: tropospheric (Table 6.6.6.2.1-1) in Ka, ionospheric
@@ -346,7 +346,7 @@ def path_loss_db(altitude_m: Float[ArrayLike, "..."], elevation_rad: Float[Array
         shadow_fading_db: shadow-fading realisation [dB].
         interpolation: ``"nearest"`` or ``"linear"``.
         ionospheric: add S-band ionospheric scintillation.
-        slant_range: distance [m] to use instead of eq. (6.6-1) (e.g. from ``satjax.orbits``).
+        slant_range: distance [m] to use instead of ``slant_range_m`` (e.g. from ``satjax.orbits``).
 
     Returns:
         PL [dB], the broadcast shape.
