@@ -19,6 +19,7 @@ from satjax.downlink import (
     SYSTEM,
     DownlinkParams,
     ExactUpdate,
+    TaylorInverse,
     UnfoldedDinkelbachWMMSE,
     budget_precoders,
     budget_precoders_rank_k,
@@ -58,6 +59,10 @@ def _tangents(seed, args):
     return tuple(out)
 
 
+_jvp_rank_k = jax.jit(lambda args, tangents: jax.jvp(budget_precoders_rank_k, args, tangents))
+_jvp_full = jax.jit(lambda args, tangents: jax.jvp(_full, args, tangents))
+
+
 @pytest.mark.parametrize("nt, k", [(7, 3), (4, 6)])
 @pytest.mark.parametrize("degenerate", [None, "zero_weight", "collinear"])
 def test_rank_k_equals_full_values_and_jvps(nt, k, degenerate):
@@ -66,16 +71,15 @@ def test_rank_k_equals_full_values_and_jvps(nt, k, degenerate):
         for c, p_max in CASES:
             args = (v, d, s, jnp.asarray(c), jnp.asarray(p_max))
             tangents = _tangents(nt + k, args)
-            b_k, db_k = jax.jvp(budget_precoders_rank_k, args, tangents)
-            b_f, db_f = jax.jvp(_full, args, tangents)
+            b_k, db_k = _jvp_rank_k(args, tangents)
+            b_f, db_f = _jvp_full(args, tangents)
             power = float(jnp.sum(jnp.abs(b_f) ** 2))
             assert (power == pytest.approx(p_max, rel=1e-9)) == (p_max < 1)          # binding / slack as meant
             np.testing.assert_allclose(b_k, b_f, rtol=0, atol=1e-12 * float(jnp.max(jnp.abs(b_f))))
             np.testing.assert_allclose(db_k, db_f, rtol=0, atol=1e-11 * float(jnp.max(jnp.abs(db_f))))
 
 
-@pytest.mark.parametrize("c, p_max", [(0.5, 0.01), (5.0, 100.0)])
-@pytest.mark.parametrize("degenerate", [None, "zero_weight"])
+@pytest.mark.parametrize("c, p_max, degenerate", [(0.5, 0.01, "zero_weight"), (5.0, 100.0, None)])
 def test_rank_k_jvp_matches_finite_differences(c, p_max, degenerate):
     """The implicit-function JVP through the factors (V, d, s), forward and reverse. A zero-weight
     user keeps d_k = s_k = 0 (its weight and coefficient vanish together, as in eq. (23)); its
@@ -88,7 +92,7 @@ def test_rank_k_jvp_matches_finite_differences(c, p_max, degenerate):
             return budget_precoders_rank_k(v_, jnp.zeros(3).at[real].set(d_), jnp.zeros(3, s.dtype).at[real].set(s_),
                                            c_, p_)
 
-        check_grads(f, (v, d[real], s[real], jnp.asarray(c), jnp.asarray(p_max)), order=1,
+        check_grads(jax.jit(f), (v, d[real], s[real], jnp.asarray(c), jnp.asarray(p_max)), order=1,
                     modes=("fwd", "rev"), eps=1e-7, rtol=1e-5)
 
 
@@ -108,27 +112,26 @@ def _with(p, **changes):
 def _ee(problem, algebra):
     def f(p_max, gamma, noise, v):
         q = _with(problem, p_max=p_max, gamma=gamma, noise=noise, v=v)
-        return dinkelbach_wmmse(q, mode=Unroll(3), inner=Unroll(4), update=ExactUpdate(algebra))[1] / 1e6
+        return dinkelbach_wmmse(q, mode=Unroll(2), inner=Unroll(3), update=ExactUpdate(algebra))[1] / 1e6
     return f
 
 
-@pytest.mark.parametrize("pad", [None, 5])
-def test_unrolled_dinkelbach_rank_k_equals_full_values_and_gradients(pad):
-    """EE and d EE / d (P_max, gamma, N_0, v) of the unrolled Dinkelbach-WMMSE, both algebras;
-    with ``pad`` users appended by ``SYSTEM.pad_users`` (zero channel) and two zero antenna rows."""
+def test_unrolled_dinkelbach_rank_k_equals_full_values_and_gradients():
+    """EE and d EE / d (P_max, gamma, N_0, v) of the unrolled Dinkelbach-WMMSE, both algebras, on a
+    drop with 2 users appended by ``SYSTEM.pad_users`` (zero channel) and two zero antenna rows;
+    the EE equals the unpadded drop's."""
     with jax.enable_x64(True):
-        p = _drop(3, pad)
-        if pad is not None:
-            p = p.pad(p.num_antennas + 2, p.num_users)
+        p = _drop(3, 5)
+        p = p.pad(p.num_antennas + 2, p.num_users)
         args = (p.p_max, p.gamma, p.noise, p.v)
-        ee_k, grads_k = jax.value_and_grad(_ee(p, "rank_k"), argnums=(0, 1, 2, 3))(*args)
-        ee_f, grads_f = jax.value_and_grad(_ee(p, "full"), argnums=(0, 1, 2, 3))(*args)
+        ee_k, grads_k = jax.jit(jax.value_and_grad(_ee(p, "rank_k"), argnums=(0, 1, 2, 3)))(*args)
+        ee_f, grads_f = jax.jit(jax.value_and_grad(_ee(p, "full"), argnums=(0, 1, 2, 3)))(*args)
         assert float(ee_k) == pytest.approx(float(ee_f), rel=1e-12)
         for gk, gf in zip(grads_k, grads_f):
             np.testing.assert_allclose(gk, gf, rtol=0, atol=1e-9 * float(jnp.max(jnp.abs(gf))) + 1e-300)
-        if pad is not None:
-            ee_real = _ee(_drop(3), "rank_k")(*(getattr(_drop(3), f) for f in ("p_max", "gamma", "noise", "v")))
-            assert float(ee_k) == pytest.approx(float(ee_real), rel=1e-12)
+        real = _drop(3)
+        ee_real = jax.jit(_ee(real, "rank_k"))(real.p_max, real.gamma, real.noise, real.v)
+        assert float(ee_k) == pytest.approx(float(ee_real), rel=1e-12)
 
 
 def test_default_runs_the_k_by_k_eigen_decomposition_when_k_is_below_nt():
@@ -166,37 +169,51 @@ def test_bad_algebra_is_refused():
 # --- the learned Taylor inverse in factored form ---
 
 
-def _perturbed_unfolding(seed=0, **options):
-    model = UnfoldedDinkelbachWMMSE(num_outer=2, num_inner=2, num_layers=3, dtype=jnp.float64, **options)
+def _perturbed(module, seed=0):
     rng = np.random.default_rng(seed)
     return jax.tree.map(lambda x: x + 0.05 * jnp.asarray(rng.standard_normal(x.shape)) if eqx.is_inexact_array(x) else x,
-                        model)
+                        module)
 
 
 def _options():
-    names = inspect.signature(UnfoldedDinkelbachWMMSE.__init__).parameters
+    names = inspect.signature(TaylorInverse.__init__).parameters
     return [{}] + ([{"exclude_self": True}] if "exclude_self" in names else [])
 
 
 @pytest.mark.parametrize("options", _options())
 def test_factored_taylor_inverse_equals_the_dense_layers(options):
-    """Precoders of the unrolled deep unfolding with trained-like (perturbed) Taylor parameters, dense
-    vs ``TaylorInverseRankK`` (also padded users and antennas), and the gradients of the parameters."""
+    """The precoder update of the deep unfolding with trained-like (perturbed) Taylor parameters,
+    dense ``TaylorInverse`` vs ``TaylorInverseRankK``: precoders with and without padded antennas
+    and users, and the gradients of the parameters."""
     with jax.enable_x64(True):
-        model = _perturbed_unfolding(**options)
-        factored = eqx.tree_at(lambda m: m.inverse, model, TaylorInverseRankK(model.inverse))
-        p = _drop(3)
-        for q in (p, p.pad(p.num_antennas + 2, p.num_users + 2)):
-            b_dense, b_factored = model.precoders(q), factored.precoders(q)
+        inverse = _perturbed(TaylorInverse(3, dtype=jnp.float64, **options))
+        v, d, s = _factors(5, 6, 3, "zero_weight")
+        mask = jnp.asarray([True] * 6 + [False] * 2)
+        padded = (jnp.pad(v, ((0, 2), (0, 2))), jnp.pad(d, (0, 2)), jnp.pad(s, (0, 2)))
+        c, p_max = jnp.asarray(0.7), jnp.asarray(0.05)
+
+        def both(inv, v_, d_, s_, mask_):
+            return inv(*dense_factors(v_, d_, s_), c, p_max, mask_), TaylorInverseRankK(inv).low_rank(v_, d_, s_, c, p_max, mask_)
+
+        for args in ((v, d, s, None), (*padded, mask)):
+            b_dense, b_factored = jax.jit(both)(inverse, *args)
             np.testing.assert_allclose(b_factored, b_dense, rtol=0, atol=1e-12 * float(jnp.max(jnp.abs(b_dense))))
 
-        def loss(m):
-            return jnp.sum(jnp.abs(m.precoders(p)) ** 2 * jnp.arange(1.0, 4.0)[None, :])
-
-        g_dense = jax.grad(loss)(model).inverse
-        g_factored = jax.grad(loss)(factored).inverse.inverse
+        weights = jnp.arange(1.0, 4.0)[None, :]
+        g_dense, g_factored = (jax.jit(jax.grad(lambda inv: jnp.sum(jnp.abs(both(inv, v, d, s, None)[i]) ** 2 * weights)))(
+            inverse) for i in (0, 1))
         for a, b in zip(jax.tree.leaves(g_dense), jax.tree.leaves(g_factored)):
             np.testing.assert_allclose(b, a, rtol=0, atol=1e-10 * float(jnp.max(jnp.abs(a))))
+
+
+def test_unfolded_model_with_the_factored_inverse_gives_the_same_precoders():
+    with jax.enable_x64(True):
+        model = _perturbed(UnfoldedDinkelbachWMMSE(num_outer=1, num_inner=2, num_layers=2, checkpoint=False,
+                                                   dtype=jnp.float64))
+        factored = eqx.tree_at(lambda m: m.inverse, model, TaylorInverseRankK(model.inverse))
+        p = _drop(3)
+        b_dense, b_factored = jax.jit(lambda m: m.precoders(p))(model), jax.jit(lambda m: m.precoders(p))(factored)
+        np.testing.assert_allclose(b_factored, b_dense, rtol=0, atol=1e-12 * float(jnp.max(jnp.abs(b_dense))))
 
 
 def test_factored_taylor_inverse_refuses_an_entrywise_activation():
