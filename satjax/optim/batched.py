@@ -79,7 +79,7 @@ def solve_batch(fn: Callable[..., Any] | Any, *batch: Any, batch_size: int | Non
             ``i`` of every leaf is scenario ``i``'s argument.
         batch_size: scenarios per vectorized chunk with ``strategy="map"``: an int >= 1 (the last
             chunk may be shorter; ``B`` need not be a multiple), ``None`` for the whole batch at
-            once, or ``"default"`` for :func:`default_batch_size`.
+            once, or ``"default"`` for ``default_batch_size()``.
         strategy: ``"map"`` (``lax.map`` over chunks of ``batch_size``) or ``"vmap"`` (the plain
             ``vmap``; ``batch_size`` must then be left at its default).
 
