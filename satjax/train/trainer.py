@@ -162,9 +162,9 @@ class Evaluator:
         """Every metric of ``task.score`` for each example, as NumPy arrays ``[num]``.
 
         ``chunk``: score ``chunk`` examples per call (the same numbers; the last call is padded to
-        ``chunk`` examples, so every call runs one compiled program). For iterative solvers
-        under ``vmap`` a batch runs until its slowest example stops, so one slow example in a set
-        of 1 000 would make all 1 000 pay its iteration count; chunks confine that to its chunk."""
+        ``chunk`` examples, so every call runs one compiled program). Iterative policies are
+        scored with ``satjax.optim.solve_batch`` (one example after another on the CPU), so there
+        no example waits for a slower one of its chunk and the chunk only caps memory."""
         if chunk is None or chunk >= self.num:
             out = self._score(policy, self.examples, self.policy_keys)
             return {k: np.asarray(v) for k, v in jax.block_until_ready(out).items()}
