@@ -38,6 +38,7 @@ def prepare(spec: SweepConfig) -> Plan:
 
 
 def _executor(p: Plan, folder: Path):
+    """The submitit executor of ``p``'s ``executor`` settings, its files in ``folder``."""
     import submitit
 
     ex = p.spec.executor

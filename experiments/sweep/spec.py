@@ -56,7 +56,9 @@ class ExecutorConfig:
     ``workers`` processes on this machine, each taking the next unclaimed chunk;
     ``gpus_per_worker`` CUDA devices each (worker ``w`` sees devices ``w*g .. w*g+g-1``). ``slurm``: one
     job-array task per chunk, at most ``slurm_array_parallelism`` at once, ``gpus_per_task`` GPUs
-    each, on ``partition`` (and ``account``, ``qos``, ``constraint`` when set).
+    each, on ``partition`` (and ``account``, ``qos``, ``constraint`` when set). ``timeout_min`` is
+    the wall-clock limit of one job: a SLURM task (one chunk) or a local worker (all the chunks
+    it takes); a job stopped by it leaves its chunk unmarked for the next run.
     """
 
     kind: str = "local"
