@@ -221,7 +221,8 @@ def kepler_orbit_from_tle(line1: str, line2: str) -> tuple[KeplerOrbit, tuple[fl
     try:
         from sgp4.api import WGS72, Satrec
     except ImportError as err:                       # pragma: no cover - sgp4 is in the test extra
-        raise ImportError("kepler_orbit_from_tle needs the sgp4 package (pip install sgp4)") from err
+        raise ImportError("kepler_orbit_from_tle needs the sgp4 package: "
+                          'pip install "satjax[orbits]" (or sgp4)') from err
     sat = Satrec.twoline2rv(line1, line2, WGS72)
     if sat.error:
         raise ValueError(f"line1/line2: sgp4 could not initialise this TLE (error code {sat.error})")
