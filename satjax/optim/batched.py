@@ -5,8 +5,8 @@ turns it into one loop that runs while *any* scenario is still iterating and fre
 finished ones with a select. Every scenario of the batch then pays the iteration count of the
 slowest one — and a solver with a loop inside a loop (Dinkelbach around WMMSE, the BCD
 algorithms of system C) pays the slowest inner count at every outer step. On the CPU a batched
-step costs about as much per scenario as a single one, so a batch of 64 cost up to 2-4x the
-one-at-a-time time (docs/performance.md, "Batched solvers").
+step costs about as much per scenario as a single one, so a batch of 64 cost 1.5-8x the
+one-at-a-time CPU time per scenario (docs/performance.md, "Batched solvers").
 
 ``solve_batch(fn, *batch)`` runs a per-scenario function over a leading batch axis as
 ``lax.map`` over chunks of ``batch_size`` scenarios: each chunk is one ``vmap`` (it runs until
@@ -17,10 +17,12 @@ those of ``jax.jit(fn)`` on that scenario alone. ``strategy="vmap"`` keeps the p
 read by ``is_iterative``), so batch drivers that take any policy — the trainer's ``Evaluator`` —
 map those and ``vmap`` the rest.
 
-The default (``default_batch_size``) is 1 on the CPU backend, the fastest of the batch sizes
-measured there for every solver (Algorithm 1, Dinkelbach-WMMSE, Algorithms 3 and 6); on other
-backends — not measured — it is the plain ``vmap`` as before, whose parallel lanes an accelerator
-runs at once. Everything here is pure JAX: ``solve_batch`` works under ``jit`` (and ``vmap``: an
+The default (``default_batch_size``) is 1 on the CPU backend: of the chunk sizes measured there
+(1, 4, 8, 16) the only one within 1.5x the one-at-a-time time for every solver (Algorithm 1,
+Dinkelbach-WMMSE, Algorithms 3 and 6; chunks of 4-8 were up to a third faster for three of them
+but 1.5x for Dinkelbach-WMMSE), and the only one that is bitwise the one-at-a-time result. On
+other backends — not measured — it is the plain ``vmap`` as before, whose parallel lanes an
+accelerator runs at once. Everything here is pure JAX: ``solve_batch`` works under ``jit`` (and ``vmap``: an
 outer ``vmap`` batches the chunks' loops again).
 """
 
@@ -43,7 +45,7 @@ STRATEGIES = ("map", "vmap")
 
 def default_batch_size() -> int | None:
     """Scenarios per vectorized chunk when ``solve_batch`` is not told: 1 on the CPU backend
-    (measured fastest, docs/performance.md), ``None`` (the whole batch in one ``vmap``) elsewhere."""
+    (measured, docs/performance.md), ``None`` (the whole batch in one ``vmap``) elsewhere."""
     return 1 if jax.default_backend() == "cpu" else None
 
 
