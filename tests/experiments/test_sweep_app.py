@@ -265,17 +265,25 @@ def test_slurm_executor_submits_one_array_task_per_unfinished_chunk(tmp_path, mo
     assert not _open(store).chunk_done.values.any()             # submitted, nothing ran here
 
 
-def test_same_drops_gives_every_point_the_same_drops(tmp_path):
-    """Two points with equal parameters: equal results with ``same_drops`` (common random numbers),
-    other drops without."""
-    grid = {"p_max_w": [2.0, 2.0]}
-    results = {}
-    for same in (True, False):
-        store = tmp_path / f"same{same}.zarr"
-        _run(_spec(store, grid=grid, same_drops=same, chunk_size=2, batch_size=2))
-        results[same] = _open(store).ee_mbit_per_j__statistical_mrt.values
-    np.testing.assert_array_equal(results[True][0], results[True][1])
-    assert np.all(results[False][0] != results[False][1])
+def test_same_drops_and_zipped_lists(tmp_path):
+    """With ``same_drops`` (common random numbers) a point's results depend on its values only: the
+    zipped points (2, 4), (1, 0), (2, 4) equal the grid's points of those values and each other;
+    without it, equal values at two points give other drops. The zipped lists are one dimension
+    ``point`` with the fields as its coordinates."""
+    def run(name, **changes):
+        _run(_spec(tmp_path / f"{name}.zarr", chunk_size=3, batch_size=3, **changes))
+        return _open(tmp_path / f"{name}.zarr")
+
+    grid = run("grid", grid={"p_max_w": [1.0, 2.0], "snr_db": [0.0, 4.0]}, same_drops=True)
+    zipped = {"p_max_w": [2.0, 1.0, 2.0], "snr_db": [4.0, 0.0, 4.0]}
+    same = run("zip_same", grid={}, zip=zipped, same_drops=True)
+    other = run("zip_other", grid={}, zip=zipped)
+    var = "ee_mbit_per_j__statistical_mrt"
+    assert same[var].dims == ("point", "drop") and same.p_max_w.dims == ("point",)
+    assert list(same.snr_db.values) == zipped["snr_db"] and same.snr_db.attrs["units"] == "dB"
+    for i, (p, snr) in enumerate(zip(*zipped.values())):
+        np.testing.assert_array_equal(same[var].values[i], grid[var].sel(p_max_w=p, snr_db=snr).values)
+    assert np.all(other[var].values[0] != other[var].values[2])
 
 
 def test_local_workers_get_one_gpu_each(tmp_path):
