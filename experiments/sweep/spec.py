@@ -288,7 +288,10 @@ class Plan:
                                *((ZIP_DIM, k, v) for k, v in self.spec.zip.items())):
             meta = _field_kind(self.system, key)
             attrs = {"units": meta.get("unit", ""), "long_name": meta.get("doc", "") or key, "kind": meta["kind"]}
-            coords[key] = (dim, np.asarray(to_plain(vals)), attrs)
+            values = np.asarray(to_plain(vals))
+            if values.dtype.kind == "U":            # modes: variable-length strings (Zarr v3 has no fixed-width ones)
+                values = values.astype(object)
+            coords[key] = (dim, values, attrs)
         return coords
 
 

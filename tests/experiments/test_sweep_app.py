@@ -307,3 +307,24 @@ def test_local_workers_get_one_gpu_each(tmp_path):
     submit(plan(spec, check_metrics=False), recorder, [0, 1, 2, 3], "run")
     assert [(j[2]["gpus_per_node"], j[2]["visible_gpus"]) for j in recorder.jobs] == [(1, [0]), (1, [1]), (1, [2])]
     assert all(j[0] == "work" and j[1][1] == [0, 1, 2, 3] and j[1][3] is True for j in recorder.jobs)
+
+
+def test_layout_up_front_with_a_mode_swept(tmp_path):
+    """The store's layout before any chunk: NaN variables, no chunk done, no data chunk on disk; a
+    swept mode is a string coordinate (written without warnings)."""
+    import warnings
+
+    from experiments.sweep import store as zstore
+
+    spec = SweepConfig(system="uplink", params={"num_users": 3, "num_aps": 4, "n_v": 2, "n_h": 2, "tau_p": 2},
+                       grid={"sat_environment": ["dense_urban", "suburban"], "p_max_w": [0.1, 0.2, 0.3]},
+                       policies=["full_power"], drops=2, chunk_size=3, batch_size=3, store=str(tmp_path / "m.zarr"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        zstore.create(plan(spec, check_metrics=False))
+        ds = _open(spec.store)
+    assert list(ds.sat_environment.values) == ["dense_urban", "suburban"] and ds.sat_environment.attrs["kind"] == "mode"
+    assert ds.sum_mbps__full_power.shape == (2, 3, 2) and np.isnan(ds.sum_mbps__full_power.values).all()
+    assert ds.chunk_done.size == 2 and not ds.chunk_done.values.any()
+    on_disk = {p.name for p in (tmp_path / "m.zarr" / "sum_mbps__full_power").iterdir()}
+    assert on_disk <= {"zarr.json", ".zarray", ".zattrs"}, on_disk                 # metadata only, no data chunk
