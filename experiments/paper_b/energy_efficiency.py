@@ -9,7 +9,7 @@ For every point, ``num_drops`` drops (drop ``i`` from ``fold_in(key, i)``) are s
 Dinkelbach + WMMSE (EE), sum-rate WMMSE, statistical MRT, the trained models of ``runs`` and, with
 instantaneous CSI, MMSE and RZF (rates (7) on ``csi_samples`` (t, f) channel draws per drop).
 Fig. 7 adds the Monte Carlo EE (ergodic rate (8)) at the Dinkelbach precoders beside the bound
-(9); Fig. 13 feeds every method an estimate with error power ``csi_error_dbw`` (statistical
+(9); Fig. 13 feeds every method an estimate with relative error power ``csi_error_dbw`` [dB] (statistical
 methods: ``v_k``; instantaneous ones: ``h_k``) and scores it on the truth. The trained models run
 zero-shot wherever the size differs from the one they were trained at (EdgeGNN and the deep
 unfolding take any N_t and K; linear deep unfolding is built for one size and appears only there).
@@ -224,9 +224,12 @@ def fig7(cfg) -> list[dict]:
 
 
 def fig13(cfg, learned: dict[str, Learned] | None = None) -> list[dict]:
-    """EE vs channel-estimation error (``fig13_config``: N_t = 64, K = 9 as in the paper). The error power ``σ_e²`` [dBW] is relative
-    to the unit-power entries of the normalized channel (``|[v_k]_n|² = 1``, 0 dBW; the channel's
-    absolute power per antenna is ``γ_k``, reported as ``mean_gamma_db``): ``ε = 10^(σ_e²/10)``.
+    """EE vs channel-estimation error (``fig13_config``: N_t = 64, K = 9 as in the paper). The error
+    power is a ratio, not a power (D100): ``csi_error_dbw`` (named after the paper's axis) holds
+    ``σ_e² / |[v_k]_n|²`` in dB, the error relative to a unit-modulus entry of the array response;
+    the channel's power gain per antenna is ``γ_k`` on top (reported as ``mean_gamma_db``; under
+    the free-space link budget of ``snr_convention=link_budget`` about −148 to −150 dB, so the
+    absolute error gain is ``σ_e²`` [dB] + ``10 log10 γ_k``): ``ε = 10^(σ_e²/10)``.
     Statistical-CSI methods (Dinkelbach-WMMSE, WMMSE, the trained models) get
     ``v̂_k = v_k + e_k``, ``e_k ~ CN(0, ε I)``, and are scored by bound (9) on the true ``v``;
     MMSE/RZF get ``ĥ_k = h_k + e_k``, ``e_k ~ CN(0, ε γ_k I)`` (the same relative error), full
@@ -378,7 +381,7 @@ def main(cfg: DictConfig) -> None:
     _rows_csv(out / "fig13_ee_vs_csi_error.csv", rows13)
     curves13 = [m for m in methods if m[0] in rows13[0] and m[0] != "mrt"]
     _plot([r for r in rows13 if np.isfinite(r["error_dbw"])], "error_dbw", curves13,
-          f"estimation error power σ_e² [dBW] (entries of v_k: 0 dBW; mean γ_k {rows13[0]['mean_gamma_db']:.1f} dB)",
+          f"estimation error power relative to a channel entry, σ_e²/|[v_k]_n|² [dB] (mean γ_k {rows13[0]['mean_gamma_db']:.1f} dB)",
           f"Fig. 13: EE vs CSI error (N_t = {rows13[0]['nt']}, K = {rows13[0]['k']})", out / "fig13_ee_vs_csi_error.png")
 
     rows89 = runtime(config, learned)

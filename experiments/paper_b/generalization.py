@@ -8,8 +8,9 @@ vs the trained network).
 Each ``RUN_DIR`` is a finished main-job run of a paper-B model (its ``.hydra/config.yaml`` and
 ``model.eqx``). Writes ``OUT_DIR/ee_vs_nt.csv|png`` (every size-agnostic model, zero-shot at
 N_t = side², beside Dinkelbach-WMMSE on the same channels) and, for deep-unfolding runs,
-``OUT_DIR/ee_vs_layers.csv|png`` (untrained unrolling with 1…8 Newton–Schulz layers, and the
-trained model at its own count), all on fixed, seeded channels.
+``OUT_DIR/ee_vs_layers.csv|png`` (untrained unrolling with 1…8 layers — Newton–Schulz, or the
+paper's layers for a run trained with them — and the trained model at its own count, each also as a
+ratio to Dinkelbach-WMMSE on the same channels), all on fixed, seeded channels.
 """
 
 from __future__ import annotations
@@ -87,21 +88,31 @@ def ee_vs_layers(runs, drops: int, layers=LAYERS) -> list[dict]:
     its own count, on the same fixed channels. Runs that share a scenario and unrolling depth share
     one untrained sweep, so several runs trained with different ``model.num_layers`` give a trained
     curve beside the untrained one."""
-    rows, swept = [], set()
+    rows, swept, reference = [], set(), {}
     for run, (cfg, model) in runs.items():
         if not isinstance(model, UnfoldedDinkelbachWMMSE):
             continue
         evaluator = _evaluator(cfg, cfg.scenario.to_params(), 300, drops)
-        sweep = (repr(cfg.scenario), cfg.evaluation.seed, model.num_outer, model.num_inner)
+        channels = (repr(cfg.scenario), cfg.evaluation.seed)
+        if channels not in reference:
+            ev = cfg.evaluation
+            reference[channels] = evaluator(DinkelbachWMMSEPolicy(
+                tol=ev.tol, max_iters=ev.max_iters, inner_tol=ev.tol, inner_max_iters=ev.inner_max_iters))[METRIC]
+        layer = model.inverse.layers[0]
+        options = {"activation": layer.activation, "exclude_self": layer.exclude_self, "restart": model.restart}
+        variant = "" if options == {"activation": "identity", "exclude_self": False, "restart": False} else " (paper layers)"
+        sweep = (*channels, model.num_outer, model.num_inner, variant)
         if sweep not in swept:
             swept.add(sweep)
             for n in layers:
                 untrained = UnfoldedDinkelbachWMMSE(num_outer=model.num_outer, num_inner=model.num_inner,
-                                                    num_layers=n)
-                rows.append({"run": str(run), "layers": n, "variant": "untrained (Newton-Schulz)",
-                             "ee": evaluator(untrained)[METRIC]})
-        rows.append({"run": str(run), "layers": model.inverse.num_layers, "variant": "trained",
-                     "ee": evaluator(model)[METRIC]})
+                                                    num_layers=n, **options)
+                ee = evaluator(untrained)[METRIC]
+                rows.append({"run": str(run), "layers": n, "variant": "untrained" + (variant or " (Newton-Schulz)"), "ee": ee,
+                             "ratio": ee / reference[channels]})
+        ee = evaluator(model)[METRIC]
+        rows.append({"run": str(run), "layers": model.inverse.num_layers, "variant": "trained" + variant, "ee": ee,
+                     "ratio": ee / reference[channels]})
     return rows
 
 
@@ -146,11 +157,12 @@ def main(argv=None) -> None:
     layer_rows = ee_vs_layers(runs, args.drops, args.layers)
     if layer_rows:
         write_csv(args.out / "ee_vs_layers.csv", list(layer_rows[0]), [list(r.values()) for r in layer_rows])
-        _plot(layer_rows, "layers", [("untrained (Newton-Schulz)", lambda r: r["variant"] != "trained", "ee", "o-"),
-                                     ("trained", lambda r: r["variant"] == "trained", "ee", "r*-")],
+        variants = sorted({r["variant"] for r in layer_rows})
+        _plot(layer_rows, "layers", [(v, lambda r, v=v: r["variant"] == v, "ee",
+                                      ("o-" if v.startswith("untrained") else "*-")) for v in variants],
               args.out / "ee_vs_layers.png", "Deep unfolding: EE vs learned inverse layers")
         for r in layer_rows:
-            print(f"{r['variant']:>26} layers={r['layers']}: {r['ee']:.4f}")
+            print(f"{r['variant']:>26} layers={r['layers']}: {r['ee']:.4f} ({100 * r['ratio']:.1f} % of Dinkelbach-WMMSE)")
     print(f"outputs in {args.out}")
 
 
