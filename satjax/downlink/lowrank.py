@@ -34,6 +34,12 @@ Woodbury, $\alpha = 1/\mu$, $\varphi_i = -1/(\mu(\Lambda_i + \mu))$, where the f
 update keeps the null space of $A$; otherwise $\alpha = 0$, $\varphi_i = f(\Lambda_i+\mu)/\Lambda_i$
 (the kept directions have $\Lambda_i > 0$). $g$ has components outside the range of $V$
 ($dV$ moves it), so the null-space term is needed.
+
+Known limit, shared with the $N_t \times N_t$ JVP: where $c + \lambda$ is below ``RANGE_TOL`` of
+the largest eigenvalue (only $c = 0$ with a slack budget), the null space is dropped and the JVP
+holds the range of $A$ fixed: the derivative in $V$ then misses the term
+$P_{\mathrm{null}}\,dV\,X$ ($B = VX$) of the pseudo-inverse's derivative (finite differences
+disagree there; every other regime is tested against them).
 """
 
 from __future__ import annotations
