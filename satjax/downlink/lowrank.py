@@ -36,7 +36,7 @@ update keeps the null space of $A$; otherwise $\alpha = 0$, $\varphi_i = f(\Lamb
 ($dV$ moves it), so the null-space term is needed.
 
 Known limit, shared with the $N_t \times N_t$ JVP: where $c + \lambda$ is below ``RANGE_TOL`` of
-the largest eigenvalue (only $c = 0$ with a slack budget), the null space is dropped and the JVP
+the largest eigenvalue (a slack budget with $c = 0$ or so small a price), the null space is dropped and the JVP
 holds the range of $A$ fixed: the derivative in $V$ then misses the term
 $P_{\mathrm{null}}\,dV\,X$ ($B = VX$) of the pseudo-inverse's derivative (finite differences
 disagree there; every other regime is tested against them).
