@@ -9,7 +9,9 @@ are ``system.sample_batch`` under the first half of ``split(point key)`` (drop `
 ``fold_in(second half, j)`` for drop ``j``. A chunk calls it on consecutive batches of its points
 (the last batch padded with copies of the chunk's last point, their results dropped), so every
 point runs in the same executable whatever the chunk size, the number of workers or the devices:
-results do not depend on them.
+results do not depend on them. A policy that runs a ``Solve``-mode loop (``satjax.optim.is_iterative``)
+is scored through ``satjax.optim.solve_batch`` — on the CPU one drop, and one point, after another,
+each solver stopping at its own iteration count instead of the batch's slowest.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import numpy as np
 
 from experiments.sweep import store as zstore
 from experiments.sweep.spec import Plan, spec_hash, to_plain
+from satjax.optim import is_iterative, solve_batch
 
 log = logging.getLogger(__name__)
 #: Compiled chunk programs of this process: (spec hash, static values) -> program.
@@ -58,12 +61,13 @@ def batch_program(plan: Plan, first_point: int):
         drop_index = jnp.arange(drops)
         out = {}
         for name, policy in policies.items():
-            scores = jax.vmap(lambda ex, j, policy=policy: task.score(policy, ex, jax.random.fold_in(k_policy, j)))(
-                examples, drop_index)
+            scores = solve_batch(lambda ex, j, policy=policy: task.score(policy, ex, jax.random.fold_in(k_policy, j)),
+                                 examples, drop_index, strategy="map" if is_iterative(policy) else "vmap")
             out |= {f"{m}__{name}": scores[m] for m in plan.metrics}
         return out
 
-    return jax.jit(jax.vmap(one_point))
+    points = "map" if any(is_iterative(p) for p in policies.values()) else "vmap"
+    return jax.jit(lambda values, index: solve_batch(one_point, values, index, strategy=points))
 
 
 def run_chunk(plan: Plan, chunk: int) -> dict:
