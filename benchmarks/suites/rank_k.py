@@ -68,7 +68,8 @@ def run(settings: Settings):
     unfolded = UnfoldedDinkelbachWMMSE(num_outer=3, num_inner=5, num_layers=4)
     gnn = EdgeGNN(hidden=16 if settings.quick else 64, num_layers=2 if settings.quick else 3, key=jax.random.key(1))
     nets = {"unfolded_wmmse_inference": unfolded,
-            "unfolded_wmmse_rank_k_inference": eqx.tree_at(lambda m: m.inverse, unfolded, TaylorInverseRankK(unfolded.inverse)),
+            "unfolded_wmmse_rank_k_inference": eqx.tree_at(lambda m: m.inverse, unfolded,
+                                                           TaylorInverseRankK(unfolded.inverse)),
             "edge_gnn_inference": gnn}
     models = {name: jax.jit(lambda net, s: jax.vmap(lambda x: net(x))(s)) for name in nets}
     for nt in nt_values:
@@ -76,7 +77,8 @@ def run(settings: Settings):
         params = DownlinkParams(n_h=side, n_v=side, num_users=k)
         big = 4 if settings.quick else {64: 16, 256: 4}.get(nt)
         batches = (1,) if big is None else (1, big)
-        scen = jax.vmap(lambda key: sample_downlink_scenario(key, params))(jax.random.split(jax.random.key(nt), max(batches)))
+        keys = jax.random.split(jax.random.key(nt), max(batches))
+        scen = jax.vmap(lambda key: sample_downlink_scenario(key, params))(keys)
         desc = {"N_t": nt, "K": k}
         largest = nt == max(nt_values) and not settings.quick
         repeats = 1 if largest else (2 if settings.quick else max(3, settings.repeats // 2))
