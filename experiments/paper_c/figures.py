@@ -1,6 +1,8 @@
 """Paper C, Figs. 2-9: convergence of Algorithms 3 and 6, overall / minimum efficiency
 against I_th for Algorithms 3, 6 and Schemes 1-3, coverage maps per subchannel, and against the
-number of UAVs L and of subchannels N for several energy budgets E.
+number of UAVs L and of subchannels N for several energy budgets E; and (beyond the paper)
+``energy_ith``: Algorithm 3's overall and Algorithm 6's minimum efficiency over the grid E x I_th,
+with where the energy (14e) and the interference (14b) constraints bind.
 
 Run: ``python -m experiments.paper_c.figures`` (overrides e.g. ``num_drops=20``,
 ``figures=[fig3_4]``, ``scenario.num_rx_antennas=2``, ``scenario.p_max_w=0.2``; every field of
@@ -25,7 +27,7 @@ from experiments.common import hydra_app, load_config, output_dir, save_figure, 
 from experiments.schema import ScenarioCConfig
 from experiments.xla_env import configure_entry_point
 
-FIGURES = ("fig2", "fig3_4", "fig5", "fig6_7", "fig8_9")
+FIGURES = ("fig2", "fig3_4", "fig5", "fig6_7", "fig8_9", "energy_ith")
 
 
 @dataclass
@@ -41,6 +43,9 @@ class PaperCConfig:
     coverage_threshold_dbm: float = -100.0       # Fig. 5: served if the received power exceeds it
     coverage_half_width_m: float = 3000.0         # Fig. 5: map extent around the group's centre
     coverage_grid_points: int = 121               # Fig. 5: points per map axis
+    grid_energy_j: list = field(default_factory=lambda: [5.0, 10.0, 20.0, 40.0, 80.0, 160.0, 320.0])   # energy_ith
+    grid_i_th_dbm: list = field(default_factory=lambda: [-140.0, -130.0, -120.0, -110.0, -100.0, -90.0])  # energy_ith
+    binding_tolerance: float = 0.01               # energy_ith: a constraint binds within this share of its limit
     scenario: ScenarioCConfig = field(default_factory=ScenarioCConfig)   # every field of UavParams
     x64: bool = True
 
@@ -54,8 +59,12 @@ class PaperCConfig:
             raise ValueError(f"coverage_half_width_m must be > 0, got {self.coverage_half_width_m}")
         if self.coverage_grid_points < 2:
             raise ValueError(f"coverage_grid_points must be >= 2, got {self.coverage_grid_points}")
-        for e in self.energy_j:                    # the library's check names scenario.energy_j
+        if not 0 < self.binding_tolerance < 1:
+            raise ValueError(f"binding_tolerance must be in (0, 1), got {self.binding_tolerance}")
+        for e in [*self.energy_j, *self.grid_energy_j]:     # the library's check names scenario.energy_j
             self.scenario.to_params(energy_j=e)
+        for i_th in [*self.i_th_dbm, *self.grid_i_th_dbm]:
+            self.scenario.to_params(interference_threshold_dbm=i_th)
 
 
 ConfigStore.instance().store(name="paper_c_schema", node=PaperCConfig)
@@ -87,22 +96,51 @@ def _solve_batch(name: str, batch, max_iters: int):
 @eqx.filter_jit
 def _methods_scores(batch, max_iters: int):
     """Mean overall and minimum efficiency of Algorithms 3, 6 and Schemes 1-3 over the drops of
-    ``batch``, every method ``vmap``ped: ``{name: (overall, minimum)}``."""
+    ``batch``, every method batched: ``{name: (overall, minimum)}``. Scheme 2 with both
+    enforcements of (14b) (``scheme2``: muting, the default; ``scheme2_scale``: one common
+    factor), Scheme 3 with both subchannel rules (``scheme3``: ref. [41]; ``scheme3_best_user``);
+    Scheme 2's free-space plan is computed once for both."""
     from satjax.optim import Solve, solve_batch
     from satjax.uav import algorithm3, algorithm6, min_efficiency, overall_efficiency, run_scheme
+    from satjax.uav.baselines import enforce_interference
 
     mode = Solve(tol=1e-4, max_iters=max_iters)
 
     def one(s):
         r3, r6 = algorithm3(s, mode=mode), algorithm6(s, mode=mode)
-        out = {"alg3": (r3.x, r3.p, r3.tau), "alg6": (r6.x, r6.p, r6.tau)}
-        for name in ("scheme1", "scheme2"):
-            out[name] = run_scheme(name, s, mode=mode)
+        out = {"alg3": (r3.x, r3.p, r3.tau), "alg6": (r6.x, r6.p, r6.tau), "scheme1": run_scheme("scheme1", s, mode=mode)}
+        plan = run_scheme("scheme2", s, mode=mode, on_violation="none")
+        out["scheme2"] = enforce_interference(s, *plan, on_violation="mute")
+        out["scheme2_scale"] = enforce_interference(s, *plan, on_violation="scale")
         out["scheme3"] = run_scheme("scheme3", s)
+        out["scheme3_best_user"] = run_scheme("scheme3", s, subchannel_rule="best_user")
         return {k: (overall_efficiency(s, *v), min_efficiency(s, *v)) for k, v in out.items()}
 
     per = solve_batch(one, batch)                   # each drop's solvers stop at their own counts
     return {k: (jnp.mean(o), jnp.mean(m)) for k, (o, m) in per.items()}
+
+
+@eqx.filter_jit
+def _limits_scores(batch, max_iters: int, tolerance: float):
+    """Over the drops of ``batch``: mean overall efficiency of Algorithm 3 and minimum efficiency of
+    Algorithm 6, and for each the share of drops where the energy (14e) / the interference (14b)
+    constraint binds (some residual within ``tolerance`` of its limit):
+    ``{name: (efficiency, energy_binds, interference_binds)}``."""
+    from satjax.optim import Solve, solve_batch
+    from satjax.uav import algorithm3, algorithm6, constraint_residuals
+
+    mode = Solve(tol=1e-4, max_iters=max_iters)
+
+    def one(s):
+        out = {}
+        for name, fn in (("alg3", algorithm3), ("alg6", algorithm6)):
+            r = fn(s, mode=mode)
+            res = constraint_residuals(s, r.x, r.p, r.tau)
+            out[name] = (r.objective, jnp.max(res["energy"]) > -tolerance, jnp.max(res["interference"]) > -tolerance)
+        return out
+
+    per = solve_batch(one, batch)                   # each drop's solvers stop at their own counts
+    return {k: tuple(jnp.mean(jnp.asarray(v, batch.lam.dtype)) for v in vals) for k, vals in per.items()}
 
 
 def fig2(config, out):
@@ -253,10 +291,59 @@ def fig8_9(config, out):
     return _sweep(config, out, "num_subchannels", config.n_values, "fig8_9_vs_subchannels", "subchannels N")
 
 
+def energy_ith(config, out):
+    """Beyond the paper: Algorithm 3's overall and Algorithm 6's minimum efficiency over the grid
+    ``grid_energy_j`` x ``grid_i_th_dbm`` (same drops at every point), with the share of drops
+    where energy (14e) and interference (14b) bind, and at each point the relative gain from
+    doubling E and from raising I_th by one grid step: which resource limits the network where."""
+    import matplotlib.pyplot as plt
+
+    from satjax.units import dbm_to_watt
+
+    drops = _drops(config)
+    l = config.scenario.num_uavs
+    es, ths = list(config.grid_energy_j), list(config.grid_i_th_dbm)
+    table = {}                                                   # (alg, i_e, i_t) -> (value, e_binds, i_binds)
+    for i_e, e in enumerate(es):
+        for i_t, i_th in enumerate(ths):
+            w = float(dbm_to_watt(i_th))
+            batch = jax.vmap(lambda s, w=w, e=e: s.with_limits(interference_threshold_w=w, energy_per_uav_j=e / l))(drops)
+            for name, vals in _limits_scores(batch, config.max_iters, config.binding_tolerance).items():
+                table[name, i_e, i_t] = tuple(float(v) for v in vals)
+
+    def gain(name, i_e, i_t, d_e, d_t):
+        nxt = table.get((name, i_e + d_e, i_t + d_t))
+        return nxt[0] / table[name, i_e, i_t][0] - 1 if nxt and table[name, i_e, i_t][0] > 0 else float("nan")
+
+    rows = [(e, i_th, name, *table[name, i_e, i_t], gain(name, i_e, i_t, 1, 0), gain(name, i_e, i_t, 0, 1))
+            for name in ("alg3", "alg6") for i_e, e in enumerate(es) for i_t, i_th in enumerate(ths)]
+    write_csv(out / "energy_ith.csv", ["energy_j", "i_th_dbm", "algorithm", "efficiency_bit_per_hz",
+                                       "energy_binds_share", "interference_binds_share", "gain_next_energy",
+                                       "gain_next_i_th"], rows)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), layout="constrained")
+    for ax, name, title in zip(axes, ("alg3", "alg6"), ("Algorithm 3: overall efficiency",
+                                                        "Algorithm 6: minimum efficiency")):
+        grid = np.array([[table[name, i_e, i_t][0] for i_t in range(len(ths))] for i_e in range(len(es))])
+        img = ax.imshow(grid, origin="lower", aspect="auto", cmap="viridis")
+        for i_e in range(len(es)):
+            for i_t in range(len(ths)):
+                _, e_b, i_b = table[name, i_e, i_t]
+                mark = ("E" if e_b >= 0.5 else "") + ("I" if i_b >= 0.5 else "")
+                ax.text(i_t, i_e, f"{grid[i_e, i_t] / 1e3:.0f}k\n{mark}", ha="center", va="center", fontsize=7,
+                        color="w" if grid[i_e, i_t] < grid.max() * 0.6 else "k")
+        ax.set_xticks(range(len(ths)), [f"{t:g}" for t in ths])
+        ax.set_yticks(range(len(es)), [f"{e:g}" for e in es])
+        ax.set(xlabel="I_th [dBm]", ylabel="E = sum_l E_l [J]", title=title)
+        fig.colorbar(img, ax=ax, label="bit/Hz")
+    fig.suptitle("E / I: energy / interference constraint binds on most drops", fontsize=9)
+    save_figure(fig, out / "energy_ith.png")
+    return rows
+
+
 def run(config: PaperCConfig, out):
     """Every figure of ``config.figures`` into the folder ``out``; returns their rows by name."""
     set_precision(config.x64)
-    fns = {"fig2": fig2, "fig3_4": fig3_4, "fig5": fig5, "fig6_7": fig6_7, "fig8_9": fig8_9}
+    fns = {"fig2": fig2, "fig3_4": fig3_4, "fig5": fig5, "fig6_7": fig6_7, "fig8_9": fig8_9, "energy_ith": energy_ith}
     return {name: fns[name](config, out) for name in config.figures}
 
 

@@ -13,13 +13,17 @@ Large-scale CSI, spec Sec. 1.5.1: for every (link, subchannel)
 
 $$
 \lambda = 10^{-(L_{bf}(d, f_n) + A_{gas}(f_n, \theta, 0, h) + X)/10},\qquad
-X \sim \mathcal N(0, \sigma_{sh}^2)\ \text{i.i.d. per (link, subchannel)}
+X \sim \mathcal N(0, \sigma_{sh}^2)
 $$
 
 with P.525 free-space loss, P.676-12 inclined-path gaseous attenuation from the ground terminal
-(standard atmosphere) and log-normal shadowing (the terrain effects Visualyse added; without it the
-CSI is flat across subchannels and subchannel allocation is trivial). Subchannel n sits at
-$f_n = f_c + (n - (N-1)/2) B_{sc}$. Antenna gains are 0 dBi.
+(standard atmosphere) and log-normal shadowing X (the terrain effects Visualyse added). By default
+(``shadowing="per_link"``) X is drawn once per link and is the same on every subchannel of it:
+shadowing comes from obstacles on the path, which do not change over 180 kHz subchannels, so the
+CSI of a link then differs across subchannels only by the P.525/P.676 frequency terms (D93).
+``shadowing="per_subchannel"`` draws X i.i.d. per (link, subchannel), the former default (no
+spatial or frequency correlation): it creates subchannel diversity that real shadowing does not
+have. Subchannel n sits at $f_n = f_c + (n - (N-1)/2) B_{sc}$. Antenna gains are 0 dBi.
 
 Satellite occupancy: $y_{g,m,n} \sim$ Bernoulli(``satellite_load``), independent.
 """
@@ -44,12 +48,18 @@ from satjax._checks import (
     is_concrete,
 )
 from satjax._types import ArrayLike, Bool, DTypeLike, Float, PRNGKeyArray
-from satjax.params import Params, physical, resolve_dtype, size
+from satjax.params import Params, mode, physical, resolve_dtype, size
 from satjax.propagation.itu_r import free_space_loss_db, gaseous_attenuation_inclined_db
 from satjax.propagation.shadowing import sample_shadowing_db
 from satjax.units import db_to_lin, dbm_to_watt, thermal_noise_w
 
-__all__ = ["UavParams", "UavScenario", "sample_uav_scenario", "subchannel_frequencies_hz", "uav_ground_loss_db"]
+__all__ = ["SHADOWING_MODES", "UavParams", "UavScenario", "sample_uav_scenario", "subchannel_frequencies_hz", "uav_ground_loss_db"]
+
+
+#: How the log-normal shadowing of a UAV link varies over the subchannels (D93): ``"per_link"``, one
+#: draw per link, the same on all its subchannels (default); ``"per_subchannel"``, i.i.d. per
+#: (link, subchannel).
+SHADOWING_MODES = ("per_link", "per_subchannel")
 
 
 class UavParams(Params):
@@ -83,6 +93,8 @@ class UavParams(Params):
     sat_user_min_distance_m: Float[ArrayLike, ""] = physical(1000.0, unit="m", lo=0, lo_open=True)
     sat_user_max_distance_m: Float[ArrayLike, ""] = physical(50e3, unit="m", lo=0, lo_open=True)
     shadowing_std_db: Float[ArrayLike, ""] = physical(6.0, unit="dB", lo=0, hi=20, doc="log-normal shadowing (D73)")
+    shadowing: str = mode("per_link", SHADOWING_MODES,
+                          doc="one shadowing draw per link, constant over its subchannels, or i.i.d. per (link, subchannel) (D93)")
     satellite_load: Float[ArrayLike, ""] = physical(0.5, lo=0, hi=1, doc="P(y_{g,m,n} = 1)")
 
     def __check_init__(self):
@@ -290,11 +302,13 @@ def uav_ground_loss_db(tx_pos: Float[ArrayLike, "... 3"], rx_pos: Float[ArrayLik
     return free + gaseous_attenuation_inclined_db(f, el, jnp.zeros_like(d), jnp.broadcast_to(altitude, d.shape)), free
 
 
-def _link_gain(key, tx_pos, rx_pos, freqs, altitude, std_db):
+def _link_gain(key, tx_pos, rx_pos, freqs, altitude, std_db, shadowing):
     """Linear large-scale gains ``[..., N]`` between UAVs and ground terminals: the median loss of
-    ``uav_ground_loss_db`` + shadowing, and P.525 alone."""
+    ``uav_ground_loss_db`` + shadowing (one draw per link, broadcast over the subchannels, or one
+    per (link, subchannel): ``shadowing``), and P.525 alone."""
     loss, free = uav_ground_loss_db(tx_pos, rx_pos, freqs, altitude)
-    shadow = sample_shadowing_db(key, std_db, loss.shape)
+    draws = loss.shape if shadowing == "per_subchannel" else loss.shape[:-1] + (1,)
+    shadow = sample_shadowing_db(key, std_db, draws)
     return db_to_lin(-(loss + shadow)), db_to_lin(-free + jnp.zeros_like(loss))
 
 
@@ -333,9 +347,10 @@ def _sample_uav_scenario(key: PRNGKeyArray, params: UavParams, dtype) -> UavScen
     sat_user_pos = jnp.stack([jnp.sqrt(r2) * jnp.cos(ang), jnp.sqrt(r2) * jnp.sin(ang), jnp.zeros((m,), dtype)], axis=-1)
 
     freqs = subchannel_frequencies_hz(p.carrier_hz, p.subchannel_bandwidth_hz, n)
-    lam, _ = _link_gain(kl, uav_pos[:, None, :, :], user_pos[:, :, None, :], freqs, p.uav_altitude_m, p.shadowing_std_db)
+    lam, _ = _link_gain(kl, uav_pos[:, None, :, :], user_pos[:, :, None, :], freqs, p.uav_altitude_m, p.shadowing_std_db,
+                        p.shadowing)
     phi, phi_fs = _link_gain(kp, uav_pos[:, None, :, :], sat_user_pos[None, :, None, :], freqs, p.uav_altitude_m,
-                     p.shadowing_std_db)
+                             p.shadowing_std_db, p.shadowing)
     y = (jax.random.uniform(ky, (g, m, n), dtype) < p.satellite_load).astype(dtype)
     return UavScenario(lam=lam, phi=phi, phi_free_space=phi_fs, y=y, user_mask=jnp.ones((g, k), bool), noise_w=p.noise_w,
                        interference_threshold_w=dbm_to_watt(p.interference_threshold_dbm), p_max_w=p.p_max_w,

@@ -34,21 +34,36 @@ def test_shapes_geometry_and_occupancy():
     np.testing.assert_allclose(10 * np.log10(float(s.interference_threshold_w)) + 30, -120.0, atol=1e-9)
 
 
-def test_large_scale_gain_is_p525_plus_p676_plus_lognormal_shadowing():
-    """Deterministic part recomputed from the positions; the residual (shadowing) is N(0, 6 dB):
-    mean within 5 standard errors of 0, sample std within 5 % of 6 dB (4 000 values)."""
-    p = UavParams()                                                           # shares the compiled sampler
-    f = subchannel_frequencies_hz(p.carrier_hz, p.subchannel_bandwidth_hz, 8)
+def _shadowing_db(params, keys):
+    """The residual -10 log10(lambda) - (P.525 + P.676) of the drops of ``keys``: [drops, G, K, L, N]."""
+    f = subchannel_frequencies_hz(params.carrier_hz, params.subchannel_bandwidth_hz, params.num_subchannels)
     ff = f.reshape(1, 1, 1, -1)
     shadows = []
-    for i in range(10):
-        s = sample_uav_scenario(jax.random.key(100 + i), p, jnp.float64)
+    for key in keys:
+        s = sample_uav_scenario(jax.random.key(key), params, jnp.float64)
         diff = s.uav_pos[:, None, :, :] - s.user_pos[:, :, None, :]
         d = jnp.linalg.norm(diff, axis=-1)[..., None]
         el = jnp.arctan2(100.0, jnp.linalg.norm(diff[..., :2], axis=-1))[..., None]
         det = free_space_loss_db(d, ff) + gaseous_attenuation_inclined_db(ff, el, jnp.zeros_like(d), jnp.full_like(d, 100.0))
-        shadows.append(np.asarray(-10 * jnp.log10(s.lam) - det).ravel())
-    shadow = np.concatenate(shadows)                                          # 3 840 values
+        shadows.append(np.asarray(-10 * jnp.log10(s.lam) - det))
+    return np.stack(shadows), s, ff
+
+
+def test_large_scale_gain_is_p525_plus_p676_plus_lognormal_shadowing():
+    """Deterministic part recomputed from the positions; the residual (shadowing) is N(0, 6 dB):
+    mean within 5 standard errors of 0, sample std within 5 standard errors of 6 dB. Default
+    (``per_link``): one draw per link, the same on every subchannel (40 drops, 1 920 links);
+    ``per_subchannel``: i.i.d. per (link, subchannel) (10 drops, 3 840 values)."""
+    p = UavParams()                                                           # shares the compiled sampler
+    assert p.shadowing == "per_link"
+    shadow, _, _ = _shadowing_db(p, range(100, 140))
+    assert np.ptp(shadow, axis=-1).max() < 1e-9                               # constant over the subchannels
+    per_link = shadow[..., 0].ravel()
+    assert abs(per_link.mean()) < 5 * 6.0 / np.sqrt(per_link.size)
+    assert abs(per_link.std() / 6.0 - 1) < 5 / np.sqrt(2 * per_link.size)     # s.e. of a std: sigma/sqrt(2n)
+    shadow, s, ff = _shadowing_db(p.replace(shadowing="per_subchannel"), range(100, 110))
+    assert np.ptp(shadow, axis=-1).min() > 1e-3                               # drawn per subchannel
+    shadow = shadow.ravel()                                                   # 3 840 values
     assert abs(shadow.mean()) < 5 * 6.0 / np.sqrt(shadow.size)
     assert abs(shadow.std() / 6.0 - 1) < 0.05                                 # 5 % = 4.4 standard errors
     # free-space interference model of Scheme 2: P.525 only
