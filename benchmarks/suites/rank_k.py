@@ -17,7 +17,7 @@ Cases (``params["algebra"]``: ``"rank_k"`` or ``"full"``, ``satjax.downlink.Exac
   ``speedup_vs_best_full_dinkelbach`` (the same over the ``"full"`` algebra only).
 
 Every compile is separate (ahead of time, ``compile_s``); every timing blocks on the result.
-Run alone: ``python -m benchmarks.suites.rank_k [--quick] [--out FILE]``.
+``python -m benchmarks.run --suite rank_k``, or alone: ``python -m benchmarks.suites.rank_k [--quick] [--out FILE]``.
 """
 
 from __future__ import annotations
