@@ -34,7 +34,7 @@ from omegaconf import OmegaConf
 
 from experiments import schema
 from experiments.common import save_figure, time_call, write_json
-from satjax.optim import is_iterative, solve_batch
+from satjax.optim import batch_strategy, solve_batch
 from satjax.systems import System
 from satjax.train import Evaluator, TrainResult, check_resume, fit, read_record
 
@@ -167,7 +167,7 @@ def runtime_ms(policy, evaluator: Evaluator, repeats: int) -> dict:
     ``satjax.optim.solve_batch``, any other as one ``vmap``), and one scenario at a time (jitted;
     compile time reported apart; ``block_until_ready`` throughout)."""
     ex, keys, n = evaluator.examples, evaluator.policy_keys, evaluator.num
-    batched = eqx.filter_jit(lambda p, s, k: solve_batch(p, s, k, strategy="map" if is_iterative(p) else "vmap"))
+    batched = eqx.filter_jit(lambda p, s, k: solve_batch(p, s, k, strategy=batch_strategy(p)))
     b = time_call(batched, policy, ex.scenario if hasattr(ex, "scenario") else ex, keys, repeats=repeats, per=n)
     one = jax.tree.map(lambda x: x[0], ex.scenario if hasattr(ex, "scenario") else ex)
     single = eqx.filter_jit(lambda p, s, k: p(s, k))

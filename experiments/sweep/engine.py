@@ -28,7 +28,7 @@ import numpy as np
 
 from experiments.sweep import store as zstore
 from experiments.sweep.spec import Plan, spec_hash, to_plain
-from satjax.optim import is_iterative, solve_batch
+from satjax.optim import batch_strategy, solve_batch
 
 log = logging.getLogger(__name__)
 #: Compiled chunk programs of this process: (spec hash, static values) -> program.
@@ -62,11 +62,11 @@ def batch_program(plan: Plan, first_point: int):
         out = {}
         for name, policy in policies.items():
             scores = solve_batch(lambda ex, j, policy=policy: task.score(policy, ex, jax.random.fold_in(k_policy, j)),
-                                 examples, drop_index, strategy="map" if is_iterative(policy) else "vmap")
+                                 examples, drop_index, strategy=batch_strategy(policy))
             out |= {f"{m}__{name}": scores[m] for m in plan.metrics}
         return out
 
-    points = "map" if any(is_iterative(p) for p in policies.values()) else "vmap"
+    points = batch_strategy(*policies.values())
     return jax.jit(lambda values, index: solve_batch(one_point, values, index, strategy=points))
 
 

@@ -2,7 +2,7 @@
 batch driver ``solve_batch``,
 utilities, baselines, the Newton–Schulz matrix inverse."""
 
-from satjax.optim.batched import STRATEGIES, default_batch_size, is_iterative, solve_batch
+from satjax.optim.batched import STRATEGIES, batch_strategy, default_batch_size, is_iterative, solve_batch
 from satjax.optim.baselines import full_power, projected_gradient, random_power
 from satjax.optim.iterate import IterationTrace, Mode, Solve, Unroll, iterate, solve, unroll
 from satjax.optim.matrix_inverse import inverse_residual, newton_schulz_init, newton_schulz_inverse
@@ -21,6 +21,7 @@ __all__ = [
     "solve_batch",
     "default_batch_size",
     "is_iterative",
+    "batch_strategy",
     "STRATEGIES",
     # utilities
     "UTILITIES",

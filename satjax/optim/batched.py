@@ -14,7 +14,7 @@ one-at-a-time CPU time per scenario (docs/performance.md, "Batched solvers").
 ``batch_size=1`` solves one scenario at a time: each stops at its own count and the results are
 those of ``jax.jit(fn)`` on that scenario alone. ``strategy="vmap"`` keeps the plain ``vmap``
 (one chunk of the whole batch). Policies that run such a loop declare it (``iterative = True``,
-read by ``is_iterative``), so batch drivers that take any policy — the trainer's ``Evaluator`` —
+read by ``is_iterative``; ``batch_strategy`` picks the strategy), so batch drivers that take any policy — the trainer's ``Evaluator`` —
 map those and ``vmap`` the rest.
 
 The default (``default_batch_size``) is 1 on the CPU backend: of the chunk sizes measured there
@@ -36,7 +36,7 @@ import numpy as np
 
 from satjax._checks import check_choice, check_int_range
 
-__all__ = ["STRATEGIES", "default_batch_size", "is_iterative", "solve_batch"]
+__all__ = ["STRATEGIES", "batch_strategy", "default_batch_size", "is_iterative", "solve_batch"]
 
 #: How ``solve_batch`` runs a batch: ``"map"`` (chunks of ``batch_size`` one after another) or
 #: ``"vmap"`` (one ``vmap`` of the whole batch; every scenario pays the slowest one's iterations).
@@ -55,6 +55,12 @@ def is_iterative(policy: Any) -> bool:
     ``solve_batch``'s ``"map"`` strategy; anything else (closed forms, learned models) batches best
     as one plain ``vmap``."""
     return getattr(policy, "iterative", False) is True
+
+
+def batch_strategy(*policies: Any) -> str:
+    """The ``solve_batch`` strategy for a batch that runs ``policies``: ``"map"`` if any of them is
+    iterative (``is_iterative``), else ``"vmap"``."""
+    return "map" if any(is_iterative(p) for p in policies) else "vmap"
 
 
 def _batch_length(args: tuple) -> int:

@@ -46,7 +46,7 @@ from jax.experimental import multihost_utils
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from satjax._checks import check_int_range
-from satjax.optim.batched import is_iterative, solve_batch
+from satjax.optim.batched import batch_strategy, solve_batch
 from satjax.train.checkpoints import Checkpoints
 from satjax.train.metrics import METRIC_FORMATS, MetricsLog
 from satjax.train.record import check_resume, describe, read_record, write_record
@@ -156,7 +156,7 @@ class Evaluator:
         self.examples = jax.block_until_ready(sampler(jax.vmap(lambda i: jax.random.fold_in(k_examples, i))(idx)))
         self.policy_keys = jax.vmap(lambda i: jax.random.fold_in(k_policy, i))(idx)
         self._score = eqx.filter_jit(lambda policy, ex, ks: solve_batch(
-            lambda e, k: task.score(policy, e, k), ex, ks, strategy="map" if is_iterative(policy) else "vmap"))
+            lambda e, k: task.score(policy, e, k), ex, ks, strategy=batch_strategy(policy)))
 
     def per_example(self, policy, chunk: int | None = None) -> dict[str, np.ndarray]:
         """Every metric of ``task.score`` for each example, as NumPy arrays ``[num]``.

@@ -6,8 +6,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from satjax.optim import STRATEGIES, Solve, default_batch_size, solve, solve_batch
-from satjax.systems import systems
+from satjax.optim import STRATEGIES, Solve, batch_strategy, default_batch_size, is_iterative, solve, solve_batch
+from satjax.systems import get_system, systems
 
 #: Every iterative algorithm of every system in Solve mode, in both precisions; system C's (the
 #: slowest to compile) one precision each, float32 for Algorithm 3, float64 for Algorithm 6.
@@ -85,6 +85,17 @@ def test_several_arguments_pytrees_and_an_empty_batch():
     np.testing.assert_allclose(out["plus_b"], [3.0, 8.0, 5.0], rtol=1e-6)
     empty = solve_batch(fn, jax.tree.map(lambda x: x[:0], pair), scale[:0])
     assert empty["root"].shape == (0,)
+
+
+def test_iterative_policies_say_so():
+    """Exactly the Solve-mode policies of the systems declare themselves iterative; a batch with one
+    of them is mapped, any other batch is one vmap."""
+    iterative = {(s.name, n) for s in systems() for n, cls in s.policies.items() if is_iterative(cls())}
+    assert iterative == {("uplink", "algorithm1"), ("downlink", "wmmse"), ("downlink", "dinkelbach_wmmse"),
+                         ("uav", "algorithm3"), ("uav", "algorithm6")}
+    uplink = get_system("uplink")
+    assert batch_strategy(uplink.policy("full_power"), uplink.policy("algorithm1")) == "map"
+    assert batch_strategy(uplink.policy("full_power")) == "vmap" and batch_strategy() == "vmap"
 
 
 def test_default_is_one_at_a_time_on_cpu():
