@@ -329,7 +329,7 @@ def energy_ith(config, out):
             for i_t in range(len(ths)):
                 _, e_b, i_b = table[name, i_e, i_t]
                 mark = ("E" if e_b >= 0.5 else "") + ("I" if i_b >= 0.5 else "")
-                ax.text(i_t, i_e, f"{grid[i_e, i_t] / 1e3:.0f}k\n{mark}", ha="center", va="center", fontsize=7,
+                ax.text(i_t, i_e, f"{grid[i_e, i_t] / 1e3:.3g}k\n{mark}", ha="center", va="center", fontsize=7,
                         color="w" if grid[i_e, i_t] < grid.max() * 0.6 else "k")
         ax.set_xticks(range(len(ths)), [f"{t:g}" for t in ths])
         ax.set_yticks(range(len(es)), [f"{e:g}" for e in es])
