@@ -12,17 +12,16 @@ import jax
 import jax.numpy as jnp
 
 from satjax._checks import check_choice
+from satjax.propagation.ntn import _SF_CL_DB, NTN_ELEVATIONS_DEG
 
 __all__ = ["TR38811_LOS_SIGMA_SF_DB", "TR38811_ELEVATIONS_DEG", "satellite_shadowing_std_db", "sample_shadowing_db"]
 
-TR38811_ELEVATIONS_DEG = (10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 80.0, 90.0)
+#: Table rows [deg] (``ntn.NTN_ELEVATIONS_DEG``).
+TR38811_ELEVATIONS_DEG = NTN_ELEVATIONS_DEG
 
-#: S-band LOS shadow-fading sigma [dB] per environment, TR 38.811 Tables 6.6.2-1..3.
-TR38811_LOS_SIGMA_SF_DB = {
-    "dense_urban": (3.5, 3.4, 2.9, 3.0, 3.1, 2.7, 2.5, 2.3, 1.2),
-    "urban": (4.0, 4.0, 4.0, 4.0, 4.0, 4.0, 4.0, 4.0, 4.0),
-    "suburban": (1.79, 1.14, 1.14, 0.92, 1.42, 1.56, 0.85, 0.72, 0.72),
-}
+#: S-band LOS shadow-fading sigma [dB] per environment, TR 38.811 Tables 6.6.2-1..3: the LoS
+#: column of ``satjax.propagation.ntn``'s S-band tables (one copy of the TR's values).
+TR38811_LOS_SIGMA_SF_DB = {env: _SF_CL_DB[(env, "S")][0] for env in ("dense_urban", "urban", "suburban")}
 
 
 def satellite_shadowing_std_db(elevation_rad, environment: str = "dense_urban"):
