@@ -11,7 +11,6 @@ Every step uses the same drop (users, APs, shadowing, paths): only the satellite
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 
 import jax
@@ -70,6 +69,14 @@ class PassesConfig:
             raise ValueError(f"hysteresis_deg must be >= 0, got {self.hysteresis_deg}")
         if self.walker_total < 0:
             raise ValueError(f"walker_total must be >= 0 (0: no constellation), got {self.walker_total}")
+        from satjax.propagation import ntn
+
+        try:
+            ntn.band_of_frequency(self.carrier_ghz * 1e9)
+        except ValueError as err:
+            raise ValueError(f"carrier_ghz: {err}") from None
+        if self.environment not in ntn.ENVIRONMENTS:
+            raise ValueError(f"environment must be one of {ntn.ENVIRONMENTS}, got {self.environment!r}")
 
 
 ConfigStore.instance().store(name="passes_schema", node=PassesConfig)

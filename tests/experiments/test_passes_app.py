@@ -52,11 +52,7 @@ def test_passes_app_tiny(tmp_path):
 
 
 @pytest.mark.parametrize("override, match", [("step_s=0", "step_s"), ("min_elevation_deg=95", "min_elevation_deg"),
-                                             ("carrier_ghz=10", "carrier_hz"), ("environment=jungle", "environment")])
+                                             ("carrier_ghz=10", "carrier_ghz"), ("environment=jungle", "environment")])
 def test_bad_overrides_are_named(override, match):
-    from experiments import passes as app
-
     with pytest.raises(ValueError, match=match):
-        cfg = _config([override])
-        with jax.enable_x64(True):
-            app._geometries(cfg)
+        _config([override])                                   # refused when the config is loaded
