@@ -288,7 +288,7 @@ TAYLOR_ACTIVATIONS = {"identity": lambda x: x, "relu": jax.nn.relu}
 
 
 class TaylorLayer(eqx.Module):
-    """One edge-update layer of eq. (31)/(33) on the antenna–antenna graph (module docstring).
+    r"""One edge-update layer of eq. (31)/(33) on the antenna–antenna graph (module docstring).
 
     ``c``, ``s``, ``d``: ``[2, 2, 2]`` — for the two components of $g$ (``F``, ``FMF``), a
     real 2 × 2 matrix acting on (Re, Im). ``activation``: $\sigma$, a name in
