@@ -21,15 +21,19 @@ def test_numpy_reference_equals_satjax():
 @pytest.mark.parametrize("name", ["algorithm3", "algorithm6"])
 def test_numpy_scipy_bcd_equals_satjax(name):
     """The benchmark's NumPy + SciPy Algorithms 3 and 6 follow satjax's pure-JAX ones to round-off:
-    the same objective after every iteration, the same decision."""
+    the same objective after every iteration, the same decision. The drops have shadowing per
+    subchannel: with the default per-link shadowing (D93) Algorithm 6's max-min optimum is flat in
+    the powers on seed 0 (the objectives agree to 3.9e-12, the powers only to 4.1e-6), so the
+    decisions could not be compared to round-off there."""
     from benchmarks.reference import numpy_uav
     from satjax import uav
     from satjax.optim import Solve
+    from tests.uav.helpers import TINY
 
     solve, reference = getattr(uav, name), getattr(numpy_uav, name)
     with jax.enable_x64(True):
         for seed in (0, 2):
-            s = tiny_scenario(seed)
+            s = tiny_scenario(seed, TINY.replace(shadowing="per_subchannel"))
             ours = solve(s, mode=Solve(tol=1e-4, max_iters=4))
             x, p, tau, history = reference(numpy_uav.scenario_arrays(s), max_iters=4)
             assert len(history) == int(ours.trace.num_iters) + 1
