@@ -52,15 +52,21 @@ def test_smoke_run_writes_everything_and_resumes(tmp_path):
     assert steps == list(range(1, 10))
     assert json.loads((run_dir / "results.json").read_text())["training"]["resumed_from"] == 6
     # a resume with another model size is refused before any work, naming the key; the run is untouched
+    # (the job's own check, called in-process: the command line's error path is
+    # test_type_errors_and_unknown_experiment_from_the_command_line's)
+    from experiments.common import load_config
+    from experiments.train import run
+
     before = _run_files(run_dir)
-    proc = _run(["-m", "experiments.train", "+exp=shgnn", "trainer=smoke", "trainer.num_steps=12", "trainer.resume=true",
-                 "model.hidden=32", f"hydra.run.dir={run_dir}"], timeout=300)
-    assert proc.returncode != 0 and "resume refused" in proc.stderr and "model.hidden: 64 -> 32" in proc.stderr
-    assert "hydra.run.dir=<a new directory>" in proc.stderr
+    cfg = load_config(_compose(["+exp=shgnn", "trainer=smoke", "trainer.num_steps=12", "trainer.resume=true",
+                                "model.hidden=32"]))
+    with pytest.raises(ValueError, match="resume refused") as refused:
+        run(cfg, run_dir)
+    assert "model.hidden: 64 -> 32" in str(refused.value) and "hydra.run.dir=<a new directory>" in str(refused.value)
     assert _run_files(run_dir) == before
     # so is a fresh run into that directory
-    proc = _run(["-m", "experiments.train", "+exp=shgnn", "trainer=smoke", f"hydra.run.dir={run_dir}"], timeout=300)
-    assert proc.returncode != 0 and "already holds a run; set trainer.resume=true" in proc.stderr
+    with pytest.raises(ValueError, match="already holds a run; set trainer.resume=true"):
+        run(load_config(_compose(["+exp=shgnn", "trainer=smoke"])), run_dir)
     assert _run_files(run_dir) == before
 
 
@@ -106,7 +112,8 @@ def test_bad_overrides_are_named(override, match):
 def test_type_errors_and_unknown_experiment_from_the_command_line(tmp_path):
     proc = _run(["-m", "experiments.train", "+exp=nope", f"hydra.run.dir={tmp_path}"], timeout=120)
     assert proc.returncode != 0 and "Could not find 'exp/nope'" in proc.stderr
-    assert "shgnn" in proc.stderr                                  # Hydra lists the available options
+    for name in ("shgnn", "edge_gnn", "unfolded_wmmse"):              # Hydra lists the available options
+        assert name in proc.stderr, name
     proc = _run(["-m", "experiments.train", "+exp=shgnn", "trainer.num_steps=many", f"hydra.run.dir={tmp_path}"],
                 timeout=120)
     assert proc.returncode != 0 and "trainer.num_steps" in proc.stderr
@@ -117,24 +124,22 @@ def test_type_errors_and_unknown_experiment_from_the_command_line(tmp_path):
     assert proc.returncode != 0 and "did you mean trainer.lr?" in proc.stderr and not (tmp_path / "bad").exists()
 
 
-def test_gnn_robust_trains_one_model_per_test_size(tmp_path):
-    proc = _run(["-m", "experiments.train", "+exp=shgnn", "trainer=smoke", "trainer.num_steps=2", "trainer.checkpoint_every=2",
-                 "evaluation.num_drops=2", "evaluation.robust=true", f"hydra.run.dir={tmp_path}"])
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert (tmp_path / "robust_K10" / "model.eqx").is_file()
-    row = json.loads((tmp_path / "results.json").read_text())["table1"][0]
-    assert row["K"] == 10 and row["gnn_robust_mbps"] > 0 and "gnn_robust_vs_algorithm1" in row
-    assert "GNN-Robust" in (tmp_path / "results.md").read_text()
-
-
-def test_local_multirun_sweep(tmp_path):
+def test_local_multirun_sweep_trains_gnn_robust_in_every_job(tmp_path):
+    """``-m`` runs one job per seed in one process; with ``evaluation.robust=true`` each job also
+    trains GNN-Robust, one model per test size (paper A, Table I)."""
     proc = _run(["-m", "experiments.train", "-m", "+exp=shgnn", "trainer=smoke", "trainer.num_steps=2",
-                 "trainer.checkpoint_every=2", "evaluation.num_drops=2", "seed=0,1", f"hydra.sweep.dir={tmp_path}"])
+                 "trainer.checkpoint_every=2", "evaluation.num_drops=2", "evaluation.robust=true", "seed=0,1",
+                 f"hydra.sweep.dir={tmp_path}"], timeout=2 * 900)            # two jobs in one process
     assert proc.returncode == 0, proc.stderr[-3000:]
     runs = sorted(p for p in tmp_path.iterdir() if (p / "results.json").is_file())
     assert len(runs) == 2
     first, second = (json.loads((p / "metrics.jsonl").read_text().splitlines()[0]) for p in runs)
     assert first["loss"] != second["loss"]                          # different seeds, different drops
+    for run_dir in runs:
+        assert (run_dir / "robust_K10" / "model.eqx").is_file()
+        row = json.loads((run_dir / "results.json").read_text())["table1"][0]
+        assert row["K"] == 10 and row["gnn_robust_mbps"] > 0 and "gnn_robust_vs_algorithm1" in row
+        assert "GNN-Robust" in (run_dir / "results.md").read_text()
 
 
 def test_default_experiment_config():
@@ -187,40 +192,47 @@ def test_trainer_config_maps_onto_library_settings():
     assert (s.num_steps, s.resume, s.seed, s.batch_size, s.metrics) == (7, True, 5, cfg.trainer.batch_size, ("csv", "jsonl"))
 
 
-@pytest.mark.parametrize("exp", ["edge_gnn", "unfolded_wmmse", "linear_unfolding"])
-def test_system_b_precoder_experiments_run_end_to_end(exp, tmp_path):
-    """The same main job trains paper B's precoders (smoke preset): metrics, checkpoints, model,
-    results against Dinkelbach-WMMSE, the Fig. 10 histogram."""
-    run_dir = tmp_path / exp
-    proc = _run(["-m", "experiments.train", f"+exp={exp}", "trainer=smoke", "evaluation.num_drops=6",
-                 f"hydra.run.dir={run_dir}"])
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    for name in ("metrics.csv", "model.eqx", "results.json", "results.md", "training.png", "fig10_histogram.png",
-                 "fig10_ee_per_channel.csv"):
-        assert (run_dir / name).is_file(), name
-    results = json.loads((run_dir / "results.json").read_text())
-    methods = results["test_set"]["methods"]
-    assert set(methods) == {"model", "dinkelbach_wmmse", "wmmse", "statistical_mrt", "statistical_mmse"}
-    assert methods["dinkelbach_wmmse"]["vs_dinkelbach"] == 1.0
-    assert methods["dinkelbach_wmmse"]["mean"] >= methods["statistical_mrt"]["mean"]
-    assert results["runtime_per_channel"]["model"]["batched_ms"] > 0
-    rows = [json.loads(x) for x in (run_dir / "metrics.jsonl").read_text().splitlines()]
-    assert [r["step"] for r in rows] == list(range(1, 7)) and "eval_ee_mbit_per_j_vs_reference" in rows[-1]
-    if exp == "unfolded_wmmse":           # the trained model reloads from the run: EE vs N_t and vs layers
-        out = tmp_path / "generalization"
-        proc = _run(["-m", "experiments.paper_b.generalization", str(out), str(run_dir), "--drops", "2",
-                     "--sides", "2", "3", "--layers", "1", "2"])
-        assert proc.returncode == 0, proc.stderr[-3000:]
-        nt = list(csv.DictReader(open(out / "ee_vs_nt.csv")))
-        assert [int(r["N_t"]) for r in nt] == [4, 9] and all(0 < float(r["ratio"]) <= 1.05 for r in nt)
-        layers = list(csv.DictReader(open(out / "ee_vs_layers.csv")))
-        assert [r["variant"] for r in layers] == ["untrained (Newton-Schulz)"] * 2 + ["trained"]
-        assert (out / "ee_vs_nt.png").is_file() and (out / "ee_vs_layers.png").is_file()
-        from experiments.paper_b.energy_efficiency import load_learned     # the figure app's loader
+PRECODERS = ["edge_gnn", "unfolded_wmmse", "linear_unfolding"]
 
-        learned = load_learned([run_dir])
-        assert list(learned) == ["deep_unfolding"] and (learned["deep_unfolding"].nt, learned["deep_unfolding"].k) == (64, 10)
-        assert not learned["deep_unfolding"].size_specific
+
+def test_system_b_precoder_experiments_run_end_to_end(tmp_path):
+    """The same main job trains paper B's precoders (smoke preset; one ``-m`` sweep over the three
+    experiments, one job each in one process, so the reference methods compile once): metrics,
+    checkpoints, model, results against Dinkelbach-WMMSE, the Fig. 10 histogram."""
+    proc = _run(["-m", "experiments.train", "-m", f"+exp={','.join(PRECODERS)}", "trainer=smoke", "evaluation.num_drops=6",
+                 f"hydra.sweep.dir={tmp_path}"], timeout=len(PRECODERS) * 900)   # three jobs in one process
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    jobs = {p: OmegaConf.load(p / ".hydra" / "overrides.yaml") for p in tmp_path.iterdir() if (p / ".hydra").is_dir()}
+    run_dirs = {exp: [p for p, overrides in jobs.items() if f"+exp={exp}" in overrides] for exp in PRECODERS}
+    assert all(len(dirs) == 1 for dirs in run_dirs.values()) and len(jobs) == len(PRECODERS), run_dirs
+    for exp, (run_dir,) in run_dirs.items():
+        for name in ("metrics.csv", "model.eqx", "results.json", "results.md", "training.png", "fig10_histogram.png",
+                     "fig10_ee_per_channel.csv"):
+            assert (run_dir / name).is_file(), (exp, name)
+        results = json.loads((run_dir / "results.json").read_text())
+        methods = results["test_set"]["methods"]
+        assert set(methods) == {"model", "dinkelbach_wmmse", "wmmse", "statistical_mrt", "statistical_mmse"}
+        assert methods["dinkelbach_wmmse"]["vs_dinkelbach"] == 1.0
+        assert methods["dinkelbach_wmmse"]["mean"] >= methods["statistical_mrt"]["mean"]
+        assert results["runtime_per_channel"]["model"]["batched_ms"] > 0
+        rows = [json.loads(x) for x in (run_dir / "metrics.jsonl").read_text().splitlines()]
+        assert [r["step"] for r in rows] == list(range(1, 7)) and "eval_ee_mbit_per_j_vs_reference" in rows[-1], exp
+    # the trained deep unfolding reloads from its run: EE vs N_t and vs layers (the figure app, in-process)
+    from experiments.paper_b.generalization import main as generalization
+
+    (run_dir,) = run_dirs["unfolded_wmmse"]
+    out = tmp_path / "generalization"
+    generalization([str(out), str(run_dir), "--drops", "2", "--sides", "2", "3", "--layers", "1", "2"])
+    nt = list(csv.DictReader(open(out / "ee_vs_nt.csv")))
+    assert [int(r["N_t"]) for r in nt] == [4, 9] and all(0 < float(r["ratio"]) <= 1.05 for r in nt)
+    layers = list(csv.DictReader(open(out / "ee_vs_layers.csv")))
+    assert [r["variant"] for r in layers] == ["untrained (Newton-Schulz)"] * 2 + ["trained"]
+    assert (out / "ee_vs_nt.png").is_file() and (out / "ee_vs_layers.png").is_file()
+    from experiments.paper_b.energy_efficiency import load_learned     # the figure app's loader
+
+    learned = load_learned([run_dir])
+    assert list(learned) == ["deep_unfolding"] and (learned["deep_unfolding"].nt, learned["deep_unfolding"].k) == (64, 10)
+    assert not learned["deep_unfolding"].size_specific
 
 
 TINY_C = ["scenario.num_groups=2", "scenario.users_per_group=2", "scenario.num_uavs=2", "scenario.num_subchannels=3",
@@ -283,7 +295,3 @@ def test_bad_system_b_configs_are_named(overrides, match):
     with pytest.raises(Exception, match=match):
         load_config(_compose(overrides))
 
-
-def test_an_unknown_experiment_lists_the_available_ones(tmp_path):
-    proc = _run(["-m", "experiments.train", "+exp=edge_gnnn", f"hydra.run.dir={tmp_path}"], timeout=120)
-    assert proc.returncode != 0 and "edge_gnn" in proc.stderr and "unfolded_wmmse" in proc.stderr
