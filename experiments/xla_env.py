@@ -1,11 +1,14 @@
 """Process-level XLA settings for satjax's command-line entry points (never the library).
 
-XLA:CPU's multi-threaded Eigen pool can wedge — every worker parked, ``block_until_ready``
-waiting forever — on ``vmap``-heavy programs. We hit it on 2 cores with batched closed forms
-and with the Monte Carlo scan (jax 0.10.2); it is reported upstream-side by other projects with
-the same workaround. Single-threaded Eigen removes it and, on our 2-core CPU, is also faster
-(closed form at K = 50, batch 1024: 2.7 s vs 3.1 s; Monte Carlo 10^4 samples: 0.91 vs 1.08 s).
-A user who sets ``--xla_cpu_multi_thread_eigen`` in ``XLA_FLAGS`` keeps their choice.
+Eigen threads: XLA:CPU's multi-threaded Eigen pool wedged — every worker parked,
+``block_until_ready`` waiting forever — on ``vmap``-heavy programs with batched LAPACK calls
+(2 cores, jax 0.10.2), before ``satjax._linalg`` ran LAPACK one matrix at a time on CPU
+(docs/performance.md, "XLA:CPU stall"). Re-measured since, with one BLAS thread: 10 of 10 runs
+of the batch-64 closed form finished with multi-threaded Eigen and with two host devices, and
+neither was faster than one thread (median 1.04x and 1.12x the time, on a shared machine).
+The entry points keep single-threaded Eigen, which was also faster when measured on a quiet
+machine (closed form at K = 50, batch 1024: 2.7 s vs 3.1 s; Monte Carlo 10^4 samples: 0.91 vs
+1.08 s). A user who sets ``--xla_cpu_multi_thread_eigen`` in ``XLA_FLAGS`` keeps their choice.
 
 Thread hygiene: jaxlib's CPU LAPACK kernels (``eigh``, ``inv``, ...) run on SciPy's OpenBLAS,
 whose idle threads busy-wait. Two JAX processes side by side on a 2-core machine each ran 15-20x
