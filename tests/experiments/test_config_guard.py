@@ -154,10 +154,12 @@ def test_no_sweep_runs_code_of_a_config(overrides, key, tmp_path):
      r"scenario\.num_subchannels \(N = 2\) must be >= scenario\.users_per_group \(K_g = 4\) for evaluation\.baselines "
      r"\['algorithm6'\]"),
     (["+exp=uav_gnn", "model._target_=satjax.downlink.EdgeGNN"], "trains on system B's scenarios, but the scenario is system C's"),
-    (["+exp=edge_gnn", "model._target_=satjax.uav.UavGNN"], "trains on system C's scenarios, but the scenario is system B's"),
+    # the edge GNN's config carries readout_hidden (Sec. V's readout), which UavGNN does not take
+    (["+exp=edge_gnn", "model._target_=satjax.uav.UavGNN"],
+     r"model\.readout_hidden is not a setting of satjax\.uav\.UavGNN \(it takes \['hidden', 'num_layers'\]\)"),
     (["+exp=shgnn", "model._target_=satjax.downlink.EdgeGNN"],
-     r"model\.sat_features is not a setting of satjax\.downlink\.EdgeGNN \(it takes \['hidden', 'num_layers'\]\)"),
-    (["+exp=edge_gnn", "model._target_=satjax.uplink.SHGNN"], r"model: satjax\.uplink\.SHGNN does not take this model config"),
+     r"model\.sat_features is not a setting of satjax\.downlink\.EdgeGNN \(it takes \['hidden', 'num_layers', 'readout_hidden'\]\)"),
+    (["+exp=edge_gnn", "model._target_=satjax.uplink.SHGNN"], r"model\.readout_hidden is not a setting of satjax\.uplink\.SHGNN"),
     (["+exp=uav_gnn", "model._target_=satjax.train.Checkpoints"], r"model\.hidden is not a setting of satjax\.train\.Checkpoints"),
     (["+exp=shgnn", "evaluation.k_values=[20,100000]"],
      r"evaluation\.k_values: 100000 gives an invalid evaluation scenario \(scenario\.tau_p must be in \[1, tau_c\]"),
