@@ -6,6 +6,13 @@ import os
 from experiments.xla_env import configure_threads, configure_xla_cpu
 
 configure_xla_cpu()  # before any JAX computation: see experiments/xla_env.py
+# The tests compile far more than they compute (tiny sizes): LLVM's backend optimizations off
+# (XLA's own HLO passes still run) cut the CPU time of tests/test_systems.py,
+# tests/uav/test_algorithms.py and tests/downlink/test_wmmse.py from 205 to 165 s with the same
+# results. Applies to the workers and to every subprocess a test starts; a user's XLA_FLAGS setting
+# of it is kept.
+if "--xla_backend_optimization_level" not in os.environ.get("XLA_FLAGS", ""):
+    os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " --xla_backend_optimization_level=0").strip()
 configure_threads()  # one BLAS thread per worker (and per subprocess a test starts): no busy-wait thrash
 
 # Each pytest-xdist worker runs on its own core (and so do the subprocesses it starts). XLA:CPU
