@@ -7,9 +7,11 @@ combines several runs::
     python -m experiments.paper_b.fig10 OUT_DIR RUN_DIR [RUN_DIR ...]
 
 and writes ``OUT_DIR/fig10_histogram.png`` and ``OUT_DIR/fig10_ee_per_channel.csv`` (one column per
-model plus Dinkelbach-WMMSE and statistical MRT). The runs must share their test channels: the
-Dinkelbach-WMMSE column of every run must agree (to float round-off), otherwise it stops and
-names the runs that differ.
+model plus Dinkelbach-WMMSE and statistical MRT). Each run was evaluated on its own scenario (the
+``scenario`` of its config, e.g. ``scenario=paper_b_separated``), so the figure is at that scenario.
+The runs must share it and their test channels: runs whose scenario configs differ are refused,
+naming the runs and the fields that differ, and the Dinkelbach-WMMSE column of every run must agree
+(to float round-off), otherwise it stops and names the runs that differ.
 """
 
 from __future__ import annotations
@@ -26,26 +28,36 @@ from experiments.paper_b.learned import plot_histogram
 REFERENCE = "dinkelbach_wmmse"
 
 
-def _read(run: Path) -> tuple[str, dict[str, np.ndarray]]:
+def _read(run: Path) -> tuple[str, dict, dict[str, np.ndarray]]:
+    """``(model class name, scenario config, per-channel EE columns)`` of a main-job run."""
     path = run / "fig10_ee_per_channel.csv"
     if not path.is_file():
         raise FileNotFoundError(f"{path} not found: pass run directories of `python -m experiments.train "
                                 "+exp=<paper-B model>`")
     table = np.genfromtxt(path, delimiter=",", names=True)
-    name = json.loads((run / "results.json").read_text())["config"]["model"]["_target_"].rsplit(".", 1)[-1]
-    return name, {col: np.asarray(table[col], float) for col in table.dtype.names if col != "channel"}
+    config = json.loads((run / "results.json").read_text())["config"]
+    if "scenario" not in config:
+        raise ValueError(f"{run / 'results.json'} records no scenario: pass runs of the current main job")
+    name = config["model"]["_target_"].rsplit(".", 1)[-1]
+    return name, config["scenario"], {col: np.asarray(table[col], float) for col in table.dtype.names if col != "channel"}
 
 
 def combine(out: Path, runs: list[Path]) -> Path:
-    """Check that ``runs`` share their test channels and write the combined histogram and CSV."""
+    """Check that ``runs`` share their scenario and test channels and write the combined histogram
+    and CSV."""
     read = [(run, *_read(run)) for run in runs]
-    first_run, _, first = read[0]
+    first_run, _, scenario, first = read[0]
     ref = first[REFERENCE]
-    for run, _, cols in read[1:]:
+    for run, _, scen, cols in read[1:]:
+        differ = sorted(k for k in {*scenario, *scen} if scenario.get(k) != scen.get(k))
+        if differ:
+            raise ValueError(f"{run} and {first_run} were evaluated at different scenarios (scenario."
+                             + ", scenario.".join(f"{k}: {scen.get(k)!r} vs {scenario.get(k)!r}" for k in differ)
+                             + "): pass runs of one scenario")
         if cols[REFERENCE].shape != ref.shape or not np.allclose(cols[REFERENCE], ref, rtol=1e-4):
             raise ValueError(f"{run} and {first_run} were evaluated on different test channels "
                              "(Dinkelbach-WMMSE EE differs): use the same evaluation.seed and num_drops")
-    columns = {name: cols["model"] for _, name, cols in read}
+    columns = {name: cols["model"] for _, name, _, cols in read}
     columns["Dinkelbach-WMMSE"] = ref
     columns["statistical MRT"] = first["statistical_mrt"]
     out.mkdir(parents=True, exist_ok=True)

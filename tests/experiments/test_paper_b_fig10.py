@@ -1,5 +1,5 @@
 """Fig. 10 of paper B combines several main-job runs: one histogram, one CSV, and a refusal to mix
-runs evaluated on different test channels."""
+runs evaluated at different scenarios or on different test channels."""
 
 import csv
 import json
@@ -10,9 +10,12 @@ import pytest
 from experiments.paper_b.fig10 import combine
 
 
-def _fake_run(path, target, model_ee, reference_ee):
+SEPARATED = {"n_h": 4, "n_v": 4, "num_users": 12, "snr_db": 15.0, "channel_power": "path_loss", "num_clusters": 4}
+
+
+def _fake_run(path, target, model_ee, reference_ee, scenario=SEPARATED):
     path.mkdir()
-    (path / "results.json").write_text(json.dumps({"config": {"model": {"_target_": target}}}))
+    (path / "results.json").write_text(json.dumps({"config": {"model": {"_target_": target}, "scenario": scenario}}))
     with open(path / "fig10_ee_per_channel.csv", "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["channel", "model", "dinkelbach_wmmse", "wmmse", "statistical_mrt", "statistical_mmse"])
@@ -40,3 +43,13 @@ def test_runs_on_different_channels_are_refused(tmp_path):
         combine(tmp_path / "out", [tmp_path / "a", tmp_path / "b"])
     with pytest.raises(FileNotFoundError, match="fig10_ee_per_channel.csv not found"):
         combine(tmp_path / "out", [tmp_path / "missing"])
+
+
+def test_runs_at_different_scenarios_are_refused_naming_the_fields(tmp_path):
+    ref = np.linspace(20.0, 22.0, 10)
+    _fake_run(tmp_path / "a", "satjax.downlink.EdgeGNN", ref, ref)
+    _fake_run(tmp_path / "b", "satjax.downlink.UnfoldedDinkelbachWMMSE", ref, ref,
+              scenario={**SEPARATED, "snr_db": 0.0, "num_clusters": 0})
+    with pytest.raises(ValueError, match=r"different scenarios \(scenario\.num_clusters: 0 vs 4, scenario\.snr_db"):
+        combine(tmp_path / "out", [tmp_path / "a", tmp_path / "b"])
+    assert not (tmp_path / "out").exists()
