@@ -1,6 +1,6 @@
-"""Propagation: large-scale fading formulas and shadowing models."""
+"""Propagation: large-scale fading formulas, shadowing models and NTN fast fading (``tdl``)."""
 
-from satjax.propagation import itu_r, ntn
+from satjax.propagation import itu_r, ntn, tdl
 from satjax.propagation.pathloss import ground_large_scale_db, satellite_large_scale_db
 from satjax.propagation.shadowing import (
     TR38811_ELEVATIONS_DEG,
@@ -18,4 +18,5 @@ __all__ = [
     "sample_shadowing_db",
     "satellite_large_scale_db",
     "satellite_shadowing_std_db",
+    "tdl",
 ]
