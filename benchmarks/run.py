@@ -8,9 +8,9 @@ after every case (device, versions,
 threading, settings, the measured matmul peak, and per case: compile time, steady-state
 median/min/max, time per scenario, XLA FLOPs and memory, peak RSS growth; then the ratios).
 Suites: closed_form (+ scaling, roofline, Monte Carlo), algorithm1, shgnn, downlink, precoders, sweep, sweep_scaling,
-uav. On a GPU machine the same command writes that device's own file. ``--quick --max-cases 2``
-is the smoke run of the test suite: each suite's first two cases (satjax and its reference) at
-tiny sizes.
+uav, batched, orbits, ntn, rank_k. On a GPU machine the same command writes that device's own
+file. ``--quick --max-cases 2`` is the smoke run of the test suite: each suite's first two cases
+(satjax and its reference) at tiny sizes.
 
 Each suite runs in a child process. If no case arrives within ``--case-timeout`` seconds (a stall
 or a runaway case), the child's Python stack is dumped, the child is stopped, and the run records
