@@ -175,6 +175,10 @@ class PowerControlConfig:
 
 
 
+#: The figures of the paper-B figure app (``figures``): Figs. 8 and 9 are one runtime table.
+EE_FIGURES = ("fig7", "fig11", "fig12", "fig13", "fig8_9")
+
+
 @dataclass
 class EnergyEfficiencyConfig:
     """Paper B, Figs. 7-9 and 11-13: EE of the precoders (model-based, and the trained models of
@@ -199,12 +203,16 @@ class EnergyEfficiencyConfig:
     runtime_batch: int = 16
     timing_repeats: int = 5
     runs: list[str] = field(default_factory=list)
+    figures: list[str] = field(default_factory=lambda: list(EE_FIGURES))
     x64: bool = False
 
     def __post_init__(self):
         for name in ("num_drops", "max_iters", "inner_max_iters", "mc_samples", "csi_samples", "timing_repeats",
                      "runtime_batch"):
             _positive_int(name, getattr(self, name))
+        bad = [f for f in self.figures if f not in EE_FIGURES]
+        if not self.figures or bad or len(set(self.figures)) != len(self.figures):
+            raise ValueError(f"figures must be a non-empty subset of {EE_FIGURES} without repeats, got {list(self.figures)}")
         if not self.tol > 0:
             raise ValueError(f"tol must be > 0, got {self.tol}")
         if not self.p_max_values or min(self.p_max_values) <= 0:

@@ -3,7 +3,12 @@
 Run: ``python -m experiments.paper_b.energy_efficiency`` (overrides e.g. ``num_drops=100``,
 ``scenario.snr_convention=link_budget``); with trained models:
 ``python -m experiments.paper_b.energy_efficiency 'runs=[RUN_DIR,...]'``, each ``RUN_DIR`` a finished
-main-job run of a paper-B model (``python -m experiments.train +exp=unfolded_wmmse`` etc.).
+main-job run of a paper-B model (``python -m experiments.train +exp=unfolded_wmmse`` etc.) trained
+at this app's scenario (``scenario=paper_b`` by default, ``scenario=paper_b_separated`` for the
+preset where the methods separate): a run whose scenario differs in anything but the sizes
+(``n_h``, ``n_v``, ``num_users``) is refused, naming the fields. ``figures=[fig13]`` (a subset of
+``fig7, fig11, fig12, fig13, fig8_9``) runs only those figures; the EE of every method at the
+scenario itself (``defaults`` of ``summary.json``) is always computed.
 
 For every point, ``num_drops`` drops (drop ``i`` from ``fold_in(key, i)``) are solved by
 Dinkelbach + WMMSE (EE), sum-rate WMMSE, statistical MRT, the trained models of ``runs`` and, with
@@ -26,6 +31,7 @@ solvers through ``solve_batch``, the others one ``vmap``), compile time reported
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
 from typing import NamedTuple
@@ -75,13 +81,26 @@ class Learned(NamedTuple):
     size_specific: bool          # built for one (N_t, K) only (linear deep unfolding)
 
 
-def load_learned(runs) -> dict[str, Learned]:
-    """The trained models of finished main-job runs, by column name (``deep_unfolding`` ...)."""
+#: Scenario fields a trained model may differ in from the figures' scenario (it runs zero-shot there).
+SIZE_FIELDS = ("n_h", "n_v", "num_users")
+
+
+def load_learned(runs, scenario=None) -> dict[str, Learned]:
+    """The trained models of finished main-job runs, by column name (``deep_unfolding`` ...).
+    With ``scenario`` (the figures' scenario config), a run trained at a scenario that differs in
+    anything but :data:`SIZE_FIELDS` is refused with a ``ValueError`` naming the fields."""
     from experiments.paper_b.generalization import load_run
 
     out = {}
     for run in runs:
         run_cfg, model = load_run(Path(run))
+        if scenario is not None:
+            ours, theirs = dataclasses.asdict(scenario), dataclasses.asdict(run_cfg.scenario)
+            differ = [k for k in ours if k not in SIZE_FIELDS and ours[k] != theirs.get(k)]
+            if differ:
+                raise ValueError(f"runs: {run} was trained at another scenario than the figures' ("
+                                 + ", ".join(f"scenario.{k}: {theirs.get(k)!r} there, {ours[k]!r} here" for k in differ)
+                                 + "): pass the run's scenario, e.g. scenario=paper_b_separated")
         p = run_cfg.scenario.to_params()
         name = LABELS.get(type(model).__name__, type(model).__name__).replace("GNN ", "").replace(" ", "_").lower()
         if name in out:
@@ -341,66 +360,76 @@ def main(cfg: DictConfig) -> None:
     configure_entry_point()
     config = load_config(cfg)
     set_precision(config.x64)
-    learned = load_learned(config.runs)
+    learned = load_learned(config.runs, config.scenario)
     out = output_dir()
-    results = {"paper": PAPER, "learned": {n: dict(model=type(m.model).__name__, trained_at_nt=m.nt, trained_at_k=m.k,
-                                                   run=str(r)) for (n, m), r in zip(learned.items(), config.runs)}}
+    results = {"paper": PAPER, "figures": list(config.figures),
+               "learned": {n: dict(model=type(m.model).__name__, trained_at_nt=m.nt, trained_at_k=m.k,
+                                   run=str(r)) for (n, m), r in zip(learned.items(), config.runs)}}
     t_start = time.perf_counter()
 
     def progress(what):
         print(f"[{time.perf_counter() - t_start:6.1f} s] {what}", flush=True)
 
-    progress(f"paper B figures: {config.num_drops} drops per point; trained models: "
+    progress(f"paper B figures {', '.join(config.figures)}: {config.num_drops} drops per point; trained models: "
              f"{', '.join(f'{n} (N_t = {m.nt}, K = {m.k})' for n, m in learned.items()) or 'none (runs=[])'}")
-    rows7 = fig7(config)
-    progress("Fig. 7 (EE vs budget, bound and Monte Carlo) done")
-    for r in rows7:
-        r["group"] = f"Nt={r['nt']}, K={r['k']}"
-    _rows_csv(out / "fig7_ee_vs_pmax.csv", rows7)
-    _plot(rows7, "p_max_w", [("ee_bound", "bound (9)", "o-"), ("ee_monte_carlo", "Monte Carlo (8)", "x--")],
-          "P_max [W]", "Fig. 7: EE vs power budget", out / "fig7_ee_vs_pmax.png", logx=True)
-
     methods = _ee_methods(learned)
-    points11 = [config.scenario.to_params(n_h=side, n_v=side) for side in config.nt_side_values]
-    rows11 = [dict(nt=p.num_antennas, **m) for p, m in zip(points11, model_based_points(config, points11, 11, learned))]
-    progress("Fig. 11 (EE vs antennas) done")
-    _rows_csv(out / "fig11_ee_vs_nt.csv", rows11)
-    _plot(rows11, "nt", methods, "N_t", f"Fig. 11: EE vs antennas (K = {points11[0].num_users})",
-          out / "fig11_ee_vs_nt.png")
+    if "fig7" in config.figures:
+        rows7 = fig7(config)
+        progress("Fig. 7 (EE vs budget, bound and Monte Carlo) done")
+        for r in rows7:
+            r["group"] = f"Nt={r['nt']}, K={r['k']}"
+        _rows_csv(out / "fig7_ee_vs_pmax.csv", rows7)
+        _plot(rows7, "p_max_w", [("ee_bound", "bound (9)", "o-"), ("ee_monte_carlo", "Monte Carlo (8)", "x--")],
+              "P_max [W]", "Fig. 7: EE vs power budget", out / "fig7_ee_vs_pmax.png", logx=True)
+        results["fig7"] = rows7
 
-    points12 = [config.scenario.to_params(num_users=k) for k in config.k_values]
-    rows12 = [dict(k=p.num_users, **m) for p, m in zip(points12, model_based_points(config, points12, 12, learned))]
-    progress("Fig. 12 (EE vs users) done")
-    _rows_csv(out / "fig12_ee_vs_k.csv", rows12)
-    trained_k = sorted({m.k for m in learned.values()})
-    _plot(rows12, "k", methods, "K", f"Fig. 12: EE vs users (N_t = {points12[0].num_antennas}"
-          + (f"; models trained at K = {trained_k}, zero-shot elsewhere)" if learned else ")"), out / "fig12_ee_vs_k.png")
+    if "fig11" in config.figures:
+        points11 = [config.scenario.to_params(n_h=side, n_v=side) for side in config.nt_side_values]
+        rows11 = [dict(nt=p.num_antennas, **m) for p, m in zip(points11, model_based_points(config, points11, 11, learned))]
+        progress("Fig. 11 (EE vs antennas) done")
+        _rows_csv(out / "fig11_ee_vs_nt.csv", rows11)
+        _plot(rows11, "nt", methods, "N_t", f"Fig. 11: EE vs antennas (K = {points11[0].num_users})",
+              out / "fig11_ee_vs_nt.png")
+        results["fig11"] = rows11
 
-    rows13 = fig13(config, learned)
-    progress("Fig. 13 (EE vs CSI error) done")
-    _rows_csv(out / "fig13_ee_vs_csi_error.csv", rows13)
-    curves13 = [m for m in methods if m[0] in rows13[0] and m[0] != "mrt"]
-    _plot([r for r in rows13 if np.isfinite(r["error_dbw"])], "error_dbw", curves13,
-          f"estimation error power relative to a channel entry, σ_e²/|[v_k]_n|² [dB] (mean γ_k {rows13[0]['mean_gamma_db']:.1f} dB)",
-          f"Fig. 13: EE vs CSI error (N_t = {rows13[0]['nt']}, K = {rows13[0]['k']})", out / "fig13_ee_vs_csi_error.png")
+    if "fig12" in config.figures:
+        points12 = [config.scenario.to_params(num_users=k) for k in config.k_values]
+        rows12 = [dict(k=p.num_users, **m) for p, m in zip(points12, model_based_points(config, points12, 12, learned))]
+        progress("Fig. 12 (EE vs users) done")
+        _rows_csv(out / "fig12_ee_vs_k.csv", rows12)
+        trained_k = sorted({m.k for m in learned.values()})
+        _plot(rows12, "k", methods, "K", f"Fig. 12: EE vs users (N_t = {points12[0].num_antennas}"
+              + (f"; models trained at K = {trained_k}, zero-shot elsewhere)" if learned else ")"), out / "fig12_ee_vs_k.png")
+        results["fig12"] = rows12
 
-    rows89 = runtime(config, learned)
-    progress("Figs. 8-9 (runtimes) done")
-    _rows_csv(out / "fig8_fig9_runtime.csv", rows89)
-    names = ["dinkelbach_wmmse", "wmmse", "mmse", *[n for n, m in learned.items() if not m.size_specific]]
-    label = {"dinkelbach_wmmse": "Dinkelbach + WMMSE", "wmmse": "WMMSE", "mmse": "statistical MMSE",
-             **{n: _label(n, learned) for n in learned}}
-    timing = [(f"{n}_ms", f"{label[n]} (single)", "o-") for n in names] + \
-             [(f"{n}_batched_ms", f"{label[n]} (batched)", "x--") for n in names]
-    _plot([r for r in rows89 if r["nt"] == 64], "k", timing, "K (N_t = 64)", "Fig. 8: runtime vs users",
-          out / "fig8_runtime_vs_k.png", ylabel="time per channel [ms]", logy=True)
-    _plot([r for r in rows89 if r["k"] == 9], "nt", timing, "N_t (K = 9)", "Fig. 9: runtime vs antennas",
-          out / "fig9_runtime_vs_nt.png", ylabel="time per channel [ms]", logy=True)
-    results.update(fig7=rows7, fig11=rows11, fig12=rows12, fig13=rows13, fig8_fig9_runtime=rows89,
-                   defaults=model_based_points(config, [config.scenario.to_params()], 10, learned)[0],
+    if "fig13" in config.figures:
+        rows13 = fig13(config, learned)
+        progress("Fig. 13 (EE vs CSI error) done")
+        _rows_csv(out / "fig13_ee_vs_csi_error.csv", rows13)
+        curves13 = [m for m in methods if m[0] in rows13[0] and m[0] != "mrt"]
+        _plot([r for r in rows13 if np.isfinite(r["error_dbw"])], "error_dbw", curves13,
+              f"estimation error power relative to a channel entry, σ_e²/|[v_k]_n|² [dB] (mean γ_k {rows13[0]['mean_gamma_db']:.1f} dB)",
+              f"Fig. 13: EE vs CSI error (N_t = {rows13[0]['nt']}, K = {rows13[0]['k']})", out / "fig13_ee_vs_csi_error.png")
+        results["fig13"] = rows13
+
+    if "fig8_9" in config.figures:
+        rows89 = runtime(config, learned)
+        progress("Figs. 8-9 (runtimes) done")
+        _rows_csv(out / "fig8_fig9_runtime.csv", rows89)
+        names = ["dinkelbach_wmmse", "wmmse", "mmse", *[n for n, m in learned.items() if not m.size_specific]]
+        label = {"dinkelbach_wmmse": "Dinkelbach + WMMSE", "wmmse": "WMMSE", "mmse": "statistical MMSE",
+                 **{n: _label(n, learned) for n in learned}}
+        timing = [(f"{n}_ms", f"{label[n]} (single)", "o-") for n in names] + \
+                 [(f"{n}_batched_ms", f"{label[n]} (batched)", "x--") for n in names]
+        _plot([r for r in rows89 if r["nt"] == 64], "k", timing, "K (N_t = 64)", "Fig. 8: runtime vs users",
+              out / "fig8_runtime_vs_k.png", ylabel="time per channel [ms]", logy=True)
+        _plot([r for r in rows89 if r["k"] == 9], "nt", timing, "N_t (K = 9)", "Fig. 9: runtime vs antennas",
+              out / "fig9_runtime_vs_nt.png", ylabel="time per channel [ms]", logy=True)
+        results["fig8_fig9_runtime"] = rows89
+    results.update(defaults=model_based_points(config, [config.scenario.to_params()], 10, learned)[0],
                    wall_s=time.perf_counter() - t_start)
     write_json(out / "summary.json", results)
-    progress(f"EE at the Table I defaults [Mbit/J]: {results['defaults']}; paper ~1.1-1.4; outputs in {out}")
+    progress(f"EE at the scenario (Table I by default) [Mbit/J]: {results['defaults']}; outputs in {out}")
 
 
 if __name__ == "__main__":

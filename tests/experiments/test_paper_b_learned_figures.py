@@ -1,5 +1,12 @@
 """Paper B's Figs. 8, 9, 11-13 with trained models: the figure pipeline (padding, zero-shot sizes,
-the CSI error fed to the inputs, runtimes) on tiny sizes, in process, with untrained models."""
+the CSI error fed to the inputs, runtimes) on tiny sizes, in process, with untrained models; runs
+loaded only at the figures' scenario; Fig. 13 alone at the separated preset from the command line."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import jax
 import numpy as np
@@ -84,3 +91,65 @@ def test_bad_figure_config_names_the_key(tmp_path):
         EnergyEfficiencyConfig(runtime_batch=0)
     with pytest.raises(ValueError, match="is not a directory"):
         EnergyEfficiencyConfig(runs=[str(tmp_path / "missing")])
+
+    with pytest.raises(ValueError, match=r"figures must be a non-empty subset of .*got \['fig10'\]"):
+        EnergyEfficiencyConfig(figures=["fig10"])
+    with pytest.raises(ValueError, match="figures must be"):
+        EnergyEfficiencyConfig(figures=["fig13", "fig13"])
+
+
+ROOT = Path(__file__).resolve().parents[2]
+#: The separated preset at a tiny size (the physics of ``scenario=paper_b_separated``).
+TINY_SEPARATED = ["scenario=paper_b_separated", "scenario.n_h=2", "scenario.n_v=2", "scenario.num_users=4"]
+
+
+def _edge_gnn_run(path: Path, overrides: list[str]) -> Path:
+    """A run directory of the main job's edge GNN (untrained weights) composed from ``overrides``."""
+    import equinox as eqx
+    from hydra import compose, initialize_config_dir
+    from omegaconf import OmegaConf
+
+    from experiments.common import load_config
+    from experiments.runner import instantiate_model
+
+    args = ["+exp=edge_gnn", "model.hidden=8", "model.num_layers=1", *overrides]
+    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
+        cfg = load_config(compose(config_name="config", overrides=args))
+    (path / ".hydra").mkdir(parents=True)
+    OmegaConf.save(OmegaConf.create(args), path / ".hydra" / "overrides.yaml")
+    eqx.tree_serialise_leaves(path / "model.eqx", instantiate_model(cfg.model, cfg.scenario.to_params(), key=jax.random.key(0)))
+    return path
+
+
+def test_runs_of_another_scenario_are_refused_naming_the_fields(tmp_path):
+    from hydra import compose, initialize_config_dir
+
+    from experiments.common import load_config
+
+    run = _edge_gnn_run(tmp_path / "run", ["scenario=paper_b_separated"])
+    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
+        separated_small = load_config(compose(config_name="energy_efficiency", overrides=TINY_SEPARATED)).scenario
+    learned = app.load_learned([str(run)], separated_small)            # sizes may differ: zero-shot
+    assert list(learned) == ["edge_gnn"] and (learned["edge_gnn"].nt, learned["edge_gnn"].k) == (16, 12)
+    with pytest.raises(ValueError, match=r"runs: .*another scenario.*scenario\.snr_reference_antennas: 16 there, 64 here.*"
+                                         r"scenario\.snr_db: 15\.0 there, 0\.0 here"):
+        app.load_learned([str(run)], ScenarioBConfig())
+
+
+def test_fig13_alone_at_the_separated_preset_from_the_command_line(tmp_path):
+    run = _edge_gnn_run(tmp_path / "run", ["scenario=paper_b_separated"])
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "experiments.paper_b.energy_efficiency", f"hydra.run.dir={out}", *TINY_SEPARATED,
+           "figures=[fig13]", "fig13_config=[2,2,4]", "num_drops=2", "csi_samples=2", "csi_error_dbw=[0.0]",
+           "max_iters=5", "inner_max_iters=20", f"runs=[{run}]"]
+    proc = subprocess.run(cmd, cwd=ROOT, env=dict(os.environ, JAX_PLATFORMS="cpu"), capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["figures"] == ["fig13"] and "fig7" not in summary and "fig11" not in summary
+    assert [r["error_dbw"] for r in summary["fig13"]] == [-np.inf, 0.0]
+    assert all((r["nt"], r["k"]) == (4, 4) and r["edge_gnn"] > 0 for r in summary["fig13"])
+    # path-loss channel powers of the preset (not gamma = 1): the figure reports their mean
+    assert summary["fig13"][0]["mean_gamma_db"] < -140
+    assert (out / "fig13_ee_vs_csi_error.png").is_file() and not (out / "fig7_ee_vs_pmax.png").exists()
+    assert summary["defaults"]["dinkelbach"] >= summary["defaults"]["mrt"] * (1 - 1e-5)
