@@ -288,11 +288,11 @@ def sample_ntn_tdl(key: PRNGKeyArray, profile: str, delay_spread_s: Float[ArrayL
             or one value per time step [T].
         k_factor_db: K-factor of the LoS tap [dB] (C and D only); None: the printed one.
         los_angle_rad: angle $\theta_{\rm LoS}$ between the user's velocity and the LoS path
-            [rad], finite (default pi/4, as in TR 38.901 TDL implementations).
+            [rad], finite (default pi/4, Sionna's TR 38.901 TDL default before v2.1; docs/deviations.md).
         num_sinusoids: sinusoids per Rayleigh tap $N$, an integer >= 1.
 
     Returns:
-        ``TdlRealization``: tap gains [T, L] and delays [s] [L].
+        ``TdlRealization``: tap gains [T, L] and tap delays in seconds, [L].
     """
     _check_profile(profile)
     _check_times(times_s, satellite_doppler_hz)
