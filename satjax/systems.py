@@ -34,11 +34,13 @@ from types import MappingProxyType
 from typing import Any
 
 import equinox as eqx
+import jax
+import jax.numpy as jnp
 
 from satjax.optim.iterate import IterationTrace, Mode
 from satjax.params import Params, sample_batch
 
-__all__ = ["Metric", "System", "REGISTRY", "get_system", "system_names", "systems", "check_system"]
+__all__ = ["DecisionSpec", "Metric", "System", "REGISTRY", "get_system", "system_names", "systems", "check_system"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,6 +58,27 @@ class Metric:
     unit: str
     description: str
     higher_is_better: bool = True
+
+
+@dataclasses.dataclass(frozen=True)
+class DecisionSpec:
+    """What every policy of a system returns: the *decision*, one name for all three systems.
+
+    A decision is a pytree. Where the decision is one array it is that array (system A: the
+    powers ``rho [K]``; system B: the precoders ``B [N_t, K]``), as ``optax`` updates or
+    ``jax.grad`` outputs are bare arrays; where it has several parts it is a named
+    ``equinox.Module`` (system C: ``UavDecision(x, p, tau)``). The declaration says which, so
+    shared code (and a user's own policy) can check a decision against its scenario
+    (``System.check_decision``) without knowing the system.
+
+    Attributes:
+        description: one line with the symbols, shapes and units (tables, docs, error messages).
+        like: ``like(scenario) -> pytree`` of ``jax.ShapeDtypeStruct``: the structure, shapes
+            and dtypes of the decision on ``scenario`` (static; works on traced scenarios).
+    """
+
+    description: str
+    like: Callable[[Any], Any]
 
 
 #: What an algorithm adapter returns: the decision and the objective trace of the run.
@@ -82,6 +105,7 @@ class System:
             default settings, a ``policy(scenario, key) -> decision``.
         reference: name in ``policies`` of the method learned models are measured against.
         metric: the headline ``Metric`` (a key of the task's ``score``).
+        decision: the ``DecisionSpec`` of what every policy, model and algorithm returns.
         models: name -> learned model class (``equinox.Module``, a policy once built).
         algorithms: name -> ``run(scenario, mode) -> (decision, IterationTrace)``: the
             system's iterative algorithms, each one step function run by ``satjax.optim``
@@ -108,6 +132,7 @@ class System:
     policies: Mapping[str, Callable[..., Any]]
     reference: str
     metric: Metric
+    decision: DecisionSpec
     models: Mapping[str, Callable[..., Any]]
     algorithms: Mapping[str, Callable[[Any, Mode], AlgorithmRun]]
     pad_users: Callable[[Any, int], Any]
@@ -128,6 +153,21 @@ class System:
         """``num`` drops in one ``vmap``; drop ``i`` uses ``fold_in(key, start + i)``, so the
         drops do not depend on how a sweep is chunked (``satjax.params.sample_batch``)."""
         return sample_batch(self.sample, key, params, num, start, dtype)
+
+    def check_decision(self, decision: Any, scenario: Any, name: str = "decision") -> None:
+        """Raise ``ValueError`` unless ``decision`` has the structure, shapes and dtypes that
+        ``self.decision.like(scenario)`` declares (a custom policy's output, say); ``name`` is used
+        in the message. Checks only static properties, so it also works under ``jit``."""
+        expected = self.decision.like(scenario)
+        got_tree, want_tree = jax.tree.structure(decision), jax.tree.structure(expected)
+        if got_tree != want_tree:
+            raise ValueError(f"{name} must be {self.decision.description} (system {self.name!r}); got the pytree "
+                             f"{got_tree}, expected {want_tree}")
+        for i, (leaf, want) in enumerate(zip(jax.tree.leaves(decision), jax.tree.leaves(expected))):
+            shape, dtype = jnp.shape(leaf), jnp.result_type(leaf)
+            if shape != want.shape or dtype != want.dtype:
+                raise ValueError(f"{name} must be {self.decision.description} (system {self.name!r}); leaf {i} has "
+                                 f"shape {shape} and dtype {dtype}, expected {want.shape} and {want.dtype}")
 
     def policy(self, name: str, **settings: Any):
         """The policy ``name`` built with ``settings`` (``ValueError`` naming the known ones)."""
@@ -160,6 +200,9 @@ def check_system(system: System) -> None:
         _fail(name, f"scenario_class must be a class, got {system.scenario_class!r}")
     if not isinstance(system.metric, Metric):
         _fail(name, f"metric must be a satjax.systems.Metric, got {system.metric!r}")
+    if not isinstance(system.decision, DecisionSpec) or not system.decision.description:
+        _fail(name, f"decision must be a satjax.systems.DecisionSpec with a description, got {system.decision!r}")
+    _check_callable(name, "decision.like", system.decision.like, 1)
     arity = {"sample": 2, "example": 1, "task": 1, "pad_users": 2, "real_users": 2}
     for field, n in arity.items():
         _check_callable(name, field, getattr(system, field), n)

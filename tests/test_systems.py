@@ -5,7 +5,9 @@ over a physical parameter is one compiled program; ``vmap`` of the reference pol
 loop; every iterative algorithm gives the same decision in ``Solve`` mode and in an ``Unroll``
 of the same depth (and a longer one stays at the fixed point); ``grad`` of the headline metric
 w.r.t. a physical parameter equals central finite differences (float64); padded users change
-nothing for the real users, for every deterministic policy; a bad parameter is refused by name.
+nothing for the real users, for every deterministic policy; every policy and algorithm returns the
+declared decision (``System.decision``) and another one is refused; a bad parameter is refused by
+name.
 """
 
 from __future__ import annotations
@@ -155,6 +157,7 @@ def test_solve_and_unroll_agree_for_every_algorithm(name):
         scenario = system.sample(jax.random.key(1), _tiny(system))
         for algo, run in system.algorithms.items():
             solved, trace = jax.jit(run, static_argnums=1)(scenario, Solve(tol=1e-10, max_iters=200))
+            system.check_decision(solved, scenario, algo)                 # the declared decision
             depth = int(trace.num_iters)
             assert depth >= 1, algo
             same, utrace = jax.jit(run, static_argnums=1)(scenario, Unroll(depth))
@@ -199,6 +202,7 @@ def test_padded_users_change_nothing_for_the_real_users(name):
         for pname, cls in system.policies.items():
             policy = jax.jit(cls())
             plain = policy(scenario, key0)
+            system.check_decision(plain, scenario, pname)                 # every policy: the declared decision
             if not all(np.array_equal(a, b) for a, b in zip(jax.tree.leaves(plain), jax.tree.leaves(policy(scenario, key1)))):
                 continue                                           # draws from its key: not comparable
             checked.append(pname)
@@ -210,6 +214,30 @@ def test_padded_users_change_nothing_for_the_real_users(name):
             m_pad = task.score(decided_pad, system.example(padded), key0)[system.metric.name]
             np.testing.assert_allclose(m_pad, m_plain, rtol=1e-7, err_msg=pname)
         assert system.reference in checked
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_decision_of_another_shape_or_system_is_refused(name):
+    """``System.check_decision`` (a user's own policy's output): the declared pytree, shapes and
+    dtypes are accepted; another system's decision, a transposed one or a wrong dtype are refused,
+    naming the decision and what it must be."""
+    system = get_system(name)
+    scenario = system.sample(jax.random.key(0), _tiny(system))
+    like = system.decision.like(scenario)
+    right = jax.tree.map(lambda s: jnp.zeros(s.shape, s.dtype), like)
+    system.check_decision(right, scenario)
+    other = get_system(NAMES[(NAMES.index(name) + 1) % len(NAMES)])
+    other_scenario = other.sample(jax.random.key(0), _tiny(other))
+    foreign = jax.tree.map(lambda s: jnp.zeros(s.shape, s.dtype), other.decision.like(other_scenario))
+    with pytest.raises(ValueError, match=f"my_policy must be .*system '{name}'"):
+        system.check_decision(foreign, scenario, "my_policy")
+    leaves, tree = jax.tree.flatten(right)
+    wrong_shape = jax.tree.unflatten(tree, [jnp.zeros(a.shape + (2,), a.dtype) for a in leaves])
+    with pytest.raises(ValueError, match="leaf 0 has shape"):
+        system.check_decision(wrong_shape, scenario)
+    wrong_dtype = jax.tree.unflatten(tree, [a.astype(jnp.int32) for a in leaves])
+    with pytest.raises(ValueError, match="dtype int32"):
+        system.check_decision(wrong_dtype, scenario)
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 
 from satjax._checks import check_int_range
@@ -12,7 +13,7 @@ from satjax.downlink.scenario import DownlinkParams, DownlinkScenario, sample_do
 from satjax.downlink.task import PrecodingTask
 from satjax.downlink.wmmse import dinkelbach_wmmse, wmmse
 from satjax.optim.iterate import IterationTrace, Mode
-from satjax.systems import Metric, System
+from satjax.systems import DecisionSpec, Metric, System
 
 __all__ = ["SYSTEM", "pad_users", "real_users"]
 
@@ -37,6 +38,12 @@ def pad_users(scenario: DownlinkScenario, num_users: int) -> DownlinkScenario:
 def real_users(b: Complex[ArrayLike, "Nt K"], num_users: int) -> Complex[ArrayLike, "Nt k"]:
     """The precoders ``[N_t, num_users]`` of the first ``num_users`` (real) users."""
     return b[..., :num_users]
+
+
+def _decision_like(scenario: DownlinkScenario) -> jax.ShapeDtypeStruct:
+    """The decision on ``scenario``: the precoders ``B [N_t, K]`` (complex, the dtype of ``v``)."""
+    v = scenario.problem.v
+    return jax.ShapeDtypeStruct(jnp.shape(v), jnp.result_type(v))
 
 
 def _example(scenario: DownlinkScenario) -> DownlinkScenario:
@@ -68,6 +75,8 @@ SYSTEM = System(
     policies=POLICIES,
     reference="dinkelbach_wmmse",
     metric=Metric("ee_mbit_per_j", "Mbit/J", "energy efficiency (10a) with the rate bound (9)"),
+    decision=DecisionSpec("the precoders B [N_t, K] in sqrt(W) (one complex array; column k is user k's)",
+                          _decision_like),
     models={"edge_gnn": EdgeGNN, "unfolded_wmmse": UnfoldedDinkelbachWMMSE,
             "linear_unfolding": LinearUnfoldedWMMSE, "scaled_mrt": ScaledMRT},
     algorithms={"dinkelbach_wmmse": _dinkelbach_wmmse, "wmmse": _wmmse},

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 
+import jax
 import jax.numpy as jnp
 
 from satjax._checks import check_int_range
 from satjax.optim.iterate import IterationTrace, Mode, Unroll
-from satjax.systems import Metric, System
+from satjax.systems import DecisionSpec, Metric, System
 from satjax.uav.algorithms import algorithm3, algorithm6
 from satjax.uav.models import UavGNN
 from satjax.uav.policies import POLICIES, UavDecision
@@ -37,6 +38,15 @@ def real_users(decision: UavDecision, num_users: int) -> UavDecision:
     """The decision with the assignment ``x [G, num_users, N]`` of the first ``num_users`` users of
     each group (powers and hovering times are per UAV and slot, unchanged)."""
     return UavDecision(decision.x[..., :num_users, :], decision.p, decision.tau)
+
+
+def _decision_like(scenario: UavScenario) -> UavDecision:
+    """The decision on ``scenario``: ``UavDecision(x [G, K, N], p [G, L, N], tau [G])`` in the
+    dtype of the scenario's gains."""
+    g, k, l, n = jnp.shape(scenario.lam)
+    dtype = jnp.result_type(scenario.lam)
+    return jax.eval_shape(lambda: UavDecision(jnp.zeros((g, k, n), dtype), jnp.zeros((g, l, n), dtype),
+                                              jnp.zeros((g,), dtype)))
 
 
 def _example(scenario: UavScenario) -> UavScenario:
@@ -72,6 +82,8 @@ SYSTEM = System(
     policies=POLICIES,
     reference="algorithm3",
     metric=Metric("overall_bit_per_hz", "bit/Hz", "overall efficiency (15), deterministic-equivalent rates (16)-(17)"),
+    decision=DecisionSpec("UavDecision(x [G, K, N] assignment in {0, 1}, p [G, L, N] powers in W, tau [G] "
+                          "hovering times in s)", _decision_like),
     models={"uav_gnn": UavGNN},
     algorithms={"algorithm3": _algorithm3, "algorithm6": _algorithm6},
     pad_users=pad_users,

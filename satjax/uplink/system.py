@@ -7,7 +7,9 @@ import jax.numpy as jnp
 from satjax._checks import check_int_range
 from satjax._types import ArrayLike, Float
 from satjax.optim.iterate import IterationTrace, Mode
-from satjax.systems import Metric, System
+import jax
+
+from satjax.systems import DecisionSpec, Metric, System
 from satjax.uplink.models import SHGNN
 from satjax.uplink.policies import POLICIES
 from satjax.uplink.power_control import algorithm1
@@ -35,6 +37,11 @@ def real_users(rho: Float[ArrayLike, " K"], num_users: int) -> Float[ArrayLike, 
     return rho[..., :num_users]
 
 
+def _decision_like(scenario: UplinkScenario) -> jax.ShapeDtypeStruct:
+    """The decision on ``scenario``: the powers ``rho [K]`` [W] (real, the scenario's dtype)."""
+    return jax.ShapeDtypeStruct(jnp.shape(scenario.p_max), jnp.result_type(scenario.p_max))
+
+
 def _example(scenario: UplinkScenario) -> PowerControlExample:
     return PowerControlExample(scenario, siso_problem(scenario.stats))
 
@@ -58,6 +65,7 @@ SYSTEM = System(
     policies=POLICIES,
     reference="algorithm1",
     metric=Metric("sum_mbps", "Mbit/s", "sum throughput (eq. (21)) with the closed-form SINR (Theorem 1)"),
+    decision=DecisionSpec("the transmit powers rho [K] in W (one array)", _decision_like),
     models={"shgnn": SHGNN},
     algorithms={"algorithm1": _algorithm1},
     pad_users=pad_users,
