@@ -25,6 +25,7 @@ from omegaconf import OmegaConf
 
 import experiments.schema  # noqa: F401  (registers the config schemas)
 from experiments.common import save_figure, write_csv
+from experiments.xla_env import configure_entry_point
 from satjax.downlink import DinkelbachWMMSEPolicy, PrecodingTask
 from satjax.downlink import UnfoldedDinkelbachWMMSE
 from satjax.train import Evaluator
@@ -131,6 +132,7 @@ def _plot(rows, x, groups, path, title):
 
 
 def main(argv=None) -> None:
+    configure_entry_point()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path)
     parser.add_argument("runs", type=Path, nargs="+")
