@@ -17,8 +17,11 @@ Each system then takes only what is physically the same quantity in its snapshot
   centre; ``downlink_at_step`` re-points one drawn footprint to the satellite's ENU position:
   array responses, channel powers (the free-space ratio to the snapshot), minimum delays and
   satellite Dopplers (from the satellite velocity); the receiver noise stays the snapshot's;
-* system C (``satjax.uav``): the satellite enters only through its users' occupancy ``y``;
-  ``uav_at_step`` keeps it while a satellite is visible above the mask and clears it otherwise.
+* system C (``satjax.uav``): the satellite enters only through its users: their occupancy ``y``
+  and the interference threshold ``I_th`` that protects their reception. ``uav_at_step`` keeps
+  ``y`` while a satellite is visible above the mask and clears it otherwise; with a
+  ``reference_loss_db`` it also makes ``I_th`` follow the satellite's signal at the satellite
+  users (a fixed signal-to-interference protection): ``satellite_signal_loss_db`` per step.
 
 ``metric_over_pass`` runs any system (``satjax.systems.System``) over the steps in one ``vmap``
 with the same drop (key) at every step, so only the satellite moves. Pure functions under
@@ -39,7 +42,8 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import inspect
+from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any, NamedTuple
 
@@ -65,6 +69,8 @@ __all__ = [
     "pass_geometry",
     "uplink_satellite_position_m",
     "downlink_at_step",
+    "satellite_signal_loss_db",
+    "snapshot_signal_loss_db",
     "uav_at_step",
     "PASS_ADAPTERS",
     "scenarios_over_pass",
@@ -292,25 +298,101 @@ def downlink_at_step(scenario: Any, params: Params, step: PassGeometry) -> Any:
                         v.astype(scenario.problem.v.dtype), scenario.problem.gamma * ratio))
 
 
-def uav_at_step(scenario: Any, params: Params, step: PassGeometry) -> Any:
-    """One drop of system C at one pass step: the satellite users occupy their subchannels
-    (``y``) only while a satellite is visible above the mask; the rest of C's scenario does not
-    depend on the satellite.
+def _mean_signal_loss_db(los_probability, loss_los_db, loss_nlos_db):
+    """The loss of the mean received power over the LoS state [dB] (one formula for both callers)."""
+    gain = los_probability * db_to_lin(-loss_los_db) + (1 - los_probability) * db_to_lin(-loss_nlos_db)
+    return -10 * jnp.log10(gain)
+
+
+def satellite_signal_loss_db(geometry: PassGeometry) -> Float[Array, "*T"]:
+    r"""Loss of the serving satellite's signal at a ground user per step, averaged in power over
+    the TR 38.811 LoS state:
+
+    $$
+    L = -10\log_{10}\bigl(p_{LoS}\,10^{-PL_{LoS}/10} + (1 - p_{LoS})\,10^{-PL_{NLoS}/10}\bigr)
+    $$
+
+    with $p_{LoS}$ (Table 6.6.1-1) and $PL$ (§6.6.2, median shadowing) of ``geometry``.
+
+    Args:
+        geometry: a ``PassGeometry`` (or one step of it).
+
+    Returns:
+        ``[T]`` (or ``[]``) loss [dB]; NaN where no satellite is visible.
+    """
+    return _mean_signal_loss_db(geometry.los_probability, geometry.path_loss_los_db, geometry.path_loss_nlos_db)
+
+
+def snapshot_signal_loss_db(altitude_m: Float[ArrayLike, "..."], elevation_rad: Float[ArrayLike, "..."],
+                            carrier_hz: float, environment: str, *, slant_range_m: Float[ArrayLike, "..."] | None = None,
+                            interpolation: str = "linear") -> Float[Array, "..."]:
+    """``satellite_signal_loss_db`` of a satellite seen at a fixed elevation (a snapshot), from
+    TR 38.811 directly: the reference of ``uav_at_step``'s threshold.
+
+    Args:
+        altitude_m: satellite altitude [m], >= 0.
+        elevation_rad: elevation in [0, pi/2] rad.
+        carrier_hz: carrier [Hz] (host number; S or Ka band, ``ntn.band_of_frequency``).
+        environment: TR 38.811 environment (``ntn.ENVIRONMENTS``).
+        slant_range_m: distance [m]; default TR 38.811's spherical-Earth slant range (eq. 6.6-3).
+        interpolation: ``"linear"`` (as ``pass_geometry``) or ``"nearest"`` between table rows.
+
+    Returns:
+        Loss [dB], the broadcast shape of the inputs.
+    """
+    elevation = jnp.asarray(elevation_rad)
+    if is_concrete(elevation) and not np.all((np.asarray(elevation) >= 0) & (np.asarray(elevation) <= np.pi / 2)):
+        raise ValueError(f"elevation_rad must be in [0, pi/2] rad, got {np.asarray(elevation)!r}")
+    loss = [ntn.path_loss_db(altitude_m, elevation, carrier_hz, jnp.full(elevation.shape, los), environment,
+                             interpolation=interpolation, slant_range=slant_range_m) for los in (True, False)]
+    return _mean_signal_loss_db(ntn.los_probability(elevation, environment, interpolation), *loss)
+
+
+def uav_at_step(scenario: Any, params: Params, step: PassGeometry, reference_loss_db: float | None = None) -> Any:
+    r"""One drop of system C at one pass step.
+
+    C's satellite appears only through its users (paper C ignores its interference into the UAV
+    users, and the UAV -> satellite-user gains $\phi$ are terrestrial links). At each step:
+
+    * the occupancy $y_{g,m,n}$ is kept while a satellite is visible above the mask and cleared
+      otherwise (no satellite: nothing to receive, nothing to protect);
+    * with ``reference_loss_db`` (a number, dB), the interference threshold of (14b) follows the
+      satellite's signal at the satellite users, i.e. a fixed signal-to-interference protection:
+      $I_{th}(t) = I_{th}\,10^{(L_{ref} - L(t))/10}$ with $L(t)$ = ``satellite_signal_loss_db``
+      of the step (the ground point's geometry, shared by all satellite users) and $I_{th}$ the
+      drop's threshold, which holds where $L(t) = L_{ref}$ (e.g. ``snapshot_signal_loss_db`` at
+      the zenith). Without it (``None``), $I_{th}$ stays the drop's (an interference-to-noise
+      criterion). Where no satellite is visible the threshold is the drop's (``y`` = 0 there, so
+      it constrains nothing).
+
+    Everything else (positions, $\lambda$, $\phi$, limits) is the drop's.
 
     Args:
         scenario: a ``satjax.uav.UavScenario``.
         params: its ``UavParams`` (unused; the hooks share one signature).
         step: one step of a ``PassGeometry``.
+        reference_loss_db: loss [dB] of the satellite signal at which the drop's threshold holds,
+            or ``None`` for a threshold fixed over the pass.
 
     Returns:
-        The ``UavScenario`` with ``y [G, M, N]`` cleared where ``step.serving`` is -1.
+        The ``UavScenario`` at that step.
     """
     del params
-    return eqx.tree_at(lambda s: s.y, scenario, scenario.y * step.visible.astype(scenario.y.dtype))
+    visible = step.visible
+    scenario = eqx.tree_at(lambda s: s.y, scenario, scenario.y * visible.astype(scenario.y.dtype))
+    if reference_loss_db is None:
+        return scenario
+    if is_concrete(reference_loss_db) and not (np.ndim(reference_loss_db) == 0 and np.isfinite(reference_loss_db)):
+        raise ValueError(f"reference_loss_db must be a finite number [dB] or None, got {reference_loss_db!r}")
+    i_th = scenario.interference_threshold_w
+    reference = jnp.asarray(reference_loss_db, i_th.dtype)
+    loss = jnp.where(visible, satellite_signal_loss_db(step).astype(i_th.dtype), reference)   # no NaN in the where
+    return eqx.tree_at(lambda s: s.interference_threshold_w, scenario, i_th * db_to_lin(reference - loss))
 
 
 #: How each system takes a pass: ``(fields, at_step)`` — ``fields(params, geometry)`` gives the
-#: physical fields of its Params per step (``[T, ...]``), ``at_step(scenario, params, step)``
+#: physical fields of its Params per step (``[T, ...]``), ``at_step(scenario, params, step,
+#: **step_options)``
 #: rewrites a drawn scenario for one step. ``None`` where a system needs none.
 PASS_ADAPTERS: dict[str, tuple[Callable | None, Callable | None]] = {
     "uplink": (_uplink_fields, None),
@@ -319,7 +401,8 @@ PASS_ADAPTERS: dict[str, tuple[Callable | None, Callable | None]] = {
 }
 
 
-def scenarios_over_pass(system: Any, key: PRNGKeyArray, params: Params, geometry: PassGeometry) -> Any:
+def scenarios_over_pass(system: Any, key: PRNGKeyArray, params: Params, geometry: PassGeometry,
+                        step_options: Mapping[str, Any] | None = None) -> Any:
     """A system's drop at every step of a pass, in one ``vmap`` over time.
 
     At each step: the system's Params with the pass's fields (``PASS_ADAPTERS``), one drop with
@@ -331,6 +414,8 @@ def scenarios_over_pass(system: Any, key: PRNGKeyArray, params: Params, geometry
         key: PRNG key of the drop.
         params: the system's Params.
         geometry: ``pass_geometry``'s output (``[T]``).
+        step_options: keyword arguments of the system's step rewrite, the same at every step (e.g.
+            ``{"reference_loss_db": ...}`` for ``uav_at_step``); ``None`` for its defaults.
 
     Returns:
         The system's scenario with a leading axis ``[T]`` on every array leaf (NaN geometry where
@@ -339,11 +424,15 @@ def scenarios_over_pass(system: Any, key: PRNGKeyArray, params: Params, geometry
     system = _resolve(system, params, geometry)
     fields_of, at_step = PASS_ADAPTERS[system.name]
     fields = {} if fields_of is None else fields_of(params, geometry)
+    options = dict(step_options or {})
+    accepted = set(inspect.signature(at_step).parameters) - {"scenario", "params", "step"} if at_step else set()
+    if set(options) - accepted:
+        raise ValueError(f"step_options for system {system.name!r} may hold {sorted(accepted)}, got {sorted(options)}")
 
     def one(values, step):
         p = params.replace(**values) if values else params
         scenario = system.sample(key, p)
-        return scenario if at_step is None else at_step(scenario, p, step)
+        return scenario if at_step is None else at_step(scenario, p, step, **options)
 
     return jax.vmap(one)(fields, geometry)
 
@@ -363,7 +452,7 @@ def _resolve(system, params, geometry):
 
 
 def metric_over_pass(system: Any, policy: Any, key: PRNGKeyArray, params: Params, geometry: PassGeometry,
-                     metric: str | None = None) -> Float[Array, " T"]:
+                     metric: str | None = None, step_options: Mapping[str, Any] | None = None) -> Float[Array, " T"]:
     """A system's metric at every step of a pass: ``system.task(params).score(policy,
     system.example(drop), key)`` on each of ``scenarios_over_pass``'s drops (one ``vmap``).
 
@@ -374,6 +463,7 @@ def metric_over_pass(system: Any, policy: Any, key: PRNGKeyArray, params: Params
         params: the system's Params.
         geometry: ``pass_geometry``'s output (``[T]``).
         metric: key of the score dict; default the system's headline metric.
+        step_options: as in ``scenarios_over_pass``.
 
     Returns:
         ``[T]`` metric values (``system.metric.unit`` for the headline metric); NaN where no
@@ -382,5 +472,5 @@ def metric_over_pass(system: Any, policy: Any, key: PRNGKeyArray, params: Params
     system = _resolve(system, params, geometry)
     name = system.metric.name if metric is None else metric
     task = system.task(params)
-    scenarios = scenarios_over_pass(system, key, params, geometry)
+    scenarios = scenarios_over_pass(system, key, params, geometry, step_options)
     return jax.vmap(lambda s: task.score(policy, system.example(s), key)[name])(scenarios)

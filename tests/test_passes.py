@@ -21,6 +21,7 @@ T_OVER = 300.0
 #: Seven steps of one pass (the culmination, about 70 deg, between steps 2 and 3).
 STEPS = T_OVER + np.array([-200.0, -130.0, -60.0, 0.0, 60.0, 130.0, 200.0])
 KEY = jax.random.key(3)
+UAV_PARAMS = satjax.get_system("uav").params_class
 
 
 @pytest.fixture(autouse=True)
@@ -150,23 +151,52 @@ def test_downlink_over_pass_user_at_the_ground_point_sees_the_pass(geometry):
     assert np.all(np.isfinite(ee)) and np.all(np.asarray(ee) > 0)
 
 
-def test_uav_satellite_users_silent_without_a_satellite():
+def test_uav_over_a_pass_users_silent_without_a_satellite_and_threshold_follows_its_signal():
     system = satjax.get_system("uav")
     params = system.params(**system.tiny)
-    t = jnp.array([0.0, T_OVER])                           # the satellite below the mask, then overhead
-    geo = passes.pass_geometry(_orbit(), _point(), t, ROT, carrier_hz=3e9, environment="suburban",
+    t = jnp.array([0.0, T_OVER - 130.0, T_OVER])                     # below the mask, low, near the culmination
+    geo = passes.pass_geometry(_orbit(), _point(), t, ROT, carrier_hz=2e9, environment="suburban",
                                min_elevation_rad=np.deg2rad(10.0))
-    assert list(np.asarray(geo.visible)) == [False, True]
-    scenarios = passes.scenarios_over_pass(system, KEY, params, geo)
+    assert list(np.asarray(geo.visible)) == [False, True, True]
+    reference = float(passes.snapshot_signal_loss_db(600e3, np.pi / 2, 2e9, "suburban"))
+    options = {"reference_loss_db": reference}
+    scenarios = passes.scenarios_over_pass(system, KEY, params, geo, options)
     snapshot = system.sample(KEY, params)
+    g, k, l, n = snapshot.lam.shape
+    assert scenarios.lam.shape == (3, g, k, l, n) and scenarios.interference_threshold_w.shape == (3,)
+    assert all(np.all(np.isfinite(np.asarray(x))) for x in jax.tree.leaves(scenarios) if jnp.issubdtype(x.dtype, jnp.floating))
+    for i in range(3):                                                  # vmap over time = one step at a time
+        one = passes.uav_at_step(snapshot, params, jax.tree.map(lambda x: x[i], geo), **options)
+        for a, b in zip(jax.tree.leaves(one), jax.tree.leaves(jax.tree.map(lambda x: x[i], scenarios))):
+            np.testing.assert_allclose(a, b, rtol=1e-12)
+    i_th, i_th0 = np.asarray(scenarios.interference_threshold_w), float(snapshot.interference_threshold_w)
     assert float(jnp.sum(snapshot.y)) > 0
-    np.testing.assert_array_equal(scenarios.y[0], 0.0)
-    np.testing.assert_array_equal(scenarios.y[1], snapshot.y)
-    eta = passes.metric_over_pass(system, system.policy("initial_point"), KEY, params, geo)
-    assert np.all(np.isfinite(eta)) and float(eta[0]) >= float(eta[1])       # no interference limit to meet
+    assert i_th[0] == i_th0 and float(jnp.sum(scenarios.y[0])) == 0.0     # no satellite: nothing to protect
+    np.testing.assert_array_equal(scenarios.y[1:], jnp.stack([snapshot.y, snapshot.y]))
+    assert i_th0 > i_th[2] > i_th[1]                                    # weaker signal at lower elevation, below the zenith's
+    np.testing.assert_array_equal(scenarios.lam[1], snapshot.lam)       # the UAV links do not see the satellite
+    np.testing.assert_array_equal(scenarios.phi[2], snapshot.phi)
+    for i in (1, 2):               # geometry identity: referenced at the step's own elevation and range, the drop's I_th
+        at_step = passes.snapshot_signal_loss_db(600e3, geo.elevation_rad[i], 2e9, "suburban",
+                                                 slant_range_m=geo.slant_range_m[i])
+        same = passes.uav_at_step(snapshot, params, jax.tree.map(lambda x: x[i], geo), reference_loss_db=float(at_step))
+        np.testing.assert_allclose(same.interference_threshold_w, i_th0, rtol=1e-12)
+    expected = -10 * np.log10(geo.los_probability * 10 ** (-geo.path_loss_los_db / 10)
+                              + (1 - geo.los_probability) * 10 ** (-geo.path_loss_nlos_db / 10))
+    np.testing.assert_allclose(i_th[1:], i_th0 * 10 ** ((reference - expected[1:]) / 10), rtol=1e-12)
+    eta = passes.metric_over_pass(system, system.policy("initial_point"), KEY, params, geo, step_options=options)
+    fixed = passes.metric_over_pass(system, system.policy("initial_point"), KEY, params, geo)
+    assert np.all(np.isfinite(eta)) and float(eta[0]) == float(fixed[0]) >= float(fixed[1])   # no limit to meet
+    assert np.all(np.asarray(eta[1:]) <= np.asarray(fixed[1:]) * (1 + 1e-12))   # a lower threshold never helps
 
 
 @pytest.mark.parametrize("call, match", [
+    (lambda: passes.scenarios_over_pass("uav", KEY, satjax.get_system("uav").params(), _geometry(),
+                                        {"threshold": 1.0}), "step_options"),
+    (lambda: passes.uav_at_step(satjax.get_system("uav").sample(KEY, UAV_PARAMS()), UAV_PARAMS(),
+                                jax.tree.map(lambda x: x[0], _geometry()), reference_loss_db=float("nan")),
+     "reference_loss_db"),
+    (lambda: passes.snapshot_signal_loss_db(600e3, 2.0, 2e9, "urban"), "elevation_rad"),
     (lambda: _geometry(carrier_hz=10e9), "carrier_hz"),
     (lambda: passes.pass_geometry(_orbit(), _point(), jnp.array([0.0]), ROT, carrier_hz=3e9, environment="jungle"),
      "environment"),
