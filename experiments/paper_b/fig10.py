@@ -24,6 +24,7 @@ import numpy as np
 
 from experiments.common import write_csv
 from experiments.paper_b.learned import plot_histogram
+from experiments.xla_env import configure_entry_point
 
 REFERENCE = "dinkelbach_wmmse"
 
@@ -68,6 +69,7 @@ def combine(out: Path, runs: list[Path]) -> Path:
 
 
 def main(argv=None) -> None:
+    configure_entry_point()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path)
     parser.add_argument("runs", type=Path, nargs="+")

@@ -50,3 +50,33 @@ def test_every_entry_point_runs_blas_single_threaded_unless_the_user_chose():
     assert threads and all(n == 1 for n in threads), threads                                       # this process
     env, _ = _threads_after_configure("2")
     assert env["OPENBLAS_NUM_THREADS"] == "2"
+
+
+def test_every_command_line_entry_point_configures_its_process():
+    """Every module with a ``__main__`` guard under ``experiments/``, ``benchmarks/`` and
+    ``examples/`` that imports JAX (directly or through satjax) calls ``configure_entry_point``
+    (examples through ``examples._util.start``) — so the README's "satjax's own entry points set
+    the thread counts for you" holds for each of them. Read from the source (no process started)."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    jax_users, missing = [], []
+    for folder in ("experiments", "benchmarks", "examples"):
+        for path in sorted((root / folder).rglob("*.py")):
+            source = path.read_text()
+            tree = ast.parse(source)
+            guarded = any(isinstance(node, ast.If) and "__main__" in ast.unparse(node.test) for node in tree.body)
+            if not guarded and path.name != "__main__.py":
+                continue
+            imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+            imported |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+            if not any(m == "jax" or m.startswith(("jax.", "satjax", "experiments.runner", "experiments.paper",
+                                                     "experiments.sweep", "benchmarks.suites")) for m in imported):
+                continue                                  # renders files only (e.g. benchmarks/report.py)
+            jax_users.append(path.relative_to(root).as_posix())
+            calls = {ast.unparse(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+            if not calls & {"configure_entry_point", "start", "xla_env.configure_entry_point"}:
+                missing.append(path.relative_to(root).as_posix())
+    assert len(jax_users) >= 15, jax_users
+    assert not missing, f"entry points that do not call configure_entry_point: {missing}"
