@@ -14,7 +14,7 @@ from typing import Any, Optional
 
 from hydra.core.config_store import ConfigStore
 
-from satjax.systems import REGISTRY, System, get_system
+from satjax.systems import REGISTRY, System, get_system, system_names
 
 
 def check_known_keys(cfg, path: str = "") -> None:
@@ -78,9 +78,9 @@ def _mirror_config(cls, name: str):
                                                                "__doc__": f"Config mirror of :class:`{cls.__name__}`."})
 
 
-#: The ``satjax.systems`` registry name of each config system (paper A, B, C): the one place the
-#: shell maps its letters onto satjax's systems.
-SYSTEM_NAMES = {"A": "uplink", "B": "downlink", "C": "uav"}
+#: The ``satjax.systems`` registry name of each config system, keyed by the paper letter its
+#: ``System`` declares (``System.paper``): the configs name systems by paper, the library by name.
+SYSTEM_NAMES = {get_system(name).paper: name for name in system_names()}
 #: The scenario config of each system, mirrored from its ``Params`` class found in the registry
 #: (every size and physical field with its default; the library's validation names
 #: ``scenario.<field>`` and its range): a new system's scenario config needs no code here.
@@ -638,13 +638,11 @@ class TrainConfig:
 
     def scenario_params(self, size: int | None = None):
         """The training scenario's parameters, or those the evaluation builds at the size ``size``
-        of ``evaluation.k_values``: system A ``K = size`` users with ``tau_p = K/2`` (Table I),
-        B ``K = size`` users, C ``K_g = size`` users per group."""
+        of ``evaluation.k_values`` (the system's ``System.resize``: system A ``K = size`` users with
+        ``tau_p = K/2`` (Table I), B ``K = size`` users, C ``K_g = size`` users per group)."""
         if size is None:
             return self.scenario.to_params()
-        size = int(size)
-        return self.scenario.to_params(**{"A": {"num_users": size, "tau_p": max(1, size // 2)},
-                                          "B": {"num_users": size}, "C": {"users_per_group": size}}[self.system])
+        return self.scenario.to_params(**self.satjax_system().resize(int(size)))
 
     @property
     def system(self) -> str:

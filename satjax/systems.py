@@ -115,6 +115,9 @@ class System:
         real_users: ``real_users(decision, num_users) -> decision`` keeps the entries of the
             first ``num_users`` users (the inverse of ``pad_users`` on decisions).
         tiny: static sizes of a tiny instance (tests, smoke runs, examples).
+        resize: ``resize(num_users) -> {static field: value}``: the size overrides of the same
+            scenario with ``num_users`` users (zero-shot evaluation at other sizes; system A also
+            sets its pilot length with the user count, Table I's tau_p = K/2).
         differentiable: ``(policy, field)``: the headline metric of this policy is a smooth
             function of this physical field of ``params_class`` (the gradient checked against
             finite differences by the conformance tests).
@@ -138,6 +141,7 @@ class System:
     pad_users: Callable[[Any, int], Any]
     real_users: Callable[[Any, int], Any]
     tiny: Mapping[str, Any]
+    resize: Callable[[int], Mapping[str, int]]
     differentiable: tuple[str, str]
 
     def __post_init__(self):
@@ -203,7 +207,7 @@ def check_system(system: System) -> None:
     if not isinstance(system.decision, DecisionSpec) or not system.decision.description:
         _fail(name, f"decision must be a satjax.systems.DecisionSpec with a description, got {system.decision!r}")
     _check_callable(name, "decision.like", system.decision.like, 1)
-    arity = {"sample": 2, "example": 1, "task": 1, "pad_users": 2, "real_users": 2}
+    arity = {"sample": 2, "example": 1, "task": 1, "pad_users": 2, "real_users": 2, "resize": 1}
     for field, n in arity.items():
         _check_callable(name, field, getattr(system, field), n)
     for kind in ("policies", "models"):
@@ -220,6 +224,9 @@ def check_system(system: System) -> None:
     unknown = set(system.tiny) - statics
     if unknown:
         _fail(name, f"tiny names {sorted(unknown)}, which are not static fields of {system.params_class.__name__}")
+    resized = system.resize(3)
+    if not isinstance(resized, Mapping) or not resized or set(resized) - statics:
+        _fail(name, f"resize must map a user count to static fields of {system.params_class.__name__}, got {resized!r}")
     policy, field = system.differentiable
     if policy not in system.policies or field not in system.params_class.physical_fields():
         _fail(name, f"differentiable must be (policy, physical field), got {system.differentiable!r}")

@@ -101,6 +101,7 @@ def test_declaration_conforms_and_is_documented(name):
     (dict(differentiable=("full_power", "num_users")), "differentiable must be"),
     (dict(params_class=dict), "params_class must be"),
     (dict(sample=lambda key: key), "sample must accept 2"),
+    (dict(resize=lambda k: {"not_a_size": k}), "resize must map a user count to static fields"),
 ])
 def test_a_declaration_that_does_not_conform_is_refused(broken, match):
     fields = {f.name: getattr(get_system("uplink"), f.name) for f in dataclasses.fields(System)}

@@ -83,5 +83,6 @@ SYSTEM = System(
     pad_users=pad_users,
     real_users=real_users,
     tiny={"n_v": 2, "n_h": 2, "num_users": 2, "num_paths": 2},
+    resize=lambda num_users: {"num_users": num_users},
     differentiable=("statistical_mrt", "p_max_w"),
 )

@@ -90,5 +90,6 @@ SYSTEM = System(
     real_users=real_users,
     tiny={"num_uavs": 2, "num_groups": 2, "users_per_group": 2, "num_sat_users": 2, "num_subchannels": 3,
           "num_rx_antennas": 2},
+    resize=lambda num_users: {"users_per_group": num_users},
     differentiable=("initial_point", "noise_figure_db"),
 )

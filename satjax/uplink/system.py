@@ -71,5 +71,6 @@ SYSTEM = System(
     pad_users=pad_users,
     real_users=real_users,
     tiny={"num_users": 3, "num_aps": 4, "n_v": 2, "n_h": 2, "tau_p": 2},
+    resize=lambda num_users: {"num_users": num_users, "tau_p": max(1, num_users // 2)},
     differentiable=("full_power", "p_max_w"),
 )
