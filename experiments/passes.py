@@ -1,17 +1,25 @@
-"""Systems A and B over a LEO pass (and over a Walker constellation with handovers).
+"""The three systems over a LEO pass (and over a Walker constellation with handovers).
 
 Run: ``python -m experiments.passes`` (Hydra overrides welcome, e.g. ``step_s=10
-walker_total=0``). For every time step: elevation, slant range, Doppler and TR 38.811 LoS
-probability of the serving satellite (``satjax.passes.pass_geometry``); system A's closed-form
-sum throughput (Theorem 1, full power) with the satellite (space + ground) and without it
-(ground only), and with Algorithm 1's powers; system B's energy efficiency of Dinkelbach-WMMSE.
-Every step uses the same drop (users, APs, shadowing, paths): only the satellite moves. Writes
-``passes.csv``, ``summary.json`` and PNG plots into the Hydra run directory.
+walker_total=0 models.shgnn=<run dir>``). For every time step: elevation, slant range, Doppler and
+TR 38.811 LoS probability of the serving satellite (``satjax.passes.pass_geometry``); system A's
+closed-form sum throughput (Theorem 1, full power) with the satellite (space + ground) and without
+it (ground only), and with Algorithm 1's powers; system B's energy efficiency of Dinkelbach-WMMSE;
+system C's overall efficiency (15) of Algorithm 3 and of a baseline scheme, with the satellite
+users' interference threshold following the satellite's signal (``uav_threshold``). Trained
+models of finished main-job runs (``models.<name>=<run dir>``, a name of ``System.models``:
+``shgnn``, ``edge_gnn``, ``unfolded_wmmse``, ``linear_unfolding``, ``uav_gnn``) are applied
+zero-shot at every step beside their system's reference; a run of another system or of other
+sizes is refused, naming the key. Every step uses the same drop (users, APs, shadowing, paths):
+only the satellite moves. Writes ``passes.csv``, ``summary.json`` and PNG plots into the Hydra run
+directory.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import jax
 import jax.numpy as jnp
@@ -22,9 +30,28 @@ from omegaconf import DictConfig
 from experiments.common import hydra_app, load_config, output_dir, save_figure, set_precision, write_csv, write_json
 from experiments.xla_env import configure_entry_point
 
+log = logging.getLogger(__name__)
+
 #: Tiny sizes by default (a pass is many scenarios); any size field of the system's Params.
 _UPLINK_SIZES = {"num_users": 4, "num_aps": 8, "n_v": 3, "n_h": 3, "tau_p": 4}
 _DOWNLINK_SIZES = {"n_v": 4, "n_h": 4, "num_users": 4, "num_paths": 2}
+_UAV_SIZES = {"num_uavs": 2, "num_groups": 2, "users_per_group": 2, "num_sat_users": 2, "num_subchannels": 3,
+              "num_rx_antennas": 2}
+
+#: Per system: (column prefix, column unit suffix, the reference's column); the reference is the
+#: system's ``System.reference`` policy.
+_COLUMNS = {"uplink": ("a", "mbps", "a_algorithm1_mbps"), "downlink": ("b", "ee_mbit_per_j", "b_dinkelbach_ee_mbit_per_j"),
+            "uav": ("c", "bit_per_hz", "c_algorithm3_bit_per_hz")}
+#: C's interference threshold over a pass: ``"signal"`` follows the satellite's signal at the
+#: satellite users (the configured threshold holds at ``uav_reference_elevation_deg``), ``"fixed"``.
+UAV_THRESHOLDS = ("signal", "fixed")
+
+
+def _model_names() -> dict[str, str]:
+    """Every learned model name of ``System.models`` -> its system's name."""
+    from satjax.systems import REGISTRY, get_system
+
+    return {model: name for name in REGISTRY for model in get_system(name).models}
 
 
 def _positive(name, value):
@@ -34,7 +61,7 @@ def _positive(name, value):
 
 @dataclass
 class PassesConfig:
-    """One LEO pass over a ground point (and a Walker constellation), systems A and B per step."""
+    """One LEO pass over a ground point (and a Walker constellation), systems A, B and C per step."""
 
     seed: int = 0
     altitude_km: float = 600.0
@@ -50,8 +77,14 @@ class PassesConfig:
     environment: str = "dense_urban"
     uplink: dict = field(default_factory=lambda: dict(_UPLINK_SIZES))
     downlink: dict = field(default_factory=lambda: dict(_DOWNLINK_SIZES))
+    uav: dict = field(default_factory=lambda: dict(_UAV_SIZES))
     algorithm1: bool = True
     dinkelbach: bool = True
+    algorithm3: bool = True
+    uav_baseline: str = "scheme2"             # a policy of system C ('' for none)
+    uav_threshold: str = "signal"             # UAV_THRESHOLDS
+    uav_reference_elevation_deg: float = 90.0
+    models: dict = field(default_factory=lambda: dict.fromkeys(_model_names()))  # models.<name>=<main-job run dir>
     walker_total: int = 24                    # Walker-delta i: T/P/F at the same altitude; 0: no constellation
     walker_planes: int = 4
     walker_phasing: int = 1
@@ -77,6 +110,21 @@ class PassesConfig:
             raise ValueError(f"carrier_ghz: {err}") from None
         if self.environment not in ntn.ENVIRONMENTS:
             raise ValueError(f"environment must be one of {ntn.ENVIRONMENTS}, got {self.environment!r}")
+        if self.uav_threshold not in UAV_THRESHOLDS:
+            raise ValueError(f"uav_threshold must be one of {UAV_THRESHOLDS}, got {self.uav_threshold!r}")
+        if not 0 <= self.uav_reference_elevation_deg <= 90:
+            raise ValueError(f"uav_reference_elevation_deg must be in [0, 90], got {self.uav_reference_elevation_deg}")
+        from satjax.uav import POLICIES
+
+        if self.uav_baseline and self.uav_baseline not in POLICIES:
+            raise ValueError(f"uav_baseline must be '' or one of {sorted(POLICIES)}, got {self.uav_baseline!r}")
+        names = _model_names()
+        for name, run in self.models.items():
+            if name not in names:
+                raise ValueError(f"models.{name}: not a learned model of any system; models takes {sorted(names)}")
+            if run is not None and not Path(str(run)).is_dir():
+                raise ValueError(f"models.{name}={run!r}: not a directory (pass a finished main-job run directory, "
+                                 "or null)")
 
 
 ConfigStore.instance().store(name="passes_schema", node=PassesConfig)
@@ -104,6 +152,59 @@ def _geometries(cfg):
     return out
 
 
+def load_models(cfg, params: dict) -> dict[str, tuple[str, object]]:
+    """The trained models named in ``cfg.models`` (``name -> run directory``), as ``name ->
+    (system name, model)``, loaded with the main job's run loader (``load_run``). A run of another
+    model or system, or trained at sizes other than the pass's ``params[system]``, is refused with
+    a ``ValueError`` naming ``models.<name>``."""
+    import dataclasses
+
+    from experiments.paper_b.generalization import load_run
+    from satjax.systems import get_system
+
+    names, out = _model_names(), {}
+    missing = sorted(name for name in names if cfg.models.get(name) is None)
+    if missing:
+        log.info("no trained run for %s (models.<name>=<run dir>): their learned rows are skipped", ", ".join(missing))
+    for name, run in cfg.models.items():
+        if run is None:
+            continue
+        system = get_system(names[name])
+        try:
+            run_cfg, model = load_run(Path(str(run)))
+        except FileNotFoundError as err:                       # the loader names the file it missed
+            raise ValueError(f"models.{name}={run}: {str(err).split(' not found')[0]} not found; pass the directory "
+                             f"of a finished `python -m experiments.train +exp={name}` run") from None
+        want = system.models[name]
+        if not isinstance(model, want):
+            raise ValueError(f"models.{name}={run}: the run trained {type(model).__name__}, not {want.__name__} "
+                             f"(system {system.paper}, {system.name}); pass a run of +exp={name}")
+        trained, here = run_cfg.scenario.to_params(), params[system.name]
+        sizes = [f.name for f in dataclasses.fields(here) if f.metadata.get("kind") == "size"]
+        differ = {k: (getattr(trained, k), getattr(here, k)) for k in sizes if getattr(trained, k) != getattr(here, k)}
+        if differ:
+            raise ValueError(f"models.{name}={run}: trained at other sizes than the pass's {system.name} scenario: "
+                             + ", ".join(f"{k} = {a} (run) vs {b} (pass)" for k, (a, b) in differ.items())
+                             + f"; train at the pass's sizes or set {system.name}={{...}} to the run's")
+        other = [k for k in here.physical_fields() if not np.allclose(np.asarray(getattr(trained, k), float),
+                                                                       np.asarray(getattr(here, k), float))]
+        log.info("models.%s: %s from %s, applied zero-shot at every step%s", name, type(model).__name__, run,
+                 f" (trained with other {', '.join(other)})" if other else "")
+        out[name] = (system.name, model)
+    return out
+
+
+def _uav_options(cfg) -> dict:
+    """``uav_at_step``'s options: the reference loss of the satellite signal (``"signal"``)."""
+    from satjax import passes
+
+    if cfg.uav_threshold == "fixed":
+        return {}
+    loss = passes.snapshot_signal_loss_db(cfg.altitude_km * 1e3, np.deg2rad(cfg.uav_reference_elevation_deg),
+                                          cfg.carrier_ghz * 1e9, cfg.environment)
+    return {"reference_loss_db": float(loss)}
+
+
 def run(cfg) -> dict:
     """Geometry and metrics per step. ``cfg`` is a :class:`PassesConfig`."""
     from tqdm.auto import tqdm
@@ -113,24 +214,36 @@ def run(cfg) -> dict:
     from satjax.uplink import PowerControlTask
 
     key = jax.random.key(cfg.seed)
-    uplink, downlink = satjax.get_system("uplink"), satjax.get_system("downlink")
-    params_a = uplink.params(**cfg.uplink)
-    params_b = downlink.params(altitude_m=cfg.altitude_km * 1e3, **cfg.downlink)
+    uplink, downlink, uav = (satjax.get_system(n) for n in ("uplink", "downlink", "uav"))
+    params = {"uplink": uplink.params(**cfg.uplink),
+              "downlink": downlink.params(altitude_m=cfg.altitude_km * 1e3, **cfg.downlink),
+              "uav": uav.params(**cfg.uav)}
+    models = load_models(cfg, params)
+    options = {"uav": _uav_options(cfg)}
     geometries = _geometries(cfg)
-    jobs = [(g, "a_space_ground_mbps", uplink, params_a, "full_power") for g in geometries]
-    if cfg.algorithm1:
-        jobs += [(g, "a_algorithm1_mbps", uplink, params_a, "algorithm1") for g in geometries]
-    if cfg.dinkelbach:
-        jobs += [(g, "b_dinkelbach_ee_mbit_per_j", downlink, params_b, "dinkelbach_wmmse") for g in geometries]
-    full = uplink.policy("full_power")
-    ground = PowerControlTask(params_a, link="ground")        # the satellite plays no part: one value for the pass
-    a_ground = float(ground.score(full, ground.sample(key), key)["sum_mbps"])
+    methods = [("a_space_ground_mbps", "uplink", uplink.policy("full_power"))]
+    methods += [("a_algorithm1_mbps", "uplink", uplink.policy("algorithm1"))] if cfg.algorithm1 else []
+    methods += [("b_dinkelbach_ee_mbit_per_j", "downlink", downlink.policy("dinkelbach_wmmse"))] if cfg.dinkelbach else []
+    methods += [("c_algorithm3_bit_per_hz", "uav", uav.policy("algorithm3"))] if cfg.algorithm3 else []
+    if cfg.uav_baseline:
+        methods.append((f"c_{cfg.uav_baseline}_bit_per_hz", "uav", uav.policy(cfg.uav_baseline)))
+    for name, (system_name, model) in models.items():
+        prefix, unit, _ = _COLUMNS[system_name]
+        methods.append((f"{prefix}_{name}_{unit}", system_name, model))
+    ground = PowerControlTask(params["uplink"], link="ground")   # the satellite plays no part: one value for the pass
+    a_ground = float(ground.score(uplink.policy("full_power"), ground.sample(key), key)["sum_mbps"])
     out = {name: {"geometry": geo, "a_ground_mbps": np.full(geo.t_s.shape, a_ground)} for name, geo in geometries.items()}
-    for name, column, system, params, policy in tqdm(jobs, desc="passes", unit="metric"):
-        geo = geometries[name]
-        metric = jax.jit(lambda g, p=params, s=system, pol=system.policy(policy):
-                         passes.metric_over_pass(s, pol, key, p, g))
-        out[name][column] = np.asarray(metric(geo))
+    threshold_dbm = float(params["uav"].interference_threshold_dbm)
+    for name, geo in geometries.items():                     # C's I_th per step (NaN where no satellite is visible)
+        loss = np.asarray(passes.satellite_signal_loss_db(geo))
+        shift = options["uav"]["reference_loss_db"] - loss if options["uav"] else np.where(np.isnan(loss), np.nan, 0.0)
+        out[name]["c_threshold_dbm"] = threshold_dbm + shift
+    jobs = [(g, *m) for g in geometries for m in methods]
+    for name, column, system_name, policy in tqdm(jobs, desc="passes", unit="metric"):
+        system = satjax.get_system(system_name)
+        metric = jax.jit(lambda g, p=params[system_name], s=system, pol=policy, o=options.get(system_name):
+                         passes.metric_over_pass(s, pol, key, p, g, step_options=o))
+        out[name][column] = np.asarray(metric(geometries[name]))
     return out
 
 
@@ -146,7 +259,20 @@ def _columns(result):
     return cols
 
 
+def _learned_columns(cols) -> dict[str, str]:
+    """The learned models' columns present in ``cols`` -> their system's reference column."""
+    names = _model_names()
+    out = {}
+    for model, system in names.items():
+        prefix, unit, reference = _COLUMNS[system]
+        if f"{prefix}_{model}_{unit}" in cols:
+            out[f"{prefix}_{model}_{unit}"] = reference
+    return out
+
+
 def summarize(out) -> dict:
+    """Per geometry: steps, visible steps, maximum elevation, handovers, each metric's min/max/mean
+    over the visible steps and each learned model's ratio to its system's reference there."""
     summary = {}
     for name, result in out.items():
         cols = _columns(result)
@@ -155,11 +281,38 @@ def summarize(out) -> dict:
                  "max_elevation_deg": float(np.nanmax(cols["elevation_deg"])) if visible.any() else None,
                  "handovers": int(np.sum(np.diff(cols["serving"][visible]) != 0)) if visible.any() else 0}
         for key, values in cols.items():
-            if key.endswith(("_mbps", "_mbit_per_j")) and visible.any():
+            if key.endswith(("_mbps", "_mbit_per_j", "_bit_per_hz")) and visible.any():
                 entry[key] = {"min": float(np.nanmin(values[visible])), "max": float(np.nanmax(values[visible])),
                               "mean": float(np.nanmean(values[visible]))}
+        ratios = {}
+        for column, reference in _learned_columns(cols).items():
+            if reference not in cols:
+                log.info("%s: no ratio, its reference %s was not run", column, reference)
+            elif visible.any():
+                ratio = cols[column][visible] / cols[reference][visible]
+                ratios[column] = {"reference": reference, "min": float(np.min(ratio)), "mean": float(np.mean(ratio))}
+        if ratios:
+            entry["ratio_to_reference"] = ratios
         summary[name] = entry
     return summary
+
+
+def _label(column: str) -> str:
+    """The method of a metric column (``"c_scheme2_bit_per_hz"`` -> ``"scheme2"``); '' for others."""
+    for prefix, unit, _ in _COLUMNS.values():
+        if column.startswith(prefix + "_") and column.endswith("_" + unit):
+            return column[len(prefix) + 1:-len(unit) - 1]
+    return ""
+
+
+#: Curves of the systems' plot: (column, label) per panel; learned columns are added to their
+#: system's panel.
+_PANELS = (("System A sum throughput [Mbit/s]", "a_", (("a_space_ground_mbps", "space + ground, full power"),
+                                                        ("a_algorithm1_mbps", "space + ground, Algorithm 1"),
+                                                        ("a_ground_mbps", "ground only"))),
+           ("System B energy efficiency [Mbit/J]", "b_", (("b_dinkelbach_ee_mbit_per_j", "Dinkelbach-WMMSE"),)),
+           ("System C overall efficiency (15) [bit/Hz]", "c_", (("c_algorithm3_bit_per_hz", "Algorithm 3"),)),
+           ("System C interference threshold I_th [dBm]", None, (("c_threshold_dbm", "I_th"),)))
 
 
 def write_outputs(out, summary, directory, environment: str = "") -> list:
@@ -186,20 +339,21 @@ def write_outputs(out, summary, directory, environment: str = "") -> list:
             ax.set_xlabel("Time since the epoch [s]")
         fig.suptitle(f"{name}: serving satellite seen from the ground point (TR 38.811 {environment})")
         files.append(save_figure(fig, directory / f"{name}_geometry.png"))
-        fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-        for key, label in (("a_space_ground_mbps", "space + ground, full power"),
-                           ("a_algorithm1_mbps", "space + ground, Algorithm 1"), ("a_ground_mbps", "ground only")):
-            if key in cols:
-                axes[0].plot(t, cols[key], marker=".", label=label)
-        axes[0].set_ylabel("System A sum throughput [Mbit/s]")
-        axes[0].legend(fontsize=8)
-        if "b_dinkelbach_ee_mbit_per_j" in cols:
-            axes[1].plot(t, cols["b_dinkelbach_ee_mbit_per_j"], marker=".", label="Dinkelbach-WMMSE")
-            axes[1].legend(fontsize=8)
-        axes[1].set_ylabel("System B energy efficiency [Mbit/J]")
-        for ax in axes:
-            ax.set_xlabel("Time since the epoch [s]")
+        fig, axes = plt.subplots(2, 2, figsize=(11, 7), sharex=True)
+        learned = _learned_columns(cols)
+        for ax, (ylabel, prefix, curves) in zip(axes.ravel(), _PANELS):
+            extra = [(k, _label(k) + (" (learned, zero-shot)" if k in learned else "")) for k in cols
+                     if prefix and k.startswith(prefix) and _label(k) and k not in dict(curves)]
+            for key, label in (*curves, *extra):
+                if key in cols:
+                    ax.plot(t, cols[key], marker=".", label=label)
+            ax.set_ylabel(ylabel)
             ax.grid(alpha=0.3)
+            if ax.get_legend_handles_labels()[0]:
+                ax.legend(fontsize=7)
+        for ax in axes[1]:
+            ax.set_xlabel("Time since the epoch [s]")
+        fig.suptitle(f"{name}: the systems over the pass (same drop at every step)")
         files.append(save_figure(fig, directory / f"{name}_systems.png"))
     return files
 
