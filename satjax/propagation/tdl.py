@@ -165,7 +165,7 @@ def tap_powers(profile: str, k_factor_db: Float[ArrayLike, "..."] | None = None,
     return los / total, diffuse / total
 
 
-def rms_delay_spread(powers: Float[ArrayLike, " L"], delays: Float[ArrayLike, " L"]) -> Float[Array, ""]:
+def rms_delay_spread(powers: Float[ArrayLike, "..."], delays: Float[ArrayLike, "..."]) -> Float[Array, ""]:
     r"""RMS delay spread of a power delay profile,
     $\sqrt{\sum_l P_l\tau_l^2/\sum_l P_l - (\sum_l P_l\tau_l/\sum_l P_l)^2}$.
 
@@ -176,6 +176,9 @@ def rms_delay_spread(powers: Float[ArrayLike, " L"], delays: Float[ArrayLike, " 
     Returns:
         The RMS delay spread, in the unit of ``delays``.
     """
+    check_ndim("powers", powers, 1, "[L]")
+    if np.shape(delays) != np.shape(powers):
+        raise ValueError(f"delays must have the shape of powers {np.shape(powers)}, got {np.shape(delays)}")
     p, d = jnp.asarray(powers), jnp.asarray(delays)
     mean = jnp.sum(p * d) / jnp.sum(p)
     return jnp.sqrt(jnp.sum(p * d**2) / jnp.sum(p) - mean**2)
@@ -218,8 +221,8 @@ def max_doppler_hz(speed_m_s: Float[ArrayLike, "..."], carrier_hz: Float[ArrayLi
     return jnp.where((v >= 0) & (f > 0), v * f / SPEED_OF_LIGHT_M_S, jnp.nan)
 
 
-def satellite_doppler_phase_rad(times_s: Float[ArrayLike, " T"],
-                                satellite_doppler_hz: Float[ArrayLike, ""] | Float[ArrayLike, " T"]) -> Float[Array, " T"]:
+def satellite_doppler_phase_rad(times_s: Float[ArrayLike, "..."],
+                                satellite_doppler_hz: Float[ArrayLike, "..."]) -> Float[Array, "..."]:
     r"""Phase of the common satellite Doppler, $\phi(t) = 2\pi\int f_{\rm sat}\,dt$.
 
     A constant $f_{\rm sat}$ gives $\phi(t) = 2\pi f_{\rm sat} t$ exactly. A Doppler per time step
@@ -234,6 +237,7 @@ def satellite_doppler_phase_rad(times_s: Float[ArrayLike, " T"],
     Returns:
         Phase [rad], [T].
     """
+    _check_times(times_s, satellite_doppler_hz)
     t = jnp.asarray(times_s)
     f = jnp.asarray(satellite_doppler_hz)
     if f.ndim == 0:

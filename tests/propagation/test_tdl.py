@@ -197,6 +197,14 @@ def test_jit_vmap_and_nan_under_jit():
     assert np.all(np.isnan(jitted(keys[0], 5e-8, -10.0, 1e4).tap_gains))
 
 
+def test_float32_without_x64():
+    with jax.enable_x64(False):
+        r = tdl.sample_ntn_tdl(jax.random.key(0), "NTN-TDL-B", 1e-7, jnp.linspace(0.0, 1e-3, 5), 3.0, 2e9, 4e4)
+        h = tdl.frequency_response(r.tap_gains, r.delays_s, jnp.arange(3) * 15e3)
+    assert r.tap_gains.dtype == jnp.complex64 and r.delays_s.dtype == jnp.float32 and h.dtype == jnp.complex64
+    assert np.all(np.isfinite(np.asarray(h)))
+
+
 def test_gradients_equal_finite_differences():
     """d|H(f)|^2 / d(DS) and d|H(f)|^2 / d(speed) at one draw: central differences, float64."""
     t, f = jnp.array([0.0, 2e-3]), jnp.array([-45e3, 15e3, 90e3])
@@ -236,6 +244,15 @@ def test_bad_inputs_are_named(kwargs, match):
             "speed_m_s": 3.0, "carrier_hz": 2e9} | kwargs
     with pytest.raises(ValueError, match=match):
         tdl.sample_ntn_tdl(**args)
+
+
+def test_helpers_refuse_bad_shapes():
+    with pytest.raises(ValueError, match="satellite_doppler_hz"):
+        tdl.satellite_doppler_phase_rad(jnp.arange(3.0), jnp.ones(2))
+    with pytest.raises(ValueError, match="delays"):
+        tdl.rms_delay_spread(jnp.ones(3), jnp.ones(2))
+    with pytest.raises(ValueError, match="profile"):
+        tdl.tap_delays_s("NTN-TDL-E", 1e-7)
 
 
 def test_frequency_response_refuses_mismatched_taps():
