@@ -74,8 +74,21 @@ def _mirror_config(cls, name: str):
     def post_init(self):
         self.to_params()  # the library's validation names the offending parameter
 
-    return dataclasses.make_dataclass(name, fields, namespace={"to_params": to_params, "__post_init__": post_init,
-                                                               "__doc__": f"Config mirror of :class:`{cls.__name__}`."})
+    return _importable(dataclasses.make_dataclass(name, fields, namespace={
+        "to_params": to_params, "__post_init__": post_init, "__module__": __name__,
+        "__doc__": f"Config mirror of :class:`{cls.__name__}`."}))
+
+
+def _importable(cls: type) -> type:
+    """Bind a config class made at import time (``dataclasses.make_dataclass``) to its name in this
+    module, so ``pickle`` finds it by reference: a launcher that ships the composed config to
+    another process (hydra-submitit-launcher's local and SLURM jobs, the sweep workers) must get
+    the same class there, or the schema's ``isinstance`` checks refuse it."""
+    if globals().get(cls.__name__, cls) is not cls:
+        raise TypeError(f"two config classes are named {cls.__name__!r} in {__name__}")
+    cls.__qualname__ = cls.__name__
+    globals()[cls.__name__] = cls
+    return cls
 
 
 #: The ``satjax.systems`` registry name of each config system, keyed by the paper letter its
@@ -408,9 +421,9 @@ def _model_config(system: System, name: str, cls: type):
                             f"got {p.default!r}")
         fields.append((arg, type(p.default), field(default=p.default)))
     summary = (inspect.getdoc(cls) or cls.__name__).split("\n\n")[0].replace("\n", " ")
-    return dataclasses.make_dataclass(f"{cls.__name__}Config", fields, namespace={
+    return _importable(dataclasses.make_dataclass(f"{cls.__name__}Config", fields, namespace={
         "__post_init__": _check_model_settings, "__module__": __name__,
-        "__doc__": f"Config mirror of :class:`{target}` (system {system.paper}, model ``{name}``): {summary}"})
+        "__doc__": f"Config mirror of :class:`{target}` (system {system.paper}, model ``{name}``): {summary}"}))
 
 
 def _model_configs() -> dict:

@@ -77,3 +77,17 @@ def test_every_model_yaml_validates_with_its_systems_experiment():
         cfg = composed([f"+exp={exp_of_system[system_of_model[model]]}", f"model={path.stem}"])
         assert type(cfg.model) is schema.MODEL_CONFIGS[model], path.name
         assert cfg.model == schema.MODEL_CONFIGS[model](**own), path.name
+
+
+def test_every_mirrored_config_class_pickles_by_reference():
+    """The scenario, model and trainer configs are made at import time (``make_dataclass``); each
+    is bound to its name in ``experiments.schema`` so a launcher's job process (submitit) unpickles
+    the same class — plain ``pickle`` refuses a class it cannot find by name, so this fails if one
+    is not."""
+    import pickle
+
+    classes = [*schema.SCENARIO_CONFIGS.values(), *schema.MODEL_CONFIGS.values(), schema.TrainerConfig]
+    for cls in classes:
+        assert cls.__module__ == "experiments.schema" and pickle.loads(pickle.dumps(cls)) is cls, cls
+    cfg = schema.TrainConfig()
+    assert type(pickle.loads(pickle.dumps(cfg)).scenario) is schema.SCENARIO_CONFIGS["A"]

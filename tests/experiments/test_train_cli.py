@@ -129,12 +129,15 @@ def test_type_errors_and_unknown_experiment_from_the_command_line(tmp_path):
     assert proc.returncode != 0 and "did you mean trainer.lr?" in proc.stderr and not (tmp_path / "bad").exists()
 
 
-def test_local_multirun_sweep_trains_gnn_robust_in_every_job(tmp_path):
-    """``-m`` runs one job per seed in one process; with ``evaluation.robust=true`` each job also
-    trains GNN-Robust, one model per test size (paper A, Table I)."""
+def test_multirun_through_the_submitit_launcher_trains_gnn_robust_in_every_job(tmp_path):
+    """``-m`` with hydra-submitit-launcher's local launcher (the path of ``hydra/launcher=slurm``:
+    each job a process of its own, its config shipped by pickle) runs one job per seed; with
+    ``evaluation.robust=true`` each job also trains GNN-Robust, one model per test size (paper A,
+    Table I). (The composed config's classes must unpickle to the schema's own: before they were
+    bound to their module names, every submitit job failed the schema's ``isinstance`` check.)"""
     proc = _run(["-m", "experiments.train", "-m", "+exp=shgnn", "trainer=smoke", "trainer.num_steps=2",
                  "trainer.checkpoint_every=2", "evaluation.num_drops=2", "evaluation.robust=true", "seed=0,1",
-                 f"hydra.sweep.dir={tmp_path}"], timeout=2 * 900)            # two jobs in one process
+                 "hydra/launcher=submitit_local", f"hydra.sweep.dir={tmp_path}"], timeout=2 * 900)
     assert proc.returncode == 0, proc.stderr[-3000:]
     runs = sorted(p for p in tmp_path.iterdir() if (p / "results.json").is_file())
     assert len(runs) == 2
