@@ -274,6 +274,8 @@ def test_a_batch_of_drops_does_not_depend_on_how_it_is_cut(name):
     whole = system.sample_batch(key, params, 4)
     tail = system.sample_batch(key, params, 2, start=2)
     third = system.sample(jax.random.fold_in(key, 2), params)
-    for a, b, c in zip(jax.tree.leaves(whole), jax.tree.leaves(tail), jax.tree.leaves(third)):
+    named = getattr(getattr(satjax, name), f"sample_{name}_scenarios")(key, params, 2, start=2)   # one name per system
+    for a, b, c, d in zip(jax.tree.leaves(whole), jax.tree.leaves(tail), jax.tree.leaves(third), jax.tree.leaves(named)):
         np.testing.assert_array_equal(np.asarray(a)[2:], np.asarray(b))
         np.testing.assert_array_equal(np.asarray(a)[2], np.asarray(c))
+        np.testing.assert_array_equal(np.asarray(d), np.asarray(b))

@@ -50,6 +50,7 @@ from satjax.downlink.scenario import (
     DownlinkScenario,
     channel_response,
     sample_downlink_scenario,
+    sample_downlink_scenarios,
 )
 from satjax.downlink.task import LOSS_UNIT, PrecodingTask
 from satjax.downlink.wmmse import (
@@ -73,6 +74,7 @@ __all__ = [
     "DownlinkScenario",
     "PrecodingProblem",
     "sample_downlink_scenario",
+    "sample_downlink_scenarios",
     "energy_efficiency",
     "sum_rate_bound",
     "dinkelbach_wmmse",

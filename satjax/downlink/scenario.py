@@ -50,11 +50,11 @@ from satjax.constants import EARTH_RADIUS_M, SPEED_OF_LIGHT_M_S
 from satjax.downlink.problem import PrecodingProblem
 from satjax.geometry.angles import direction_cosines
 from satjax.geometry.arrays import upa_response
-from satjax.params import Params, mode, physical, resolve_dtype, size
+from satjax.params import Params, mode, physical, resolve_dtype, sample_batch, size
 from satjax.propagation.pathloss import satellite_large_scale_db
 from satjax.units import db_to_lin, thermal_noise_w
 
-__all__ = ["SNR_CONVENTIONS", "CHANNEL_POWERS", "DownlinkParams", "DownlinkScenario", "sample_downlink_scenario", "channel_response"]
+__all__ = ["SNR_CONVENTIONS", "CHANNEL_POWERS", "DownlinkParams", "DownlinkScenario", "sample_downlink_scenario", "sample_downlink_scenarios", "channel_response"]
 
 SNR_CONVENTIONS = ("link_budget", "transmit", "receive")
 CHANNEL_POWERS = ("equal", "path_loss")
@@ -287,3 +287,23 @@ def channel_response(scenario: DownlinkScenario, t: Float[ArrayLike, ""], f: Flo
     g = jnp.sum(scenario.alpha * jnp.exp(1j * (two_pi * (t * scenario.nu_ut - f * scenario.tau_ut)).astype(cdt)), axis=1)
     common = jnp.exp(1j * (two_pi * (t * scenario.nu_sat - f * scenario.tau_min)).astype(cdt))
     return scenario.v * (common * g)[None, :]
+
+
+def sample_downlink_scenarios(key: PRNGKeyArray, params: DownlinkParams, num: int, start: int = 0,
+                            dtype: DTypeLike | None = None) -> DownlinkScenario:
+    """A batch of drops; drop ``i`` uses ``fold_in(key, start + i)``, so any batching of the
+    same indices gives the same scenarios (``satjax.params.sample_batch``, as every system's
+    ``SYSTEM.sample_batch`` and ``sample_{uplink,downlink,uav}_scenarios``).
+
+    Args:
+        key: PRNG key of the whole batch.
+        params: the ``DownlinkParams``.
+        num: number of drops ``S`` (>= 1).
+        start: index of the first drop (>= 0).
+        dtype: real dtype of the drops, as in ``sample_downlink_scenario``.
+
+    Returns:
+        ``DownlinkScenario`` whose array leaves have a leading axis ``[S, ...]`` (units as in
+        ``sample_downlink_scenario``).
+    """
+    return sample_batch(sample_downlink_scenario, key, params, num, start, dtype)

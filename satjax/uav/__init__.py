@@ -57,7 +57,7 @@ from satjax.uav.rates import (
     snr_terms,
     user_efficiency,
 )
-from satjax.uav.scenario import UavParams, UavScenario, sample_uav_scenario, subchannel_frequencies_hz, uav_ground_loss_db
+from satjax.uav.scenario import UavParams, UavScenario, sample_uav_scenario, sample_uav_scenarios, subchannel_frequencies_hz, uav_ground_loss_db
 from satjax.uav.coverage import coverage_grid, received_power_w
 from satjax.uav.task import LOSS_UNIT, UavEfficiencyTask, decision_metrics
 from satjax.uav.system import SYSTEM
@@ -68,6 +68,7 @@ __all__ = [
     "UavParams",
     "UavScenario",
     "sample_uav_scenario",
+    "sample_uav_scenarios",
     "overall_efficiency",
     "min_efficiency",
     "algorithm3",

@@ -48,12 +48,12 @@ from satjax._checks import (
     is_concrete,
 )
 from satjax._types import ArrayLike, Bool, DTypeLike, Float, PRNGKeyArray
-from satjax.params import Params, mode, physical, resolve_dtype, size
+from satjax.params import Params, mode, physical, resolve_dtype, sample_batch, size
 from satjax.propagation.itu_r import free_space_loss_db, gaseous_attenuation_inclined_db
 from satjax.propagation.shadowing import sample_shadowing_db
 from satjax.units import db_to_lin, dbm_to_watt, thermal_noise_w
 
-__all__ = ["SHADOWING_MODES", "UavParams", "UavScenario", "sample_uav_scenario", "subchannel_frequencies_hz", "uav_ground_loss_db"]
+__all__ = ["SHADOWING_MODES", "UavParams", "UavScenario", "sample_uav_scenario", "sample_uav_scenarios", "subchannel_frequencies_hz", "uav_ground_loss_db"]
 
 
 #: How the log-normal shadowing of a UAV link varies over the subchannels (D93): ``"per_link"``, one
@@ -357,3 +357,23 @@ def _sample_uav_scenario(key: PRNGKeyArray, params: UavParams, dtype) -> UavScen
                        hover_budget_s=p.hover_budget_s, tau_max_s=p.tau_max_s,
                        energy_per_uav_j=jnp.broadcast_to(p.energy_j / l, (l,)), uav_pos=uav_pos, user_pos=user_pos,
                        sat_user_pos=sat_user_pos, num_rx_antennas=p.num_rx_antennas)
+
+
+def sample_uav_scenarios(key: PRNGKeyArray, params: UavParams, num: int, start: int = 0,
+                            dtype: DTypeLike | None = None) -> UavScenario:
+    """A batch of drops; drop ``i`` uses ``fold_in(key, start + i)``, so any batching of the
+    same indices gives the same scenarios (``satjax.params.sample_batch``, as every system's
+    ``SYSTEM.sample_batch`` and ``sample_{uplink,downlink,uav}_scenarios``).
+
+    Args:
+        key: PRNG key of the whole batch.
+        params: the ``UavParams``.
+        num: number of drops ``S`` (>= 1).
+        start: index of the first drop (>= 0).
+        dtype: real dtype of the drops, as in ``sample_uav_scenario``.
+
+    Returns:
+        ``UavScenario`` whose array leaves have a leading axis ``[S, ...]`` (units as in
+        ``sample_uav_scenario``).
+    """
+    return sample_batch(sample_uav_scenario, key, params, num, start, dtype)

@@ -7,7 +7,7 @@ import numpy as np
 from satjax.geometry.arrays import upa_response
 
 
-def random_instance(seed: int, *, nx: int = 4, ny: int = 4, k: int = 4, paths: int = 3, snr_db: float = 10.0):
+def random_instance(seed: int, *, n_h: int = 4, n_v: int = 4, k: int = 4, paths: int = 3, snr_db: float = 10.0):
     """``v [Nt, K]`` (UPA responses towards random directions), path gains ``alpha [K, L]``,
     ``gamma [K]``, noise, and one channel realization ``h [Nt, K]`` of eq. (2)."""
     rng = np.random.default_rng(seed)
@@ -16,7 +16,7 @@ def random_instance(seed: int, *, nx: int = 4, ny: int = 4, k: int = 4, paths: i
         ux, uy = rng.uniform(-0.6, 0.6, 2)
         directions.append([ux, uy, -np.sqrt(max(1 - ux**2 - uy**2, 0.0))])
     u = jnp.asarray(np.array(directions), jnp.float32)
-    v = jax.vmap(lambda d: upa_response(d, ny, nx))(u).T                 # [Nt, K]
+    v = jax.vmap(lambda d: upa_response(d, n_v, n_h))(u).T                 # [Nt, K]
     alpha = jnp.asarray(rng.rayleigh(1.0, (k, paths)) * np.sqrt(rng.uniform(0.5, 2.0, (k, 1))), jnp.float32)
     gamma = jnp.sum(alpha**2, axis=-1)
     noise = jnp.asarray(float(jnp.mean(gamma)) * 10 ** (-snr_db / 10), jnp.float32)

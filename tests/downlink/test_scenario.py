@@ -50,8 +50,8 @@ def test_snr_conventions_set_the_noise(convention, gain):
 def test_noise_is_calibrated_at_the_reference_point_not_per_sweep_value(convention):
     """Sweeping the budget or the array size leaves the receiver noise where the reference put it."""
     noise = [float(sample_downlink_scenario(jax.random.key(4), DownlinkParams(
-        n_h=nx, n_v=4, num_users=5, p_max_w=pm, snr_convention=convention)).problem.noise)
-        for nx, pm in [(4, 1.0), (4, 50.0), (8, 10.0)]]
+        n_h=n_h, n_v=4, num_users=5, p_max_w=pm, snr_convention=convention)).problem.noise)
+        for n_h, pm in [(4, 1.0), (4, 50.0), (8, 10.0)]]
     np.testing.assert_allclose(noise, noise[0], rtol=1e-6)
     gain = 64 if convention == "receive" else 1
     np.testing.assert_allclose(noise[0], 10.0 * gain, rtol=1e-6)                      # gamma = 1, 0 dB

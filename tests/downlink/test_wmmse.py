@@ -94,7 +94,7 @@ def test_stationary_in_the_transmit_power_direction():
 
 def test_unrolled_approaches_solve():
     with jax.enable_x64(True):
-        p = _problem(3, p_static=5.0, dtype=jnp.float64, nx=2, ny=2, k=2)
+        p = _problem(3, p_static=5.0, dtype=jnp.float64, n_h=2, n_v=2, k=2)
         _, ee_solve, _ = dinkelbach_wmmse(p, **EXACT)
         _, ee_unrolled, trace = dinkelbach_wmmse(p, mode=Unroll(10), inner=Unroll(20))
         np.testing.assert_allclose(ee_unrolled, ee_solve, rtol=1e-6)
@@ -118,7 +118,7 @@ def _with(p, **changes):
 
 def _regime_problem(binding: bool):
     # binding: a small budget the EE optimum wants to exceed; slack: a budget far above it
-    return _problem(5, p_static=1.0 if binding else 0.05, p_max=0.05 if binding else 50.0, dtype=jnp.float64, nx=2, ny=3, k=3)
+    return _problem(5, p_static=1.0 if binding else 0.05, p_max=0.05 if binding else 50.0, dtype=jnp.float64, n_h=2, n_v=3, k=3)
 
 
 @pytest.mark.parametrize("binding", [True, False])
