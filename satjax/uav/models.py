@@ -156,7 +156,13 @@ def _mean(h, axes):
 
 class UavLayer(eqx.Module):
     """One equivariant layer on the ``[G, L, N, H]`` vertex states (module docstring): an SiLU MLP of
-    the state and its means, added to the state when the sizes match (residual)."""
+    the state and its means, added to the state when the sizes match (residual).
+
+    The MLP's first linear map acts on the concatenation ``[h, mean_l h, mean_n h, mean_g h,
+    mean_{l,n} h]``; it is evaluated block by block, each block of its weight on the mean *before*
+    broadcasting (a mean over L has G·N rows, not G·L·N): the same function and parameters as
+    ``MLP(concatenate(...))``, with 2.9x fewer multiply-adds in that map at the default size
+    (tested equal to the concatenated form)."""
 
     mlp: MLP
 
@@ -164,6 +170,17 @@ class UavLayer(eqx.Module):
         self.mlp = MLP(5 * in_size, hidden, hidden, key=key, dtype=dtype, activation=jax.nn.silu)
 
     def __call__(self, h: Float[ArrayLike, "G L N F"]) -> Float[ArrayLike, "G L N H"]:
+        inner = self.mlp.inner
+        w = jnp.split(inner.weight, 5, axis=0)                        # blocks of h, mean_l, mean_n, mean_g, mean_ln
+        pre = h @ w[0] + inner.bias.reshape((1,) * (h.ndim - 1) + (-1,))
+        for block, axes in zip(w[1:], (1, 2, 0, (1, 2))):
+            pre = pre + jnp.mean(h, axis=axes, keepdims=True) @ block
+        out = self.mlp.outer(self.mlp.activation(pre))
+        return h + out if h.shape == out.shape else out
+
+    def concatenated(self, h: Float[ArrayLike, "G L N F"]) -> Float[ArrayLike, "G L N H"]:
+        """The layer written as the MLP of the concatenated state and means (the reference form of
+        the module docstring; ``__call__`` is the same function, evaluated block by block)."""
         out = self.mlp(h, _mean(h, 1), _mean(h, 2), _mean(h, 0), _mean(h, (1, 2)))
         return h + out if h.shape == out.shape else out
 

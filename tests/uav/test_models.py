@@ -236,3 +236,18 @@ def test_every_parameter_gets_a_gradient_at_initialization():
     for path, g in jax.tree_util.tree_leaves_with_path(grads):
         dead = np.all(np.asarray(g) == 0, axis=0)
         assert not dead.any(), f"{jax.tree_util.keystr(path)}: {int(dead.sum())} of {dead.size} entries get no gradient"
+
+
+def test_layers_evaluated_block_by_block_equal_the_mlp_of_the_concatenation():
+    """``UavLayer`` applies each block of its first weight to a mean before broadcasting it; that is
+    the MLP of ``[h, mean_l h, mean_n h, mean_g h, mean_{l,n} h]`` (``UavLayer.concatenated``),
+    for the first (non-residual, 4 features) and the residual layers, at two sizes (float64)."""
+    with jax.enable_x64(True):
+        model = UavGNN(hidden=8, num_layers=2, key=jax.random.key(0), dtype=jnp.float64)
+        for shape in [(3, 4, 8, 4), (1, 2, 5, 4)]:
+            h = jax.random.normal(jax.random.key(1), shape, jnp.float64)
+            for layer in model.layers:
+                block, reference = layer(h), layer.concatenated(h)
+                assert block.shape == reference.shape
+                np.testing.assert_allclose(block, reference, rtol=1e-13, atol=1e-14)
+                h = reference
