@@ -37,10 +37,12 @@ from experiments.xla_env import configure_entry_point
 
 
 def _suite_child(fn, settings: Settings, out: multiprocessing.Queue, trace_path: str) -> None:
-    """Run one suite in a child process, sending every case to ``out`` (None at the end)."""
+    """Run one suite in a child process, sending ``READY`` once the process is up (interpreter,
+    imports), then every case to ``out`` (None at the end)."""
     configure_entry_point()
     trace = open(trace_path, "w")                                       # noqa: SIM115 - kept open for the signal
     faulthandler.register(signal.SIGUSR1, file=trace, all_threads=True)
+    out.put(READY)
     for c in itertools.islice(fn(settings), settings.max_cases):
         out.put(c)
     out.put(None)
@@ -52,10 +54,17 @@ def _where(trace_text: str) -> str:
     return frames[0] if frames else trace_text.strip().splitlines()[-1:][0] if trace_text.strip() else "unknown"
 
 
-def run_suites(suites: dict, settings: Settings, *, case_timeout: float, on_case=lambda c: None) -> list[dict]:
+#: What a suite's child process sends once it is up, before its first case.
+READY = "ready"
+
+
+def run_suites(suites: dict, settings: Settings, *, case_timeout: float, on_case=lambda c: None,
+               startup_timeout: float = 300.0) -> list[dict]:
     """Run each ``name -> generator function`` in ``suites`` in its own child process and collect
     the cases; a suite that yields nothing for ``case_timeout`` seconds is stopped and recorded
-    as a failed case (``"failed"`` says why, ``"where"`` gives the stack frame it was in)."""
+    as a failed case (``"failed"`` says why, ``"where"`` gives the stack frame it was in). The
+    child's start-up (interpreter, imports: seconds, more on a loaded machine) has its own limit,
+    ``startup_timeout``, so ``case_timeout`` measures the suite alone."""
     ctx = multiprocessing.get_context("spawn")
     cases = []
     for name, fn in suites.items():
@@ -66,6 +75,18 @@ def run_suites(suites: dict, settings: Settings, *, case_timeout: float, on_case
         proc.start()
         last = None
         try:
+            try:
+                started = q.get(timeout=startup_timeout)
+            except queue.Empty:
+                started = None
+            if started != READY:
+                alive = proc.is_alive()
+                c = {"suite": name, "case": "start", "impl": "satjax", "params": {}, "batch": 0,
+                     "failed": (f"child process did not start within {startup_timeout:g} s" if alive
+                                else f"child process died at start-up (exit code {proc.exitcode})"), "where": "start-up"}
+                cases.append(c)
+                on_case(c)
+                continue
             while True:
                 try:
                     c = q.get(timeout=case_timeout)
