@@ -129,9 +129,20 @@ def initial_point(scenario: UavScenario) -> tuple[_X, _P, _TAU]:
     g, _, l, n, _ = scenario.sizes
     dtype = scenario.lam.dtype
     tau = jnp.full((g,), jnp.minimum(scenario.hover_budget_s / g, scenario.tau_max_s), dtype)
-    p = jnp.full((g, l, n), scenario.p_max_w / n, dtype)
+    p = _equal_power(scenario)
     x = _best_user_assignment(scenario, _rates(scenario, p))
     return x, p * feasibility_scale(scenario, x, p, tau), tau
+
+
+def _equal_power(scenario: UavScenario) -> _P:
+    g, _, l, n, _ = scenario.sizes
+    return jnp.full((g, l, n), scenario.p_max_w / n, scenario.lam.dtype)
+
+
+def _initial_assignment(scenario: UavScenario) -> _X:
+    """The subchannel assignment of ``initial_point`` alone (every subchannel to the user with the
+    largest deterministic-equivalent rate at equal power), without its powers and times."""
+    return _best_user_assignment(scenario, _rates(scenario, _equal_power(scenario)))
 
 
 def _usage(scenario, x, p, tau):

@@ -59,7 +59,7 @@ import numpy as np
 from satjax._checks import check_int_range, check_nonnegative, check_positive, check_shape, is_concrete
 from satjax._types import ArrayLike, Float, PRNGKeyArray
 from satjax.nn.layers import MLP, Dense, check_finite_leaves, check_key, check_one_input, parameter_dtype
-from satjax.uav.algorithms import _FEAS_MARGIN, initial_point
+from satjax.uav.algorithms import _FEAS_MARGIN, _initial_assignment
 from satjax.uav.policies import UavDecision
 from satjax.uav.rates import energy_use, leakage
 from satjax.uav.scenario import UavScenario
@@ -256,5 +256,4 @@ class UavGNN(eqx.Module):
     def __call__(self, scenario: Any, key: PRNGKeyArray | None = None) -> UavDecision:
         """The decision for one ``satjax.uav.UavScenario`` on the initial point's subchannels."""
         _check_scenario(scenario)
-        x, _, _ = initial_point(scenario)
-        return self._allocate(scenario, jax.lax.stop_gradient(x))
+        return self._allocate(scenario, jax.lax.stop_gradient(_initial_assignment(scenario)))

@@ -251,3 +251,11 @@ def test_layers_evaluated_block_by_block_equal_the_mlp_of_the_concatenation():
                 assert block.shape == reference.shape
                 np.testing.assert_allclose(block, reference, rtol=1e-13, atol=1e-14)
                 h = reference
+
+
+def test_the_model_decides_on_the_initial_points_assignment():
+    """The model's ``x`` is ``initial_point``'s (computed without its powers and times)."""
+    with jax.enable_x64(True):
+        scenario = tiny_scenario(3)
+        model = UavGNN(hidden=8, num_layers=1, key=jax.random.key(0), dtype=jnp.float64)
+        np.testing.assert_array_equal(model(scenario).x, initial_point(scenario)[0])
