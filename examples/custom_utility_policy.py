@@ -63,7 +63,7 @@ class FairGradientPolicy(eqx.Module):
         tx = optax.adam(self.lr)
 
         def rho_of(x):                                       # x <= 0: log of the fraction of P_max
-            return scenario.p_max * jnp.exp(jnp.minimum(x, 0.0))
+            return scenario.p_max_w * jnp.exp(jnp.minimum(x, 0.0))
 
         def step(carry, _):
             x, state = carry
@@ -71,7 +71,7 @@ class FairGradientPolicy(eqx.Module):
             updates, state = tx.update(g, state)
             return (jnp.minimum(optax.apply_updates(x, updates), 0.0), state), None
 
-        x0 = jnp.zeros_like(scenario.p_max)
+        x0 = jnp.zeros_like(scenario.p_max_w)
         (x, _), _ = jax.lax.scan(step, (x0, tx.init(x0)), length=self.steps)
         return rho_of(x)
 

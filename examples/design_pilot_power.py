@@ -29,7 +29,7 @@ def objective(fraction, params, keys, budget_w):
 
     def one(key):
         s = ul.sample_uplink_scenario(key, q)
-        return ul.sum_spectral_efficiency(ul.siso_problem(s.stats), s.p_max)
+        return ul.sum_spectral_efficiency(ul.siso_problem(s.stats), s.p_max_w)
 
     return jnp.mean(jax.vmap(one)(keys))
 

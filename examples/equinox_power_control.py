@@ -32,7 +32,7 @@ class PowerMLP(eqx.Module):
     def __call__(self, scenario, key=None):
         x = user_features(scenario)
         x = jnp.concatenate([x, jnp.broadcast_to(x.mean(0, keepdims=True), x.shape)], axis=-1)
-        return scenario.p_max * jax.nn.sigmoid(jax.vmap(self.mlp)(x)[:, 0] + 2.0)
+        return scenario.p_max_w * jax.nn.sigmoid(jax.vmap(self.mlp)(x)[:, 0] + 2.0)
 
 
 def main(argv=None) -> dict:

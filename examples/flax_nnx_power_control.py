@@ -28,7 +28,7 @@ def user_features(scenario) -> jax.Array:
     standardized satellite features (the SHGNN's inputs, :func:`satjax.uplink.graph_inputs`)."""
     from satjax.uplink import graph_inputs
 
-    g = graph_inputs(scenario.stats, scenario.p_max)
+    g = graph_inputs(scenario.stats, scenario.p_max_w)
     ap = g.ap_user[..., 0]                                         # [M, K]
     return jnp.concatenate([ap.mean(0)[:, None], ap.max(0)[:, None], g.sat_user], axis=-1)
 
@@ -45,7 +45,7 @@ class PowerMLP(nnx.Module):
         x = user_features(scenario)
         x = jnp.concatenate([x, jnp.broadcast_to(x.mean(0, keepdims=True), x.shape)], axis=-1)
         h = nnx.relu(self.l2(nnx.relu(self.l1(x))))
-        return scenario.p_max * nnx.sigmoid(self.out(h)[:, 0] + 2.0)
+        return scenario.p_max_w * nnx.sigmoid(self.out(h)[:, 0] + 2.0)
 
 
 def main(argv=None) -> dict:

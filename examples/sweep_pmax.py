@@ -26,7 +26,7 @@ def mean_sum_se(params, keys, link: str):
 
     def one(key):
         s = ul.sample_uplink_scenario(key, params)
-        return ul.sum_spectral_efficiency(ul.siso_problem(s.stats, link), s.p_max)
+        return ul.sum_spectral_efficiency(ul.siso_problem(s.stats, link), s.p_max_w)
 
     return jnp.mean(jax.vmap(one)(keys))
 

@@ -37,11 +37,11 @@ class BudgetThenUnfolded(eqx.Module):
 
     def __call__(self, scenario, key=None):
         problem = scenario.problem
-        gains = jnp.real(jnp.einsum("nk,nk->k", jnp.conj(problem.v), problem.v)) / problem.noise   # [K]
+        gains = jnp.real(jnp.einsum("nk,nk->k", jnp.conj(problem.v), problem.v)) / problem.noise_w   # [K]
         gains = jnp.maximum(gains, 1e-30)                                   # padded users: zero channels
         x = jnp.stack([jnp.mean(jnp.log10(gains)), jnp.std(jnp.log10(gains))])
         fraction = jax.nn.sigmoid(self.budget(x)[0] + 2.0)
-        return self.precoder.precoders(eqx.tree_at(lambda p: p.p_max, problem, problem.p_max * fraction))
+        return self.precoder.precoders(eqx.tree_at(lambda p: p.p_max_w, problem, problem.p_max_w * fraction))
 
 
 def main(argv=None) -> dict:

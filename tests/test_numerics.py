@@ -81,7 +81,7 @@ def test_a_user_one_centimetre_from_an_ap_is_finite_in_float32():
     params = UplinkParams(num_users=4, num_aps=3, tau_p=2, area_side_m=0.05, ap_height_m=0.01, user_height_m=0.0)
     s = sample_uplink_scenario(jax.random.key(0), params)
     assert float(jnp.max(s.stats.beta_ap / s.stats.noise_ap)) > 1e17
-    out = np.asarray(closed_form_sinr(s.stats, s.p_max))
+    out = np.asarray(closed_form_sinr(s.stats, s.p_max_w))
     assert np.all(np.isfinite(out)) and np.all(out > 0)
 
 
@@ -111,11 +111,11 @@ def test_the_same_drop_whatever_the_batch():
     transcendental functions (measured <= 8e-6 relative; tolerance 3e-5), float64 to 1e-12."""
     params = UplinkParams(num_users=8, num_aps=10, tau_p=4)
     batch = sample_uplink_scenarios(jax.random.key(0), params, 8)
-    sinr_b = jax.vmap(closed_form_sinr)(batch.stats, batch.p_max)
+    sinr_b = jax.vmap(closed_form_sinr)(batch.stats, batch.p_max_w)
     for i in (0, 5):
         one = sample_uplink_scenario(jax.random.fold_in(jax.random.key(0), i), params)
         np.testing.assert_allclose(batch.stats.beta_ap[i], one.stats.beta_ap, rtol=3e-5)
-        np.testing.assert_allclose(sinr_b[i], closed_form_sinr(one.stats, one.p_max), rtol=3e-5)
+        np.testing.assert_allclose(sinr_b[i], closed_form_sinr(one.stats, one.p_max_w), rtol=3e-5)
     with jax.enable_x64(True):
         p64 = UplinkParams(num_users=8, num_aps=10, tau_p=4)
         b64 = sample_uplink_scenarios(jax.random.key(0), p64, 4, dtype=jnp.float64)
@@ -142,7 +142,7 @@ from satjax.uplink import UplinkParams, closed_form_sinr, monte_carlo_sinr, samp
 assert jax.device_count() == 2
 scen = sample_uplink_scenarios(jax.random.key(0), UplinkParams(num_users=20, tau_p=10), 8)
 mesh = Mesh(np.asarray(jax.devices()), ("data",))
-stats, p_max = jax.device_put((scen.stats, scen.p_max), NamedSharding(mesh, PartitionSpec("data")))
+stats, p_max = jax.device_put((scen.stats, scen.p_max_w), NamedSharding(mesh, PartitionSpec("data")))
 f = jax.jit(jax.vmap(closed_form_sinr))
 g = jax.jit(jax.vmap(lambda k, s, p: monte_carlo_sinr(k, s, p, num_samples=256)))
 for i in range(5):

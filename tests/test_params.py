@@ -20,7 +20,7 @@ def uplink_sum_mbps(params):
     """Mean sum throughput [Mbps] of two fixed drops at full power (closed form)."""
     def one(key):
         s = sample_uplink_scenario(key, params, params.p_max_w.dtype)
-        rate = throughput_bps(closed_form_sinr(s.stats, s.p_max), bandwidth_hz=params.bandwidth_hz,
+        rate = throughput_bps(closed_form_sinr(s.stats, s.p_max_w), bandwidth_hz=params.bandwidth_hz,
                               tau_p=params.tau_p, tau_c=params.tau_c)
         return jnp.sum(rate) / 1e6
     return jnp.mean(jax.vmap(one)(KEYS))
@@ -30,7 +30,7 @@ def downlink_ee(params):
     """Mean EE [Mbit/J] of statistical MRT at full power over two fixed drops."""
     def one(key):
         p = sample_downlink_scenario(key, params, params.p_max_w.dtype).problem
-        return energy_efficiency(p, statistical_mrt(p.v, p.p_max)) / 1e6
+        return energy_efficiency(p, statistical_mrt(p.v, p.p_max_w)) / 1e6
     return jnp.mean(jax.vmap(one)(KEYS))
 
 

@@ -106,7 +106,7 @@ def test_uplink_over_pass_satellite_link_best_near_culmination_and_vmap_equals_l
     el_centre = jax.vmap(lambda s: elevation_azimuth(centre, s)[0][0])(scenarios.sat_pos)
     np.testing.assert_allclose(el_centre, geometry.elevation_rad, atol=1e-12)
     # the satellite link alone (eq. (26), full power): best at the culmination, worst at the lowest step
-    rate = jax.vmap(lambda s: jnp.sum(jnp.log2(1 + closed_form_sinr(s.stats, s.p_max, "space"))))(scenarios)
+    rate = jax.vmap(lambda s: jnp.sum(jnp.log2(1 + closed_form_sinr(s.stats, s.p_max_w, "space"))))(scenarios)
     el = np.asarray(geometry.elevation_rad)
     assert int(np.argmax(rate)) == int(np.argmax(el)) and int(np.argmin(rate)) == int(np.argmin(el))
     for i in (0, 3):                                                    # vmap over time = one step at a time
@@ -146,7 +146,7 @@ def test_downlink_over_pass_user_at_the_ground_point_sees_the_pass(geometry):
     np.testing.assert_allclose(steps.tau_min[:, 0], np.asarray(geometry.slant_range_m) / SPEED_OF_LIGHT_M_S, rtol=1e-12)
     ratio = (float(params.altitude_m) / np.asarray(geometry.slant_range_m)) ** 2      # free space vs the zenith
     np.testing.assert_allclose(steps.problem.gamma[:, 0], snapshot.problem.gamma[0] * ratio, rtol=1e-9)
-    np.testing.assert_allclose(steps.problem.noise, snapshot.problem.noise)        # the receiver does not move
+    np.testing.assert_allclose(steps.problem.noise_w, snapshot.problem.noise_w)        # the receiver does not move
     ee = passes.metric_over_pass(system, system.policy("statistical_mrt"), KEY, params, geometry)
     assert np.all(np.isfinite(ee)) and np.all(np.asarray(ee) > 0)
 

@@ -32,7 +32,7 @@ def test_policy_protocol_feasible_and_reproducible(name):
     keys = jax.random.split(jax.random.key(1), 2)
     rho = jax.jit(jax.vmap(policy))(SCEN, keys)
     assert rho.shape == (2, 6)
-    assert np.all(np.isfinite(rho)) and np.all(rho >= 0) and np.all(rho <= SCEN.p_max * (1 + 1e-6))
+    assert np.all(np.isfinite(rho)) and np.all(rho >= 0) and np.all(rho <= SCEN.p_max_w * (1 + 1e-6))
     np.testing.assert_array_equal(rho, jax.jit(jax.vmap(policy))(SCEN, keys))          # same key, same powers
 
 
@@ -49,14 +49,14 @@ def test_projected_gradient_improves_any_utility_over_full_power(utility):
     s = jax.tree.map(lambda x: x[0], SCEN)
     rho = ProjectedGradientPolicy(utility=utility, num_starts=2, num_steps=100)(s, jax.random.key(3))
     problem = siso_problem(s.stats)
-    assert float(utility_of_powers(problem, rho, utility)) >= float(utility_of_powers(problem, s.p_max, utility))
+    assert float(utility_of_powers(problem, rho, utility)) >= float(utility_of_powers(problem, s.p_max_w, utility))
 
 
 def test_algorithm1_policy_beats_full_power():
     s = jax.tree.map(lambda x: x[0], SCEN)
     problem = siso_problem(s.stats)
     rho = Algorithm1Policy()(s, jax.random.key(0))
-    assert float(sum_spectral_efficiency(problem, rho)) >= float(sum_spectral_efficiency(problem, s.p_max))
+    assert float(sum_spectral_efficiency(problem, rho)) >= float(sum_spectral_efficiency(problem, s.p_max_w))
 
 
 @pytest.mark.parametrize(
@@ -86,7 +86,7 @@ def test_downlink_policies_are_policies_feasible_and_deterministic(name):
     b = jax.jit(jax.vmap(policy))(B_SCEN, keys)
     assert b.shape == (2, 9, 4) and jnp.iscomplexobj(b)
     power = jnp.sum(jnp.abs(b) ** 2, axis=(1, 2))
-    assert np.all(np.isfinite(np.asarray(b))) and np.all(np.asarray(power) <= np.asarray(B_SCEN.problem.p_max) * (1 + 1e-5))
+    assert np.all(np.isfinite(np.asarray(b))) and np.all(np.asarray(power) <= np.asarray(B_SCEN.problem.p_max_w) * (1 + 1e-5))
     np.testing.assert_array_equal(b, jax.jit(jax.vmap(policy))(B_SCEN, keys[::-1]))      # the key is unused
 
 

@@ -63,8 +63,8 @@ def test_results_alone_and_batched_agree_as_documented(dtype):
         shgnn = SHGNN(system.tiny["n_v"] * system.tiny["n_h"], hidden=8, num_layers=2, key=jax.random.key(1),
                       dtype=dtype)
         up_alone, up_batched = _alone_and_batched(
-            lambda s: (closed_form_sinr(s.stats, s.p_max), shgnn(s),
-                       algorithm1(siso_problem(s.stats), s.p_max).trace.objective[-1]), _drops("uplink", dtype))
+            lambda s: (closed_form_sinr(s.stats, s.p_max_w), shgnn(s),
+                       algorithm1(siso_problem(s.stats), s.p_max_w).trace.objective[-1]), _drops("uplink", dtype))
         dn_alone, dn_batched = _alone_and_batched(
             lambda s: (_downlink_policy("statistical_mrt")(s), _downlink_policy("statistical_mmse")(s),
                        dinkelbach_wmmse(s.problem)[1]), _drops("downlink", dtype))

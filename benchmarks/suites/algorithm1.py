@@ -45,14 +45,14 @@ def run(settings: Settings):
         for b, f in ((1, one_at_a_time), (batch, solve)):
             sub = jax.tree.map(lambda x: x[:singles if b == 1 else b], scen)
             n = singles if b == 1 else b
-            stats = time_jax(f, sub.stats, sub.p_max, repeats=repeats, per=n)        # first use: compile timed
-            iters = np.asarray(f(sub.stats, sub.p_max).trace.num_iters)
+            stats = time_jax(f, sub.stats, sub.p_max_w, repeats=repeats, per=n)        # first use: compile timed
+            iters = np.asarray(f(sub.stats, sub.p_max_w).trace.num_iters)
             yield case(SUITE, "algorithm1", "satjax", desc, b, stats, scenarios=n, iterations_mean=float(iters.mean()),
                        iterations_max=int(iters.max()))
         yield case(SUITE, "terms_only", "satjax", desc, batch, time_jax(terms, scen.stats, repeats=repeats, per=batch))
         problems = terms(scen.stats)
         yield case(SUITE, "iterations_only", "satjax", desc, batch,
-                   time_jax(iterations, problems, scen.p_max, repeats=repeats, per=batch))
+                   time_jax(iterations, problems, scen.p_max_w, repeats=repeats, per=batch))
         yield from _torch(scen, desc, batch, repeats)
         yield from _numpy(scen, desc, singles)
         yield case(SUITE, "algorithm1", "paper", desc, 1, {"per_scenario_ms": float(TABLE_1[k]["algorithm1_ms"])})
@@ -60,7 +60,7 @@ def run(settings: Settings):
 
 def _numpy(scen, desc, num):
     """One scenario at a time over ``num`` scenarios (float32 inputs, as satjax); reported at batch 1."""
-    singles = [plain_arrays(*jax.tree.map(lambda x: x[i], (scen.stats, scen.p_max))) for i in range(num)]
+    singles = [plain_arrays(*jax.tree.map(lambda x: x[i], (scen.stats, scen.p_max_w))) for i in range(num)]
     numpy_uplink.algorithm1(*singles[0][0], **singles[0][1])          # warm-up, excluded
     iters = []
     t0 = time.perf_counter()
@@ -78,7 +78,7 @@ def _torch(sub, desc, b, repeats):
         return
     import torch
 
-    args, scalars = plain_arrays(sub.stats, sub.p_max, "torch")
+    args, scalars = plain_arrays(sub.stats, sub.p_max_w, "torch")
     with torch.no_grad():
         stats = time_eager(lambda: torch_uplink.algorithm1(*args, **scalars), repeats=repeats, per=b)
         iters = torch_uplink.algorithm1(*args, **scalars)[1].cpu().numpy()

@@ -34,7 +34,7 @@ SUITE = "batched"
 
 
 def _algorithm1(scenario):
-    r = algorithm1(siso_problem(scenario.stats), scenario.p_max)
+    r = algorithm1(siso_problem(scenario.stats), scenario.p_max_w)
     return r.rho, r.trace.num_iters
 
 

@@ -44,21 +44,21 @@ def compare(k, m, n, tau_p, batches, settings: Settings, name: str, seed: int = 
     params = _params(k, m, n, tau_p)
     desc = {"K": k, "M": m, "N": n, "tau_p": tau_p}
     scen = sample_uplink_scenarios(jax.random.key(seed), params, max(batches))
-    rho = 0.5 * scen.p_max
+    rho = 0.5 * scen.p_max_w
     f = jax.jit(jax.vmap(closed_form_sinr))
     torch_fns = _torch_fns(settings)
     for b in batches:
         sub, r = jax.tree.map(lambda x: x[:b], scen), rho[:b]
         yield case(SUITE, name, "satjax", desc, b, time_jax(f, sub.stats, r, repeats=repeats, per=b, settings=settings,
                                                            roofline=True))
-        (beta, g, rs, pilot, _), scalars = plain_arrays(sub.stats, sub.p_max, "numpy")
+        (beta, g, rs, pilot, _), scalars = plain_arrays(sub.stats, sub.p_max_w, "numpy")
         rn = np.asarray(r)
         yield case(SUITE, name, "numpy", desc, b, time_eager(
             lambda: numpy_uplink.closed_form_sinr(beta, g, rs, pilot, rn, **scalars), repeats=repeats, per=b))
         if torch_fns:
             import torch
 
-            targs, _ = plain_arrays(sub.stats, sub.p_max, "torch")
+            targs, _ = plain_arrays(sub.stats, sub.p_max_w, "torch")
             rt = torch.from_numpy(np.array(rn)).to(targs[0].device)
             for impl, fn in torch_fns.items():
                 with torch.no_grad():
@@ -73,7 +73,7 @@ def monte_carlo(settings: Settings):
     sc = jax.tree.map(lambda x: x[0], sample_uplink_scenarios(jax.random.key(1), params, 1))
     ns = 500 if settings.quick else 10_000
     g = jax.jit(lambda key, st, r: monte_carlo_sinr(key, st, r, num_samples=ns))
-    stats = time_jax(g, jax.random.key(2), sc.stats, sc.p_max, repeats=max(2, settings.repeats // 3), settings=settings)
+    stats = time_jax(g, jax.random.key(2), sc.stats, sc.p_max_w, repeats=max(2, settings.repeats // 3), settings=settings)
     stats["realizations_per_s"] = ns / stats["median_s"]
     yield case(SUITE, "monte_carlo", "satjax", {"K": 20, "M": 40, "N": 25, "samples": ns}, 1, stats)
 

@@ -23,7 +23,7 @@ TOL = 1e-5
 METHODS = {
     "dinkelbach_wmmse": lambda p: dinkelbach_wmmse(p, mode=Solve(TOL, 30), inner=Solve(TOL, 200))[2].num_iters,
     "wmmse": lambda p: wmmse(p, mode=Solve(TOL, 200))[1].num_iters,
-    "mmse": lambda p: mmse_precoder(p.v, p.p_max, p.noise),             # v as a stand-in channel
+    "mmse": lambda p: mmse_precoder(p.v, p.p_max_w, p.noise_w),             # v as a stand-in channel
 }
 
 

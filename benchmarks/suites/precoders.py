@@ -38,7 +38,7 @@ def _reference():
 def _torch_batch(torch, problems):
     t = lambda x: torch.from_numpy(np.array(x))  # noqa: E731
     p = problems
-    return t(p.v), t(p.gamma), t(p.noise), t(p.p_max), t(p.bandwidth_hz), t(p.xi), t(p.p_static_w)
+    return t(p.v), t(p.gamma), t(p.noise_w), t(p.p_max_w), t(p.bandwidth_hz), t(p.xi), t(p.p_static_w)
 
 
 def run(settings: Settings):

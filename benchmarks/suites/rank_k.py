@@ -58,7 +58,7 @@ def _step(algebra):
     update = ExactUpdate(algebra)
 
     def step(p):
-        b = statistical_mrt(p.v, p.p_max)
+        b = statistical_mrt(p.v, p.p_max_w)
         return wmmse_step(b, p, energy_efficiency(p, b), update)
     return jax.jit(jax.vmap(step))
 

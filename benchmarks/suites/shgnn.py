@@ -47,16 +47,16 @@ def inference(settings: Settings, model):
         scen = sample_uplink_scenarios(jax.random.key(k), params, max(batches))
         for b in batches:
             sub = jax.tree.map(lambda x: x[:b], scen)
-            (nb_, ng, nr, npl, npm), nscal = plain_arrays(sub.stats, sub.p_max, "numpy")
+            (nb_, ng, nr, npl, npm), nscal = plain_arrays(sub.stats, sub.p_max_w, "numpy")
             yield case(SUITE, "inference", "numpy", desc, b, time_eager(
                 lambda: numpy_shgnn.powers(np_params, *numpy_shgnn.features(nb_, ng, nr, npl, npm, **nscal), npm, LAYERS),
                 repeats=settings.repeats, per=b))
             yield case(SUITE, "inference", "satjax", desc, b,
-                       time_jax(f, model, sub.stats, sub.p_max, repeats=settings.repeats, per=b, settings=settings,
+                       time_jax(f, model, sub.stats, sub.p_max_w, repeats=settings.repeats, per=b, settings=settings,
                                 roofline=True))
             if ref is None:
                 continue
-            args, scalars = plain_arrays(sub.stats, sub.p_max, "torch")
+            args, scalars = plain_arrays(sub.stats, sub.p_max_w, "torch")
             net = ref.from_satjax(model)
             impls = {"torch": net}
             if settings.torch_compile and not settings.quick:
@@ -94,7 +94,7 @@ def training_step(settings: Settings, model):
         yield case(SUITE, "training_step", "satjax", desc, b,
                    time_jax(step, trainable, optimizer.init(trainable), examples, repeats=settings.repeats, per=b,
                             settings=settings, roofline=True))
-        (nbeta, ng, nr, npl, npm), nscal = plain_arrays(examples.scenario.stats, examples.scenario.p_max, "numpy")
+        (nbeta, ng, nr, npl, npm), nscal = plain_arrays(examples.scenario.stats, examples.scenario.p_max_w, "numpy")
         nbatch = (nbeta, ng, nr, npl, npm, *(np.asarray(x) for x in (examples.problem.gain, examples.problem.interference,
                                                                    examples.problem.noise)))
         np_params = numpy_shgnn.params_from_satjax(model, np.float32)
@@ -104,7 +104,7 @@ def training_step(settings: Settings, model):
             repeats=settings.repeats, per=b))
         if ref is None:
             continue
-        args, scalars = plain_arrays(examples.scenario.stats, examples.scenario.p_max, "torch")
+        args, scalars = plain_arrays(examples.scenario.stats, examples.scenario.p_max_w, "torch")
         pr = examples.problem
         batch = (*args, *(torch.from_numpy(np.array(x)).to(args[0].device) for x in (pr.gain, pr.interference, pr.noise)))
 

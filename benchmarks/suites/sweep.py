@@ -36,7 +36,7 @@ def _uplink_metric(keys):
     def metric(params):
         def one(key):
             s = sample_uplink_scenario(key, params)
-            return jnp.sum(jnp.log1p(closed_form_sinr(s.stats, s.p_max))) / jnp.log(2.0)
+            return jnp.sum(jnp.log1p(closed_form_sinr(s.stats, s.p_max_w))) / jnp.log(2.0)
         return jnp.mean(jax.vmap(one)(keys))
     return metric
 
@@ -45,7 +45,7 @@ def _downlink_metric(keys):
     def metric(params):
         def one(key):
             p = sample_downlink_scenario(key, params).problem
-            return energy_efficiency(p, statistical_mrt(p.v, p.p_max))
+            return energy_efficiency(p, statistical_mrt(p.v, p.p_max_w))
         return jnp.mean(jax.vmap(one)(keys))
     return metric
 

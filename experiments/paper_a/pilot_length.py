@@ -34,7 +34,7 @@ def run(cfg) -> list[dict]:
     for tau_p in cfg.tau_p_values:
         params = cfg.scenario.to_params(tau_p=int(tau_p), tau_c=int(max(cfg.tau_c_values)))
         scen = sample_uplink_scenarios(key, params, cfg.num_drops)      # same drops for every tau_p
-        by_link = sinr_by_link(scen.stats, scen.p_max)
+        by_link = sinr_by_link(scen.stats, scen.p_max_w)
         print(f"tau_p = {int(tau_p)}: {cfg.num_drops} drops done", flush=True)      # progress: one line per pilot length
         for link in LINKS:
             sinr = by_link[link]

@@ -46,13 +46,13 @@ def solve_drops(cfg, k: int):
 
     def one(i, s):
         problem = siso_problem(s.stats)                                   # closed-form terms, once
-        res = algorithm1(problem, s.p_max, mode=Solve(tol=cfg.tol, max_iters=cfg.max_iters))
-        rand = random_power(jax.random.fold_in(key_rand, i), s.p_max)
-        rates = jnp.stack([res.trace.objective[-1], sum_spectral_efficiency(problem, s.p_max),
+        res = algorithm1(problem, s.p_max_w, mode=Solve(tol=cfg.tol, max_iters=cfg.max_iters))
+        rand = random_power(jax.random.fold_in(key_rand, i), s.p_max_w)
+        rates = jnp.stack([res.trace.objective[-1], sum_spectral_efficiency(problem, s.p_max_w),
                            sum_spectral_efficiency(problem, rand)])
         return dict(rates=rates, trace=res.trace.objective[: cfg.fig7_iters + 1], num_iters=res.trace.num_iters,
-                    converged=res.trace.converged, scheduled=res.scheduled, rho_frac=res.rho / s.p_max,
-                    kkt_off=_kkt_unscheduled(problem, res.rho, s.p_max))
+                    converged=res.trace.converged, scheduled=res.scheduled, rho_frac=res.rho / s.p_max_w,
+                    kkt_off=_kkt_unscheduled(problem, res.rho, s.p_max_w))
 
     t0 = time.perf_counter()
     out = jax.jit(jax.vmap(one))(jnp.arange(cfg.num_drops), scen)
@@ -63,7 +63,7 @@ def solve_drops(cfg, k: int):
 
         def pg(i, s):
             problem = siso_problem(s.stats)
-            return projected_gradient(lambda r: sum_spectral_efficiency(problem, r), s.p_max, jax.random.fold_in(key_pg, i),
+            return projected_gradient(lambda r: sum_spectral_efficiency(problem, r), s.p_max_w, jax.random.fold_in(key_pg, i),
                                       num_starts=cfg.pg_starts, num_steps=cfg.pg_steps)[1]
 
         out["pg"] = np.asarray(jax.jit(jax.vmap(pg))(jnp.arange(cfg.pg_drops), sub))

@@ -40,7 +40,7 @@ def run(cfg) -> dict:
         return {link: siso_sinr(SisoProblem.from_terms(t, stats.user_mask), p_max)
                 for link, t in closed_form_terms_by_link(stats).items()}
 
-    cf = jax.jit(jax.vmap(sinr_by_link))(scen.stats, scen.p_max)
+    cf = jax.jit(jax.vmap(sinr_by_link))(scen.stats, scen.p_max_w)
     for link in LINKS:
         out["per_user"][link] = np.asarray(rate(cf[link]))                          # [drops, K]
         out["sum"][link] = out["per_user"][link].sum(1)
@@ -49,7 +49,7 @@ def run(cfg) -> dict:
             # lax.map, not vmap: one drop at a time keeps memory at O(chunk * K^2)
             mc = jax.jit(lambda xs: jax.lax.map(
                 lambda a: monte_carlo_sinr(jax.random.fold_in(key_mc, a[0]), a[1], a[2], num_samples=cfg.mc_samples, link=link), xs
-            ))((np.arange(cfg.mc_drops), sub.stats, sub.p_max))
+            ))((np.arange(cfg.mc_drops), sub.stats, sub.p_max_w))
             out["mc_per_user"][link] = np.asarray(rate(mc))
             out["mc_sum"][link] = out["mc_per_user"][link].sum(1)
     return out

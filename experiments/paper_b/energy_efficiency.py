@@ -151,13 +151,13 @@ def instantaneous_ee(scen, key, samples: int, error_variance=0.0) -> jax.Array:
     ts = jax.random.uniform(kt, (samples,), maxval=1.0)
     fs = jax.random.uniform(kf, (samples,), minval=-0.5, maxval=0.5) * p.bandwidth_hz
     k_real = jnp.sum(p.users)
-    mmse_reg = k_real * p.noise / p.p_max                      # mmse_precoder's δ = K N_0 / P_max, real K
+    mmse_reg = k_real * p.noise_w / p.p_max_w                      # mmse_precoder's δ = K N_0 / P_max, real K
 
     def sample(t, f, k):
         h = channel_response(scen, t, f)
         h_hat = estimated_channel(k, h, p.gamma, error_variance)
-        bs = (regularized_zero_forcing(h_hat, p.p_max, mmse_reg), regularized_zero_forcing(h_hat, p.p_max, 0.1 * mmse_reg))
-        return jnp.stack([energy_efficiency(p, b, sum_rate=jnp.sum(rate(h, b, p.noise))) for b in bs])
+        bs = (regularized_zero_forcing(h_hat, p.p_max_w, mmse_reg), regularized_zero_forcing(h_hat, p.p_max_w, 0.1 * mmse_reg))
+        return jnp.stack([energy_efficiency(p, b, sum_rate=jnp.sum(rate(h, b, p.noise_w))) for b in bs])
 
     return jax.vmap(sample)(ts, fs, jax.random.split(ke, samples)).mean(0)     # same power every sample
 
@@ -173,7 +173,7 @@ def _methods_one(cfg, agnostic: dict):
         b_sr, _ = wmmse(problem, mode=Solve(tol=cfg.tol, max_iters=cfg.inner_max_iters))
         inst = instantaneous_ee(scen, jax.random.fold_in(key, i), cfg.csi_samples)
         out = dict(dinkelbach=ee, wmmse=energy_efficiency(problem, b_sr),
-                   mrt=energy_efficiency(problem, statistical_mrt(problem.v, problem.p_max)),
+                   mrt=energy_efficiency(problem, statistical_mrt(problem.v, problem.p_max_w)),
                    mmse_instantaneous=inst[0], rzf_instantaneous=inst[1],
                    iters=trace.num_iters, power=transmit_power(b_ee))
         for name, model in models.items():
@@ -219,14 +219,14 @@ def fig7(cfg) -> list[dict]:
     kmax = max(p.num_users for p in configs)
     padded = [_padded(_drops(cfg, p, 7), nt, kmax) for p in configs]
     problems, alpha = jax.tree.map(lambda *xs: jnp.stack(xs), *padded)              # [C, D, ...]
-    p_max = jnp.asarray(cfg.p_max_values, problems.p_max.dtype)
+    p_max = jnp.asarray(cfg.p_max_values, problems.p_max_w.dtype)
     key_mc = jax.random.key(cfg.seed + 1)
 
     def one(args):
         i, problem, a, pm = args
-        problem = eqx.tree_at(lambda q: q.p_max, problem, pm)
+        problem = eqx.tree_at(lambda q: q.p_max_w, problem, pm)
         b, ee, _ = dinkelbach_wmmse(problem, **_modes(cfg))
-        mc = ergodic_rate_monte_carlo(jax.random.fold_in(key_mc, i), b, problem.v, a, problem.noise,
+        mc = ergodic_rate_monte_carlo(jax.random.fold_in(key_mc, i), b, problem.v, a, problem.noise_w,
                                       num_samples=cfg.mc_samples)
         return ee, energy_efficiency(problem, b, sum_rate=jnp.sum(mc))
 
@@ -275,7 +275,7 @@ def fig13(cfg, learned: dict[str, Learned] | None = None) -> list[dict]:
         return out
 
     dbw = np.asarray(cfg.csi_error_dbw, float)
-    eps = jnp.asarray(np.concatenate([[0.0], 10 ** (dbw / 10)]), scen.problem.p_max.dtype)
+    eps = jnp.asarray(np.concatenate([[0.0], 10 ** (dbw / 10)]), scen.problem.p_max_w.dtype)
     index = jnp.arange(cfg.num_drops)
     prog = eqx.filter_jit(lambda e, models: solve_batch(lambda ee: solve_batch(
         lambda a: one(a[0], a[1], ee, models), (index, scen), batch_size=BATCH), e, batch_size=BATCH))
@@ -295,7 +295,7 @@ def runtime(cfg, learned: dict[str, Learned] | None = None) -> list[dict]:
     modes = _modes(cfg)
     fns = {"dinkelbach_wmmse": lambda m, q: dinkelbach_wmmse(q, **modes)[0],
            "wmmse": lambda m, q: wmmse(q, mode=modes["inner"])[0],
-           "mmse": lambda m, q: mmse_precoder(q.v, q.p_max, q.noise)}
+           "mmse": lambda m, q: mmse_precoder(q.v, q.p_max_w, q.noise_w)}
     models = {n: m.model for n, m in (learned or {}).items() if not m.size_specific}
     fns.update({n: (lambda m, q: m.precoders(q)) for n in models})
     for n_h, n_v, k in points:

@@ -117,7 +117,7 @@ def _checked(problem: Any, name: str = "problem", *, log_features: bool = False)
     real users (the edge GNN's features are their logarithms)."""
     check_one_input(name, problem, PrecodingProblem, "satjax.downlink.PrecodingProblem", leaf="v", axes="Nt K")
     check_finite_leaves(name, problem)
-    for field in ("p_max", "noise", "xi"):
+    for field in ("p_max_w", "noise_w", "xi"):
         check_positive(f"{name}.{field}", getattr(problem, field), "W" if field != "xi" else "")
     check_nonnegative(f"{name}.gamma", problem.gamma)
     check_nonnegative(f"{name}.p_static_w", problem.p_static_w, "W")
@@ -171,10 +171,10 @@ def edge_features(problem: Any) -> Float[ArrayLike, "Nt K 4"]:
 def _edge_features(problem: PrecodingProblem) -> Float[ArrayLike, "Nt K 4"]:
     nt_real = jnp.sum(problem.antennas)
     k_real = jnp.sum(problem.users)
-    snr = problem.p_max * problem.gamma * nt_real / (k_real * problem.noise)
+    snr = problem.p_max_w * problem.gamma * nt_real / (k_real * problem.noise_w)
     users = problem.users
     s = jnp.where(users, jnp.log10(jnp.where(users, snr, 1.0)), 0.0)
-    e = jnp.log10(problem.xi * problem.p_max / problem.p_static_w)
+    e = jnp.log10(problem.xi * problem.p_max_w / problem.p_static_w)
     v = problem.v
     nt, k = v.shape
     feats = jnp.stack([jnp.real(v), jnp.imag(v), jnp.broadcast_to(s[None, :], (nt, k)),
@@ -261,7 +261,7 @@ class EdgeGNN(LearnedPrecoder):
             a = layer(a, valid)
         out = self.readout(a)                                                  # [Nt, K, 2]
         b = jax.lax.complex(out[..., 0], out[..., 1]).astype(problem.v.dtype)
-        return project_to_budget(jnp.where(valid, b, 0), problem.p_max)
+        return project_to_budget(jnp.where(valid, b, 0), problem.p_max_w)
 
 
 # --- deep unfolding (Sec. IV) ---
@@ -471,7 +471,7 @@ class LinearUnfoldedWMMSE(LearnedPrecoder):
         if problem.v.shape != (self.num_antennas, self.num_users):
             raise ValueError(f"this LinearUnfoldedWMMSE was built for N_t = {self.num_antennas}, K = {self.num_users}; "
                              f"the scenario has N_t x K = {problem.v.shape}")
-        b = statistical_mrt(problem.v, problem.p_max)
+        b = statistical_mrt(problem.v, problem.p_max_w)
         for layer in self.layers:
             b = wmmse_step(b, problem, energy_efficiency(problem, b), update=layer)
         return b
@@ -500,4 +500,4 @@ class ScaledMRT(LearnedPrecoder):
         return jax.nn.sigmoid(self.logit)
 
     def _precoders(self, problem: PrecodingProblem) -> Complex[ArrayLike, "Nt K"]:
-        return statistical_mrt(problem.v, self.power_fraction().astype(problem.p_max.dtype) * problem.p_max)
+        return statistical_mrt(problem.v, self.power_fraction().astype(problem.p_max_w.dtype) * problem.p_max_w)

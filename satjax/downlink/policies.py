@@ -30,7 +30,7 @@ class StatisticalMRT(eqx.Module):
 
     def __call__(self, scenario: DownlinkScenario, key: PRNGKeyArray | None = None) -> Complex[ArrayLike, "Nt K"]:
         p = scenario.problem
-        return statistical_mrt(p.v, p.p_max)
+        return statistical_mrt(p.v, p.p_max_w)
 
 
 class StatisticalMMSE(eqx.Module):
@@ -38,7 +38,7 @@ class StatisticalMMSE(eqx.Module):
 
     def __call__(self, scenario: DownlinkScenario, key: PRNGKeyArray | None = None) -> Complex[ArrayLike, "Nt K"]:
         p = scenario.problem
-        return mmse_precoder(p.v * safe_sqrt(p.gamma)[None, :].astype(p.v.dtype), p.p_max, p.noise,
+        return mmse_precoder(p.v * safe_sqrt(p.gamma)[None, :].astype(p.v.dtype), p.p_max_w, p.noise_w,
                              num_users=jnp.sum(p.users))
 
 

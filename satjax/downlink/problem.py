@@ -24,8 +24,8 @@ class PrecodingProblem(eqx.Module):
     Attributes:
         v: ``[N_t, K]`` complex array responses (column k = $v_k$, $\|v_k\|^2 = N_t$).
         gamma: ``[K]`` channel power $\gamma_k = \mathbb E|g_k|^2$ (W/W).
-        noise: ``[]`` $N_0$ [W].
-        p_max: ``[]`` total transmit power budget $P_{\max}$ [W], constraint (10b).
+        noise_w: ``[]`` $N_0$ [W].
+        p_max_w: ``[]`` total transmit power budget $P_{\max}$ [W], constraint (10b).
         bandwidth_hz: ``[]`` $B_w$ [Hz].
         xi: ``[]`` inverse power-amplifier efficiency $\xi$, eq. (5).
         p_static_w: ``[]`` $P_t$ of eq. (6) [W].
@@ -39,8 +39,8 @@ class PrecodingProblem(eqx.Module):
 
     v: Complex[ArrayLike, "Nt K"]
     gamma: Float[ArrayLike, " K"]
-    noise: Float[ArrayLike, ""]
-    p_max: Float[ArrayLike, ""]
+    noise_w: Float[ArrayLike, ""]
+    p_max_w: Float[ArrayLike, ""]
     bandwidth_hz: Float[ArrayLike, ""]
     xi: Float[ArrayLike, ""]
     p_static_w: Float[ArrayLike, ""]
@@ -53,16 +53,16 @@ class PrecodingProblem(eqx.Module):
         # value checks on concrete problems (sampled ones are traced and valid by construction)
         check_finite("v", self.v)
         check_nonnegative("gamma", self.gamma, "W/W")
-        check_positive("noise", self.noise, "W")
-        check_positive("p_max", self.p_max, "W")
+        check_positive("noise_w", self.noise_w, "W")
+        check_positive("p_max_w", self.p_max_w, "W")
         check_positive("bandwidth_hz", self.bandwidth_hz, "Hz")
         check_positive("xi", self.xi)
         check_nonnegative("p_static_w", self.p_static_w, "W")
 
     @classmethod
-    def from_arrays(cls, v, gamma, *, p_max, noise, bandwidth_hz, xi, p_static_w) -> PrecodingProblem:
+    def from_arrays(cls, v, gamma, *, p_max_w, noise_w, bandwidth_hz, xi, p_static_w) -> PrecodingProblem:
         """Validate plain arrays and bundle them (``ValueError`` naming the parameter for a wrong
-        shape, a complex ``gamma`` or power, NaN/inf, ``noise <= 0``, ``p_max <= 0``,
+        shape, a complex ``gamma`` or power, NaN/inf, ``noise_w <= 0``, ``p_max_w <= 0``,
         ``bandwidth_hz <= 0``, ``xi <= 0``, ``p_static_w < 0``, ``K = 0`` or float16)."""
         check_ndim("v", v, 2, "[N_t, K]")
         nt, k = jnp.shape(v)
@@ -72,19 +72,19 @@ class PrecodingProblem(eqx.Module):
         cdt = complex_dtype(rdt)
         check_finite("v", v)
         check_shape("gamma", gamma, (k,))
-        for name, x in (("gamma", gamma), ("p_max", p_max), ("noise", noise), ("bandwidth_hz", bandwidth_hz),
+        for name, x in (("gamma", gamma), ("p_max_w", p_max_w), ("noise_w", noise_w), ("bandwidth_hz", bandwidth_hz),
                         ("xi", xi), ("p_static_w", p_static_w)):
             check_real(name, x)
             if name != "gamma":
                 check_shape(name, x, ())
         check_nonnegative("gamma", gamma, "W/W")
-        check_positive("p_max", p_max, "W")
-        check_positive("noise", noise, "W")
+        check_positive("p_max_w", p_max_w, "W")
+        check_positive("noise_w", noise_w, "W")
         check_positive("bandwidth_hz", bandwidth_hz, "Hz")
         check_positive("xi", xi)
         check_nonnegative("p_static_w", p_static_w, "W")
         as_r = lambda x: jnp.asarray(x, rdt)  # noqa: E731
-        return cls(v=jnp.asarray(v, cdt), gamma=as_r(gamma), noise=as_r(noise), p_max=as_r(p_max),
+        return cls(v=jnp.asarray(v, cdt), gamma=as_r(gamma), noise_w=as_r(noise_w), p_max_w=as_r(p_max_w),
                    bandwidth_hz=as_r(bandwidth_hz), xi=as_r(xi), p_static_w=as_r(p_static_w))
 
     def pad(self, num_antennas: int, num_users: int) -> PrecodingProblem:
@@ -100,7 +100,7 @@ class PrecodingProblem(eqx.Module):
         check_int_range("num_antennas", num_antennas, nt)
         check_int_range("num_users", num_users, k)
         return PrecodingProblem(v=jnp.pad(self.v, ((0, num_antennas - nt), (0, num_users - k))),
-                                gamma=jnp.pad(self.gamma, (0, num_users - k)), noise=self.noise, p_max=self.p_max,
+                                gamma=jnp.pad(self.gamma, (0, num_users - k)), noise_w=self.noise_w, p_max_w=self.p_max_w,
                                 bandwidth_hz=self.bandwidth_hz, xi=self.xi, p_static_w=self.p_static_w,
                                 user_mask=jnp.pad(self.users, (0, num_users - k)),
                                 antenna_mask=jnp.pad(self.antennas, (0, num_antennas - nt)))
@@ -138,7 +138,7 @@ def sum_rate_bound(problem: PrecodingProblem, b: Complex[ArrayLike, "Nt K"]) -> 
     Returns:
         ``[]`` sum of the rate upper bounds [bit/s/Hz].
     """
-    return jnp.sum(rate_bound(b, problem.v, problem.gamma, problem.noise))
+    return jnp.sum(rate_bound(b, problem.v, problem.gamma, problem.noise_w))
 
 
 def energy_efficiency(problem: PrecodingProblem, b: ArrayLike,

@@ -261,8 +261,8 @@ def _sample_downlink_scenario(key: PRNGKeyArray, params: DownlinkParams, dtype) 
     nu_ut = params.ut_speed_mps / lam * jnp.cos(jax.random.uniform(kdop, (k, l), dtype, 0, 2 * jnp.pi))
     tau_ut = jnp.concatenate([jnp.zeros((k, 1), dtype),
                               params.delay_spread_s * jax.random.exponential(kdel, (k, l - 1), dtype)], axis=1)
-    problem = PrecodingProblem(v=v.astype(complex_dtype(dtype)), gamma=gamma, noise=_noise(params, gamma),
-                               p_max=params.p_max_w, bandwidth_hz=params.bandwidth_hz, xi=params.xi,
+    problem = PrecodingProblem(v=v.astype(complex_dtype(dtype)), gamma=gamma, noise_w=_noise(params, gamma),
+                               p_max_w=params.p_max_w, bandwidth_hz=params.bandwidth_hz, xi=params.xi,
                                p_static_w=params.static_power_w)
     return DownlinkScenario(user_pos=user_pos, sat_pos=sat_pos, alpha=alpha, nu_sat=nu_sat,
                             tau_min=dist / SPEED_OF_LIGHT_M_S, nu_ut=nu_ut, tau_ut=tau_ut, problem=problem)

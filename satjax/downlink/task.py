@@ -42,4 +42,4 @@ class PrecodingTask(eqx.Module):
         b = policy(example, key)
         p = example.problem
         return {"ee_mbit_per_j": energy_efficiency(p, b) / LOSS_UNIT, "sum_rate": sum_rate_bound(p, b),
-                "power_w": transmit_power(b), "power_over_budget": jnp.maximum(transmit_power(b) / p.p_max - 1, 0)}
+                "power_w": transmit_power(b), "power_over_budget": jnp.maximum(transmit_power(b) / p.p_max_w - 1, 0)}

@@ -91,7 +91,7 @@ def _receivers_weights(problem: PrecodingProblem, b):
     a = sg * jnp.diagonal(jnp.conj(problem.v).T @ b)                          # sqrt(gamma_k) v_k^H b_k
     g = gram(problem.v, b)
     k = g.shape[0]
-    rest = problem.gamma * jnp.sum(jnp.where(jnp.eye(k, dtype=bool), 0, g), axis=1) + problem.noise
+    rest = problem.gamma * jnp.sum(jnp.where(jnp.eye(k, dtype=bool), 0, g), axis=1) + problem.noise_w
     t = rest + abs2(a)                                                          # T_k
     return jnp.conj(a) / t, t / rest
 
@@ -225,8 +225,8 @@ def _precoders(problem: PrecodingProblem, u, w, c, update=exact_update):
     c = jnp.asarray(c, problem.gamma.dtype)
     low_rank = getattr(update, "low_rank", None)
     if low_rank is not None:
-        return low_rank(v, d, s, c, problem.p_max, problem.antenna_mask)
-    return update(*dense_factors(v, d, s), c, problem.p_max, problem.antenna_mask)
+        return low_rank(v, d, s, c, problem.p_max_w, problem.antenna_mask)
+    return update(*dense_factors(v, d, s), c, problem.p_max_w, problem.antenna_mask)
 
 
 def wmmse_step(b: Complex[ArrayLike, "Nt K"], problem: PrecodingProblem, rho: Float[ArrayLike, ""] = 0.0,
@@ -259,7 +259,7 @@ def _inner_metric(problem: PrecodingProblem, rho):
 
 def _initial(problem: PrecodingProblem, b0):
     if b0 is None:
-        return statistical_mrt(problem.v, problem.p_max)
+        return statistical_mrt(problem.v, problem.p_max_w)
     check_shape("b0", b0, problem.v.shape)
     return jnp.asarray(b0, problem.v.dtype)
 

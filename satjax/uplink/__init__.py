@@ -4,8 +4,8 @@ Basic use::
 
     params = UplinkParams(num_users=20)
     scenario = sample_uplink_scenario(key, params)
-    sinr = closed_form_sinr(scenario.stats, scenario.p_max)                  # Theorem 1
-    res = algorithm1(siso_problem(scenario.stats), scenario.p_max)          # Algorithm 1
+    sinr = closed_form_sinr(scenario.stats, scenario.p_max_w)                  # Theorem 1
+    res = algorithm1(siso_problem(scenario.stats), scenario.p_max_w)          # Algorithm 1
 
 Bring your own statistics with ``ChannelStats.from_arrays`` (validated); every function
 below then takes them. The learned model is ``SHGNN`` (Sec. V, ``satjax.uplink.models``).

@@ -74,14 +74,14 @@ class GraphInputs(eqx.Module):
     Attributes:
         ap_user: ``[M, K, E]`` AP–user edge features (E = 1, or 2 with contamination).
         sat_user: ``[K, F]`` satellite–user edge features (F = 2N + 2N^2 raw, 3 compact).
-        p_max: ``[K]`` user budgets [W] (user vertex input, and the output scale).
+        p_max_w: ``[K]`` user budgets [W] (user vertex input, and the output scale).
         user_mask: ``[K]`` bool.
         ap_mask: ``[M]`` bool.
     """
 
     ap_user: Float[ArrayLike, "M K E"]
     sat_user: Float[ArrayLike, "K F"]
-    p_max: Float[ArrayLike, " K"]
+    p_max_w: Float[ArrayLike, " K"]
     user_mask: Bool[ArrayLike, " K"]
     ap_mask: Bool[ArrayLike, " M"]
 
@@ -94,15 +94,15 @@ def _contamination(power, pilot, user_mask, ptau, noise):
     return ptau * power / (ptau * power @ sharing + noise)
 
 
-def _check_model_inputs(stats: Any, p_max: ArrayLike, *, prefix: str = "") -> None:
+def _check_model_inputs(stats: Any, p_max: ArrayLike, *, prefix: str = "", budget: str = "p_max") -> None:
     """The checks of every SHGNN entry point (``ValueError`` naming the argument): one unbatched
     ``ChannelStats`` (``vmap`` for a batch), ``p_max`` of shape ``[K]``, every floating input
-    finite and the budgets >= 0. Values are checked only when concrete (under ``jit`` a NaN stays
-    a NaN in the powers)."""
+    finite and the budgets >= 0 (named ``budget`` in the messages). Values are checked only when
+    concrete (under ``jit`` a NaN stays a NaN in the powers)."""
     check_one_input(f"{prefix}stats", stats, ChannelStats, "satjax.uplink.ChannelStats", leaf="beta_ap", axes="M K")
-    check_shape(f"{prefix}p_max", p_max, (stats.beta_ap.shape[1],))
+    check_shape(budget, p_max, (stats.beta_ap.shape[1],))
     check_finite_leaves(f"{prefix}stats", stats)
-    check_nonnegative(f"{prefix}p_max", p_max, "W")
+    check_nonnegative(budget, p_max, "W")
 
 
 def graph_inputs(stats: Any, p_max: ArrayLike, sat_features: str = "compact",
@@ -147,7 +147,7 @@ def _graph_inputs(stats: ChannelStats, p_max, sat_features: str, ap_features: st
         q = _contamination(scatter, stats.pilot, stats.user_mask, ptau, stats.noise_sat)
         sat = jnp.concatenate([db, q[:, None]], axis=-1)
     return GraphInputs(ap_user=ap_user.astype(rdt), sat_user=jnp.where(um, sat, 0).astype(rdt),
-                       p_max=jnp.where(stats.user_mask, p_max, 0).astype(rdt),
+                       p_max_w=jnp.where(stats.user_mask, p_max, 0).astype(rdt),
                        user_mask=stats.user_mask, ap_mask=stats.ap_mask)
 
 
@@ -277,8 +277,8 @@ class SHGNN(eqx.Module):
         check_choice("sat_features", sat_features, SAT_FEATURES)
         check_choice("ap_features", ap_features, AP_FEATURES)
 
-    def _check(self, stats: Any, p_max, prefix: str = "") -> None:
-        _check_model_inputs(stats, p_max, prefix=prefix)
+    def _check(self, stats: Any, p_max, prefix: str = "", budget: str = "p_max") -> None:
+        _check_model_inputs(stats, p_max, prefix=prefix, budget=budget)
         if stats.num_antennas != self.num_antennas and self.sat_features == "raw":
             raise ValueError(f"the scenario has N = {stats.num_antennas} satellite antennas; this raw-feature "
                              f"SHGNN was built for num_antennas = {self.num_antennas}")
@@ -303,14 +303,14 @@ class SHGNN(eqx.Module):
         dt = g.ap_user.dtype
         b = jnp.ones((g.ap_mask.shape[0], 1), dt)
         s = jnp.ones((1,), dt)
-        u = g.p_max[:, None]
+        u = g.p_max_w[:, None]
         for layer in self.layers:
             b, s, u = layer(b, s, u, g)
-        out = jax.nn.sigmoid(self.readout(u)[:, 0]) * g.p_max
+        out = jax.nn.sigmoid(self.readout(u)[:, 0]) * g.p_max_w
         return jnp.where(g.user_mask, out, 0)
 
     def __call__(self, scenario: Any, key: PRNGKeyArray | None = None) -> Float[ArrayLike, " K"]:
         """Powers ``[K]`` [W] for one ``satjax.uplink.UplinkScenario`` (``vmap`` for a batch)."""
-        check_one_input("scenario", scenario, UplinkScenario, "satjax.uplink.UplinkScenario", leaf="p_max", axes="K")
-        self._check(scenario.stats, scenario.p_max, prefix="scenario.")
-        return self._powers(scenario.stats, scenario.p_max)
+        check_one_input("scenario", scenario, UplinkScenario, "satjax.uplink.UplinkScenario", leaf="p_max_w", axes="K")
+        self._check(scenario.stats, scenario.p_max_w, prefix="scenario.", budget="scenario.p_max_w")
+        return self._powers(scenario.stats, scenario.p_max_w)

@@ -28,14 +28,14 @@ class FullPower(eqx.Module):
     """Every user at its budget (paper A, Fig. 8)."""
 
     def __call__(self, scenario: UplinkScenario, key: PRNGKeyArray | None = None) -> Float[ArrayLike, " K"]:
-        return full_power(scenario.p_max)
+        return full_power(scenario.p_max_w)
 
 
 class RandomPower(eqx.Module):
     """Uniform random powers in ``[0, p_max]`` (paper A, Fig. 8), drawn from ``key``."""
 
     def __call__(self, scenario: UplinkScenario, key: PRNGKeyArray) -> Float[ArrayLike, " K"]:
-        return random_power(key, scenario.p_max)
+        return random_power(key, scenario.p_max_w)
 
 
 class Algorithm1Policy(eqx.Module):
@@ -53,7 +53,7 @@ class Algorithm1Policy(eqx.Module):
 
     def __call__(self, scenario: UplinkScenario, key: PRNGKeyArray | None = None) -> Float[ArrayLike, " K"]:
         problem = siso_problem(scenario.stats, self.link)
-        return algorithm1(problem, scenario.p_max, mode=Solve(tol=self.tol, max_iters=self.max_iters)).rho
+        return algorithm1(problem, scenario.p_max_w, mode=Solve(tol=self.tol, max_iters=self.max_iters)).rho
 
 
 class ProjectedGradientPolicy(eqx.Module):
@@ -79,7 +79,7 @@ class ProjectedGradientPolicy(eqx.Module):
         def objective(rho):
             return utility_of_powers(problem, rho, self.utility)
 
-        rho, _ = projected_gradient(objective, scenario.p_max, key, num_starts=self.num_starts,
+        rho, _ = projected_gradient(objective, scenario.p_max_w, key, num_starts=self.num_starts,
                                     num_steps=self.num_steps, learning_rate=self.learning_rate)
         return rho
 

@@ -97,7 +97,7 @@ class UplinkScenario(eqx.Module):
         sat_pos: ``[3]`` satellite position [m].
         beta_sat: ``[K]`` per-antenna large-scale fading of the satellite link (linear).
         stats: the ``ChannelStats`` of Theorem 1.
-        p_max: ``[K]`` maximum data power per user [W].
+        p_max_w: ``[K]`` maximum data power per user [W].
         tau_c: coherence block length in symbols (static).
     """
 
@@ -106,7 +106,7 @@ class UplinkScenario(eqx.Module):
     sat_pos: Float[ArrayLike, "3"]
     beta_sat: Float[ArrayLike, " K"]
     stats: ChannelStats
-    p_max: Float[ArrayLike, " K"]
+    p_max_w: Float[ArrayLike, " K"]
     tau_c: int = eqx.field(static=True)
 
     def __check_init__(self):
@@ -130,7 +130,7 @@ def sample_uplink_scenario(key: PRNGKeyArray, params: UplinkParams, dtype: DType
 
     Returns:
         ``UplinkScenario``: positions ``[M, 3]``, ``[K, 3]``, ``[3]`` [m], satellite gains
-        ``beta_sat [K]`` (linear), the ``ChannelStats`` (powers [W]) and budgets ``p_max [K]`` [W].
+        ``beta_sat [K]`` (linear), the ``ChannelStats`` (powers [W]) and budgets ``p_max_w [K]`` [W].
     """
     return _sample_uplink_scenario(key, params, resolve_dtype(params, dtype, params_class=UplinkParams))
 
@@ -183,7 +183,7 @@ def _sample_uplink_scenario(key: PRNGKeyArray, params: UplinkParams, dtype) -> U
         sat_pos=sat_pos,
         beta_sat=beta_sat,
         stats=stats,
-        p_max=jnp.full((k,), params.p_max_w),
+        p_max_w=jnp.full((k,), params.p_max_w),
         tau_c=params.tau_c,
     )
 

@@ -29,7 +29,7 @@ def pad_users(scenario: UplinkScenario, num_users: int) -> UplinkScenario:
     return UplinkScenario(ap_pos=scenario.ap_pos, user_pos=jnp.pad(scenario.user_pos, ((0, extra), (0, 0))),
                           sat_pos=scenario.sat_pos, beta_sat=jnp.pad(scenario.beta_sat, (0, extra)),
                           stats=scenario.stats.pad(num_users, scenario.stats.num_aps),
-                          p_max=jnp.pad(scenario.p_max, (0, extra)), tau_c=scenario.tau_c)
+                          p_max_w=jnp.pad(scenario.p_max_w, (0, extra)), tau_c=scenario.tau_c)
 
 
 def real_users(rho: Float[ArrayLike, " K"], num_users: int) -> Float[ArrayLike, " k"]:
@@ -39,7 +39,7 @@ def real_users(rho: Float[ArrayLike, " K"], num_users: int) -> Float[ArrayLike, 
 
 def _decision_like(scenario: UplinkScenario) -> jax.ShapeDtypeStruct:
     """The decision on ``scenario``: the powers ``rho [K]`` [W] (real, the scenario's dtype)."""
-    return jax.ShapeDtypeStruct(jnp.shape(scenario.p_max), jnp.result_type(scenario.p_max))
+    return jax.ShapeDtypeStruct(jnp.shape(scenario.p_max_w), jnp.result_type(scenario.p_max_w))
 
 
 def _example(scenario: UplinkScenario) -> PowerControlExample:
@@ -48,7 +48,7 @@ def _example(scenario: UplinkScenario) -> PowerControlExample:
 
 def _algorithm1(scenario: UplinkScenario, mode: Mode) -> tuple[Float[ArrayLike, " K"], IterationTrace]:
     """Algorithm 1 (eqs. (29)-(44)) on the space-ground SISO problem: powers ``[K]`` [W], trace."""
-    result = algorithm1(siso_problem(scenario.stats), scenario.p_max, mode=mode)
+    result = algorithm1(siso_problem(scenario.stats), scenario.p_max_w, mode=mode)
     return result.rho, result.trace
 
 

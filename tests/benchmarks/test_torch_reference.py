@@ -30,16 +30,16 @@ SMALL = UplinkParams(num_users=6, num_aps=5, n_v=2, n_h=2, tau_p=3)
 def batch64():
     with jax.enable_x64(True):
         scen = sample_uplink_scenarios(jax.random.key(0), SMALL, 3, dtype=jnp.float64)
-        rho = 0.5 * scen.p_max
+        rho = 0.5 * scen.p_max_w
         sinr = jax.vmap(closed_form_sinr)(scen.stats, rho)
         return scen, np.asarray(rho), np.asarray(sinr)
 
 
 def test_batched_closed_form_references_agree(batch64):
     scen, rho, ours = batch64
-    (beta, g, r, pilot, _), scalars = plain_arrays(scen.stats, scen.p_max, "numpy", double=True)
+    (beta, g, r, pilot, _), scalars = plain_arrays(scen.stats, scen.p_max_w, "numpy", double=True)
     np.testing.assert_allclose(numpy_uplink.closed_form_sinr(beta, g, r, pilot, rho, **scalars), ours, rtol=1e-10)
-    t_args, _ = plain_arrays(scen.stats, scen.p_max, "torch", double=True)
+    t_args, _ = plain_arrays(scen.stats, scen.p_max_w, "torch", double=True)
     got = torch_uplink.closed_form_sinr(*t_args[:4], torch.from_numpy(rho), **scalars).numpy()
     np.testing.assert_allclose(got, ours, rtol=1e-10)
 
@@ -47,15 +47,15 @@ def test_batched_closed_form_references_agree(batch64):
 def test_torch_algorithm1_agrees_with_satjax():
     with jax.enable_x64(True):
         scen = sample_uplink_scenarios(jax.random.key(1), SMALL, 3, dtype=jnp.float64)
-        ours = jax.vmap(lambda s, p: algorithm1(siso_problem(s), p, mode=Solve(tol=1e-8)))(scen.stats, scen.p_max)
-        args, scalars = plain_arrays(scen.stats, scen.p_max, "torch", double=True)
+        ours = jax.vmap(lambda s, p: algorithm1(siso_problem(s), p, mode=Solve(tol=1e-8)))(scen.stats, scen.p_max_w)
+        args, scalars = plain_arrays(scen.stats, scen.p_max_w, "torch", double=True)
         rho, iters = torch_uplink.algorithm1(*args, **scalars, tol=1e-8)
     np.testing.assert_array_equal(iters.numpy(), np.asarray(ours.trace.num_iters))
     np.testing.assert_allclose(rho.numpy(), np.asarray(ours.rho), rtol=1e-9, atol=1e-15)
 
 
 def _torch_batch(examples):
-    (beta, g, r, pilot, p_max), scalars = plain_arrays(examples.scenario.stats, examples.scenario.p_max, "torch", double=True)
+    (beta, g, r, pilot, p_max), scalars = plain_arrays(examples.scenario.stats, examples.scenario.p_max_w, "torch", double=True)
     ap, sat = torch_shgnn.features(beta, g, r, pilot, p_max, **scalars)
     pr = examples.problem
     return ap, sat, p_max, *(torch.from_numpy(np.asarray(x)) for x in (pr.gain, pr.interference, pr.noise))
@@ -104,7 +104,7 @@ def test_numpy_shgnn_backward_and_adam_step_agree_with_satjax():
         examples, model, loss, grads, stepped = _satjax_step(seed=5, num=3, num_layers=3)
     stepped = numpy_shgnn.params_from_satjax(stepped)
 
-    (beta, g, r, pilot, p_max), scalars = plain_arrays(examples.scenario.stats, examples.scenario.p_max, "numpy", double=True)
+    (beta, g, r, pilot, p_max), scalars = plain_arrays(examples.scenario.stats, examples.scenario.p_max_w, "numpy", double=True)
     pr = examples.problem
     batch = (beta, g, r, pilot, p_max, *(np.asarray(x) for x in (pr.gain, pr.interference, pr.noise)))
     p = numpy_shgnn.params_from_satjax(model)
@@ -128,7 +128,7 @@ def _downlink_batch(seed: int, num: int, params):
     scen = jax.vmap(lambda k: dl.sample_downlink_scenario(k, params, jnp.float64))(keys)
     pr = scen.problem
     t = lambda x: torch.from_numpy(np.array(x))  # noqa: E731
-    return scen, (t(pr.v), t(pr.gamma), t(pr.noise), t(pr.p_max), t(pr.bandwidth_hz), t(pr.xi), t(pr.p_static_w))
+    return scen, (t(pr.v), t(pr.gamma), t(pr.noise_w), t(pr.p_max_w), t(pr.bandwidth_hz), t(pr.xi), t(pr.p_static_w))
 
 
 def test_torch_edge_gnn_forward_loss_and_gradients_agree():

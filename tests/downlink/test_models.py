@@ -44,7 +44,7 @@ def test_precoders_are_feasible_finite_and_complex(name):
         s = _scenario(seed)
         b = model(s)
         assert b.shape == (6, 3) and jnp.iscomplexobj(b) and np.all(np.isfinite(np.asarray(b)))
-        assert float(dl.transmit_power(b)) <= float(s.problem.p_max) * (1 + 1e-5)
+        assert float(dl.transmit_power(b)) <= float(s.problem.p_max_w) * (1 + 1e-5)
 
 
 def _permute(problem, ant, users):
@@ -203,7 +203,7 @@ def _all_models():
      r"scenario.problem.v must be finite"),
     (lambda m, s: m(_with(s, lambda t: t.problem.gamma, s.problem.gamma.at[1].set(jnp.inf))),
      r"scenario.problem.gamma must be finite"),
-    (lambda m, s: m(_with(s, lambda t: t.problem.p_max, -s.problem.p_max)), r"scenario.problem.p_max must be > 0 W"),
+    (lambda m, s: m(_with(s, lambda t: t.problem.p_max_w, -s.problem.p_max_w)), r"scenario.problem.p_max_w must be > 0 W"),
     (lambda m, s: m.precoders(_with(s.problem, lambda t: t.gamma, -s.problem.gamma)), r"problem.gamma must be >= 0"),
 ])
 def test_bad_inputs_are_named(name, call, match):

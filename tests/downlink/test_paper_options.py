@@ -35,7 +35,7 @@ def test_paper_options_give_feasible_complex_precoders_of_the_right_shape(name):
         s = _scenario(seed)
         b = model(s)
         assert b.shape == (6, 3) and jnp.iscomplexobj(b) and np.all(np.isfinite(np.asarray(b)))
-        assert float(dl.transmit_power(b)) <= float(s.problem.p_max) * (1 + 1e-5)
+        assert float(dl.transmit_power(b)) <= float(s.problem.p_max_w) * (1 + 1e-5)
         assert float(dl.transmit_power(b)) > 0
 
 
@@ -118,7 +118,7 @@ def test_paper_options_loss_gradient_matches_finite_differences(name):
 def test_algorithm_2_restart_solves_each_subproblem_from_b0_starting_at_rho_0():
     with jax.enable_x64(True):
         p = _scenario(9, dtype=jnp.float64).problem
-        b0 = statistical_mrt(p.v, p.p_max)
+        b0 = statistical_mrt(p.v, p.p_max_w)
         inner = Unroll(3)
         b1, _ = dl.wmmse(p, b0, mode=inner, rho=0.0)                   # rho_0 = 0
         b2, _ = dl.wmmse(p, b0, mode=inner, rho=dl.energy_efficiency(p, b1))   # from b0 again at rho_1
@@ -157,7 +157,7 @@ def test_separated_preset_meets_its_separation_criterion():
         return float(jnp.mean(jax.vmap(dl.energy_efficiency)(problems, jax.vmap(precoders)(problems))))
 
     reference = mean_ee(lambda p: dl.dinkelbach_wmmse(p)[0])
-    mrt = mean_ee(lambda p: statistical_mrt(p.v, p.p_max)) / reference
+    mrt = mean_ee(lambda p: statistical_mrt(p.v, p.p_max_w)) / reference
     one_layer = mean_ee(UnfoldedDinkelbachWMMSE(num_layers=1).precoders) / reference
     four_layers = mean_ee(UnfoldedDinkelbachWMMSE(num_layers=4).precoders) / reference
     assert mrt <= 0.85 and one_layer <= 0.90

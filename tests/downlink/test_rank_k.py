@@ -111,7 +111,7 @@ def _with(p, **changes):
 
 def _ee(problem, algebra):
     def f(p_max, gamma, noise, v):
-        q = _with(problem, p_max=p_max, gamma=gamma, noise=noise, v=v)
+        q = _with(problem, p_max_w=p_max, gamma=gamma, noise_w=noise, v=v)
         return dinkelbach_wmmse(q, mode=Unroll(2), inner=Unroll(3), update=ExactUpdate(algebra))[1] / 1e6
     return f
 
@@ -123,14 +123,14 @@ def test_unrolled_dinkelbach_rank_k_equals_full_values_and_gradients():
     with jax.enable_x64(True):
         p = _drop(3, 5)
         p = p.pad(p.num_antennas + 2, p.num_users)
-        args = (p.p_max, p.gamma, p.noise, p.v)
+        args = (p.p_max_w, p.gamma, p.noise_w, p.v)
         ee_k, grads_k = jax.jit(jax.value_and_grad(_ee(p, "rank_k"), argnums=(0, 1, 2, 3)))(*args)
         ee_f, grads_f = jax.jit(jax.value_and_grad(_ee(p, "full"), argnums=(0, 1, 2, 3)))(*args)
         assert float(ee_k) == pytest.approx(float(ee_f), rel=1e-12)
         for gk, gf in zip(grads_k, grads_f):
             np.testing.assert_allclose(gk, gf, rtol=0, atol=1e-9 * float(jnp.max(jnp.abs(gf))) + 1e-300)
         real = _drop(3)
-        ee_real = jax.jit(_ee(real, "rank_k"))(real.p_max, real.gamma, real.noise, real.v)
+        ee_real = jax.jit(_ee(real, "rank_k"))(real.p_max_w, real.gamma, real.noise_w, real.v)
         assert float(ee_k) == pytest.approx(float(ee_real), rel=1e-12)
 
 

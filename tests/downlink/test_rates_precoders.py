@@ -90,7 +90,7 @@ def test_energy_efficiency_units_and_power_model():
     b = statistical_mrt(v, P_MAX)
     xi, p_static = 2.0, 50.0
     np.testing.assert_allclose(total_power(b, xi, p_static), xi * P_MAX + p_static, rtol=1e-6)
-    problem = PrecodingProblem.from_arrays(v, gamma, p_max=P_MAX, noise=noise, bandwidth_hz=20e6, xi=xi, p_static_w=p_static)
+    problem = PrecodingProblem.from_arrays(v, gamma, p_max_w=P_MAX, noise_w=noise, bandwidth_hz=20e6, xi=xi, p_static_w=p_static)
     ee = energy_efficiency(problem, b)
     np.testing.assert_allclose(ee, 20e6 * jnp.sum(rate_bound(b, v, gamma, noise)) / (xi * P_MAX + p_static), rtol=1e-5)
 
@@ -98,7 +98,7 @@ def test_energy_efficiency_units_and_power_model():
 def test_rates_jit_vmap_grad():
     v, alpha, gamma, noise, h = random_instance(6)
     b = statistical_mrt(v, P_MAX)
-    problem = PrecodingProblem.from_arrays(v, gamma, p_max=P_MAX, noise=noise, bandwidth_hz=20e6, xi=2.0, p_static_w=50.0)
+    problem = PrecodingProblem.from_arrays(v, gamma, p_max_w=P_MAX, noise_w=noise, bandwidth_hz=20e6, xi=2.0, p_static_w=50.0)
     f = jax.jit(lambda bb: energy_efficiency(problem, bb))
     g = jax.grad(lambda bb: jnp.real(f(bb)))(b)
     assert g.shape == b.shape and np.all(np.isfinite(np.asarray(g)))

@@ -42,7 +42,7 @@ def test_snr_conventions_set_the_noise(convention, gain):
     p = DownlinkParams(n_h=4, n_v=2, num_users=5, snr_convention=convention, snr_db=3.0, snr_reference_power_w=2.0,
                        snr_reference_antennas=8)
     s = sample_downlink_scenario(jax.random.key(4), p)
-    snr = float(2.0 * gain * jnp.mean(s.gamma) / s.problem.noise)
+    snr = float(2.0 * gain * jnp.mean(s.gamma) / s.problem.noise_w)
     np.testing.assert_allclose(10 * np.log10(snr), 3.0, rtol=1e-5)
 
 
@@ -50,7 +50,7 @@ def test_snr_conventions_set_the_noise(convention, gain):
 def test_noise_is_calibrated_at_the_reference_point_not_per_sweep_value(convention):
     """Sweeping the budget or the array size leaves the receiver noise where the reference put it."""
     noise = [float(sample_downlink_scenario(jax.random.key(4), DownlinkParams(
-        n_h=n_h, n_v=4, num_users=5, p_max_w=pm, snr_convention=convention)).problem.noise)
+        n_h=n_h, n_v=4, num_users=5, p_max_w=pm, snr_convention=convention)).problem.noise_w)
         for n_h, pm in [(4, 1.0), (4, 50.0), (8, 10.0)]]
     np.testing.assert_allclose(noise, noise[0], rtol=1e-6)
     gain = 64 if convention == "receive" else 1
@@ -63,7 +63,7 @@ def test_link_budget_uses_free_space_path_loss_and_thermal_noise():
     d = jnp.linalg.norm(s.user_pos - s.sat_pos[None, :], axis=1)
     fspl_db = 20 * jnp.log10(4 * jnp.pi * d / p.wavelength_m)
     np.testing.assert_allclose(10 * jnp.log10(s.gamma), p.gain_sat_dbi + p.gain_user_dbi - fspl_db, atol=0.01)
-    np.testing.assert_allclose(s.problem.noise, 1.380649e-23 * 290 * p.bandwidth_hz * 10 ** (p.noise_figure_db / 10), rtol=1e-5)
+    np.testing.assert_allclose(s.problem.noise_w, 1.380649e-23 * 290 * p.bandwidth_hz * 10 ** (p.noise_figure_db / 10), rtol=1e-5)
 
 
 def test_power_model_eq6():

@@ -39,22 +39,22 @@ def _problem(seed=0, p_static=10.0, p_max=10.0, dtype=jnp.float32, **kw):
 @pytest.mark.parametrize("seed", range(4))
 def test_wmmse_sum_rate_monotone_and_budget_active(seed):
     p = _problem(seed)
-    b = statistical_mrt(p.v, p.p_max)
+    b = statistical_mrt(p.v, p.p_max_w)
     rates = [float(sum_rate_bound(p, b))]
     for _ in range(15):
         b = wmmse_step(b, p)
         rates.append(float(sum_rate_bound(p, b)))
-        assert float(transmit_power(b)) <= float(p.p_max) * (1 + 1e-5)
+        assert float(transmit_power(b)) <= float(p.p_max_w) * (1 + 1e-5)
     assert all(b2 >= b1 * (1 - 1e-5) for b1, b2 in zip(rates, rates[1:]))
     assert rates[-1] > rates[0]
-    np.testing.assert_allclose(transmit_power(b), p.p_max, rtol=1e-4)   # sum rate wants every watt
+    np.testing.assert_allclose(transmit_power(b), p.p_max_w, rtol=1e-4)   # sum rate wants every watt
 
 
 @pytest.mark.parametrize("p_static", [1.0, 50.0])
 def test_dinkelbach_gap_falls_to_zero_and_ee_never_decreases(p_static):
     with jax.enable_x64(True):
         p = _problem(1, p_static=p_static, dtype=jnp.float64)
-        b = statistical_mrt(p.v, p.p_max)
+        b = statistical_mrt(p.v, p.p_max_w)
         state = (b, energy_efficiency(p, b))
         ees, gaps = [float(state[1])], []
         for _ in range(12):
@@ -63,7 +63,7 @@ def test_dinkelbach_gap_falls_to_zero_and_ee_never_decreases(p_static):
             # F(rho_n) = B_w sum R - rho_n P_total at the subproblem's solution, eq. (16a)
             gaps.append(float(p.bandwidth_hz * sum_rate_bound(p, state[0]) - rho * total_power(state[0], p.xi, p.p_static_w)))
             ees.append(float(state[1]))
-            assert float(transmit_power(state[0])) <= float(p.p_max) * (1 + 1e-9)
+            assert float(transmit_power(state[0])) <= float(p.p_max_w) * (1 + 1e-9)
         assert all(g >= -1e-6 * abs(gaps[0]) for g in gaps)              # F(rho_n) >= 0 ...
         assert gaps[-1] <= 1e-6 * gaps[0]                               # ... and -> 0
         assert all(e2 >= e1 * (1 - 1e-12) for e1, e2 in zip(ees, ees[1:]))
@@ -77,9 +77,9 @@ def test_energy_efficiency_beats_sum_rate_wmmse_and_mrt():
         b_sr, _ = wmmse(p)
         assert bool(trace.converged)
         assert float(ee) >= float(energy_efficiency(p, b_sr)) * (1 - 1e-5)
-        assert float(ee) >= float(energy_efficiency(p, statistical_mrt(p.v, p.p_max)))
+        assert float(ee) >= float(energy_efficiency(p, statistical_mrt(p.v, p.p_max_w)))
         # with little static power the EE optimum backs off from the budget
-        assert float(transmit_power(b_ee)) < 0.9 * float(p.p_max)
+        assert float(transmit_power(b_ee)) < 0.9 * float(p.p_max_w)
 
 
 def test_stationary_in_the_transmit_power_direction():
@@ -88,7 +88,7 @@ def test_stationary_in_the_transmit_power_direction():
         p = _problem(2, p_static=5.0, dtype=jnp.float64)
         b, ee, _ = dinkelbach_wmmse(p, **EXACT)
         for t in (0.9, 0.99, 1.01, 1.1):
-            if float(transmit_power(t * b)) <= float(p.p_max):
+            if float(transmit_power(t * b)) <= float(p.p_max_w):
                 assert float(energy_efficiency(p, t * b)) <= float(ee) * (1 + 1e-9)
 
 
@@ -130,15 +130,15 @@ def test_unrolled_dinkelbach_gradients_match_finite_differences(binding):
         b, _, _ = dinkelbach_wmmse(p, mode=Unroll(4), inner=Unroll(6))
         power = float(transmit_power(b))
         if binding:
-            assert power == pytest.approx(float(p.p_max), rel=1e-9)
+            assert power == pytest.approx(float(p.p_max_w), rel=1e-9)
         else:
-            assert power < 0.5 * float(p.p_max)
+            assert power < 0.5 * float(p.p_max_w)
 
         def ee(p_max, gamma, noise, v):
-            q = _with(p, p_max=p_max, gamma=gamma, noise=noise, v=v)
+            q = _with(p, p_max_w=p_max, gamma=gamma, noise_w=noise, v=v)
             return dinkelbach_wmmse(q, mode=Unroll(4), inner=Unroll(6))[1] / 1e6
 
-        check_grads(ee, (p.p_max, p.gamma, p.noise, p.v), order=1, modes=("fwd", "rev"), eps=1e-7, rtol=1e-5)
+        check_grads(ee, (p.p_max_w, p.gamma, p.noise_w, p.v), order=1, modes=("fwd", "rev"), eps=1e-7, rtol=1e-5)
 
 
 def test_one_wmmse_step_spends_the_budget_exactly_and_its_derivative_is_one():
@@ -148,11 +148,11 @@ def test_one_wmmse_step_spends_the_budget_exactly_and_its_derivative_is_one():
         p = _problem(6, p_max=0.5, dtype=jnp.float64)
 
         def power(p_max):
-            q = _with(p, p_max=p_max)
-            return transmit_power(wmmse_step(statistical_mrt(q.v, q.p_max), q))
+            q = _with(p, p_max_w=p_max)
+            return transmit_power(wmmse_step(statistical_mrt(q.v, q.p_max_w), q))
 
-        assert float(power(p.p_max)) == pytest.approx(0.5, rel=1e-12)
-        assert float(jax.grad(power)(p.p_max)) == pytest.approx(1.0, rel=1e-9)
+        assert float(power(p.p_max_w)) == pytest.approx(0.5, rel=1e-12)
+        assert float(jax.grad(power)(p.p_max_w)) == pytest.approx(1.0, rel=1e-9)
 
 
 @pytest.mark.parametrize("c, p_max", [(0.0, 0.3), (0.5, 0.3), (5.0, 100.0)])
@@ -177,8 +177,8 @@ def test_budget_precoders_jvp_matches_finite_differences(c, p_max):
 
 def test_gradient_is_finite_for_deep_unrolling_with_checkpointing():
     p = _problem(7, p_static=5.0)
-    g = jax.grad(lambda pm: dinkelbach_wmmse(_with(p, p_max=pm), mode=Unroll(8, checkpoint=True),
-                                             inner=Unroll(10, checkpoint=True))[1])(p.p_max)
+    g = jax.grad(lambda pm: dinkelbach_wmmse(_with(p, p_max_w=pm), mode=Unroll(8, checkpoint=True),
+                                             inner=Unroll(10, checkpoint=True))[1])(p.p_max_w)
     assert np.isfinite(float(g))
 
 
@@ -207,7 +207,7 @@ def test_padded_problem_gives_the_same_precoders():
 
 def test_plain_arrays_through_from_arrays():
     v, alpha, gamma, noise, h = random_instance(4)
-    problem = PrecodingProblem.from_arrays(np.asarray(v), np.asarray(gamma), p_max=10.0, noise=noise, bandwidth_hz=BW,
+    problem = PrecodingProblem.from_arrays(np.asarray(v), np.asarray(gamma), p_max_w=10.0, noise_w=noise, bandwidth_hz=BW,
                                            xi=XI, p_static_w=5.0)
     b, ee, trace = dinkelbach_wmmse(problem)
     assert b.shape == v.shape and float(transmit_power(b)) <= 10.0 * (1 + 1e-5)
@@ -216,10 +216,10 @@ def test_plain_arrays_through_from_arrays():
 
 
 @pytest.mark.parametrize("change, match", [
-    (dict(p_max=0.0), "p_max must be > 0"),
-    (dict(p_max=-1.0), "p_max must be > 0"),
-    (dict(noise=0.0), "noise must be > 0"),
-    (dict(noise=-1e-3), "noise must be > 0"),
+    (dict(p_max_w=0.0), "p_max_w must be > 0"),
+    (dict(p_max_w=-1.0), "p_max_w must be > 0"),
+    (dict(noise_w=0.0), "noise_w must be > 0"),
+    (dict(noise_w=-1e-3), "noise_w must be > 0"),
     (dict(gamma=np.ones(3)), r"gamma must have shape \(4,\)"),
     (dict(gamma=np.ones(4) + 1j), "gamma must be real"),
     (dict(xi=0.0), "xi must be > 0"),
@@ -229,7 +229,7 @@ def test_plain_arrays_through_from_arrays():
 ])
 def test_bad_input_is_named(change, match):
     v, alpha, gamma, noise, h = random_instance(5)
-    args = dict(v=v, gamma=gamma, p_max=10.0, noise=noise, bandwidth_hz=BW, xi=XI, p_static_w=5.0) | change
+    args = dict(v=v, gamma=gamma, p_max_w=10.0, noise_w=noise, bandwidth_hz=BW, xi=XI, p_static_w=5.0) | change
     with pytest.raises(ValueError, match=match):
         PrecodingProblem.from_arrays(args.pop("v"), args.pop("gamma"), **args)
 

@@ -32,7 +32,7 @@ def test_outputs_within_budget(features):
     s = _scenario()
     rho = _model(features)(s)
     assert rho.shape == (SMALL.num_users,)
-    assert np.all(np.isfinite(rho)) and np.all(rho > 0) and np.all(rho <= s.p_max)
+    assert np.all(np.isfinite(rho)) and np.all(rho > 0) and np.all(rho <= s.p_max_w)
 
 
 @pytest.mark.parametrize("features", FEATURES)
@@ -40,8 +40,8 @@ def test_user_permutation_equivariance(features):
     s = _scenario(1)
     model = _model(features)
     perm = np.array([3, 0, 5, 1, 4, 2])
-    permuted = model.powers(permute_users(s.stats, perm), s.p_max[perm])
-    np.testing.assert_allclose(permuted, model.powers(s.stats, s.p_max)[perm], rtol=2e-5, atol=1e-9)
+    permuted = model.powers(permute_users(s.stats, perm), s.p_max_w[perm])
+    np.testing.assert_allclose(permuted, model.powers(s.stats, s.p_max_w)[perm], rtol=2e-5, atol=1e-9)
 
 
 @pytest.mark.parametrize("features", FEATURES)
@@ -50,7 +50,7 @@ def test_ap_permutation_invariance(features):
     model = _model(features)
     perm = np.random.default_rng(0).permutation(SMALL.num_aps)
     stats = eqx.tree_at(lambda t: (t.beta_ap, t.ap_mask), s.stats, (s.stats.beta_ap[perm], s.stats.ap_mask[perm]))
-    np.testing.assert_allclose(model.powers(stats, s.p_max), model.powers(s.stats, s.p_max), rtol=2e-5)
+    np.testing.assert_allclose(model.powers(stats, s.p_max_w), model.powers(s.stats, s.p_max_w), rtol=2e-5)
 
 
 @pytest.mark.parametrize("features", FEATURES)
@@ -59,9 +59,9 @@ def test_padded_equals_unpadded(features):
     model = _model(features)
     k, m = SMALL.num_users, SMALL.num_aps
     padded = s.stats.pad(k + 5, m + 4)
-    p_max = jnp.pad(s.p_max, (0, 5), constant_values=0.7)   # budgets of padded users must not matter
+    p_max = jnp.pad(s.p_max_w, (0, 5), constant_values=0.7)   # budgets of padded users must not matter
     out = model.powers(padded, p_max)
-    np.testing.assert_allclose(out[:k], model.powers(s.stats, s.p_max), rtol=1e-5, atol=1e-9)
+    np.testing.assert_allclose(out[:k], model.powers(s.stats, s.p_max_w), rtol=1e-5, atol=1e-9)
     assert np.all(out[k:] == 0)
 
 
@@ -69,12 +69,12 @@ def test_gradient_does_not_see_padding():
     s = _scenario(4)
     model = _model()
     padded = s.stats.pad(SMALL.num_users + 3, SMALL.num_aps + 2)
-    p_pad = jnp.pad(s.p_max, (0, 3))
+    p_pad = jnp.pad(s.p_max_w, (0, 3))
 
     def loss(mdl, stats, p):
         return jnp.sum(mdl.powers(stats, p))
 
-    g1 = eqx.filter_grad(loss)(model, s.stats, s.p_max)
+    g1 = eqx.filter_grad(loss)(model, s.stats, s.p_max_w)
     g2 = eqx.filter_grad(loss)(model, padded, p_pad)
     for a, b in zip(jax.tree.leaves(g1), jax.tree.leaves(g2)):
         assert np.all(np.isfinite(b))
@@ -86,9 +86,9 @@ def test_model_built_at_k30_runs_at_k50():
     p50 = UplinkParams(num_users=50, tau_p=25, num_aps=60)
     model = SHGNN(p30.num_antennas, hidden=16, num_layers=2, key=jax.random.key(0))
     s50 = sample_uplink_scenario(jax.random.key(5), p50)
-    rho = eqx.filter_jit(model.powers)(s50.stats, s50.p_max)
+    rho = eqx.filter_jit(model.powers)(s50.stats, s50.p_max_w)
     assert rho.shape == (50,)
-    assert np.all(np.isfinite(rho)) and np.all(rho <= s50.p_max)
+    assert np.all(np.isfinite(rho)) and np.all(rho <= s50.p_max_w)
 
 
 def test_raw_features_need_matching_antennas():
@@ -125,7 +125,7 @@ def test_parameter_gradient_matches_finite_differences():
 
         def f(weight):
             m = eqx.tree_at(lambda t: t.readout.outer.weight, model, weight)
-            return jnp.sum(m.powers(s.stats, s.p_max) ** 2)
+            return jnp.sum(m.powers(s.stats, s.p_max_w) ** 2)
 
         g = jax.grad(f)(w)
         direction = jax.random.normal(jax.random.key(2), w.shape, jnp.float64)
@@ -168,7 +168,7 @@ def test_contamination_feature_is_the_mmse_gain():
     from satjax.uplink import mmse_statistics
 
     s = _scenario(7)
-    g = graph_inputs(s.stats, s.p_max, "compact", "beta_contamination")
+    g = graph_inputs(s.stats, s.p_max_w, "compact", "beta_contamination")
     m = mmse_statistics(s.stats)
     np.testing.assert_allclose(g.ap_user[..., 1], m.gamma / s.stats.beta_ap, rtol=1e-5)
 
@@ -194,13 +194,13 @@ def _nan_beta(s):
 @pytest.mark.parametrize("call, match", [
     (lambda m, s: m(s.stats), r"scenario must be a satjax.uplink.UplinkScenario for one drop \(use jax.vmap for a "
                               r"batch\), got satjax.uplink.statistics.ChannelStats"),
-    (lambda m, s: m(jax.tree.map(lambda a: jnp.stack([a, a]), s)), r"one drop .* scenario.p_max of shape \(2, 6\), "
+    (lambda m, s: m(jax.tree.map(lambda a: jnp.stack([a, a]), s)), r"one drop .* scenario.p_max_w of shape \(2, 6\), "
                                                                    r"expected \[K\]: 1 extra leading axes, a batch"),
     (lambda m, s: m(_nan_beta(s)), r"scenario.stats.beta_ap must be finite"),
-    (lambda m, s: m(eqx.tree_at(lambda t: t.p_max, s, -s.p_max)), r"scenario.p_max must be >= 0 W"),
-    (lambda m, s: m.powers(s.stats, s.p_max[:3]), r"p_max must have shape \(6,\)"),
+    (lambda m, s: m(eqx.tree_at(lambda t: t.p_max_w, s, -s.p_max_w)), r"scenario.p_max_w must be >= 0 W"),
+    (lambda m, s: m.powers(s.stats, s.p_max_w[:3]), r"p_max must have shape \(6,\)"),
     (lambda m, s: m.powers(s.stats, jnp.full(6, jnp.inf)), r"p_max must be finite"),
-    (lambda m, s: graph_inputs(_nan_beta(s).stats, s.p_max), r"stats.beta_ap must be finite"),
+    (lambda m, s: graph_inputs(_nan_beta(s).stats, s.p_max_w), r"stats.beta_ap must be finite"),
 ])
 def test_bad_inputs_are_named(call, match):
     """Another input class, a batch without vmap, NaN/inf and negative budgets: a ValueError naming

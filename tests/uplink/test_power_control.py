@@ -116,7 +116,7 @@ def test_sum_rate_non_decreasing_feasible_finite(seed, regime, link):
 
 def test_monotone_on_sampled_scenarios():
     scen = sample_uplink_scenarios(jax.random.key(3), UplinkParams(num_users=12, tau_p=6, num_aps=10), 4)
-    res = jax.vmap(lambda s, p: _unrolled(s, p, num_iters=60))(scen.stats, scen.p_max)
+    res = jax.vmap(lambda s, p: _unrolled(s, p, num_iters=60))(scen.stats, scen.p_max_w)
     obj = np.asarray(res.trace.objective)
     assert np.all(np.diff(obj, axis=1) >= -1e-5 * np.abs(obj[:, 1:]))
     assert np.all(obj[:, -1] > obj[:, 0])                               # it does improve on full power
@@ -153,9 +153,9 @@ def test_beats_full_power_which_beats_random_on_average():
 
     def rates(s, key):
         problem = siso_problem(s.stats)
-        alg = _solve(s.stats, s.p_max).rho
-        rand = jax.vmap(lambda k: sum_spectral_efficiency(problem, random_power(k, s.p_max)))(jax.random.split(key, 32))
-        return jnp.stack([sum_spectral_efficiency(problem, alg), sum_spectral_efficiency(problem, full_power(s.p_max)),
+        alg = _solve(s.stats, s.p_max_w).rho
+        rand = jax.vmap(lambda k: sum_spectral_efficiency(problem, random_power(k, s.p_max_w)))(jax.random.split(key, 32))
+        return jnp.stack([sum_spectral_efficiency(problem, alg), sum_spectral_efficiency(problem, full_power(s.p_max_w)),
                           rand.mean()])
 
     r = np.asarray(jax.jit(jax.vmap(rates))(scen, keys))
@@ -220,11 +220,11 @@ def test_vmap_equals_per_scenario_and_traces_once():
         def batched(stats, p_max):
             return jax.vmap(lambda s, p: _solve(s, p, tol=1e-8))(stats, p_max)
 
-        res = batched(scen.stats, scen.p_max)
-        batched(scen.stats, scen.p_max)
+        res = batched(scen.stats, scen.p_max_w)
+        batched(scen.stats, scen.p_max_w)
         counts = []
         for i in range(3):
-            one = _solve(jax.tree.map(lambda x: x[i], scen.stats), scen.p_max[i], tol=1e-8)
+            one = _solve(jax.tree.map(lambda x: x[i], scen.stats), scen.p_max_w[i], tol=1e-8)
             counts.append(int(one.trace.num_iters))
             assert int(res.trace.num_iters[i]) == counts[-1]
             np.testing.assert_allclose(res.rho[i], one.rho, rtol=1e-9, atol=1e-20)

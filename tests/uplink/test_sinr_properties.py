@@ -53,10 +53,10 @@ def test_float32_agrees_with_float64():
 def test_float32_geometric_scenario_is_finite_and_matches_float64():
     params = UplinkParams(num_users=12)
     s32 = sample_uplink_scenario(jax.random.key(0), params)
-    out32 = np.asarray(closed_form_sinr(s32.stats, s32.p_max))
+    out32 = np.asarray(closed_form_sinr(s32.stats, s32.p_max_w))
     with jax.enable_x64(True):
         s64 = jax.tree.map(lambda x: x.astype(jnp.complex128 if jnp.iscomplexobj(x) else (jnp.float64 if jnp.issubdtype(x.dtype, jnp.floating) else x.dtype)), s32)
-        out64 = np.asarray(closed_form_sinr(s64.stats, s64.p_max))
+        out64 = np.asarray(closed_form_sinr(s64.stats, s64.p_max_w))
     assert np.all(np.isfinite(out32))
     np.testing.assert_allclose(out32, out64, rtol=2e-3)
 
@@ -147,7 +147,7 @@ def test_extreme_snr_is_finite(snr_db):
 def test_user_on_top_of_an_ap_and_zero_power_users_are_finite():
     params = UplinkParams(num_users=6, num_aps=4, area_side_m=10.0)     # everyone within metres of an AP
     sc = sample_uplink_scenario(jax.random.key(1), params)
-    rho = sc.p_max.at[:3].set(0.0)
+    rho = sc.p_max_w.at[:3].set(0.0)
     out = np.asarray(closed_form_sinr(sc.stats, rho))
     assert np.all(np.isfinite(out)) and np.all(out[:3] == 0) and np.all(out[3:] > 0)
 
@@ -161,6 +161,6 @@ def test_more_power_helps_alone_and_interference_hurts():
 
 def test_space_ground_beats_each_link_alone_on_average():
     sc = jax.vmap(lambda k: sample_uplink_scenario(k, UplinkParams()))(jax.random.split(jax.random.key(0), 8))
-    rate = lambda link: jax.vmap(lambda s, r: throughput_bps(closed_form_sinr(s, r, link), bandwidth_hz=20e6, tau_p=10, tau_c=10_000).sum())(sc.stats, sc.p_max)
+    rate = lambda link: jax.vmap(lambda s, r: throughput_bps(closed_form_sinr(s, r, link), bandwidth_hz=20e6, tau_p=10, tau_c=10_000).sum())(sc.stats, sc.p_max_w)
     both, space, ground = (float(rate(l).mean()) for l in LINKS)
     assert both > space and both > ground

@@ -95,8 +95,8 @@ def test_sampled_scenario_matches_monte_carlo():
     params = UplinkParams(num_aps=8, num_users=6, tau_p=3, n_v=3, n_h=3)
     sc = sample_uplink_scenario(jax.random.key(5), params)
     for link in LINKS:
-        cf = np.asarray(closed_form_sinr(sc.stats, sc.p_max, link))
-        mc, se = _batched_mc_sinr(jax.random.key(6), sc.stats, sc.p_max, link, batches=10, per_batch=2_000)
+        cf = np.asarray(closed_form_sinr(sc.stats, sc.p_max_w, link))
+        mc, se = _batched_mc_sinr(jax.random.key(6), sc.stats, sc.p_max_w, link, batches=10, per_batch=2_000)
         z = np.abs(cf - mc) / se
         assert z.max() < Z_MAX, f"{link}: {z.max():.1f} SE (cf={cf}, mc={mc})"
 
