@@ -23,7 +23,11 @@ shadowing comes from obstacles on the path, which do not change over 180 kHz sub
 CSI of a link then differs across subchannels only by the P.525/P.676 frequency terms (D93).
 ``shadowing="per_subchannel"`` draws X i.i.d. per (link, subchannel), the former default (no
 spatial or frequency correlation): it creates subchannel diversity that real shadowing does not
-have. Subchannel n sits at $f_n = f_c + (n - (N-1)/2) B_{sc}$. Antenna gains are 0 dBi.
+have. ``shadowing="correlated"`` draws X once per link, correlated in space by Gudmundson's model
+(D111): the links of one UAV in slot g to its receivers (the K_g users of group g and the M
+satellite users, jointly) have correlation $e^{-\Delta d/d_{cor}}$ for receivers $\Delta d$ apart
+(``shadowing_corr_distance_m``, default 50 m); links of different UAVs or slots are independent.
+``"correlated_per_subchannel"`` draws such a field independently per subchannel. Subchannel n sits at $f_n = f_c + (n - (N-1)/2) B_{sc}$. Antenna gains are 0 dBi.
 
 Satellite occupancy: $y_{g,m,n} \sim$ Bernoulli(``satellite_load``), independent.
 """
@@ -50,16 +54,18 @@ from satjax._checks import (
 from satjax._types import ArrayLike, Bool, DTypeLike, Float, PRNGKeyArray
 from satjax.params import Params, mode, physical, resolve_dtype, sample_batch, size
 from satjax.propagation.itu_r import free_space_loss_db, gaseous_attenuation_inclined_db
-from satjax.propagation.shadowing import sample_shadowing_db
+from satjax.propagation.shadowing import sample_correlated_shadowing_db, sample_shadowing_db
 from satjax.units import db_to_lin, dbm_to_watt, thermal_noise_w
 
 __all__ = ["SHADOWING_MODES", "UavParams", "UavScenario", "sample_uav_scenario", "sample_uav_scenarios", "subchannel_frequencies_hz", "uav_ground_loss_db"]
 
 
-#: How the log-normal shadowing of a UAV link varies over the subchannels (D93): ``"per_link"``, one
-#: draw per link, the same on all its subchannels (default); ``"per_subchannel"``, i.i.d. per
-#: (link, subchannel).
-SHADOWING_MODES = ("per_link", "per_subchannel")
+#: How the log-normal shadowing of a UAV link varies over the subchannels (D93) and in space (D111):
+#: ``"per_link"``, one draw per link, the same on all its subchannels (default); ``"per_subchannel"``,
+#: i.i.d. per (link, subchannel); ``"correlated"``, one draw per link, the links of one UAV to
+#: receivers Δd apart correlated by exp(-Δd / ``shadowing_corr_distance_m``);
+#: ``"correlated_per_subchannel"``, such a field drawn independently per subchannel.
+SHADOWING_MODES = ("per_link", "per_subchannel", "correlated", "correlated_per_subchannel")
 
 
 class UavParams(Params):
@@ -94,7 +100,11 @@ class UavParams(Params):
     sat_user_max_distance_m: Float[ArrayLike, ""] = physical(50e3, unit="m", lo=0, lo_open=True)
     shadowing_std_db: Float[ArrayLike, ""] = physical(6.0, unit="dB", lo=0, hi=20, doc="log-normal shadowing (D73)")
     shadowing: str = mode("per_link", SHADOWING_MODES,
-                          doc="one shadowing draw per link, constant over its subchannels, or i.i.d. per (link, subchannel) (D93)")
+                          doc="one shadowing draw per link, constant over its subchannels, or i.i.d. per (link, subchannel) (D93); "
+                              "either one correlated in space (D111)")
+    shadowing_corr_distance_m: Float[ArrayLike, ""] = physical(
+        50.0, unit="m", lo=0, lo_open=True,
+        doc="d_cor of the correlated shadowing modes, exp(-Δd/d_cor); 50 m: TR 38.901 Table 7.5-6, UMa NLOS (D111)")
     satellite_load: Float[ArrayLike, ""] = physical(0.5, lo=0, hi=1, doc="P(y_{g,m,n} = 1)")
 
     def __check_init__(self):
@@ -302,14 +312,28 @@ def uav_ground_loss_db(tx_pos: Float[ArrayLike, "... 3"], rx_pos: Float[ArrayLik
     return free + gaseous_attenuation_inclined_db(f, el, jnp.zeros_like(d), jnp.broadcast_to(altitude, d.shape)), free
 
 
-def _link_gain(key, tx_pos, rx_pos, freqs, altitude, std_db, shadowing):
+def _link_gain(tx_pos, rx_pos, freqs, altitude, shadow_db):
     """Linear large-scale gains ``[..., N]`` between UAVs and ground terminals: the median loss of
-    ``uav_ground_loss_db`` + shadowing (one draw per link, broadcast over the subchannels, or one
-    per (link, subchannel): ``shadowing``), and P.525 alone."""
+    ``uav_ground_loss_db`` + ``shadow_db`` (``[..., N]`` or ``[..., 1]``), and P.525 alone."""
     loss, free = uav_ground_loss_db(tx_pos, rx_pos, freqs, altitude)
-    draws = loss.shape if shadowing == "per_subchannel" else loss.shape[:-1] + (1,)
-    shadow = sample_shadowing_db(key, std_db, draws)
-    return db_to_lin(-(loss + shadow)), db_to_lin(-free + jnp.zeros_like(loss))
+    return db_to_lin(-(loss + shadow_db)), db_to_lin(-free + jnp.zeros_like(loss))
+
+
+def _uav_shadowing_db(kl, kp, p: UavParams, user_pos, sat_user_pos):
+    """Shadowing [dB] of the UAV -> user links ``[G, K, L, D]`` and UAV -> satellite user links
+    ``[G, M, L, D]`` (D = N per subchannel, else 1) in the mode ``p.shadowing`` (D93, D111). The
+    independent modes draw each with its own key (``kl``, ``kp``); the correlated ones draw one
+    field per (slot g, UAV l) over the K + M receivers of the slot, with ``kl``."""
+    g, k, l, m, n = p.num_groups, p.users_per_group, p.num_uavs, p.num_sat_users, p.num_subchannels
+    d = n if p.shadowing.endswith("per_subchannel") else 1
+    std = p.shadowing_std_db
+    if not p.shadowing.startswith("correlated"):
+        return sample_shadowing_db(kl, std, (g, k, l, d)), sample_shadowing_db(kp, std, (g, m, l, d))
+    receivers = jnp.concatenate([user_pos, jnp.broadcast_to(sat_user_pos, (g, m, 3))], axis=1)     # [G, K+M, 3]
+    field = sample_correlated_shadowing_db(kl, std, receivers[:, None, None], p.shadowing_corr_distance_m,
+                                           (g, l, d, k + m))                                       # [G, L, D, K+M]
+    field = jnp.transpose(field, (0, 3, 1, 2))                                                     # [G, K+M, L, D]
+    return field[:, :k], field[:, k:]
 
 
 def sample_uav_scenario(key: PRNGKeyArray, params: UavParams, dtype: DTypeLike | None = None) -> UavScenario:
@@ -347,10 +371,9 @@ def _sample_uav_scenario(key: PRNGKeyArray, params: UavParams, dtype) -> UavScen
     sat_user_pos = jnp.stack([jnp.sqrt(r2) * jnp.cos(ang), jnp.sqrt(r2) * jnp.sin(ang), jnp.zeros((m,), dtype)], axis=-1)
 
     freqs = subchannel_frequencies_hz(p.carrier_hz, p.subchannel_bandwidth_hz, n)
-    lam, _ = _link_gain(kl, uav_pos[:, None, :, :], user_pos[:, :, None, :], freqs, p.uav_altitude_m, p.shadowing_std_db,
-                        p.shadowing)
-    phi, phi_fs = _link_gain(kp, uav_pos[:, None, :, :], sat_user_pos[None, :, None, :], freqs, p.uav_altitude_m,
-                             p.shadowing_std_db, p.shadowing)
+    shadow_users, shadow_sat = _uav_shadowing_db(kl, kp, p, user_pos, sat_user_pos)
+    lam, _ = _link_gain(uav_pos[:, None, :, :], user_pos[:, :, None, :], freqs, p.uav_altitude_m, shadow_users)
+    phi, phi_fs = _link_gain(uav_pos[:, None, :, :], sat_user_pos[None, :, None, :], freqs, p.uav_altitude_m, shadow_sat)
     y = (jax.random.uniform(ky, (g, m, n), dtype) < p.satellite_load).astype(dtype)
     return UavScenario(lam=lam, phi=phi, phi_free_space=phi_fs, y=y, user_mask=jnp.ones((g, k), bool), noise_w=p.noise_w,
                        interference_threshold_w=dbm_to_watt(p.interference_threshold_dbm), p_max_w=p.p_max_w,
