@@ -1,6 +1,7 @@
 """System C's shadowing modes (D93, D111): Gudmundson's spatially correlated shadowing, checked by
 Monte Carlo at known receiver distances; the default per-link drops unchanged."""
 
+import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -93,17 +94,19 @@ def test_per_link_drops_are_the_committed_ones():
 def test_the_sampler_applies_the_correlated_draw_to_its_own_positions(mode):
     """lam and phi over the same drop without shadowing are 10^(-X/10), X the draw of
     ``_uav_shadowing_db`` at the drop's positions with the sampler's keys; constant over the
-    subchannels in the per-link mode; in the scenario's dtype."""
+    subchannels in the per-link mode; in the scenario's dtype (float32 checked once)."""
     p, key = TINY.replace(shadowing=mode), jax.random.key(3)
     s = sample_uav_scenario(key, p, jnp.float64)
     s0 = sample_uav_scenario(key, p.replace(shadowing_std_db=0.0), jnp.float64)
     _, _, _, _, kl, kp, _ = jax.random.split(key, 7)
-    users, sats = _uav_shadowing_db(kl, kp, p.astype(jnp.float64), s.user_pos, s.sat_user_pos)
+    users, sats = eqx.filter_jit(_uav_shadowing_db)(kl, kp, p.astype(jnp.float64), s.user_pos, s.sat_user_pos)
     shape = (2, 2, 2, 3 if mode.endswith("per_subchannel") else 1)
     assert users.shape == shape and sats.shape == shape
     np.testing.assert_allclose(10 * np.log10(np.asarray(s0.lam / s.lam)), np.broadcast_to(users, s.lam.shape), atol=1e-9)
     np.testing.assert_allclose(10 * np.log10(np.asarray(s0.phi / s.phi)), np.broadcast_to(sats, s.phi.shape), atol=1e-9)
     np.testing.assert_array_equal(s.phi_free_space, s0.phi_free_space)
+    if mode != "correlated":
+        return
     s32 = sample_uav_scenario(key, p, jnp.float32)
     assert s32.lam.dtype == jnp.float32 and np.all(np.isfinite(np.asarray(s32.lam))) and np.all(np.asarray(s32.phi) > 0)
 
@@ -158,3 +161,18 @@ def test_a_sweep_over_the_correlation_distance_compiles_once():
     assert len(traces) == 1 and f._cache_size() == 1
     assert np.all(np.isfinite(np.asarray(a))) and np.all(np.isfinite(np.asarray(b)))
     assert len(set(np.asarray(jnp.concatenate([a, b])).tolist())) == 4           # d_cor reaches the drop
+
+
+def test_gradient_through_the_correlated_sampler_matches_finite_differences():
+    """d/d(group_radius_m) of the drop's total log-gain moves the users and so the correlation
+    matrix and its Cholesky factor; float64, central differences."""
+    params = TINY.replace(shadowing="correlated", shadowing_corr_distance_m=300.0).astype(jnp.float64)
+
+    def total_log_gain(radius):
+        s = sample_uav_scenario(jax.random.key(2), params.replace(group_radius_m=radius), jnp.float64)
+        return jnp.sum(jnp.log10(s.lam)) + jnp.sum(jnp.log10(s.phi))
+
+    g = jax.grad(total_log_gain)(jnp.float64(1000.0))
+    fd = (total_log_gain(1000.0 + 1e-3) - total_log_gain(1000.0 - 1e-3)) / 2e-3
+    assert abs(float(g)) > 1e-3
+    np.testing.assert_allclose(float(g), float(fd), rtol=1e-6)
