@@ -236,7 +236,7 @@ def test_a_decision_of_another_shape_or_system_is_refused(name):
     wrong_shape = jax.tree.unflatten(tree, [jnp.zeros(a.shape + (2,), a.dtype) for a in leaves])
     with pytest.raises(ValueError, match="leaf 0 has shape"):
         system.check_decision(wrong_shape, scenario)
-    wrong_dtype = jax.tree.unflatten(tree, [a.astype(jnp.int32) for a in leaves])
+    wrong_dtype = jax.tree.unflatten(tree, [jnp.zeros(a.shape, jnp.int32) for a in leaves])
     with pytest.raises(ValueError, match="dtype int32"):
         system.check_decision(wrong_dtype, scenario)
 
