@@ -36,6 +36,7 @@ import numpy as np
 from satjax._checks import check_choice, check_finite, check_int_range, check_ndim, check_nonnegative, check_positive, float_dtype, is_concrete
 from satjax._types import Array, ArrayLike, Complex, Float, PRNGKeyArray
 from satjax.constants import SPEED_OF_LIGHT_M_S
+from satjax.units import db_to_lin
 
 __all__ = [
     "PROFILES",
@@ -157,7 +158,7 @@ def tap_powers(profile: str, k_factor_db: Float[ArrayLike, "..."] | None = None,
     diffuse = jnp.asarray(10.0 ** (np.asarray(table.powers_db) / 10.0), dtype)
     los = jnp.asarray(0.0 if table.los_power_db is None else 10.0 ** (table.los_power_db / 10.0), dtype)
     if k_factor_db is not None:
-        k = 10.0 ** (jnp.asarray(k_factor_db, dtype) / 10.0)
+        k = db_to_lin(jnp.asarray(k_factor_db, dtype))
         first = los + diffuse[0]
         los = first * k / (k + 1.0)
         diffuse = diffuse.at[0].set(first / (k + 1.0))

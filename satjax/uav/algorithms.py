@@ -126,11 +126,10 @@ def initial_point(scenario: UavScenario) -> tuple[_X, _P, _TAU]:
         ``(x, p, tau)``: assignment ``[G, K, N]`` in {0, 1}, powers ``[G, L, N]`` [W], hovering
         times ``[G]`` [s].
     """
-    g, _, l, n, _ = scenario.sizes
-    dtype = scenario.lam.dtype
-    tau = jnp.full((g,), jnp.minimum(scenario.hover_budget_s / g, scenario.tau_max_s), dtype)
+    g = scenario.sizes[0]
+    tau = jnp.full((g,), jnp.minimum(scenario.hover_budget_s / g, scenario.tau_max_s), scenario.lam.dtype)
     p = _equal_power(scenario)
-    x = _best_user_assignment(scenario, _rates(scenario, p))
+    x = _initial_assignment(scenario)
     return x, p * feasibility_scale(scenario, x, p, tau), tau
 
 
