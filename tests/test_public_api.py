@@ -2,8 +2,11 @@
 
 Every function a system subpackage exports (its ``__all__``; a ``jax.custom_jvp`` counts as the
 function it wraps) annotates every parameter and its return, and its docstring has an ``Args:``
-section naming each parameter and a ``Returns:`` section. The systems come from the registry,
-so a fourth system is covered as soon as it is registered. No JAX computation runs here.
+section naming each parameter and a ``Returns:`` section; every array it takes or returns has
+a jaxtyping dtype and shape (``Float[ArrayLike, "K"]``, a key ``PRNGKeyArray``), never a bare
+``ArrayLike``, so the suite's run-time checker (jaxtyping + beartype) checks it. The systems come
+from the registry, so a fourth system is covered as soon as it is registered. No JAX computation
+runs here.
 """
 
 from __future__ import annotations
@@ -39,13 +42,28 @@ def _section(doc: str, title: str) -> str | None:
     return None if match is None else match.group(1)
 
 
+#: A bare array type, and the same inside a jaxtyping dtype (``Float[ArrayLike, "K"]``).
+_BARE_ARRAY = re.compile(r"\b(?:ArrayLike|Array|ndarray)\b")
+_SHAPED_ARRAY = re.compile(r"\b[A-Z]\w*\[\s*(?:ArrayLike|Array|np\.ndarray|ndarray)\s*,")
+
+
+def _unshaped(annotation) -> bool:
+    """Whether an annotation names an array type without a jaxtyping dtype and shape."""
+    text = annotation if isinstance(annotation, str) else inspect.formatannotation(annotation)
+    return len(_BARE_ARRAY.findall(text)) > len(_SHAPED_ARRAY.findall(text))
+
+
 def _problems(fn) -> list[str]:
     sig = inspect.signature(fn)
     doc = inspect.getdoc(fn) or ""
     problems = [f"parameter {p!r} is not annotated" for p, v in sig.parameters.items()
                 if v.annotation is inspect.Parameter.empty]
+    problems += [f"parameter {p!r} is an array without a shape: {v.annotation}" for p, v in sig.parameters.items()
+                 if v.annotation is not inspect.Parameter.empty and _unshaped(v.annotation)]
     if sig.return_annotation is inspect.Signature.empty:
         problems.append("the return is not annotated")
+    elif _unshaped(sig.return_annotation):
+        problems.append(f"the return is an array without a shape: {sig.return_annotation}")
     if not doc.strip():
         return problems + ["no docstring"]
     if sig.parameters:
@@ -77,6 +95,18 @@ def test_the_check_can_fail():
     def undocumented(a, b: int):
         """One line only."""
 
+    def unshaped(a: "ArrayLike", b: "Float[ArrayLike, 'K']", c: "PRNGKeyArray") -> "tuple[Float[Array, 'K'], Array]":
+        """Summary.
+
+        Args:
+            a: first.
+            b: second.
+            c: key.
+
+        Returns:
+            two.
+        """
+
     def documented(a: int, *, b: int = 0) -> int:
         """Summary.
 
@@ -91,3 +121,5 @@ def test_the_check_can_fail():
     assert _problems(undocumented) == ["parameter 'a' is not annotated", "the return is not annotated",
                                        "no Args: section", "no Returns: section"]
     assert _problems(documented) == ["parameter 'b' missing from Args:"]
+    assert _problems(unshaped) == ["parameter 'a' is an array without a shape: ArrayLike",
+                                   "the return is an array without a shape: tuple[Float[Array, 'K'], Array]"]

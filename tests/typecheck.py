@@ -1,0 +1,29 @@
+"""Running satjax as a user does: without the suite's run-time type checker.
+
+The suite checks every annotated satjax function with jaxtyping + beartype
+(``--jaxtyping-packages`` in pyproject.toml): a wrong shape or dtype at a public function raises
+the checker's ``TypeCheckError`` (a ``TypeError`` naming the parameter and the annotated shape)
+before the function runs. A user's program has no such checker, so what a user sees for the
+same input is the function's own ``ValueError`` at its boundary. Tests of those errors run the
+call inside :func:`as_a_user`; ``tests/test_public_api.py`` checks that the checker rejects the
+same inputs, so both paths are tested.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import jaxtyping
+
+
+@contextlib.contextmanager
+def as_a_user() -> Iterator[None]:
+    """Switch the run-time type checker off for the enclosed calls (``jaxtyping_disable``, read at
+    each call), and back to what it was after."""
+    before = jaxtyping.config.jaxtyping_disable
+    jaxtyping.config.update("jaxtyping_disable", True)
+    try:
+        yield
+    finally:
+        jaxtyping.config.update("jaxtyping_disable", before)
