@@ -1,14 +1,17 @@
-"""The sweep app on 1 and 2 local worker processes: the same 1 000-point sweep, wall time and ratio.
+"""The sweep app on 1 and 2 local worker processes: the same 1 000-point sweep, wall time and ratios.
 
 The sweep (``experiments.sweep``, executor ``local``): system A's sum throughput of full power
 (the closed form, Theorem 1) at the default ``UplinkParams`` over ``p_max_w`` x ``pilot_power_w``
-(40 x 25 = 1 000 points of 16 drops), chunks of 50 points, the program 25 points wide. Each run
+(40 x 25 = 1 000 points of 64 drops), chunks of 50 points, the program 25 points wide. Each run
 starts from an empty store in a temporary folder and includes what a user waits for: worker
 start-up, compilation (once per worker), computing and writing the store. Every worker runs
-single-threaded BLAS and Eigen (``experiments.xla_env``), so two workers use two cores without
-thrashing; the ``workers=2`` case records ``speedup_vs_1_worker`` and checks that both runs
-stored the same numbers (``max_abs_diff_vs_1_worker``, 0 expected: results do not depend on the
-worker count).
+single-threaded BLAS and Eigen (``experiments.xla_env``). XLA:CPU spreads one program over every
+core its process may use, so the configurations (:data:`CONFIGS`) are one worker pinned to one
+core (the baseline), one worker on every core, two workers pinned to a core each (the default
+``executor.cpus_per_worker=0``) and two unpinned; each later case records its speed-up over the
+first and over one worker on every core, and checks that it stored the same numbers
+(``max_abs_diff_vs_1_worker``, 0 expected: results do not depend on the worker count). Quick mode
+(tiny sizes) runs the first and the default two-worker configuration.
 
 ``compile_s`` and ``xla_memory_mb`` are those of the chunk program compiled in the benchmark's
 own process (what each worker compiles once).
@@ -27,7 +30,7 @@ from benchmarks.common import Settings, case, time_jax
 SUITE = "sweep_scaling"
 
 
-def _spec(store: Path, workers: int, quick: bool):
+def _spec(store: Path, workers: int, quick: bool, cpus_per_worker: int = 0):
     from experiments.sweep.spec import ExecutorConfig, SweepConfig
 
     n_p, n_pilot = (8, 5) if quick else (40, 25)
@@ -35,9 +38,10 @@ def _spec(store: Path, workers: int, quick: bool):
     return SweepConfig(system="uplink", params=params,
                        grid={"p_max_w": np.geomspace(0.01, 1.0, n_p).tolist(),
                              "pilot_power_w": np.geomspace(0.01, 1.0, n_pilot).tolist()},
-                       drops=2 if quick else 16, policies=["full_power"], metrics=["sum_mbps"],
+                       drops=2 if quick else 64, policies=["full_power"], metrics=["sum_mbps"],
                        chunk_size=20 if quick else 50, batch_size=10 if quick else 25, store=str(store), progress=False,
-                       executor=ExecutorConfig(kind="local", workers=workers, poll_s=0.2))
+                       executor=ExecutorConfig(kind="local", workers=workers, poll_s=0.2,
+                                                         cpus_per_worker=cpus_per_worker))
 
 
 def _program_stats(spec, settings: Settings) -> dict:
@@ -55,6 +59,15 @@ def _program_stats(spec, settings: Settings) -> dict:
     return {"compile_s": stats["compile_s"], "xla_memory_mb": stats.get("xla_memory_mb", float("nan"))}
 
 
+#: (workers, executor.cpus_per_worker): one worker on one core, one worker on every core (XLA:CPU
+#: spreads its program over them), two workers pinned to a core each (the default), two unpinned.
+CONFIGS = ((1, 1), (1, 0), (2, 0), (2, -1))
+
+
+def _label(workers: int, cpus_per_worker: int) -> str:
+    return f"workers={workers},cpus_per_worker={cpus_per_worker}"
+
+
 def run(settings: Settings):
     import xarray as xr
 
@@ -62,23 +75,25 @@ def run(settings: Settings):
 
     walls, stored = {}, {}
     with tempfile.TemporaryDirectory() as tmp:
-        for workers in (1, 2):
-            spec = _spec(Path(tmp) / f"w{workers}.zarr", workers, settings.quick)
+        for workers, cpus in (CONFIGS[0], CONFIGS[2]) if settings.quick else CONFIGS:
+            spec = _spec(Path(tmp) / f"w{workers}c{cpus}.zarr", workers, settings.quick, cpus)
             program = _program_stats(spec, settings)
             t0 = time.perf_counter()
             store = run_sweep(spec)
             wall = time.perf_counter() - t0
-            walls[workers] = wall
-            stored[workers] = xr.open_zarr(store)["sum_mbps__full_power"].values
-            points = int(np.prod(stored[workers].shape[:-1]))
+            walls[workers, cpus] = wall
+            stored[workers, cpus] = xr.open_zarr(store)["sum_mbps__full_power"].values
+            points = int(np.prod(stored[workers, cpus].shape[:-1]))
             extra = {}
-            if workers == 2:
-                extra = {"speedup_vs_1_worker": walls[1] / wall,
-                         "max_abs_diff_vs_1_worker": float(np.max(np.abs(stored[2] - stored[1])))}
-            yield case(SUITE, f"sweep_scaling:workers={workers}", "satjax",
+            if (workers, cpus) != CONFIGS[0]:
+                extra = {"speedup_vs_1_worker_on_1_core": walls[CONFIGS[0]] / wall,
+                         "max_abs_diff_vs_1_worker": float(np.max(np.abs(stored[workers, cpus] - stored[CONFIGS[0]])))}
+                if (1, 0) in walls:
+                    extra["speedup_vs_1_worker_on_every_core"] = walls[1, 0] / wall
+            yield case(SUITE, f"sweep_scaling:{_label(workers, cpus)}", "satjax",
                        {"points": points, "drops": spec.drops, "chunk_size": spec.chunk_size,
-                        "batch_size": spec.batch_size, "workers": workers, "system": spec.system,
-                        "policy": "full_power"}, points * spec.drops,
+                        "batch_size": spec.batch_size, "workers": workers, "cpus_per_worker": cpus,
+                        "system": spec.system, "policy": "full_power"}, points * spec.drops,
                        {"median_s": wall, "min_s": wall, "max_s": wall, "repeats": 1,
                         "per_scenario_ms": 1e3 * wall / (points * spec.drops), "wall_s_including_compile": wall,
                         **program}, **extra)

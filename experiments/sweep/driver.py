@@ -57,6 +57,18 @@ def _executor(p: Plan, folder: Path):
     return executor
 
 
+def worker_cpus(worker: int, workers: int, cpus_per_worker: int, available: list[int] | None = None) -> list[int] | None:
+    """The cores local worker ``worker`` of ``workers`` is pinned to (``ExecutorConfig.cpus_per_worker``):
+    ``cpus_per_worker`` consecutive cores of ``available`` (default: the cores this process may
+    use), an equal share when it is 0, wrapping round when there are fewer cores than asked; ``None``
+    (no pinning) when it is -1 or the platform cannot pin (no ``os.sched_setaffinity``)."""
+    if cpus_per_worker < 0 or not hasattr(os, "sched_setaffinity"):
+        return None
+    available = sorted(os.sched_getaffinity(0)) if available is None else available
+    c = cpus_per_worker or max(1, len(available) // workers)
+    return sorted({available[(worker * c + i) % len(available)] for i in range(c)})
+
+
 def submit(p: Plan, executor, todo: list[int], run_id: str) -> list:
     """Submit the chunks ``todo`` to ``executor`` (:func:`_executor`; the ``debug`` executor's jobs
     run when their result is asked)."""
@@ -71,7 +83,7 @@ def submit(p: Plan, executor, todo: list[int], run_id: str) -> list:
             if ex.gpus_per_worker:
                 gpus = list(range(w * ex.gpus_per_worker, (w + 1) * ex.gpus_per_worker))
                 executor.update_parameters(gpus_per_node=ex.gpus_per_worker, visible_gpus=gpus)
-            jobs.append(executor.submit(work, store, todo, run_id, True))
+            jobs.append(executor.submit(work, store, todo, run_id, True, worker_cpus(w, ex.workers, ex.cpus_per_worker)))
         return jobs
     return executor.map_array(work, [store] * len(todo), [[c] for c in todo], [run_id] * len(todo),
                               [False] * len(todo))

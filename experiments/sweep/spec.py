@@ -59,6 +59,12 @@ class ExecutorConfig:
     each, on ``partition`` (and ``account``, ``qos``, ``constraint`` when set). ``timeout_min`` is
     the wall-clock limit of one job: a SLURM task (one chunk) or a local worker (all the chunks
     it takes); a job stopped by it leaves its chunk unmarked for the next run.
+
+    ``cpus_per_worker`` (``local`` CPU workers, Linux): worker ``w`` is pinned to its own
+    ``cpus_per_worker`` cores of those the driver may use (default 0: an equal share,
+    ``cores // workers``, at least one); ``-1`` leaves the workers unpinned. XLA:CPU spreads one
+    program over every core a process may use, so unpinned workers fight over all the cores
+    (docs/performance.md, "Sweep scaling").
     """
 
     kind: str = "local"
@@ -73,13 +79,14 @@ class ExecutorConfig:
     gpus_per_task: int = 1
     cpus_per_task: int = 4
     mem_gb: int = 16
+    cpus_per_worker: int = 0
     wait: bool = True             # false: submit and return (the jobs fill the store; rerun to check)
     poll_s: float = 1.0
 
     def __post_init__(self):
         _check(self.kind in EXECUTORS, f"executor.kind must be one of {EXECUTORS}, got {self.kind!r}")
         for name, lo in (("workers", 1), ("gpus_per_worker", 0), ("timeout_min", 1), ("slurm_array_parallelism", 1),
-                         ("gpus_per_task", 0), ("cpus_per_task", 1), ("mem_gb", 1)):
+                         ("gpus_per_task", 0), ("cpus_per_task", 1), ("mem_gb", 1), ("cpus_per_worker", -1)):
             _check(getattr(self, name) >= lo, f"executor.{name} must be an integer >= {lo}, got {getattr(self, name)}")
         _check(math.isfinite(self.poll_s) and self.poll_s > 0, f"executor.poll_s must be > 0 s, got {self.poll_s}")
 
