@@ -58,6 +58,18 @@ def _where(trace_text: str) -> str:
 READY = "ready"
 
 
+def _wait_for_dump(trace: Path, limit_s: float = 2.0) -> None:
+    """Wait until the child's stack dump in ``trace`` has stopped growing (at most ``limit_s``
+    seconds: a child that cannot dump leaves what it wrote, perhaps nothing)."""
+    deadline, size = time.monotonic() + limit_s, -1
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+        now = trace.stat().st_size
+        if now and now == size:
+            return
+        size = now
+
+
 def run_suites(suites: dict, settings: Settings, *, case_timeout: float, on_case=lambda c: None,
                startup_timeout: float = 300.0) -> list[dict]:
     """Run each ``name -> generator function`` in ``suites`` in its own child process and collect
@@ -96,7 +108,7 @@ def run_suites(suites: dict, settings: Settings, *, case_timeout: float, on_case
                         failed = f"child process died (exit code {proc.exitcode})"
                     else:
                         os.kill(proc.pid, signal.SIGUSR1)
-                        time.sleep(2)
+                        _wait_for_dump(Path(trace_path))
                     where = _where(Path(trace_path).read_text())
                     c = {"suite": name, "case": f"after {last['case'] if last else 'start'}", "impl": "satjax",
                          "params": {}, "batch": 0, "failed": failed, "where": where}
