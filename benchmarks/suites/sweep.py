@@ -79,7 +79,7 @@ def _three_ways(metric, params, values):
 
 
 def run(settings: Settings):
-    n_points = 8 if settings.quick else 64
+    n_points = 3 if settings.quick else 64          # quick: "recompile" compiles once per point
     drops = 2 if settings.quick else 16
     keys = jax.random.split(jax.random.key(0), drops)
     systems = {
