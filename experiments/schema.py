@@ -91,16 +91,17 @@ def _importable(cls: type) -> type:
     return cls
 
 
-#: The ``satjax.systems`` registry name of each config system, keyed by the paper letter its
-#: ``System`` declares (``System.paper``): the configs name systems by paper, the library by name.
-SYSTEM_NAMES = {get_system(name).paper: name for name in system_names()}
-#: The scenario config of each system, mirrored from its ``Params`` class found in the registry
-#: (every size and physical field with its default; the library's validation names
-#: ``scenario.<field>`` and its range): a new system's scenario config needs no code here.
-SCENARIO_CONFIGS = {letter: _mirror_config(get_system(name).params_class, f"Scenario{letter}Config")
-                    for letter, name in SYSTEM_NAMES.items()}
-#: System A's (:class:`satjax.uplink.UplinkParams`), B's (``DownlinkParams``) and C's (``UavParams``).
-ScenarioAConfig, ScenarioBConfig, ScenarioCConfig = (SCENARIO_CONFIGS[letter] for letter in "ABC")
+#: The scenario config of each system, keyed by its registry name (``satjax.systems.REGISTRY``)
+#: and mirrored from its ``Params`` class (every size and physical field with its default; the
+#: library's validation names ``scenario.<field>`` and its range): a new system's scenario config
+#: needs no code here. The class is named after the paper the system reproduces
+#: (``Scenario{System.paper}Config``), as is its ConfigStore entry ``scenario_{paper}_schema``
+#: (``conf/scenario/*.yaml``).
+SCENARIO_CONFIGS = {name: _mirror_config(get_system(name).params_class, f"Scenario{get_system(name).paper}Config")
+                    for name in system_names()}
+#: The uplink's (:class:`satjax.uplink.UplinkParams`, paper A), the downlink's (``DownlinkParams``,
+#: paper B) and the UAV system's (``UavParams``, paper C).
+ScenarioAConfig, ScenarioBConfig, ScenarioCConfig = (SCENARIO_CONFIGS[name] for name in ("uplink", "downlink", "uav"))
 
 
 def _positive_int(name, value, lo=1):
@@ -357,17 +358,22 @@ def check_config_targets(cfg, path: str = "", depth: int = 0) -> None:
             check_config_targets(value, full + ("." if isinstance(value, DictConfig) else ""), depth + 1)
 
 
-#: The satjax package of each system: its scenarios, and the learned models that train on them.
-SYSTEM_PACKAGES = {letter: REGISTRY[name] for letter, name in SYSTEM_NAMES.items()}
 #: Constructor arguments the main job gives a model itself: sizes of the scenario, the key, the dtype.
 JOB_GIVEN = ("num_antennas", "num_users", "key", "dtype")
 
 
 def model_system(target: str) -> str | None:
-    """The system (``"A"``, ``"B"``, ``"C"``) whose package defines the model class ``target``
-    names; ``None`` for a class of no system's package."""
+    """The system whose package (``satjax.systems.REGISTRY``) defines a model class.
+
+    Args:
+        target: the dotted class name of ``model._target_`` (e.g. ``"satjax.downlink.EdgeGNN"``).
+
+    Returns:
+        The system's registry name (``"uplink"``, ``"downlink"``, ``"uav"``), or ``None`` for a
+        class of no system's package.
+    """
     module = resolve_target("model._target_", target).__module__
-    return next((s for s, pkg in SYSTEM_PACKAGES.items() if module == pkg or module.startswith(pkg + ".")), None)
+    return next((name for name, pkg in REGISTRY.items() if module == pkg or module.startswith(pkg + ".")), None)
 
 
 def _check_model_settings(cfg) -> None:
@@ -594,8 +600,8 @@ class UavEvaluationConfig:
 #: coverage phase of Algorithm 4 gives every user a subchannel, Property 1).
 NEEDS_N_AT_LEAST_K_G = ("algorithm6",)
 
-#: The evaluation schema of each system's main job.
-EVALUATION_OF_SYSTEM = {"A": EvaluationConfig, "B": PrecodingEvaluationConfig, "C": UavEvaluationConfig}
+#: The evaluation schema of each system's main job, by registry name.
+EVALUATION_OF_SYSTEM = {"uplink": EvaluationConfig, "downlink": PrecodingEvaluationConfig, "uav": UavEvaluationConfig}
 
 
 @dataclass
@@ -627,13 +633,14 @@ class TrainConfig:
         system = self.system
         trains_on = model_system(self.model._target_)
         _check(trains_on is not None, f"model._target_ {self.model._target_!r} is not a learned model of any system "
-                                      f"(a class of {sorted(SYSTEM_PACKAGES.values())})")
-        _check(trains_on == system, f"model {type(self.model).__name__} ({self.model._target_}) trains on system "
-                                    f"{trains_on}'s scenarios, but the scenario is system {system}'s; pick a matching +exp=")
+                                      f"(a class of {sorted(REGISTRY.values())})")
+        _check(trains_on == system, f"model {type(self.model).__name__} ({self.model._target_}) trains on "
+                                    f"scenarios of {_described(trains_on)}, but the scenario is one of "
+                                    f"{_described(system)}; pick a matching +exp=")
         want = EVALUATION_OF_SYSTEM[system]
-        _check(isinstance(self.evaluation, want),
-               f"evaluation must be {want.__name__} for system {system}, got {type(self.evaluation).__name__}")
-        if system == "A":
+        _check(isinstance(self.evaluation, want), f"evaluation must be {want.__name__} for {_described(system)}, "
+                                                  f"got {type(self.evaluation).__name__}")
+        if system == "uplink":
             from satjax.uplink import PowerControlTask
 
             _library_checked("trainer", PowerControlTask.check_settings, utility=self.trainer.utility,
@@ -643,7 +650,7 @@ class TrainConfig:
                 self.scenario_params(k)
             except ValueError as err:
                 raise ValueError(f"evaluation.k_values: {k} gives an invalid evaluation scenario ({err})") from None
-        if system == "C" and any(b in NEEDS_N_AT_LEAST_K_G for b in self.evaluation.baselines):
+        if system == "uav" and any(b in NEEDS_N_AT_LEAST_K_G for b in self.evaluation.baselines):
             n, k = self.scenario.num_subchannels, self.scenario.users_per_group
             _check(n >= k, f"scenario.num_subchannels (N = {n}) must be >= scenario.users_per_group (K_g = {k}) for "
                            f"evaluation.baselines {[b for b in self.evaluation.baselines if b in NEEDS_N_AT_LEAST_K_G]} "
@@ -651,24 +658,52 @@ class TrainConfig:
 
     def scenario_params(self, size: int | None = None):
         """The training scenario's parameters, or those the evaluation builds at the size ``size``
-        of ``evaluation.k_values`` (the system's ``System.resize``: system A ``K = size`` users with
-        ``tau_p = K/2`` (Table I), B ``K = size`` users, C ``K_g = size`` users per group)."""
+        of ``evaluation.k_values`` (the system's ``System.resize``: the uplink ``K = size`` users
+        with ``tau_p = K/2`` (paper A's Table I), the downlink ``K = size`` users, the UAV system
+        ``K_g = size`` users per group).
+
+        Args:
+            size: the evaluation size (users, or users per group for ``uav``); ``None`` for the
+                training scenario.
+
+        Returns:
+            The system's validated ``Params``.
+        """
         if size is None:
             return self.scenario.to_params()
         return self.scenario.to_params(**self.satjax_system().resize(int(size)))
 
     @property
     def system(self) -> str:
-        """``"A"`` (uplink, paper A), ``"B"`` (downlink, paper B) or ``"C"`` (satellite-UAV,
-        paper C), from the scenario's type."""
-        letter = next((k for k, cls in SCENARIO_CONFIGS.items() if isinstance(self.scenario, cls)), None)
-        if letter is not None:
-            return letter
-        raise ValueError(f"scenario must be a system-A, -B or -C scenario config, got {type(self.scenario).__name__}")
+        """The registry name of the config's system (``"uplink"``, ``"downlink"`` or ``"uav"``;
+        ``satjax.systems.REGISTRY``), from the scenario's type (:data:`SCENARIO_CONFIGS`); the
+        paper it reproduces is ``satjax_system().paper``.
+
+        Raises:
+            ValueError: the scenario is no registered system's scenario config.
+        """
+        name = next((k for k, cls in SCENARIO_CONFIGS.items() if isinstance(self.scenario, cls)), None)
+        if name is not None:
+            return name
+        known = ", ".join(f"{cls.__name__} ({k})" for k, cls in SCENARIO_CONFIGS.items())
+        raise ValueError(f"scenario must be the scenario config of a registered system ({known}), "
+                         f"got {type(self.scenario).__name__}")
 
     def satjax_system(self) -> System:
-        """The :class:`satjax.systems.System` of the config's system (:data:`SYSTEM_NAMES`)."""
-        return get_system(SYSTEM_NAMES[self.system])
+        """The :class:`satjax.systems.System` of the config's system (:attr:`system`)."""
+        return get_system(self.system)
+
+
+def _described(name: str) -> str:
+    """A registry name for humans, with the paper its ``System`` reproduces.
+
+    Args:
+        name: a registry name of ``satjax.systems.REGISTRY`` (``"downlink"``).
+
+    Returns:
+        ``"system 'downlink' (paper B)"``.
+    """
+    return f"system {name!r} (paper {get_system(name).paper})"
 
 
 cs = ConfigStore.instance()
@@ -678,8 +713,8 @@ cs.store(name="energy_efficiency_schema", node=EnergyEfficiencyConfig)
 cs.store(name="throughput_cdf_schema", node=ThroughputCdfConfig)
 cs.store(name="pilot_length_schema", node=PilotLengthConfig)
 cs.store(name="power_control_schema", node=PowerControlConfig)
-for _letter, _scenario_config in SCENARIO_CONFIGS.items():
-    cs.store(group="scenario", name=f"scenario_{_letter.lower()}_schema", node=_scenario_config)
+for _system_name, _scenario_config in SCENARIO_CONFIGS.items():
+    cs.store(group="scenario", name=f"scenario_{get_system(_system_name).paper.lower()}_schema", node=_scenario_config)
 for _name, _model_config_class in MODEL_CONFIGS.items():
     cs.store(group="model", name=f"{_name}_schema", node=_model_config_class)
 cs.store(group="evaluation", name="table1_schema", node=EvaluationConfig)

@@ -11,7 +11,8 @@ with its system's reference method.
 
 One job for every system (:func:`experiments.runner.run_learned`, given the config's
 :class:`satjax.systems.System`); the paper's report, picked from :data:`REPORTS` by the config's
-system, adds its tables. Everything of a run lands in its Hydra run directory:
+system's registry name (``TrainConfig.system``: ``uplink``, ``downlink``, ``uav``), adds its
+tables. Everything of a run lands in its Hydra run directory:
 
 * ``metrics.csv`` / ``metrics.jsonl`` — appended while training (loss, gradient norm, learning
   rate, examples/s, evaluation metrics and their ratio to the reference method);
@@ -38,8 +39,8 @@ from experiments.paper_c.learned import REPORT as PAPER_C
 from experiments.runner import Report, check_run_dir, initialize_distributed, run_learned
 from experiments.xla_env import configure_entry_point
 
-#: The report of each config system (``TrainConfig.system``).
-REPORTS: dict[str, Report] = {"A": PAPER_A, "B": PAPER_B, "C": PAPER_C}
+#: The report of each system, by registry name (``TrainConfig.system``; ``satjax.systems.REGISTRY``).
+REPORTS: dict[str, Report] = {"uplink": PAPER_A, "downlink": PAPER_B, "uav": PAPER_C}
 
 
 def run(cfg: schema.TrainConfig, run_dir: Path, *, callbacks=()) -> dict:

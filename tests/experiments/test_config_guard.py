@@ -153,7 +153,9 @@ def test_no_sweep_runs_code_of_a_config(overrides, key, tmp_path):
     (["+exp=uav_gnn", "scenario.num_subchannels=2"],
      r"scenario\.num_subchannels \(N = 2\) must be >= scenario\.users_per_group \(K_g = 4\) for evaluation\.baselines "
      r"\['algorithm6'\]"),
-    (["+exp=uav_gnn", "model._target_=satjax.downlink.EdgeGNN"], "trains on system B's scenarios, but the scenario is system C's"),
+    (["+exp=uav_gnn", "model._target_=satjax.downlink.EdgeGNN"],
+     r"trains on scenarios of system 'downlink' \(paper B\), "
+     r"but the scenario is one of system 'uav' \(paper C\)"),
     # the edge GNN's config carries readout_hidden (Sec. V's readout), which UavGNN does not take
     (["+exp=edge_gnn", "model._target_=satjax.uav.UavGNN"],
      r"model\.readout_hidden is not a setting of satjax\.uav\.UavGNN \(it takes \['hidden', 'num_layers'\]\)"),

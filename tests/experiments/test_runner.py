@@ -11,11 +11,50 @@ from experiments.train import REPORTS
 from satjax.train import Evaluator
 
 
-def test_every_config_system_has_a_registered_system_and_a_report():
-    assert set(REPORTS) == set(schema.SYSTEM_NAMES) == set(schema.SYSTEM_PACKAGES)
-    for letter, name in schema.SYSTEM_NAMES.items():
+def test_every_registered_system_has_a_scenario_config_an_evaluation_and_a_report():
+    """The shell keys systems by registry name only: reports, scenario configs and evaluation
+    schemas have exactly the registry's names, and each scenario config's ``TrainConfig.system``
+    is its name (the paper letter stays in the class name, ``Scenario{System.paper}Config``)."""
+    names = set(satjax.systems.system_names())
+    assert set(REPORTS) == set(schema.SCENARIO_CONFIGS) == set(schema.EVALUATION_OF_SYSTEM) == names
+    assert not hasattr(schema, "SYSTEM_NAMES") and not hasattr(schema, "SYSTEM_PACKAGES")
+    for name, scenario in schema.SCENARIO_CONFIGS.items():
         system = satjax.get_system(name)
-        assert system.paper == letter and schema.SYSTEM_PACKAGES[letter] == satjax.systems.REGISTRY[name]
+        assert scenario.__name__ == f"Scenario{system.paper}Config"
+        assert type(scenario().to_params()) is system.params_class
+        for model in system.models:                    # the model -> system lookup gives the name too
+            assert schema.model_system(schema.MODEL_CONFIGS[model]()._target_) == name, model
+    assert schema.model_system("satjax.train.Checkpoints") is None
+
+
+def test_a_config_of_no_or_two_systems_is_refused_naming_the_systems():
+    import pytest
+
+    with pytest.raises(ValueError, match=r"scenario must be the scenario config of a registered system "
+                                         r"\(ScenarioAConfig \(uplink\), ScenarioBConfig \(downlink\), "
+                                         r"ScenarioCConfig \(uav\)\), got dict"):
+        schema.TrainConfig(scenario={"num_users": 4})
+    with pytest.raises(ValueError, match=r"evaluation must be PrecodingEvaluationConfig for system 'downlink' "
+                                         r"\(paper B\), got EvaluationConfig"):
+        schema.TrainConfig(scenario=schema.ScenarioBConfig(), model=schema.MODEL_CONFIGS["edge_gnn"](),
+                           evaluation=schema.EvaluationConfig())
+
+
+def test_the_config_system_is_the_registry_name():
+    """``TrainConfig.system`` of each experiment is the registry name of the system it trains on."""
+    from pathlib import Path
+
+    from hydra import compose, initialize_config_dir
+    from omegaconf import OmegaConf
+
+    conf = Path(__file__).resolve().parents[2] / "conf"
+    want = {"shgnn": "uplink", "edge_gnn": "downlink", "unfolded_wmmse": "downlink", "linear_unfolding": "downlink",
+            "uav_gnn": "uav"}
+    with initialize_config_dir(config_dir=str(conf), version_base="1.3"):
+        for exp, name in want.items():
+            cfg = OmegaConf.to_object(compose(config_name="config", overrides=[f"+exp={exp}"]))
+            assert cfg.system == name and cfg.satjax_system().name == name, exp
+            assert isinstance(cfg.evaluation, schema.EVALUATION_OF_SYSTEM[name]) and name in REPORTS, exp
 
 
 def test_compare_divides_each_mean_by_the_reference_mean():
@@ -65,7 +104,7 @@ def test_every_model_yaml_validates_with_its_systems_experiment():
             return OmegaConf.to_object(compose(config_name="config", overrides=overrides))
 
     exp_of_system = {composed([f"+exp={p.stem}"]).system: p.stem for p in sorted((conf / "exp").glob("*.yaml"))}
-    system_of_model = {name: system.paper for system in satjax.systems.systems() for name in system.models}
+    system_of_model = {name: system.name for system in satjax.systems.systems() for name in system.models}
     files = sorted((conf / "model").glob("*.yaml"))
     assert {p.stem for p in files} >= {"shgnn", "edge_gnn", "unfolded_wmmse", "linear_unfolding", "uav_gnn"}
     for path in files:
@@ -90,4 +129,4 @@ def test_every_mirrored_config_class_pickles_by_reference():
     for cls in classes:
         assert cls.__module__ == "experiments.schema" and pickle.loads(pickle.dumps(cls)) is cls, cls
     cfg = schema.TrainConfig()
-    assert type(pickle.loads(pickle.dumps(cfg)).scenario) is schema.SCENARIO_CONFIGS["A"]
+    assert type(pickle.loads(pickle.dumps(cfg)).scenario) is schema.SCENARIO_CONFIGS["uplink"]

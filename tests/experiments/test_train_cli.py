@@ -276,8 +276,12 @@ def test_system_c_learned_policy_runs_end_to_end(tmp_path):
     (["+exp=uav_gnn", "scenario.p_max_w=-1"], "scenario.p_max_w"),
     (["+exp=uav_gnn", "evaluation.baselines=[algorithm3]"], "evaluation.baselines entries must be in"),
     (["+exp=uav_gnn", "evaluation.algorithm3_tol=0"], "evaluation.algorithm3_tol must be > 0"),
-    (["+exp=uav_gnn", "model=edge_gnn"], "trains on system B's scenarios, but the scenario is system C's"),
-    (["+exp=edge_gnn", "model=uav_gnn"], "trains on system C's scenarios, but the scenario is system B's"),
+    (["+exp=uav_gnn", "model=edge_gnn"],
+     r"trains on scenarios of system 'downlink' \(paper B\), "
+     r"but the scenario is one of system 'uav' \(paper C\)"),
+    (["+exp=edge_gnn", "model=uav_gnn"],
+     r"trains on scenarios of system 'uav' \(paper C\), "
+     r"but the scenario is one of system 'downlink' \(paper B\)"),
 ])
 def test_bad_system_c_configs_are_named(overrides, match):
     from experiments.common import load_config
@@ -294,8 +298,12 @@ def test_bad_system_c_configs_are_named(overrides, match):
     (["+exp=edge_gnn", "model._target_=satjax.downlink.Nothing"], "model._target_: cannot import"),
     (["+exp=edge_gnn", "scenario.n_h=0"], "scenario.n_h must be an integer >= 1"),
     (["+exp=edge_gnn", "evaluation.num_drops=0"], "evaluation.num_drops must be >= 1"),
-    (["+exp=edge_gnn", "model=shgnn"], "trains on system A's scenarios, but the scenario is system B's"),
-    (["+exp=shgnn", "model=edge_gnn"], "trains on system B's scenarios, but the scenario is system A's"),
+    (["+exp=edge_gnn", "model=shgnn"],
+     r"trains on scenarios of system 'uplink' \(paper A\), "
+     r"but the scenario is one of system 'downlink' \(paper B\)"),
+    (["+exp=shgnn", "model=edge_gnn"],
+     r"trains on scenarios of system 'downlink' \(paper B\), "
+     r"but the scenario is one of system 'uplink' \(paper A\)"),
 ])
 def test_bad_system_b_configs_are_named(overrides, match):
     from experiments.common import load_config
