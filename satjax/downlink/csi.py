@@ -10,26 +10,30 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
+from jaxtyping import Real
 
-from satjax._checks import check_nonnegative
+from satjax._checks import check_nonnegative, check_real, check_shape
 from satjax._types import ArrayLike, Complex, Float, PRNGKeyArray
 
 __all__ = ["estimated_channel"]
 
 
 def estimated_channel(key: PRNGKeyArray, h: Complex[ArrayLike, "Nt K"], gamma: Float[ArrayLike, " K"],
-                      error_variance: ArrayLike) -> Complex[ArrayLike, "Nt K"]:
+                      error_variance: Real[ArrayLike, ""]) -> Complex[ArrayLike, "Nt K"]:
     """$\\hat h = h + e$, $e_k \\sim \\mathcal{CN}(0, \\epsilon \\gamma_k I)$ (module docstring).
 
     Args:
         key: PRNG key of the error.
         h: ``[N_t, K]`` complex true channels.
         gamma: ``[K]`` channel powers $\\gamma_k$ (linear).
-        error_variance: ``[]`` relative error power $\\epsilon \\ge 0$ (checked when concrete).
+        error_variance: ``[]`` real relative error power $\\epsilon \\ge 0$ (shape and dtype checked;
+            the value when concrete).
 
     Returns:
         ``[N_t, K]`` complex estimated channels $\\hat h$ (units of ``h``).
     """
+    check_real("error_variance", error_variance)
+    check_shape("error_variance", error_variance, ())
     check_nonnegative("error_variance", error_variance)
     noise = jax.random.normal(key, h.shape, h.dtype)                 # CN(0, 1) for a complex dtype
     scale = jnp.sqrt(error_variance * gamma)[None, :].astype(h.dtype)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 import numpy as np
+from jaxtyping import Real
 
 from satjax._checks import (
     check_finite,
@@ -27,7 +28,7 @@ from satjax._checks import (
 )
 from satjax._linalg import inv
 from satjax._numerics import safe_sqrt
-from satjax._types import ArrayLike, Complex, Float
+from satjax._types import ArrayLike, Complex, Int
 from satjax.downlink.rates import transmit_power
 
 __all__ = ["scale_to_power", "project_to_budget", "mrt", "zero_forcing", "regularized_zero_forcing",
@@ -74,7 +75,7 @@ def _check_gram_invertible(h, reg) -> None:
                      f"H^H H + reg I is singular in {jnp.asarray(h).dtype}")
 
 
-def scale_to_power(b: Complex[ArrayLike, "Nt K"], p_max: Float[ArrayLike, ""]) -> Complex[ArrayLike, "Nt K"]:
+def scale_to_power(b: Complex[ArrayLike, "Nt K"], p_max: Real[ArrayLike, ""]) -> Complex[ArrayLike, "Nt K"]:
     r"""``b`` times the real scalar that makes $\sum_k \|b_k\|^2 = P_{\max}$. An all-zero ``b``
     stays zero; a NaN anywhere gives NaN.
 
@@ -91,7 +92,7 @@ def scale_to_power(b: Complex[ArrayLike, "Nt K"], p_max: Float[ArrayLike, ""]) -
     return b * scale.astype(b.dtype)
 
 
-def project_to_budget(b: Complex[ArrayLike, "Nt K"], p_max: Float[ArrayLike, ""]) -> Complex[ArrayLike, "Nt K"]:
+def project_to_budget(b: Complex[ArrayLike, "Nt K"], p_max: Real[ArrayLike, ""]) -> Complex[ArrayLike, "Nt K"]:
     r"""Power normalization $\Pi$ of paper B, eqs. (14) and (34):
 
     $$
@@ -114,7 +115,7 @@ def project_to_budget(b: Complex[ArrayLike, "Nt K"], p_max: Float[ArrayLike, ""]
     return b * scale.astype(b.dtype)
 
 
-def mrt(h: ArrayLike, p_max: ArrayLike) -> Complex[ArrayLike, "Nt K"]:
+def mrt(h: Complex[ArrayLike, "Nt K"], p_max: Real[ArrayLike, ""]) -> Complex[ArrayLike, "Nt K"]:
     """Maximum-ratio transmission, $b_k \\propto h_k$, at the budget ``p_max`` [W].
 
     Args:
@@ -128,7 +129,8 @@ def mrt(h: ArrayLike, p_max: ArrayLike) -> Complex[ArrayLike, "Nt K"]:
     return scale_to_power(h, p_max)
 
 
-def regularized_zero_forcing(h: ArrayLike, p_max: ArrayLike, reg: ArrayLike) -> Complex[ArrayLike, "Nt K"]:
+def regularized_zero_forcing(h: Complex[ArrayLike, "Nt K"], p_max: Real[ArrayLike, ""],
+                             reg: Real[ArrayLike, ""]) -> Complex[ArrayLike, "Nt K"]:
     r"""RZF: $B \propto H (H^H H + \delta I_K)^{-1}$, ``reg`` = $\delta \ge 0$, at the
     budget ``p_max`` [W].
 
@@ -160,7 +162,7 @@ def regularized_zero_forcing(h: ArrayLike, p_max: ArrayLike, reg: ArrayLike) -> 
     return jnp.where(ok, scale_to_power(h @ a_inv, p_max), jnp.nan)
 
 
-def zero_forcing(h: ArrayLike, p_max: ArrayLike) -> Complex[ArrayLike, "Nt K"]:
+def zero_forcing(h: Complex[ArrayLike, "Nt K"], p_max: Real[ArrayLike, ""]) -> Complex[ArrayLike, "Nt K"]:
     r"""ZF: $B \propto H (H^H H)^{-1}$, so $h_k^H b_\ell = 0$ for $k \ne \ell$
     (needs $K \le N_t$ and linearly independent channels).
 
@@ -175,8 +177,8 @@ def zero_forcing(h: ArrayLike, p_max: ArrayLike) -> Complex[ArrayLike, "Nt K"]:
     return regularized_zero_forcing(h, p_max, 0.0)
 
 
-def mmse_precoder(h: ArrayLike, p_max: ArrayLike, noise: ArrayLike,
-                  num_users: ArrayLike | None = None) -> Complex[ArrayLike, "Nt K"]:
+def mmse_precoder(h: Complex[ArrayLike, "Nt K"], p_max: Real[ArrayLike, ""], noise: Real[ArrayLike, ""],
+                  num_users: Int[ArrayLike, ""] | int | None = None) -> Complex[ArrayLike, "Nt K"]:
     r"""MMSE (Wiener) precoder: RZF with $\delta = K N_0 / P_{\max}$ (``p_max > 0``, ``noise >= 0``).
 
     ``num_users`` is the number $K$ of real users in $\delta$ (default: the columns of ``h``;
@@ -186,7 +188,8 @@ def mmse_precoder(h: ArrayLike, p_max: ArrayLike, noise: ArrayLike,
         h: ``[N_t, K]`` complex channels (column k = $h_k$; checked: 2-D, N_t, K >= 1, finite).
         p_max: ``[]`` total power budget $P_{\max}$ [W] (real, > 0).
         noise: ``[]`` noise power $N_0 \ge 0$ [W].
-        num_users: optional ``[]`` number $K$ of real users (default: ``h``'s columns).
+        num_users: optional ``[]`` integer number $K$ of real users, a Python int or an integer
+            array (default: ``h``'s columns).
 
     Returns:
         ``[N_t, K]`` complex precoders [sqrt(W)] with $\sum_k \|b_k\|^2 = P_{\max}$.
@@ -199,7 +202,7 @@ def mmse_precoder(h: ArrayLike, p_max: ArrayLike, noise: ArrayLike,
     return regularized_zero_forcing(h, p_max, k * noise / p_max)
 
 
-def statistical_mrt(v: ArrayLike, p_max: ArrayLike) -> Complex[ArrayLike, "Nt K"]:
+def statistical_mrt(v: Complex[ArrayLike, "Nt K"], p_max: Real[ArrayLike, ""]) -> Complex[ArrayLike, "Nt K"]:
     """MRT on the statistical CSI: $b_k \\propto v_k$ (equal power per user, as
     $\\|v_k\\|^2 = N_t$ for every user).
 

@@ -141,7 +141,7 @@ def sum_rate_bound(problem: PrecodingProblem, b: Complex[ArrayLike, "Nt K"]) -> 
     return jnp.sum(rate_bound(b, problem.v, problem.gamma, problem.noise_w))
 
 
-def energy_efficiency(problem: PrecodingProblem, b: ArrayLike,
+def energy_efficiency(problem: PrecodingProblem, b: Complex[ArrayLike, "Nt K"],
                       sum_rate: Float[ArrayLike, ""] | None = None) -> Float[ArrayLike, ""]:
     r"""Energy efficiency, objective (10a) with the power model (5):
 
@@ -151,7 +151,7 @@ def energy_efficiency(problem: PrecodingProblem, b: ArrayLike,
 
     Args:
         problem: the scenario's ``PrecodingProblem``.
-        b: complex ``[N_t, K]`` precoders (column k = $b_k$).
+        b: complex ``[N_t, K]`` precoders (column k = $b_k$) [sqrt(W)], the shape of ``problem.v``.
         sum_rate: $\sum_k\mathcal R_k$ [bit/s/Hz] to use (e.g. a Monte Carlo estimate of the
             ergodic rate (8)); default the bound (9), ``sum_rate_bound``.
 

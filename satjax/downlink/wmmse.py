@@ -52,8 +52,9 @@ from typing import Any
 import equinox as eqx
 import jax
 import jax.numpy as jnp
+from jaxtyping import Real
 
-from satjax._checks import check_shape
+from satjax._checks import check_finite, check_real, check_shape
 from satjax._linalg import eigh
 from satjax._numerics import abs2, safe_sqrt
 from satjax._types import ArrayLike, Bool, Complex, Float
@@ -269,8 +270,9 @@ def _wmmse(problem, b0, mode, rho, update):
     return iterate(lambda b: wmmse_step(b, problem, rho, update), b0, _inner_metric(problem, rho), mode)
 
 
-def wmmse(problem: PrecodingProblem, b0: ArrayLike | None = None, *, mode: Mode | Any = Solve(tol=1e-5, max_iters=200),
-          rho: ArrayLike = 0.0, update: Callable[..., Complex[ArrayLike, "Nt K"]] = exact_update
+def wmmse(problem: PrecodingProblem, b0: Complex[ArrayLike, "Nt K"] | None = None, *,
+          mode: Mode | Any = Solve(tol=1e-5, max_iters=200), rho: Real[ArrayLike, ""] = 0.0,
+          update: Callable[..., Complex[ArrayLike, "Nt K"]] = exact_update
           ) -> tuple[Complex[ArrayLike, "Nt K"], IterationTrace]:
     r"""WMMSE (21)-(24) for subproblem (16) at Dinkelbach parameter ``rho`` (``rho = 0``: sum-rate
     WMMSE under the budget), from ``b0`` (default: statistical MRT at full power).
@@ -280,7 +282,7 @@ def wmmse(problem: PrecodingProblem, b0: ArrayLike | None = None, *, mode: Mode 
         b0: optional complex ``[N_t, K]`` starting precoders.
         mode: ``satjax.optim.Solve`` (relative change of $F_\rho + \rho P_t$ at most
             ``tol``) or ``satjax.optim.Unroll`` (fixed depth, differentiable).
-        rho: Dinkelbach parameter [bit/J].
+        rho: ``[]`` Dinkelbach parameter [bit/J] (real, finite; checked).
         update: the precoder update of eq. (23) (``wmmse_step``).
 
     Returns:
@@ -288,6 +290,9 @@ def wmmse(problem: PrecodingProblem, b0: ArrayLike | None = None, *, mode: Mode 
         ``satjax.optim.IterationTrace`` of the subproblem objective.
     """
     check_mode(mode)
+    check_real("rho", rho)
+    check_shape("rho", rho, ())
+    check_finite("rho", rho)
     return _wmmse(problem, _initial(problem, b0), mode, jnp.asarray(rho, problem.gamma.dtype), update)
 
 
@@ -327,7 +332,7 @@ def _dinkelbach_wmmse(problem, b0, mode, inner, update, restart=False):
     return b, ee, trace
 
 
-def dinkelbach_wmmse(problem: PrecodingProblem, b0: ArrayLike | None = None, *,
+def dinkelbach_wmmse(problem: PrecodingProblem, b0: Complex[ArrayLike, "Nt K"] | None = None, *,
                      mode: Mode | Any = Solve(tol=1e-5, max_iters=30), inner: Mode | Any = Solve(tol=1e-5, max_iters=200),
                      update: Callable[..., Complex[ArrayLike, "Nt K"]] = exact_update, restart: bool | Any = False
                      ) -> tuple[Complex[ArrayLike, "Nt K"], Float[ArrayLike, ""], IterationTrace]:

@@ -1,12 +1,25 @@
-"""System B boundary checks: zero forcing on rank-deficient channels, Monte Carlo sample counts."""
+"""System B boundary checks: zero forcing on rank-deficient channels, Monte Carlo sample counts, wrong
+shapes and dtypes (the suite's run-time checker and, for a user, the function's own ValueError)."""
 
 import jax
 import jax.numpy as jnp
+import jaxtyping
 import numpy as np
 import pytest
 
-from satjax.downlink import ergodic_rate_monte_carlo, mmse_precoder, regularized_zero_forcing, zero_forcing
+from satjax.downlink import (
+    PrecodingProblem,
+    ergodic_rate_monte_carlo,
+    estimated_channel,
+    mmse_precoder,
+    mrt,
+    regularized_zero_forcing,
+    wmmse,
+    zero_forcing,
+)
+from satjax.optim import Unroll
 from tests.downlink.helpers import random_instance
+from tests.typecheck import as_a_user
 
 
 def _rank_deficient(kind):
@@ -54,3 +67,39 @@ def test_ergodic_monte_carlo_needs_samples():
     v, alpha, gamma, noise, h = random_instance(0)
     with pytest.raises(ValueError, match="num_samples must be an integer >= 1"):
         ergodic_rate_monte_carlo(jax.random.key(0), v, v, alpha, noise, num_samples=0)
+
+
+@pytest.mark.parametrize("args, param, match", [
+    (lambda h: (h[:, 0], 1.0), "h", r"h must be a 2-D array \[N_t, K\], got shape \(16,\)"),
+    (lambda h: (h, jnp.ones(2)), "p_max", r"p_max must have shape \(\), got \(2,\)"),
+    (lambda h: (h, 1.0 + 1.0j), "p_max", "p_max must be real"),
+])
+def test_mrt_wrong_input_checker_names_the_parameter_and_a_user_gets_the_value_error(args, param, match):
+    """The annotations of a public function are checked in the suite (jaxtyping + beartype): a
+    wrong shape or dtype raises the checker's TypeCheckError naming the parameter; a user, who
+    has no checker, gets mrt's own ValueError for the same input."""
+    *_, h = random_instance(0)
+    with pytest.raises(jaxtyping.TypeCheckError, match=rf"parameter '{param}'"):
+        mrt(*args(h))
+    with pytest.raises(ValueError, match=match):
+        with as_a_user():
+            mrt(*args(h))
+
+
+def test_scalar_parameters_of_wmmse_and_estimated_channel_are_checked_by_name():
+    """rho of wmmse and error_variance of estimated_channel are real scalars: another shape or a
+    complex value is a ValueError naming them (for a user; the suite's checker rejects it first)."""
+    v, alpha, gamma, noise, h = random_instance(0)
+    p = PrecodingProblem.from_arrays(v, gamma, p_max_w=10.0, noise_w=noise, bandwidth_hz=20e6, xi=2.0, p_static_w=50.0)
+    for rho, match in ((jnp.ones(2), r"rho must have shape \(\), got \(2,\)"), (1.0 + 0.5j, "rho must be real"),
+                       (jnp.nan, "rho must be finite")):
+        with pytest.raises(ValueError, match=match):
+            with as_a_user():
+                wmmse(p, rho=rho)
+    for eps, match in ((jnp.full(4, 0.1), r"error_variance must have shape \(\), got \(4,\)"),
+                       (0.1j, "error_variance must be real")):
+        with pytest.raises(ValueError, match=match):
+            with as_a_user():
+                estimated_channel(jax.random.key(0), h, gamma, eps)
+    b, _ = wmmse(p, mode=Unroll(2), rho=1)                                     # a Python int is a real scalar
+    assert b.shape == v.shape and bool(jnp.all(jnp.isfinite(b)))
