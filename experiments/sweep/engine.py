@@ -105,6 +105,12 @@ def _blas_threads() -> str:
     return ",".join(sorted({str(i["num_threads"]) for i in threadpool_info() if i.get("user_api") == "blas"})) or "none"
 
 
+def _cores() -> str:
+    """The cores this process may run on (``executor.cpus_per_worker`` pins local workers), or
+    ``any`` where the platform does not say."""
+    return ",".join(map(str, sorted(os.sched_getaffinity(0)))) if hasattr(os, "sched_getaffinity") else "any"
+
+
 def _claim(store: str, run_id: str, chunk: int) -> bool:
     """Claim chunk ``chunk`` for this worker in run ``run_id`` (exclusive file creation)."""
     folder = zstore.work_dir(store) / "claims" / run_id
@@ -153,8 +159,8 @@ def _work(plan: Plan, store: str, chunks: list[int], run_id: str, claim: bool) -
             continue
         logger, handler = _chunk_logger(store, chunk)
         try:
-            logger.info("start chunk %d (run %s, host %s, pid %d, devices %s, CUDA_VISIBLE_DEVICES %s, BLAS threads %s)",
-                        chunk, run_id, socket.gethostname(), os.getpid(), jax.devices(),
+            logger.info("start chunk %d (run %s, host %s, pid %d, cores %s, devices %s, CUDA_VISIBLE_DEVICES %s, "
+                        "BLAS threads %s)", chunk, run_id, socket.gethostname(), os.getpid(), _cores(), jax.devices(),
                         os.environ.get("CUDA_VISIBLE_DEVICES", "unset"), _blas_threads())
             summary = run_chunk(plan, chunk)
             logger.info("%s", summary_line(summary, plan))

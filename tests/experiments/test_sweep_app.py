@@ -113,6 +113,7 @@ def test_two_local_workers_equal_one_vmap_bit_for_bit(local_run):
     logs = [chunk_log(store, c).read_text() for c in range(4)]
     assert len({text.split(" pid ")[1].split(",")[0] for text in logs}) == 2, logs
     assert all("BLAS threads 1)" in text for text in logs), logs          # single-threaded BLAS in every worker
+    assert all(" cores " in text for text in logs), logs                     # the cores each worker was pinned to
 
 
 def test_chunk_count_does_not_change_results(local_run, tmp_path):
@@ -307,6 +308,17 @@ def test_local_workers_get_one_gpu_each(tmp_path):
     submit(plan(spec, check_metrics=False), recorder, [0, 1, 2, 3], "run")
     assert [(j[2]["gpus_per_node"], j[2]["visible_gpus"]) for j in recorder.jobs] == [(1, [0]), (1, [1]), (1, [2])]
     assert all(j[0] == "work" and j[1][1] == [0, 1, 2, 3] and j[1][3] is True for j in recorder.jobs)
+
+
+@pytest.mark.parametrize("worker, workers, cpus_per_worker, want", [
+    (0, 1, 0, [0, 1, 2, 3]), (0, 2, 0, [0, 1]), (1, 2, 0, [2, 3]), (2, 3, 0, [2]), (1, 1, 0, [0, 1, 2, 3]),
+    (0, 1, 1, [0]), (1, 2, 3, [0, 1, 3]), (5, 6, 0, [1]), (0, 2, -1, None)])
+def test_local_workers_get_their_own_cores(worker, workers, cpus_per_worker, want):
+    """Worker w of N on cores 0-3: an equal share by default, cpus_per_worker consecutive cores
+    (wrapping round when there are fewer cores than asked), -1 unpinned."""
+    from experiments.sweep.driver import worker_cpus
+
+    assert worker_cpus(worker, workers, cpus_per_worker, available=[0, 1, 2, 3]) == want
 
 
 def test_layout_up_front_with_a_mode_swept(tmp_path):
