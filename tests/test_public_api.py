@@ -95,7 +95,7 @@ def test_the_check_can_fail():
     def undocumented(a, b: int):
         """One line only."""
 
-    def unshaped(a: "ArrayLike", b: "Float[ArrayLike, 'K']", c: "PRNGKeyArray") -> "tuple[Float[Array, 'K'], Array]":
+    def unshaped(a: ArrayLike, b: Float[ArrayLike, "K"], c: PRNGKeyArray) -> tuple[Float[Array, "K"], Array]:  # noqa: F821
         """Summary.
 
         Args:
