@@ -40,6 +40,7 @@ from typing import Any
 import equinox as eqx
 import jax
 import jax.numpy as jnp
+from jaxtyping import Real
 
 from satjax._checks import check_choice, check_int_range, check_nonnegative, check_shape
 from satjax._types import ArrayLike, Bool, Float, PRNGKeyArray
@@ -105,7 +106,7 @@ def _check_model_inputs(stats: Any, p_max: ArrayLike, *, prefix: str = "", budge
     check_nonnegative(budget, p_max, "W")
 
 
-def graph_inputs(stats: Any, p_max: ArrayLike, sat_features: str = "compact",
+def graph_inputs(stats: Any, p_max: Real[ArrayLike, " K"], sat_features: str = "compact",
                  ap_features: str = "beta") -> GraphInputs:
     """Vertex and edge features of Sec. V-C.1 from one scenario's statistics (see module docs).
 
@@ -283,12 +284,12 @@ class SHGNN(eqx.Module):
             raise ValueError(f"the scenario has N = {stats.num_antennas} satellite antennas; this raw-feature "
                              f"SHGNN was built for num_antennas = {self.num_antennas}")
 
-    def inputs(self, stats: Any, p_max: ArrayLike) -> GraphInputs:
+    def inputs(self, stats: Any, p_max: Real[ArrayLike, " K"]) -> GraphInputs:
         """The model's ``GraphInputs`` for one drop (``graph_inputs`` with the model's feature sets)."""
         self._check(stats, p_max)
         return _graph_inputs(stats, p_max, self.sat_features, self.ap_features)
 
-    def powers(self, stats: Any, p_max: ArrayLike) -> Float[ArrayLike, " K"]:
+    def powers(self, stats: Any, p_max: Real[ArrayLike, " K"]) -> Float[ArrayLike, " K"]:
         """Transmit powers ``[K]`` in ``[0, p_max]`` [W]; 0 for padded users.
 
         Args:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import equinox as eqx
 import jax
 import jax.numpy as jnp
+from jaxtyping import Real
 
 from satjax._numerics import abs2
 from satjax._types import ArrayLike, Complex, Float, PRNGKeyArray
@@ -136,7 +137,7 @@ def _monte_carlo_terms(key, stats: ChannelStats, num_samples: int, chunk: int, l
 def monte_carlo_sinr(
     key: PRNGKeyArray,
     stats: ChannelStats,
-    rho: ArrayLike,
+    rho: Real[ArrayLike, " K"],
     *,
     num_samples: int,
     chunk_size: int = 1024,

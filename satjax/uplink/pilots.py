@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 import numpy as np
+from jaxtyping import Integer
 
 from satjax._checks import check_int_range, check_shape, is_concrete
 from satjax._types import ArrayLike, Bool, Complex, DTypeLike, Int
@@ -57,7 +58,7 @@ def pilot_book(tau_p: int, dtype: DTypeLike = jnp.complex64) -> Complex[ArrayLik
     return (jnp.exp(-2j * jnp.pi * jnp.outer(n, n) / tau_p) / jnp.sqrt(tau_p)).astype(dtype)
 
 
-def pilot_sharing(pilot: ArrayLike, user_mask: ArrayLike) -> Bool[ArrayLike, "K K"]:
+def pilot_sharing(pilot: Integer[ArrayLike, " K"], user_mask: Bool[ArrayLike, " K"]) -> Bool[ArrayLike, "K K"]:
     r"""Pilot-reuse indicator $[S]_{kk'} = 1\{k' \in \mathcal{P}_k\}$, eq. (1).
 
     The diagonal is set for real users; padded users share no pilot with anybody.

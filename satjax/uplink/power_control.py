@@ -42,6 +42,7 @@ from typing import Any
 
 import equinox as eqx
 import jax.numpy as jnp
+from jaxtyping import Real
 
 from satjax._numerics import masked_ratio, safe_sqrt
 from satjax._types import ArrayLike, Bool, Float
@@ -146,8 +147,8 @@ class Algorithm1Result(eqx.Module):
     trace: IterationTrace
 
 
-def algorithm1(problem: SisoProblem, p_max: ArrayLike, *, mode: Mode | Any = Solve(tol=1e-6, max_iters=1000),
-               rho_init: ArrayLike | None = None, threshold: float = SCHEDULING_THRESHOLD) -> Algorithm1Result:
+def algorithm1(problem: SisoProblem, p_max: Real[ArrayLike, " K"], *, mode: Mode | Any = Solve(tol=1e-6, max_iters=1000),
+               rho_init: Real[ArrayLike, " K"] | None = None, threshold: float = SCHEDULING_THRESHOLD) -> Algorithm1Result:
     r"""Paper A, Algorithm 1: sum-throughput power control and user scheduling (eqs. (29)-(44)).
 
     Args:

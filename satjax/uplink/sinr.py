@@ -19,6 +19,7 @@ from typing import Literal
 import equinox as eqx
 import jax
 import jax.numpy as jnp
+from jaxtyping import Real
 
 from satjax._checks import check_choice, check_nonnegative, check_real, check_shape
 from satjax._numerics import abs2, masked_ratio, safe_sqrt
@@ -223,7 +224,7 @@ def siso_problem(stats: ChannelStats, link: str = "space_ground") -> SisoProblem
     return SisoProblem.from_terms(closed_form_terms(stats, link), stats.user_mask)
 
 
-def closed_form_sinr(stats: ChannelStats, rho: ArrayLike, link: str = "space_ground") -> Float[ArrayLike, " K"]:
+def closed_form_sinr(stats: ChannelStats, rho: Real[ArrayLike, " K"], link: str = "space_ground") -> Float[ArrayLike, " K"]:
     """Closed-form ergodic SINR of every user with MRC, paper A Theorem 1 (eqs. (22)-(28), corrected).
 
     Args:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from jaxtyping import Real
+
 from satjax._checks import check_int_range, check_positive
 from satjax._numerics import log2_1p
 from satjax._types import ArrayLike, Float
@@ -24,7 +26,7 @@ def prelog(tau_p: int, tau_c: int) -> float:
     return 1.0 - tau_p / tau_c
 
 
-def throughput_scale_bps(*, bandwidth_hz: ArrayLike, tau_p: int, tau_c: int) -> Float[ArrayLike, "*batch"]:
+def throughput_scale_bps(*, bandwidth_hz: Real[ArrayLike, "*batch"], tau_p: int, tau_c: int) -> Float[ArrayLike, "*batch"]:
     r"""Throughput per unit spectral efficiency, $B(1-\tau_p/\tau_c)$ [bit/s per bit/s/Hz]:
     the one conversion from spectral efficiency to throughput (eq. (21)).
 
@@ -40,7 +42,7 @@ def throughput_scale_bps(*, bandwidth_hz: ArrayLike, tau_p: int, tau_c: int) -> 
     return bandwidth_hz * prelog(tau_p, tau_c)
 
 
-def throughput_bps(sinr: Float[ArrayLike, "*batch K"], *, bandwidth_hz: ArrayLike, tau_p: int,
+def throughput_bps(sinr: Float[ArrayLike, "*batch K"], *, bandwidth_hz: Real[ArrayLike, "..."], tau_p: int,
                    tau_c: int) -> Float[ArrayLike, "*batch K"]:
     r"""Per-user ergodic throughput $R_k = B(1-\tau_p/\tau_c)\log_2(1+\mathrm{SINR}_k)$ [bit/s].
 
@@ -48,7 +50,8 @@ def throughput_bps(sinr: Float[ArrayLike, "*batch K"], *, bandwidth_hz: ArrayLik
 
     Args:
         sinr: ``[*batch, K]`` effective SINR of eq. (20) (linear, >= 0).
-        bandwidth_hz: bandwidth $B$ [Hz] (> 0), a scalar (or broadcastable to ``sinr``).
+        bandwidth_hz: bandwidth $B$ [Hz] (> 0), a scalar or any shape broadcastable to ``sinr``
+            (``[*batch, 1]`` for one bandwidth per drop).
         tau_p: pilot length [symbols], in ``[1, tau_c]``.
         tau_c: coherence block length [symbols], >= 1.
 

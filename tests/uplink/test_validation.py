@@ -2,10 +2,12 @@
 
 import jax
 import jax.numpy as jnp
+import jaxtyping
 import numpy as np
 import pytest
 
 from satjax.uplink import ChannelStats, UplinkParams, closed_form_sinr, monte_carlo_sinr, throughput_bps
+from tests.typecheck import as_a_user
 from tests.uplink.helpers import positional, random_stats, stats_arrays
 
 
@@ -68,6 +70,27 @@ def test_mismatched_shapes(case):
         _call(args, rho[:-1], kw)
     with pytest.raises(ValueError, match="beta_ap"):
         _call([args[0][0]] + args[1:], rho, kw)
+
+
+def test_wrong_shape_power_checker_and_user_paths(case):
+    """A ``[1, K]`` power vector where ``closed_form_sinr`` takes ``rho: Real[ArrayLike, " K"]``:
+    the suite's run-time checker refuses it naming ``rho`` before the function runs; a user's
+    program (no checker) gets the function's own boundary ValueError naming ``rho`` and the shape."""
+    args, rho, kw = case
+    stats = ChannelStats.from_arrays(*args, **kw)
+    k = stats.num_users
+    with pytest.raises(jaxtyping.TypeCheckError, match="parameter 'rho'"):
+        closed_form_sinr(stats, rho[None, :])
+    with pytest.raises(ValueError, match=rf"rho must have shape \({k},\), got \(1, {k}\)"), as_a_user():
+        closed_form_sinr(stats, rho[None, :])
+    # complex powers: the checker refuses the dtype, a user gets the boundary check_real error
+    with pytest.raises(jaxtyping.TypeCheckError, match="parameter 'rho'"):
+        closed_form_sinr(stats, rho.astype(jnp.complex64))
+    with pytest.raises(ValueError, match="rho must be real"), as_a_user():
+        closed_form_sinr(stats, rho.astype(jnp.complex64))
+    # the checker is off only inside as_a_user: the same call is checked again after it
+    with pytest.raises(jaxtyping.TypeCheckError, match="parameter 'rho'"):
+        closed_form_sinr(stats, rho[None, :])
 
 
 def test_zero_users(case):
@@ -140,9 +163,9 @@ def test_pilot_checks_at_the_boundary(case):
         default_pilots(0, 2)
     with pytest.raises(ValueError, match="tau_p must be an integer >= 1"):
         pilot_book(0)
-    with pytest.raises(ValueError, match=r"user_mask must have shape \(2,\)"):
+    with pytest.raises(ValueError, match=r"user_mask must have shape \(2,\)"), as_a_user():
         pilot_sharing(jnp.asarray([0, 1]), jnp.asarray([True]))
-    with pytest.raises(ValueError, match="pilot must be a 1-D integer array"):
+    with pytest.raises(ValueError, match="pilot must be a 1-D integer array"), as_a_user():
         pilot_sharing(jnp.asarray([[0, 1]]), jnp.asarray([True, True]))
 
 
