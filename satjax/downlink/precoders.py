@@ -189,7 +189,7 @@ def mmse_precoder(h: Complex[ArrayLike, "Nt K"], p_max: Real[ArrayLike, ""], noi
         p_max: ``[]`` total power budget $P_{\max}$ [W] (real, > 0).
         noise: ``[]`` noise power $N_0 \ge 0$ [W].
         num_users: optional ``[]`` integer number $K$ of real users, a Python int or an integer
-            array (default: ``h``'s columns).
+            array, in ``[0, h.shape[1]]`` (default: ``h``'s columns).
 
     Returns:
         ``[N_t, K]`` complex precoders [sqrt(W)] with $\sum_k \|b_k\|^2 = P_{\max}$.
@@ -198,7 +198,17 @@ def mmse_precoder(h: Complex[ArrayLike, "Nt K"], p_max: Real[ArrayLike, ""], noi
     check_positive("p_max", p_max, "W")
     check_real("noise", noise)
     check_nonnegative("noise", noise, "W")
-    k = h.shape[1] if num_users is None else num_users
+    if num_users is None:
+        k = np.shape(h)[1]
+    else:
+        k = num_users
+        if np.ndim(k) != 0 or isinstance(k, bool) or not np.issubdtype(np.asarray(k).dtype if is_concrete(k) else k.dtype,
+                                                                       np.integer):
+            raise ValueError(f"num_users must be an integer scalar (a Python int or an integer array of shape ()), "
+                             f"got {k!r}")
+        if is_concrete(k) and not 0 <= int(k) <= np.shape(h)[1]:
+            raise ValueError(f"num_users must be an integer in [0, K] = [0, {np.shape(h)[1]}] (the real users among "
+                             f"h's columns), got {int(k)}")
     return regularized_zero_forcing(h, p_max, k * noise / p_max)
 
 

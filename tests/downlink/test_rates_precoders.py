@@ -149,6 +149,9 @@ def test_zero_forcing_on_estimated_channel_leaks_interference():
     (lambda h: regularized_zero_forcing(h, 1.0, -1.0), "reg must be >= 0", False),
     (lambda h: statistical_mrt(h, 1.0 + 1.0j), "p_max must be real", True),
     (lambda h: mrt(h[:, :0], 1.0), "K >= 1 users", False),
+    (lambda h: mmse_precoder(h, 1.0, 0.1, num_users=h.shape[1] + 1), r"num_users must be an integer in \[0, K\]", False),
+    (lambda h: mmse_precoder(h, 1.0, 0.1, num_users=2.0), "num_users must be an integer scalar", True),
+    (lambda h: mmse_precoder(h, 1.0, 0.1, num_users=jnp.array([2, 2])), "num_users must be an integer scalar", True),
 ])
 def test_precoders_reject_bad_input_by_name(call, match, user):
     v, alpha, gamma, noise, h = random_instance(9)
