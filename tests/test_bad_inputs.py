@@ -4,8 +4,10 @@ and to the round-1 leftovers of systems A and B (zero forcing, Monte Carlo sampl
 Each case is classified as ``clear`` (a ``ValueError`` whose message matches the argument's
 name), ``unclear`` (another exception, or a ``ValueError`` that does not name it), ``silent`` (a
 result) or, for the ``jit`` cases, ``nan`` (a NaN result: values only known under ``jit`` are not
-checked, and must not turn into a plausible number). The test asserts the expected class of every
-case; ``python -m tests.test_bad_inputs`` prints the counts.
+checked, and must not turn into a plausible number). Each case runs as a user's call does, without
+the suite's run-time type checker (``tests.typecheck.as_a_user``), so what is classified is the
+function's own error. The test asserts the expected class of every case;
+``python -m tests.test_bad_inputs`` prints the counts.
 """
 
 from __future__ import annotations
@@ -219,9 +221,11 @@ CASES = [
 
 
 def classify(pattern: str, thunk) -> tuple[str, str]:
-    """(class, detail) of one case."""
+    """(class, detail) of one case, run as a user runs it."""
+    from tests.typecheck import as_a_user
+
     try:
-        with jax.enable_x64(True):
+        with jax.enable_x64(True), as_a_user():
             out = thunk()
             leaves = [np.asarray(v) for v in jax.tree.leaves(out)]
     except ValueError as err:
