@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 import jax.numpy as jnp
+from jaxtyping import Real
 
 from satjax._checks import check_finite, check_int_range, check_nonnegative, check_positive, check_real, check_shape, float_dtype
 from satjax._types import ArrayLike, Float
@@ -28,7 +29,8 @@ from satjax.units import db_to_lin
 __all__ = ["received_power_w", "coverage_grid"]
 
 
-def received_power_w(params: UavParams | Any, uav_pos: ArrayLike, p: ArrayLike, points: ArrayLike) -> Float[ArrayLike, "... N"]:
+def received_power_w(params: UavParams | Any, uav_pos: Float[ArrayLike, "L 3"], p: Float[ArrayLike, "L N"],
+                     points: Float[ArrayLike, "*batch 2"]) -> Float[ArrayLike, "*batch N"]:
     """Median large-scale received power [W] ``[..., N]`` at ground points ``points [..., 2]``
     (x, y [m], height 0) from UAVs at ``uav_pos [L, 3]`` [m] transmitting ``p [L, N]`` [W] on the
     N subchannels of ``params`` (carrier, bandwidth, altitude). Pure and ``jit``-able;
@@ -66,7 +68,7 @@ def received_power_w(params: UavParams | Any, uav_pos: ArrayLike, p: ArrayLike, 
     return jnp.sum(jnp.reshape(jnp.asarray(p), lead + (l, n)) * db_to_lin(-loss), axis=-2)
 
 
-def coverage_grid(center: ArrayLike, half_width_m: ArrayLike, num: int | Any
+def coverage_grid(center: Real[ArrayLike, " 2"], half_width_m: Real[ArrayLike, ""], num: int | Any
                   ) -> tuple[Float[ArrayLike, "num num 2"], Float[ArrayLike, " num"], Float[ArrayLike, " num"]]:
     """A square grid of ``num x num`` ground points ``[num, num, 2]`` [m] centred on ``center``
     with half-width ``half_width_m``, and its axes (x, y) [m].

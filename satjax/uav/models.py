@@ -104,7 +104,7 @@ def _check_assignment(scenario: UavScenario, x: Any) -> None:
         raise ValueError("x assigns a subchannel to a padded user (scenario.user_mask is False there)")
 
 
-def uav_features(scenario: Any, x: ArrayLike) -> Float[ArrayLike, "G L N 4"]:
+def uav_features(scenario: Any, x: Float[ArrayLike, "G K N"]) -> Float[ArrayLike, "G L N 4"]:
     """Input features ``[G, L, N, 4]`` of the vertices (module docstring) for the assignment ``x``.
 
     Args:

@@ -38,6 +38,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jaxtyping import Real
 
 from satjax._checks import (
     check_binary,
@@ -166,7 +167,7 @@ def _check_rates(scenario, rates) -> None:
         _check_real_array("rates", rates, True, "bit/s/Hz")
 
 
-def slack_fixed_point(a: ArrayLike, num_rx: int | Any) -> Float[ArrayLike, "..."]:
+def slack_fixed_point(a: Float[ArrayLike, "*batch L"], num_rx: int | Any) -> Float[ArrayLike, "*batch"]:
     r"""Root $w^* \in (0, 1]$ of (17), $w + \sum_l a_l w/(1 + N_r a_l w) = 1$, by
     bisection (fixed step count, ``jit``/``vmap``-safe). Returned under ``stop_gradient`` (P3).
     ``a = 0`` gives ``w* = 1``.
@@ -199,7 +200,8 @@ def _slack(a, num_rx):
     return jax.lax.stop_gradient(0.5 * (lo + hi))
 
 
-def rate_given_slack(a: ArrayLike, w: ArrayLike, num_rx: int | Any) -> Float[ArrayLike, "..."]:
+def rate_given_slack(a: Float[ArrayLike, "*batch L"], w: Real[ArrayLike, "..."],
+                     num_rx: int | Any) -> Float[ArrayLike, "*batch"]:
     r"""$f(\mathbf a, w)$ of (16) [bit/s/Hz]: modified rate plus compensation term, for SNR
     terms ``a [..., L] >= 0`` and a slack ``w > 0`` broadcastable to ``a.shape[:-1]`` (its
     minimum over w is at $w^*$ of (17), P2).
@@ -227,7 +229,7 @@ def _rate(a, w, num_rx):
     return modified + compensation
 
 
-def deterministic_rate(a: ArrayLike, num_rx: int | Any) -> Float[ArrayLike, "..."]:
+def deterministic_rate(a: Float[ArrayLike, "*batch L"], num_rx: int | Any) -> Float[ArrayLike, "*batch"]:
     r"""$\tilde R = f(\mathbf a, w^*)$, eqs. (16)-(17) [bit/s/Hz]; gradient by the envelope
     theorem (P3).
 
@@ -242,7 +244,8 @@ def deterministic_rate(a: ArrayLike, num_rx: int | Any) -> Float[ArrayLike, "...
     return _rate(a, _slack(a, num_rx), num_rx)
 
 
-def snr_terms(lam: ArrayLike, p: ArrayLike, noise_w: ArrayLike) -> Float[ArrayLike, "G K N L"]:
+def snr_terms(lam: Float[ArrayLike, "G K L N"], p: Float[ArrayLike, "G L N"],
+              noise_w: Real[ArrayLike, ""]) -> Float[ArrayLike, "G K N L"]:
     r"""$a_{g,k,n,l} = \lambda_{g,k,l,n} p_{g,l,n}/\sigma^2$, UAV axis last (``lam`` linear,
     ``p`` [W], ``noise_w`` [W] > 0).
 
@@ -494,7 +497,7 @@ def _logdet_hpd(a):
     return logdet
 
 
-def monte_carlo_rate(key: PRNGKeyArray, a: ArrayLike, num_rx: int | Any,
+def monte_carlo_rate(key: PRNGKeyArray, a: Float[ArrayLike, " L"], num_rx: int | Any,
                      num_samples: int | Any) -> tuple[Float[ArrayLike, ""], Float[ArrayLike, ""]]:
     r"""Monte Carlo of the ergodic MIMO rate (9), $\mathbb E\log_2\det(\mathbf I_{N_r} +
     \mathbf S\,\mathrm{diag}(\mathbf a)\,\mathbf S^H)$ with $[\mathbf S]_{r,l}\sim\mathcal{CN}(0,1)$

@@ -21,7 +21,9 @@ LOSS_UNIT = 1e3
 DTYPES = ("float32", "float64")
 
 
-def decision_metrics(scenario: UavScenario, decision: UavDecision | tuple[ArrayLike, ArrayLike, ArrayLike] | Any
+def decision_metrics(scenario: UavScenario,
+                     decision: UavDecision | tuple[Float[ArrayLike, "G K N"], Float[ArrayLike, "G L N"],
+                                                   Float[ArrayLike, " G"]] | Any
                      ) -> dict[str, Float[ArrayLike, ""]]:
     """Overall efficiency (15) and minimum efficiency (10) [bit/Hz] of ``decision = (x, p, tau)``,
     and its largest relative constraint residual (``<= 0``: feasible, ``satjax.uav.max_violation``).

@@ -3,10 +3,12 @@ sampler, linear in the powers, and named errors."""
 
 import jax
 import jax.numpy as jnp
+import jaxtyping
 import numpy as np
 import pytest
 
 from satjax.uav import coverage_grid, received_power_w, sample_uav_scenario
+from tests.typecheck import as_a_user
 from tests.uav.helpers import TINY
 
 
@@ -48,11 +50,25 @@ def test_grid_and_errors():
     uav = jnp.zeros((TINY.num_uavs, 3))
     with pytest.raises(ValueError, match="p must have shape"):
         received_power_w(TINY, uav, p[:, :1], grid)
-    with pytest.raises((ValueError, TypeError), match="uav_pos"):     # ours, or the test suite's type checker
+    with pytest.raises(ValueError, match="uav_pos"), as_a_user():     # the checker: test below
         received_power_w(TINY, uav[:, :2], p, grid)
-    with pytest.raises((ValueError, TypeError), match="points"):
+    with pytest.raises(ValueError, match="points"), as_a_user():
         received_power_w(TINY, uav, p, jnp.zeros((4, 3)))
     with pytest.raises(ValueError, match="half_width_m must be > 0"):
         coverage_grid(jnp.zeros(2), 0.0, 5)
     with pytest.raises(ValueError, match="num must be an integer >= 2"):
         coverage_grid(jnp.zeros(2), 1.0, 1)
+
+
+@pytest.mark.parametrize("param, args", [
+    ("points", lambda uav, p: (uav, p, jnp.zeros((4, 3)))),
+    ("uav_pos", lambda uav, p: (uav[:, :2], p, jnp.zeros((4, 2)))),
+])
+def test_a_wrong_shape_is_refused_by_the_checker_and_by_the_function(param, args):
+    """The suite's run-time checker refuses a wrong shape naming the parameter (``points [..., 2]``,
+    ``uav_pos [L, 3]``); a user, who runs without it, gets the function's own ValueError naming it."""
+    uav, p = jnp.zeros((TINY.num_uavs, 3)), jnp.zeros((TINY.num_uavs, TINY.num_subchannels))
+    with pytest.raises(jaxtyping.TypeCheckError, match=rf"parameter '{param}'"):
+        received_power_w(TINY, *args(uav, p))
+    with pytest.raises(ValueError, match=rf"^{param} must have shape"), as_a_user():
+        received_power_w(TINY, *args(uav, p))
