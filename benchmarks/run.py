@@ -58,16 +58,18 @@ def _where(trace_text: str) -> str:
 READY = "ready"
 
 
-def _wait_for_dump(trace: Path, limit_s: float = 2.0) -> None:
-    """Wait until the child's stack dump in ``trace`` has stopped growing (at most ``limit_s``
-    seconds: a child that cannot dump leaves what it wrote, perhaps nothing)."""
-    deadline, size = time.monotonic() + limit_s, -1
+def _wait_for_dump(trace: Path, limit_s: float = 2.0, quiet_s: float = 0.2) -> None:
+    """Wait until the child's stack dump in ``trace`` has stopped growing for ``quiet_s`` seconds
+    (at most ``limit_s`` seconds in all: a child that cannot dump leaves what it wrote, perhaps
+    nothing)."""
+    deadline, size, since = time.monotonic() + limit_s, -1, time.monotonic()
     while time.monotonic() < deadline:
         time.sleep(0.05)
         now = trace.stat().st_size
-        if now and now == size:
+        if now != size:
+            size, since = now, time.monotonic()
+        elif now and time.monotonic() - since >= quiet_s:
             return
-        size = now
 
 
 def run_suites(suites: dict, settings: Settings, *, case_timeout: float, on_case=lambda c: None,
