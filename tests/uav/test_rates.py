@@ -2,6 +2,7 @@
 gradient, leakage (7) vs Monte Carlo of (4), efficiencies and constraint residuals (spec Sec. 5,
 items 1-4)."""
 
+import contextlib
 import math
 
 import jax
@@ -173,28 +174,29 @@ def _decision():
 EVALUATIONS = [overall_efficiency, min_efficiency, user_efficiency]
 
 
-def _assert_refused(fn, which, bad, words):
-    """``fn`` on the test decision with argument ``which`` replaced by ``bad(it)`` raises ``words``."""
+def _assert_refused(fn, which, bad, words, user=False):
+    """``fn`` on the test decision with argument ``which`` replaced by ``bad(it)`` raises ``words``
+    (``user``: run as a user does, for a shape or dtype the annotation already refuses)."""
     s, x, p, tau = _decision()
     args = {"x": x, "p": p, "tau": tau}
     args[which] = bad(args[which])
-    with pytest.raises(ValueError, match=words):
+    with pytest.raises(ValueError, match=words), (as_a_user() if user else contextlib.nullcontext()):
         fn(s, args["x"], args["p"], args["tau"])
 
 
 @pytest.mark.parametrize("fn", EVALUATIONS + [constraint_residuals, max_violation])
-@pytest.mark.parametrize("which, bad, words", [
-    ("p", lambda p: p.at[0, 1, 2].set(jnp.nan), "p must be finite"),
-    ("tau", lambda t: t.at[1].set(jnp.inf), "tau must be finite"),
-    ("x", lambda x: x.at[0, 0, 0].set(jnp.nan), "x must"),
-    ("p", lambda p: p[:, :, :-1], r"p must have shape \(2, 3, 4\)"),
-    ("x", lambda x: x[:, :1], r"x must have shape \(2, 2, 4\)"),
-    ("tau", lambda t: t[:1], r"tau must have shape \(2,\)"),
-    ("p", lambda p: p.astype(jnp.complex128), "p must be real"),
-    ("tau", lambda t: t.astype(jnp.float16), "tau: float16 is not supported"),
+@pytest.mark.parametrize("which, bad, words, user", [
+    ("p", lambda p: p.at[0, 1, 2].set(jnp.nan), "p must be finite", False),
+    ("tau", lambda t: t.at[1].set(jnp.inf), "tau must be finite", False),
+    ("x", lambda x: x.at[0, 0, 0].set(jnp.nan), "x must", False),
+    ("p", lambda p: p[:, :, :-1], r"p must have shape \(2, 3, 4\)", True),      # N differs from x's
+    ("x", lambda x: x[:, :1], r"x must have shape \(2, 2, 4\)", False),
+    ("tau", lambda t: t[:1], r"tau must have shape \(2,\)", True),            # G differs from x's
+    ("p", lambda p: p.astype(jnp.complex128), "p must be real", True),
+    ("tau", lambda t: t.astype(jnp.float16), "tau: float16 is not supported", False),
 ])
-def test_evaluations_refuse_what_they_cannot_measure(fn, which, bad, words):
-    _assert_refused(fn, which, bad, words)
+def test_evaluations_refuse_what_they_cannot_measure(fn, which, bad, words, user):
+    _assert_refused(fn, which, bad, words, user)
 
 
 @pytest.mark.parametrize("fn", EVALUATIONS)
@@ -225,7 +227,7 @@ def test_helpers_and_scenario_argument_are_checked():
         leakage(s, x, -p)
     with pytest.raises(ValueError, match="x must hold only 0 and 1"):
         power_use(0.5 * x, p)
-    with pytest.raises(ValueError, match=r"p must have shape \[G=2, L, N=4\]"):
+    with pytest.raises(ValueError, match=r"p must have shape \[G=2, L, N=4\]"), as_a_user():
         power_use(x, p[:1])
     with pytest.raises(ValueError, match="tau must be >= 0 s"):
         energy_use(x, p, -tau)
@@ -235,7 +237,7 @@ def test_helpers_and_scenario_argument_are_checked():
         snr_terms(s.lam, p, -1.0)
     with pytest.raises(ValueError, match="lam must be >= 0"):
         snr_terms(-s.lam, p, 1.0)
-    with pytest.raises(ValueError, match=r"rates must have shape \(2, 2, 4\)"):
+    with pytest.raises(ValueError, match=r"rates must have shape \(2, 2, 4\)"), as_a_user():
         overall_efficiency(s, x, p, tau, rates=jnp.ones((2, 2)))
     with pytest.raises(ValueError, match="rates must be finite"):
         overall_efficiency(s, x, p, tau, rates=jnp.full((2, 2, 4), jnp.nan))
