@@ -7,13 +7,17 @@ with beartype) hold for NumPy inputs and for the NumPy leaves of parameter objec
 Dimension vocabulary (used in every jaxtyping annotation of the package):
 ``K`` users, ``M`` access points, ``N`` satellite antennas (``N_V * N_H``),
 ``S`` Monte Carlo samples, ``T`` iterations, ``P`` pilots (``tau_p``).
+
+Dtypes: ``Real`` (integer or floating) for a physical quantity a user may write as a Python
+integer (``p_max=1``), ``Float`` for computed real arrays, ``Integer`` (signed or unsigned) for
+indices, ``Bool`` for masks.
 """
 
 from __future__ import annotations
 
 import jax.numpy as jnp
 from jax.typing import DTypeLike
-from jaxtyping import Array, ArrayLike, Bool, Complex, Float, Inexact, Int, PRNGKeyArray, Shaped
+from jaxtyping import Array, ArrayLike, Bool, Complex, Float, Inexact, Int, Integer, PRNGKeyArray, Real, Shaped
 
 __all__ = [
     "Array",
@@ -24,7 +28,9 @@ __all__ = [
     "Float",
     "Inexact",
     "Int",
+    "Integer",
     "PRNGKeyArray",
+    "Real",
     "Shaped",
     "complex_dtype",
     "real_dtype",

@@ -14,8 +14,11 @@ from __future__ import annotations
 import importlib
 import inspect
 import re
+import typing
 
 import jax
+import jaxtyping
+import numpy as np
 import pytest
 
 from satjax.systems import REGISTRY, system_names
@@ -47,10 +50,27 @@ _BARE_ARRAY = re.compile(r"\b(?:ArrayLike|Array|ndarray)\b")
 _SHAPED_ARRAY = re.compile(r"\b[A-Z]\w*\[\s*(?:ArrayLike|Array|np\.ndarray|ndarray)\s*,")
 
 
-def _unshaped(annotation) -> bool:
-    """Whether an annotation names an array type without a jaxtyping dtype and shape."""
+def _bare(tp) -> bool:
+    """Whether a resolved type holds an array type (``jax.Array``, ``np.ndarray``) outside a
+    jaxtyping dtype-and-shape class."""
+    if tp in (jax.Array, np.ndarray):
+        return True
+    if isinstance(tp, type) and issubclass(tp, jaxtyping.AbstractArray):
+        return False
+    return any(_bare(arg) for arg in typing.get_args(tp))
+
+
+def _unshaped(annotation, namespace: dict | None = None) -> bool:
+    """Whether an annotation names an array type without a jaxtyping dtype and shape: in its text
+    (``ArrayLike``), or through a module-level alias it names (``_Decision = ArrayLike | ...``),
+    resolved in ``namespace`` (the function's globals)."""
     text = annotation if isinstance(annotation, str) else inspect.formatannotation(annotation)
-    return len(_BARE_ARRAY.findall(text)) > len(_SHAPED_ARRAY.findall(text))
+    if len(_BARE_ARRAY.findall(text)) > len(_SHAPED_ARRAY.findall(text)):
+        return True
+    namespace = namespace or {}
+    aliases = [namespace.get(name) for name in re.findall(r"\b[A-Za-z_]\w*\b", text)
+               if not _BARE_ARRAY.fullmatch(name)]                                  # those: by the text above
+    return any(typing.get_origin(alias) is not None and _bare(alias) for alias in aliases)
 
 
 def _problems(fn) -> list[str]:
@@ -59,10 +79,10 @@ def _problems(fn) -> list[str]:
     problems = [f"parameter {p!r} is not annotated" for p, v in sig.parameters.items()
                 if v.annotation is inspect.Parameter.empty]
     problems += [f"parameter {p!r} is an array without a shape: {v.annotation}" for p, v in sig.parameters.items()
-                 if v.annotation is not inspect.Parameter.empty and _unshaped(v.annotation)]
+                 if v.annotation is not inspect.Parameter.empty and _unshaped(v.annotation, fn.__globals__)]
     if sig.return_annotation is inspect.Signature.empty:
         problems.append("the return is not annotated")
-    elif _unshaped(sig.return_annotation):
+    elif _unshaped(sig.return_annotation, fn.__globals__):
         problems.append(f"the return is an array without a shape: {sig.return_annotation}")
     if not doc.strip():
         return problems + ["no docstring"]
@@ -121,5 +141,7 @@ def test_the_check_can_fail():
     assert _problems(undocumented) == ["parameter 'a' is not annotated", "the return is not annotated",
                                        "no Args: section", "no Returns: section"]
     assert _problems(documented) == ["parameter 'b' missing from Args:"]
+    _Alias = jaxtyping.ArrayLike | list  # noqa: N806
+    assert _unshaped("_Alias", {"_Alias": _Alias}) and not _unshaped("_Alias", {"_Alias": jaxtyping.Float[jaxtyping.ArrayLike, "K"] | list})
     assert _problems(unshaped) == ["parameter 'a' is an array without a shape: ArrayLike",
                                    "the return is an array without a shape: tuple[Float[Array, 'K'], Array]"]

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
-from jaxtyping import Real
 
 from satjax._checks import check_nonnegative, check_real, check_shape
-from satjax._types import ArrayLike, Complex, Float, PRNGKeyArray
+from satjax._types import ArrayLike, Complex, Float, PRNGKeyArray, Real
 
 __all__ = ["estimated_channel"]
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 import numpy as np
-from jaxtyping import Real
 
 from satjax._checks import (
     check_finite,
@@ -28,7 +27,7 @@ from satjax._checks import (
 )
 from satjax._linalg import inv
 from satjax._numerics import safe_sqrt
-from satjax._types import ArrayLike, Complex, Int
+from satjax._types import ArrayLike, Complex, Int, Real
 from satjax.downlink.rates import transmit_power
 
 __all__ = ["scale_to_power", "project_to_budget", "mrt", "zero_forcing", "regularized_zero_forcing",

@@ -52,12 +52,11 @@ from typing import Any
 import equinox as eqx
 import jax
 import jax.numpy as jnp
-from jaxtyping import Real
 
 from satjax._checks import check_finite, check_real, check_shape
 from satjax._linalg import eigh
 from satjax._numerics import abs2, safe_sqrt
-from satjax._types import ArrayLike, Bool, Complex, Float
+from satjax._types import ArrayLike, Bool, Complex, Float, Real
 from satjax.downlink.precoders import statistical_mrt
 from satjax.downlink.lowrank import BISECTION_STEPS, budget_multiplier, budget_precoders_rank_k, dense_factors
 from satjax.downlink.problem import PrecodingProblem, energy_efficiency, sum_rate_bound

@@ -19,10 +19,9 @@ from __future__ import annotations
 from typing import Any
 
 import jax.numpy as jnp
-from jaxtyping import Real
 
 from satjax._checks import check_finite, check_int_range, check_nonnegative, check_positive, check_real, check_shape, float_dtype
-from satjax._types import ArrayLike, Float
+from satjax._types import ArrayLike, Float, Real
 from satjax.uav.scenario import UavParams, subchannel_frequencies_hz, uav_ground_loss_db
 from satjax.units import db_to_lin
 

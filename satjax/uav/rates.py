@@ -38,7 +38,6 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jaxtyping import Real
 
 from satjax._checks import (
     check_binary,
@@ -53,7 +52,7 @@ from satjax._checks import (
     is_concrete,
 )
 from satjax._numerics import LN2, log2_1p
-from satjax._types import ArrayLike, Bool, Float, PRNGKeyArray, complex_dtype
+from satjax._types import ArrayLike, Bool, complex_dtype, Float, PRNGKeyArray, Real
 from satjax.uav.scenario import UavScenario
 
 __all__ = [

@@ -40,10 +40,9 @@ from typing import Any
 import equinox as eqx
 import jax
 import jax.numpy as jnp
-from jaxtyping import Real
 
 from satjax._checks import check_choice, check_int_range, check_nonnegative, check_shape
-from satjax._types import ArrayLike, Bool, Float, PRNGKeyArray
+from satjax._types import ArrayLike, Bool, Float, PRNGKeyArray, Real
 from satjax.nn.layers import MLP, Dense, check_finite_leaves, check_key, check_one_input, parameter_dtype
 from satjax.uplink.pilots import pilot_sharing
 from satjax.uplink.scenario import UplinkScenario

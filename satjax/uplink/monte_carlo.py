@@ -15,10 +15,9 @@ from __future__ import annotations
 import equinox as eqx
 import jax
 import jax.numpy as jnp
-from jaxtyping import Real
 
 from satjax._numerics import abs2
-from satjax._types import ArrayLike, Complex, Float, PRNGKeyArray
+from satjax._types import ArrayLike, Complex, Float, PRNGKeyArray, Real
 from satjax.uplink.channels import hermitian_sqrt, sample_channels, sample_pilot_signals
 from satjax.uplink.estimation import MMSEStats, mmse_estimate, mmse_statistics
 from satjax.uplink.sinr import LINKS, Link, SinrTerms, SisoProblem, check_powers, siso_sinr

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 import numpy as np
-from jaxtyping import Integer
 
 from satjax._checks import check_int_range, check_shape, is_concrete
-from satjax._types import ArrayLike, Bool, Complex, DTypeLike, Int
+from satjax._types import ArrayLike, Bool, Complex, DTypeLike, Int, Integer
 
 __all__ = ["default_pilots", "pilot_book", "pilot_sharing", "check_pilots"]
 

@@ -42,10 +42,9 @@ from typing import Any
 
 import equinox as eqx
 import jax.numpy as jnp
-from jaxtyping import Real
 
 from satjax._numerics import masked_ratio, safe_sqrt
-from satjax._types import ArrayLike, Bool, Float
+from satjax._types import ArrayLike, Bool, Float, Real
 from satjax.optim.iterate import IterationTrace, Mode, Solve, check_mode, iterate
 from satjax.uplink.objectives import sum_spectral_efficiency
 from satjax.uplink.sinr import SisoProblem, check_powers, interference_plus_noise

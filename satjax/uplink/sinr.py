@@ -19,11 +19,10 @@ from typing import Literal
 import equinox as eqx
 import jax
 import jax.numpy as jnp
-from jaxtyping import Real
 
 from satjax._checks import check_choice, check_nonnegative, check_real, check_shape
 from satjax._numerics import abs2, masked_ratio, safe_sqrt
-from satjax._types import ArrayLike, Bool, Complex, Float
+from satjax._types import ArrayLike, Bool, Complex, Float, Real
 from satjax.uplink.estimation import mmse_statistics
 from satjax.uplink.statistics import ChannelStats, apply_masks, normalize
 

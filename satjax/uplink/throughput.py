@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from jaxtyping import Real
 
 from satjax._checks import check_int_range, check_positive
 from satjax._numerics import log2_1p
-from satjax._types import ArrayLike, Float
+from satjax._types import ArrayLike, Float, Real
 
 __all__ = ["throughput_bps", "throughput_scale_bps", "prelog"]
 
