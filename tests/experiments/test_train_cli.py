@@ -181,7 +181,7 @@ def test_one_device_equals_four_devices(tmp_path):
     script.write_text(DEVICES_SCRIPT)
     out = {}
     for n in (1, 4):
-        flags = f"--xla_force_host_platform_device_count={n}"
+        flags = f"{FAST_COMPILE} --xla_force_host_platform_device_count={n}"    # keeps the suite's fast-compile flag
         proc = _run([str(script), str(tmp_path / f"run{n}"), str(tmp_path / f"out{n}.npz")], env_extra={
             "XLA_FLAGS": flags, "PYTHONPATH": str(ROOT)})
         assert proc.returncode == 0, proc.stderr[-3000:]
