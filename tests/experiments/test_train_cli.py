@@ -114,19 +114,49 @@ def test_bad_overrides_are_named(override, match):
         load_config(cfg)
 
 
+#: Runs ``python -m experiments.train ARGS`` for each ``ARGS`` of the JSON list in ``argv[1]``, one
+#: after the other in this one process (``runpy``, as ``-m`` does: one Python and JAX start-up for
+#: every case), each case's stderr after a ``=== case`` line and closed by ``=== exit CODE``.
+CLI_CASES_SCRIPT = """
+import json, runpy, sys
+for args in json.loads(sys.argv[1]):
+    sys.argv = ["-m", *args]
+    print("=== case", file=sys.stderr, flush=True)
+    try:
+        runpy.run_module("experiments.train", run_name="__main__", alter_sys=True)
+    except SystemExit as e:
+        print(f"=== exit {e.code}", file=sys.stderr, flush=True)
+    else:
+        print("=== exit 0", file=sys.stderr, flush=True)
+"""
+
+
+def _cli_cases(cases, timeout=120):
+    """``(exit code, stderr)`` of ``python -m experiments.train`` with each argument list of
+    ``cases``, all run in one child process (:data:`CLI_CASES_SCRIPT`)."""
+    proc = _run(["-c", CLI_CASES_SCRIPT, json.dumps(cases)], timeout=timeout)
+    parts = proc.stderr.split("=== case\n")[1:]
+    assert proc.returncode == 0 and len(parts) == len(cases), proc.stderr[-3000:]
+    out = []
+    for part in parts:
+        text, _, code = part.rpartition("=== exit ")
+        out.append((int(code.strip()) if code.strip().isdigit() else code.strip(), text))
+    return out
+
+
 def test_type_errors_and_unknown_experiment_from_the_command_line(tmp_path):
-    proc = _run(["-m", "experiments.train", "+exp=nope", f"hydra.run.dir={tmp_path}"], timeout=120)
-    assert proc.returncode != 0 and "Could not find 'exp/nope'" in proc.stderr
+    (nope, many, lr, lrr) = _cli_cases([
+        ["+exp=nope", f"hydra.run.dir={tmp_path}"],
+        ["+exp=shgnn", "trainer.num_steps=many", f"hydra.run.dir={tmp_path}"],
+        ["+exp=shgnn", "trainer.lr=-1", f"hydra.run.dir={tmp_path / 'bad'}"],
+        ["+exp=shgnn", "+trainer.lrr=0.1", f"hydra.run.dir={tmp_path / 'bad'}"]])
+    assert nope[0] not in (0, None) and "Could not find 'exp/nope'" in nope[1]
     for name in ("shgnn", "edge_gnn", "unfolded_wmmse"):              # Hydra lists the available options
-        assert name in proc.stderr, name
-    proc = _run(["-m", "experiments.train", "+exp=shgnn", "trainer.num_steps=many", f"hydra.run.dir={tmp_path}"],
-                timeout=120)
-    assert proc.returncode != 0 and "trainer.num_steps" in proc.stderr
-    proc = _run(["-m", "experiments.train", "+exp=shgnn", "trainer.lr=-1", f"hydra.run.dir={tmp_path / 'bad'}"], timeout=120)
-    assert proc.returncode != 0 and "trainer.lr must be a finite number > 0" in proc.stderr
+        assert name in nope[1], name
+    assert many[0] not in (0, None) and "trainer.num_steps" in many[1]
+    assert lr[0] not in (0, None) and "trainer.lr must be a finite number > 0" in lr[1]
+    assert lrr[0] not in (0, None) and "did you mean trainer.lr?" in lrr[1]
     assert not (tmp_path / "bad").exists()                         # a run that failed validation leaves nothing behind
-    proc = _run(["-m", "experiments.train", "+exp=shgnn", "+trainer.lrr=0.1", f"hydra.run.dir={tmp_path / 'bad'}"], timeout=120)
-    assert proc.returncode != 0 and "did you mean trainer.lr?" in proc.stderr and not (tmp_path / "bad").exists()
 
 
 def test_multirun_through_the_submitit_launcher_trains_gnn_robust_in_every_job(tmp_path):
