@@ -35,24 +35,28 @@ def _compose(overrides):
 
 
 def test_smoke_run_writes_everything_and_resumes(tmp_path):
-    run_dir = tmp_path / "run"
-    proc = _run(["-m", "experiments.train", "+exp=shgnn", "trainer=smoke", f"hydra.run.dir={run_dir}"])
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    # the run, then its continuation, from the command line in one child process (the continuation
+    # finds the run's programs compiled): the run checked on its copy made between the two
+    first_dir, run_dir = tmp_path / "first", tmp_path / "run"
+    (code, err), (resumed_code, resumed_err) = _cli_cases([
+        ["+exp=shgnn", "trainer=smoke", f"hydra.run.dir={run_dir}"],
+        {"copy": [str(run_dir), str(first_dir)]},
+        # continue the same run to 9 steps: resumes from step 6, logs steps 7..9 only
+        ["+exp=shgnn", "trainer=smoke", "trainer.num_steps=9", "trainer.resume=true", f"hydra.run.dir={run_dir}"]],
+        timeout=2 * 900)
+    assert code == 0, err[-3000:]
+    assert resumed_code == 0, resumed_err[-3000:]
     for name in ("metrics.csv", "metrics.jsonl", "model.eqx", "results.json", "results.csv", "results.md",
                  "training.png", "table1.png"):
-        assert (run_dir / name).is_file(), name
-    assert sorted(int(p.name) for p in (run_dir / "checkpoints").iterdir() if p.name.isdigit()) == [3, 6]
-    results = json.loads((run_dir / "results.json").read_text())
+        assert (first_dir / name).is_file(), name
+    assert sorted(int(p.name) for p in (first_dir / "checkpoints").iterdir() if p.name.isdigit()) == [3, 6]
+    results = json.loads((first_dir / "results.json").read_text())
     assert [r["K"] for r in results["table1"]] == [10]       # a model trained at K = 30, tested at K = 10
     for r in results["table1"]:
         assert r["algorithm1_mbps"] >= r["full_power_mbps"] * (1 - 1e-6)
         assert r["gnn_stable_batched_ms"] > 0 and r["algorithm1_single_ms"] > 0
-    rows = (run_dir / "metrics.csv").read_text().splitlines()
+    rows = (first_dir / "metrics.csv").read_text().splitlines()
     assert len(rows) == 1 + 6
-    # continue the same run to 9 steps: resumes from step 6, logs steps 7..9 only
-    proc = _run(["-m", "experiments.train", "+exp=shgnn", "trainer=smoke", "trainer.num_steps=9", "trainer.resume=true",
-                 f"hydra.run.dir={run_dir}"])
-    assert proc.returncode == 0, proc.stderr[-3000:]
     steps = [json.loads(x)["step"] for x in (run_dir / "metrics.jsonl").read_text().splitlines()]
     assert steps == list(range(1, 10))
     assert json.loads((run_dir / "results.json").read_text())["training"]["resumed_from"] == 6
@@ -116,10 +120,14 @@ def test_bad_overrides_are_named(override, match):
 
 #: Runs ``python -m experiments.train ARGS`` for each ``ARGS`` of the JSON list in ``argv[1]``, one
 #: after the other in this one process (``runpy``, as ``-m`` does: one Python and JAX start-up for
-#: every case), each case's stderr after a ``=== case`` line and closed by ``=== exit CODE``.
+#: every case), each case's stderr after a ``=== case`` line and closed by ``=== exit CODE``. An
+#: entry ``{"copy": [SRC, DST]}`` copies the directory ``SRC`` to ``DST`` (a run's state between cases).
 CLI_CASES_SCRIPT = """
-import json, runpy, sys
+import json, runpy, shutil, sys
 for args in json.loads(sys.argv[1]):
+    if isinstance(args, dict):
+        shutil.copytree(*args["copy"])
+        continue
     sys.argv = ["-m", *args]
     print("=== case", file=sys.stderr, flush=True)
     try:
@@ -133,10 +141,11 @@ for args in json.loads(sys.argv[1]):
 
 def _cli_cases(cases, timeout=120):
     """``(exit code, stderr)`` of ``python -m experiments.train`` with each argument list of
-    ``cases``, all run in one child process (:data:`CLI_CASES_SCRIPT`)."""
+    ``cases`` (``{"copy": ...}`` entries: no result), all run in one child process
+    (:data:`CLI_CASES_SCRIPT`)."""
     proc = _run(["-c", CLI_CASES_SCRIPT, json.dumps(cases)], timeout=timeout)
     parts = proc.stderr.split("=== case\n")[1:]
-    assert proc.returncode == 0 and len(parts) == len(cases), proc.stderr[-3000:]
+    assert proc.returncode == 0 and len(parts) == sum(isinstance(c, list) for c in cases), proc.stderr[-3000:]
     out = []
     for part in parts:
         text, _, code = part.rpartition("=== exit ")
