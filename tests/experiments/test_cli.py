@@ -76,9 +76,11 @@ def test_bad_override_is_a_clear_error(config_name, override, match):
 
 
 def test_paper_b_energy_efficiency_runs(tmp_path):
+    # the scenario and Fig. 13 at Fig. 7's size (N_t = 4, K = 2): Figs. 11-13 and the defaults' point
+    # share its programs (fewer distinct shapes to compile)
     overrides = ["num_drops=2", "p_max_values=[1.0,10.0]", "fig7_configs=[[2,2,2]]", "mc_samples=50", "nt_side_values=[2,3]",
                  "k_values=[2,3]", "csi_error_dbw=[-10.0]", "csi_samples=4", "runtime_k_values=[2]", "runtime_side_values=[2]",
-                 "timing_repeats=1"]
+                 "timing_repeats=1", "scenario.n_h=2", "scenario.n_v=2", "scenario.num_users=2", "fig13_config=[2,2,2]"]
     env = dict(os.environ, JAX_PLATFORMS="cpu")
     proc = subprocess.run([sys.executable, "-m", "experiments.paper_b.energy_efficiency", f"hydra.run.dir={tmp_path}",
                            *overrides], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
