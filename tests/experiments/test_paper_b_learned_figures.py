@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import equinox as eqx
 import jax
 import numpy as np
 import pytest
@@ -32,11 +33,17 @@ def setup():
     return cfg, learned
 
 
+@eqx.filter_jit
+def _model_ee(model, problem):
+    """EE [bit/J] of ``model``'s precoders on one unpadded ``problem``, compiled (one program per
+    model and size, not one per operation of every drop)."""
+    return energy_efficiency(problem, model.precoders(problem))
+
+
 def _direct(cfg, params, salt, model):
     """Mean EE [Mbit/J] of ``model`` on the figure's drops of ``params``, unpadded, one by one."""
     scen = app._drops(cfg, params, salt)
-    ees = [energy_efficiency(s.problem, model.precoders(s.problem))
-           for s in (jax.tree.map(lambda x: x[i], scen) for i in range(cfg.num_drops))]
+    ees = [_model_ee(model, s.problem) for s in (jax.tree.map(lambda x: x[i], scen) for i in range(cfg.num_drops))]
     return float(np.mean(ees)) / 1e6
 
 
