@@ -35,15 +35,14 @@ def _compose(overrides):
 
 
 def test_smoke_run_writes_everything_and_resumes(tmp_path):
-    # the run, then its continuation, from the command line in one child process (the continuation
-    # finds the run's programs compiled): the run checked on its copy made between the two
+    # the run, then its continuation in a fresh process (as after a pre-emption: nothing but the run
+    # directory carries over), both from the command line; the run checked on its copy made between
     first_dir, run_dir = tmp_path / "first", tmp_path / "run"
-    (code, err), (resumed_code, resumed_err) = _cli_cases([
-        ["+exp=shgnn", "trainer=smoke", f"hydra.run.dir={run_dir}"],
-        {"copy": [str(run_dir), str(first_dir)]},
-        # continue the same run to 9 steps: resumes from step 6, logs steps 7..9 only
-        ["+exp=shgnn", "trainer=smoke", "trainer.num_steps=9", "trainer.resume=true", f"hydra.run.dir={run_dir}"]],
-        timeout=2 * 900)
+    [(code, err)] = _cli_cases([["+exp=shgnn", "trainer=smoke", f"hydra.run.dir={run_dir}"],
+                                {"copy": [str(run_dir), str(first_dir)]}], timeout=900)
+    # continue the same run to 9 steps: resumes from step 6, logs steps 7..9 only
+    [(resumed_code, resumed_err)] = _cli_cases([["+exp=shgnn", "trainer=smoke", "trainer.num_steps=9",
+                                                 "trainer.resume=true", f"hydra.run.dir={run_dir}"]], timeout=900)
     assert code == 0, err[-3000:]
     assert resumed_code == 0, resumed_err[-3000:]
     for name in ("metrics.csv", "metrics.jsonl", "model.eqx", "results.json", "results.csv", "results.md",
