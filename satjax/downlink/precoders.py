@@ -201,8 +201,7 @@ def mmse_precoder(h: Complex[ArrayLike, "Nt K"], p_max: Real[ArrayLike, ""], noi
         k = np.shape(h)[1]
     else:
         k = num_users
-        if np.ndim(k) != 0 or isinstance(k, bool) or not np.issubdtype(np.asarray(k).dtype if is_concrete(k) else k.dtype,
-                                                                       np.integer):
+        if np.ndim(k) != 0 or not jnp.issubdtype(jnp.result_type(k), jnp.integer):        # a bool is no integer
             raise ValueError(f"num_users must be an integer scalar (a Python int or an integer array of shape ()), "
                              f"got {k!r}")
         if is_concrete(k) and not 0 <= int(k) <= np.shape(h)[1]:

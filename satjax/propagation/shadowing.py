@@ -17,6 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from satjax._checks import check_choice
+from satjax._numerics import safe_sqrt
 from satjax._types import ArrayLike, Float, PRNGKeyArray
 from satjax.propagation.ntn import _SF_CL_DB, NTN_ELEVATIONS_DEG
 
@@ -68,9 +69,7 @@ def gudmundson_correlation(rx_pos: Float[ArrayLike, "... R D"], corr_distance_m:
         also for coincident receivers (their distance 0 has a zero gradient, not NaN).
     """
     diff = rx_pos[..., :, None, :] - rx_pos[..., None, :, :]
-    sq = jnp.sum(diff * diff, axis=-1)
-    apart = sq > 0
-    dist = jnp.where(apart, jnp.sqrt(jnp.where(apart, sq, 1)), 0)           # sqrt'(0) is inf: kept out of grad
+    dist = safe_sqrt(jnp.sum(diff * diff, axis=-1))                          # sqrt'(0) is inf: 0 instead
     return jnp.exp(-dist / corr_distance_m)
 
 

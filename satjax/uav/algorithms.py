@@ -126,22 +126,28 @@ def initial_point(scenario: UavScenario) -> tuple[_X, _P, _TAU]:
         ``(x, p, tau)``: assignment ``[G, K, N]`` in {0, 1}, powers ``[G, L, N]`` [W], hovering
         times ``[G]`` [s].
     """
-    g = scenario.sizes[0]
-    tau = jnp.full((g,), jnp.minimum(scenario.hover_budget_s / g, scenario.tau_max_s), scenario.lam.dtype)
-    p = _equal_power(scenario)
-    x = _initial_assignment(scenario)
+    tau, p = equal_times(scenario), equal_power(scenario)
+    x = _initial_assignment(scenario, p)
     return x, p * feasibility_scale(scenario, x, p, tau), tau
 
 
-def _equal_power(scenario: UavScenario) -> _P:
+def equal_times(scenario: UavScenario) -> _TAU:
+    """Hovering times ``[G]`` [s]: the budget shared equally, capped at ``tau_max_s``."""
+    g = scenario.sizes[0]
+    return jnp.full((g,), jnp.minimum(scenario.hover_budget_s / g, scenario.tau_max_s), scenario.lam.dtype)
+
+
+def equal_power(scenario: UavScenario) -> _P:
+    """Powers ``[G, L, N]`` [W]: each UAV's budget ``p_max_w`` split equally over the N subchannels."""
     g, _, l, n, _ = scenario.sizes
     return jnp.full((g, l, n), scenario.p_max_w / n, scenario.lam.dtype)
 
 
-def _initial_assignment(scenario: UavScenario) -> _X:
+def _initial_assignment(scenario: UavScenario, p: _P | None = None) -> _X:
     """The subchannel assignment of ``initial_point`` alone (every subchannel to the user with the
-    largest deterministic-equivalent rate at equal power), without its powers and times."""
-    return _best_user_assignment(scenario, _rates(scenario, _equal_power(scenario)))
+    largest deterministic-equivalent rate at equal power ``p``, default ``equal_power``), without
+    its powers and times."""
+    return _best_user_assignment(scenario, _rates(scenario, equal_power(scenario) if p is None else p))
 
 
 def _usage(scenario, x, p, tau):

@@ -35,7 +35,7 @@ import jax.numpy as jnp
 
 from satjax._checks import check_choice
 from satjax._types import ArrayLike, Float
-from satjax.uav.algorithms import algorithm3, feasibility_scale
+from satjax.uav.algorithms import algorithm3, equal_power, equal_times, feasibility_scale
 from satjax.uav.rates import candidate_rates, leakage
 from satjax.uav.scenario import UavScenario
 
@@ -94,10 +94,8 @@ def scheme3(scenario: UavScenario, subchannel_rule: str = "proportional") -> _De
 
 @eqx.filter_jit
 def _scheme3(scenario, subchannel_rule):
-    g, k, l, n, _ = scenario.sizes
-    dtype = scenario.lam.dtype
-    tau = jnp.full((g,), jnp.minimum(scenario.hover_budget_s / g, scenario.tau_max_s), dtype)
-    p = jnp.full((g, l, n), scenario.p_max_w / n, dtype)
+    k, dtype = scenario.sizes[1], scenario.lam.dtype
+    tau, p = equal_times(scenario), equal_power(scenario)
     if subchannel_rule == "proportional":
         x = jax.vmap(_proportional_rate_group)(candidate_rates(scenario, p), scenario.user_mask)
     else:

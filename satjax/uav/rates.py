@@ -77,6 +77,10 @@ __all__ = [
 #: A decision argument (``x``, ``p``, ``tau``, ``rates``) is a real (or, for ``x``, boolean) array of
 #: the annotated shape, or (nested) Python sequences that ``np.asarray`` turns into one (not checked by
 #: a run-time type checker); shapes, dtypes and values are checked by each function.
+_XArg = Real[ArrayLike, "G K N"] | Bool[ArrayLike, "G K N"] | Sequence[Any]
+_PArg = Real[ArrayLike, "G L N"] | Sequence[Any]
+_TauArg = Real[ArrayLike, " G"] | Sequence[Any]
+_RatesArg = Real[ArrayLike, "G K N"] | Sequence[Any]
 
 #: Bisection steps for w* of (17): the bracket (0, 1] shrinks to 2^-64, below float64 resolution.
 BISECTION_STEPS = 64
@@ -272,7 +276,7 @@ def _snr(lam, p, noise_w):
 
 
 def candidate_rates(scenario: UavScenario | Any,
-                    p: Real[ArrayLike, "G L N"] | Sequence[Any]) -> Float[ArrayLike, "G K N"]:
+                    p: _PArg) -> Float[ArrayLike, "G K N"]:
     r"""$\tilde R_{g,k,n}$ of (16) for **every** candidate (g, k, n) (spec Sec. 2.3), given
     the powers; exactly 0 for padded users (their gains are 0).
 
@@ -300,8 +304,8 @@ def _occupied(x: ArrayLike) -> ArrayLike:
     return jnp.sum(x, axis=1)
 
 
-def leakage(scenario: UavScenario | Any, x: Real[ArrayLike, "G K N"] | Bool[ArrayLike, "G K N"] | Sequence[Any],
-            p: Real[ArrayLike, "G L N"] | Sequence[Any]) -> Float[ArrayLike, "G M"]:
+def leakage(scenario: UavScenario | Any, x: _XArg,
+            p: _PArg) -> Float[ArrayLike, "G M"]:
     r"""Mean leakage to satellite users, eq. (7) [W]:
     $\bar I_{g,m} = \sum_n s_{g,n} y_{g,m,n} \sum_l \phi_{g,m,l,n} p_{g,l,n}$.
 
@@ -322,9 +326,9 @@ def _leakage(scenario, x, p):
     return jnp.sum(_occupied(x)[:, None, :] * scenario.y * per_sub, axis=-1)
 
 
-def user_efficiency(scenario: UavScenario | Any, x: Real[ArrayLike, "G K N"] | Bool[ArrayLike, "G K N"] | Sequence[Any],
-                    p: Real[ArrayLike, "G L N"] | Sequence[Any], tau: Real[ArrayLike, " G"] | Sequence[Any],
-                    rates: Real[ArrayLike, "G K N"] | Sequence[Any] | None = None) -> Float[ArrayLike, "G K"]:
+def user_efficiency(scenario: UavScenario | Any, x: _XArg,
+                    p: _PArg, tau: _TauArg,
+                    rates: _RatesArg | None = None) -> Float[ArrayLike, "G K"]:
     r"""$\tau_g \sum_n x_{g,k,n} \tilde R_{g,k,n}$ [bit/Hz], the terms of (8) and (10).
 
     Args:
@@ -351,9 +355,9 @@ def _nan_unless(valid, value):
     return jnp.where(valid, value, jnp.nan)
 
 
-def overall_efficiency(scenario: UavScenario | Any, x: Real[ArrayLike, "G K N"] | Bool[ArrayLike, "G K N"] | Sequence[Any],
-                       p: Real[ArrayLike, "G L N"] | Sequence[Any], tau: Real[ArrayLike, " G"] | Sequence[Any],
-                       rates: Real[ArrayLike, "G K N"] | Sequence[Any] | None = None) -> Float[ArrayLike, ""]:
+def overall_efficiency(scenario: UavScenario | Any, x: _XArg,
+                       p: _PArg, tau: _TauArg,
+                       rates: _RatesArg | None = None) -> Float[ArrayLike, ""]:
     r"""Overall data transmission efficiency, eq. (15) (the large-scale form of (8)) [bit/Hz].
 
     Args:
@@ -369,9 +373,9 @@ def overall_efficiency(scenario: UavScenario | Any, x: Real[ArrayLike, "G K N"] 
     return jnp.sum(user_efficiency(scenario, x, p, tau, rates))          # validated there
 
 
-def min_efficiency(scenario: UavScenario | Any, x: Real[ArrayLike, "G K N"] | Bool[ArrayLike, "G K N"] | Sequence[Any],
-                   p: Real[ArrayLike, "G L N"] | Sequence[Any], tau: Real[ArrayLike, " G"] | Sequence[Any],
-                   rates: Real[ArrayLike, "G K N"] | Sequence[Any] | None = None) -> Float[ArrayLike, ""]:
+def min_efficiency(scenario: UavScenario | Any, x: _XArg,
+                   p: _PArg, tau: _TauArg,
+                   rates: _RatesArg | None = None) -> Float[ArrayLike, ""]:
     r"""Minimum efficiency (10) over real users (padded users excluded) [bit/Hz].
 
     Args:
@@ -388,8 +392,8 @@ def min_efficiency(scenario: UavScenario | Any, x: Real[ArrayLike, "G K N"] | Bo
     return jnp.min(jnp.where(scenario.user_mask, eff, jnp.inf))
 
 
-def power_use(x: Real[ArrayLike, "G K N"] | Bool[ArrayLike, "G K N"] | Sequence[Any],
-              p: Real[ArrayLike, "G L N"] | Sequence[Any]) -> Float[ArrayLike, "G L"]:
+def power_use(x: _XArg,
+              p: _PArg) -> Float[ArrayLike, "G L"]:
     r"""$e_{g,l} = \sum_n s_{g,n} p_{g,l,n}$ [W]: the left side of (13), and the per-slot
     energy rate of (12)/(21d). ``x [G, K, N]`` in {0, 1}, ``p [G, L, N]`` [W] >= 0.
 
@@ -408,8 +412,8 @@ def _power_use(x, p):
     return jnp.sum(_occupied(x)[:, None, :] * p, axis=-1)
 
 
-def energy_use(x: Real[ArrayLike, "G K N"] | Bool[ArrayLike, "G K N"] | Sequence[Any], p: Real[ArrayLike, "G L N"] | Sequence[Any],
-               tau: Real[ArrayLike, " G"] | Sequence[Any]) -> Float[ArrayLike, " L"]:
+def energy_use(x: _XArg, p: _PArg,
+               tau: _TauArg) -> Float[ArrayLike, " L"]:
     r"""Communication energy of each UAV, left side of (12) [J]: $\sum_g \tau_g e_{g,l}$
     (``tau [G]`` [s] >= 0).
 
@@ -429,9 +433,9 @@ def _energy_use(x, p, tau):
     return jnp.sum(tau[:, None] * _power_use(x, p), axis=0)
 
 
-def constraint_residuals(scenario: UavScenario | Any, x: Real[ArrayLike, "G K N"] | Bool[ArrayLike, "G K N"] | Sequence[Any],
-                         p: Real[ArrayLike, "G L N"] | Sequence[Any],
-                         tau: Real[ArrayLike, " G"] | Sequence[Any]) -> dict[str, Float[ArrayLike, "..."]]:
+def constraint_residuals(scenario: UavScenario | Any, x: _XArg,
+                         p: _PArg,
+                         tau: _TauArg) -> dict[str, Float[ArrayLike, "..."]]:
     r"""Every constraint of (14) as a relative residual, ``<= 0`` when satisfied:
 
     * ``interference`` ``[G, M]`` (14b): $\bar I_{g,m}/I_{th} - 1$;
@@ -471,9 +475,9 @@ def constraint_residuals(scenario: UavScenario | Any, x: Real[ArrayLike, "G K N"
     }
 
 
-def max_violation(scenario: UavScenario | Any, x: Real[ArrayLike, "G K N"] | Bool[ArrayLike, "G K N"] | Sequence[Any],
-                  p: Real[ArrayLike, "G L N"] | Sequence[Any],
-                  tau: Real[ArrayLike, " G"] | Sequence[Any]) -> Float[ArrayLike, ""]:
+def max_violation(scenario: UavScenario | Any, x: _XArg,
+                  p: _PArg,
+                  tau: _TauArg) -> Float[ArrayLike, ""]:
     """Largest relative residual of ``constraint_residuals`` (``<= 0``: feasible).
 
     Args:

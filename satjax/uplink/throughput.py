@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from satjax._checks import check_int_range, check_positive
 from satjax._numerics import log2_1p
 from satjax._types import ArrayLike, Float, Real
