@@ -23,6 +23,8 @@ from pathlib import Path
 import jax
 import numpy as np
 
+from experiments.xla_env import usable_cores
+
 IMPLEMENTATIONS = ("satjax", "numpy", "torch", "torch.compile", "paper")
 
 
@@ -195,8 +197,8 @@ def environment() -> dict:
            "host": platform.platform(), "cpu_count": os.cpu_count(), "python": platform.python_version(),
            "jax": jax.__version__, "numpy": np.__version__, "xla_flags": os.environ.get("XLA_FLAGS", ""),
            "date": datetime.date.today().isoformat()}
-    if hasattr(os, "sched_getaffinity"):
-        env["cores_usable"] = len(os.sched_getaffinity(0))
+    if (cores := usable_cores()) is not None:
+        env["cores_usable"] = len(cores)
     try:
         import torch
 

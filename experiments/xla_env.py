@@ -29,6 +29,12 @@ FLAG = "--xla_cpu_multi_thread_eigen"
 THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
+def usable_cores() -> list[int] | None:
+    """The cores this process may run on (its affinity mask, sorted), or ``None`` where the platform
+    does not say (no ``os.sched_getaffinity``)."""
+    return sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+
+
 def configure_xla_cpu() -> None:
     """Add ``--xla_cpu_multi_thread_eigen=false`` to ``XLA_FLAGS`` unless the user set it.
 

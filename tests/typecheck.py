@@ -5,8 +5,9 @@ The suite checks every annotated satjax function with jaxtyping + beartype
 the checker's ``TypeCheckError`` (a ``TypeError`` naming the parameter and the annotated shape)
 before the function runs. A user's program has no such checker, so what a user sees for the
 same input is the function's own ``ValueError`` at its boundary. Tests of those errors run the
-call inside :func:`as_a_user`; ``tests/test_public_api.py`` checks that the checker rejects the
-same inputs, so both paths are tested.
+call inside :func:`as_a_user`; one test per system (``tests/uplink/test_validation.py``,
+``tests/downlink/test_validation.py``, ``tests/uav/test_coverage.py``) checks that the checker
+rejects the same inputs, naming the parameter, so both paths are tested.
 """
 
 from __future__ import annotations

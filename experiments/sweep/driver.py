@@ -24,6 +24,7 @@ from pathlib import Path
 from experiments.sweep import store as zstore
 from experiments.sweep.engine import read_summary
 from experiments.sweep.spec import Plan, SweepConfig, plan
+from experiments.xla_env import usable_cores
 
 log = logging.getLogger("experiments.sweep")
 
@@ -61,10 +62,10 @@ def worker_cpus(worker: int, workers: int, cpus_per_worker: int, available: list
     """The cores local worker ``worker`` of ``workers`` is pinned to (``ExecutorConfig.cpus_per_worker``):
     ``cpus_per_worker`` consecutive cores of ``available`` (default: the cores this process may
     use), an equal share when it is 0, wrapping round when there are fewer cores than asked; ``None``
-    (no pinning) when it is -1 or the platform cannot pin (no ``os.sched_setaffinity``)."""
-    if cpus_per_worker < 0 or not hasattr(os, "sched_setaffinity"):
+    (no pinning) when it is -1 or the platform has no affinity masks (``usable_cores``)."""
+    available = usable_cores() if available is None else available
+    if cpus_per_worker < 0 or available is None:
         return None
-    available = sorted(os.sched_getaffinity(0)) if available is None else available
     c = cpus_per_worker or max(1, len(available) // workers)
     return sorted({available[(worker * c + i) % len(available)] for i in range(c)})
 

@@ -28,6 +28,7 @@ import numpy as np
 
 from experiments.sweep import store as zstore
 from experiments.sweep.spec import Plan, spec_hash, to_plain
+from experiments.xla_env import usable_cores
 from satjax.optim import batch_strategy, solve_batch
 
 log = logging.getLogger(__name__)
@@ -105,10 +106,11 @@ def _blas_threads() -> str:
     return ",".join(sorted({str(i["num_threads"]) for i in threadpool_info() if i.get("user_api") == "blas"})) or "none"
 
 
-def _cores() -> str:
+def _cores_text() -> str:
     """The cores this process may run on (``executor.cpus_per_worker`` pins local workers), or
     ``any`` where the platform does not say."""
-    return ",".join(map(str, sorted(os.sched_getaffinity(0)))) if hasattr(os, "sched_getaffinity") else "any"
+    cores = usable_cores()
+    return "any" if cores is None else ",".join(map(str, cores))
 
 
 def _claim(store: str, run_id: str, chunk: int) -> bool:
@@ -160,7 +162,7 @@ def _work(plan: Plan, store: str, chunks: list[int], run_id: str, claim: bool) -
         logger, handler = _chunk_logger(store, chunk)
         try:
             logger.info("start chunk %d (run %s, host %s, pid %d, cores %s, devices %s, CUDA_VISIBLE_DEVICES %s, "
-                        "BLAS threads %s)", chunk, run_id, socket.gethostname(), os.getpid(), _cores(), jax.devices(),
+                        "BLAS threads %s)", chunk, run_id, socket.gethostname(), os.getpid(), _cores_text(), jax.devices(),
                         os.environ.get("CUDA_VISIBLE_DEVICES", "unset"), _blas_threads())
             summary = run_chunk(plan, chunk)
             logger.info("%s", summary_line(summary, plan))

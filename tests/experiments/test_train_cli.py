@@ -132,7 +132,7 @@ for args in json.loads(sys.argv[1]):
     try:
         runpy.run_module("experiments.train", run_name="__main__", alter_sys=True)
     except SystemExit as e:
-        print(f"=== exit {e.code}", file=sys.stderr, flush=True)
+        print(f"=== exit {0 if e.code is None else e.code}", file=sys.stderr, flush=True)   # exit(None) is 0
     else:
         print("=== exit 0", file=sys.stderr, flush=True)
 """
