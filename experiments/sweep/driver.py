@@ -7,7 +7,10 @@ is new, and submits only the chunks whose ``chunk_done`` is False:
 * ``debug``: ``submitit.DebugExecutor``, one chunk after the other in this process;
 * ``local``: ``submitit.LocalExecutor``, ``executor.workers`` processes, each taking the next chunk
   nobody has claimed in this run (so a fast worker takes more chunks);
-* ``slurm``: ``submitit.AutoExecutor(cluster="slurm")``, a job array with one chunk per task.
+* ``slurm``: ``submitit.AutoExecutor(cluster="slurm")``, a job array with one chunk per task. The
+  task of each chunk is recorded (``<store>.work/slurm_tasks.json``); a later run of the same spec
+  follows the tasks still queued or running (``squeue``) instead of submitting their chunks
+  again, and submits only the chunks with no such task.
 
 While the jobs run it shows tqdm bars over chunks and points (with their ETA) and logs one
 summary line per finished chunk (the last line of that chunk's log).
@@ -16,6 +19,7 @@ summary line per finished chunk (the last line of that chunk's log).
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import os
 import time
@@ -70,6 +74,57 @@ def worker_cpus(worker: int, workers: int, cpus_per_worker: int, available: list
     return sorted({available[(worker * c + i) % len(available)] for i in range(c)})
 
 
+def _tasks_file(store: str) -> Path:
+    return zstore.work_dir(store) / "slurm_tasks.json"
+
+
+def record_tasks(store: str, jobs_of_chunk: dict[int, object]) -> None:
+    """Add the SLURM task of each chunk of ``jobs_of_chunk`` (chunk -> submitit job) to the store's
+    record (replaced atomically; a chunk's newest task wins)."""
+    path = _tasks_file(store)
+    tasks = json.loads(path.read_text()) if path.exists() else {}
+    tasks |= {str(c): job.job_id for c, job in jobs_of_chunk.items()}
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(tasks, indent=1, sort_keys=True))
+    tmp.replace(path)
+
+
+def queued_tasks() -> set[str]:
+    """The ids of this user's SLURM tasks the controller still holds (queued, running, suspended,
+    completing; ``squeue --me -r``, one line per array task: ``<array job>_<index>``)."""
+    import subprocess
+
+    try:
+        out = subprocess.run(["squeue", "--me", "--noheader", "--array", "--format=%i"], capture_output=True,
+                             text=True, timeout=120)
+    except (OSError, subprocess.SubprocessError) as err:
+        out = subprocess.CompletedProcess([], 1, "", str(err))
+    if out.returncode != 0:
+        raise RuntimeError(f"squeue failed ({out.stderr.strip() or out.returncode}), so it is unknown which of the "
+                           "sweep's SLURM tasks still run; retry when the controller answers (nothing was submitted)")
+    return {line.strip() for line in out.stdout.splitlines() if line.strip()}
+
+
+def live_tasks(store: str, chunks: list[int]) -> dict[int, object]:
+    """The recorded SLURM tasks of ``chunks`` that the controller still holds (:func:`queued_tasks`),
+    as submitit jobs to follow: chunk -> job. Empty where nothing was recorded (``debug``/``local``
+    runs) or SLURM is not installed here."""
+    import shutil
+
+    path = _tasks_file(store)
+    if not chunks or not path.exists() or shutil.which("squeue") is None:
+        return {}
+    tasks = json.loads(path.read_text())
+    recorded = {c: tasks[str(c)] for c in chunks if str(c) in tasks}
+    if not recorded:
+        return {}
+    import submitit
+
+    queued = queued_tasks()
+    folder = zstore.work_dir(store) / "submitit"
+    return {c: submitit.SlurmJob(folder, task) for c, task in recorded.items() if task in queued}
+
+
 def submit(p: Plan, executor, todo: list[int], run_id: str) -> list:
     """Submit the chunks ``todo`` to ``executor`` (:func:`_executor`; the ``debug`` executor's jobs
     run when their result is asked)."""
@@ -86,8 +141,10 @@ def submit(p: Plan, executor, todo: list[int], run_id: str) -> list:
                 executor.update_parameters(gpus_per_node=ex.gpus_per_worker, visible_gpus=gpus)
             jobs.append(executor.submit(work, store, todo, run_id, True, worker_cpus(w, ex.workers, ex.cpus_per_worker)))
         return jobs
-    return executor.map_array(work, [store] * len(todo), [[c] for c in todo], [run_id] * len(todo),
+    jobs = executor.map_array(work, [store] * len(todo), [[c] for c in todo], [run_id] * len(todo),
                               [False] * len(todo))
+    record_tasks(store, dict(zip(todo, jobs)))
+    return jobs
 
 
 class _Progress:
@@ -153,22 +210,28 @@ def run_sweep(spec: SweepConfig) -> Path:
              p.spec.executor.kind, store)
     if not todo:
         return Path(store)
+    live = live_tasks(store, todo)
+    if live:
+        log.info("%d chunk(s) already queued or running, followed, not submitted again: %s", len(live),
+                 ", ".join(f"chunk {c} (task {j.job_id})" for c, j in sorted(live.items())[:5]))
     run_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
     from tqdm.contrib.logging import logging_redirect_tqdm
 
     with logging_redirect_tqdm():                  # log lines above the bars, not through them
-        finished = _follow(p, executor, todo, run_id)
+        finished = _follow(p, executor, todo, run_id, live)
     if finished:
         log.info("sweep done: %s (xarray.open_zarr)", store)
     return Path(store)
 
 
-def _follow(p: Plan, executor, todo: list[int], run_id: str) -> bool:
-    """Submit ``todo`` and follow the jobs until every chunk is done (``True``; a failed job raises);
-    ``False`` when told not to wait."""
+def _follow(p: Plan, executor, todo: list[int], run_id: str, live: dict[int, object]) -> bool:
+    """Submit the chunks of ``todo`` that have no ``live`` task (chunk -> job of an earlier
+    submission still queued or running), and follow those jobs and the new ones until every chunk
+    is done (``True``; a failed job raises); ``False`` when told not to wait."""
     progress = _Progress(p, todo)
     try:
-        jobs = submit(p, executor, todo, run_id)
+        new = [c for c in todo if c not in live]
+        jobs = list(live.values()) + (submit(p, executor, new, run_id) if new else [])
         if p.spec.executor.kind == "debug":
             root = logging.getLogger()
             root.addFilter(_quiet_debug_jobs)
@@ -179,8 +242,8 @@ def _follow(p: Plan, executor, todo: list[int], run_id: str) -> bool:
             finally:
                 root.removeFilter(_quiet_debug_jobs)
         elif not p.spec.executor.wait:
-            log.info("submitted %d job(s) (%s); not waiting: rerun the same spec to see what is left", len(jobs),
-                     ", ".join(j.job_id for j in jobs[:5]))
+            log.info("%d chunk(s) submitted, %d followed (%s); not waiting: rerun the same spec to follow them "
+                     "and submit what is left", len(new), len(live), ", ".join(j.job_id for j in jobs[:5]))
             return False
         while progress.pending:
             finished = all(j.done() for j in jobs)

@@ -113,6 +113,14 @@ def _cores_text() -> str:
     return "any" if cores is None else ",".join(map(str, cores))
 
 
+def _slurm_task_text() -> str:
+    """``, SLURM task <array job>_<index>`` (or ``<job>``) in a SLURM job, else nothing."""
+    env = os.environ
+    if "SLURM_ARRAY_JOB_ID" in env and "SLURM_ARRAY_TASK_ID" in env:
+        return f", SLURM task {env['SLURM_ARRAY_JOB_ID']}_{env['SLURM_ARRAY_TASK_ID']}"
+    return f", SLURM job {env['SLURM_JOB_ID']}" if "SLURM_JOB_ID" in env else ""
+
+
 def _claim(store: str, run_id: str, chunk: int) -> bool:
     """Claim chunk ``chunk`` for this worker in run ``run_id`` (exclusive file creation)."""
     folder = zstore.work_dir(store) / "claims" / run_id
@@ -161,9 +169,9 @@ def _work(plan: Plan, store: str, chunks: list[int], run_id: str, claim: bool) -
             continue
         logger, handler = _chunk_logger(store, chunk)
         try:
-            logger.info("start chunk %d (run %s, host %s, pid %d, cores %s, devices %s, CUDA_VISIBLE_DEVICES %s, "
-                        "BLAS threads %s)", chunk, run_id, socket.gethostname(), os.getpid(), _cores_text(), jax.devices(),
-                        os.environ.get("CUDA_VISIBLE_DEVICES", "unset"), _blas_threads())
+            logger.info("start chunk %d (run %s, host %s, pid %d%s, cores %s, devices %s, CUDA_VISIBLE_DEVICES %s, "
+                        "BLAS threads %s)", chunk, run_id, socket.gethostname(), os.getpid(), _slurm_task_text(),
+                        _cores_text(), jax.devices(), os.environ.get("CUDA_VISIBLE_DEVICES", "unset"), _blas_threads())
             summary = run_chunk(plan, chunk)
             logger.info("%s", summary_line(summary, plan))
         except BaseException as err:

@@ -58,7 +58,10 @@ class ExecutorConfig:
     job-array task per chunk, at most ``slurm_array_parallelism`` at once, ``gpus_per_task`` GPUs
     each, on ``partition`` (and ``account``, ``qos``, ``constraint`` when set). ``timeout_min`` is
     the wall-clock limit of one job: a SLURM task (one chunk) or a local worker (all the chunks
-    it takes); a job stopped by it leaves its chunk unmarked for the next run.
+    it takes); a job stopped by it leaves its chunk unmarked for the next run. ``wait``: follow the
+    jobs until every chunk is done (default); ``false`` (``slurm`` only) submits and returns, and a
+    later run of the same spec follows the tasks still queued or running instead of submitting their
+    chunks again.
 
     ``cpus_per_worker`` (``local`` CPU workers, Linux): worker ``w`` is pinned to its own
     ``cpus_per_worker`` cores of those the driver may use (default 0: an equal share,
@@ -80,7 +83,7 @@ class ExecutorConfig:
     cpus_per_task: int = 4
     mem_gb: int = 16
     cpus_per_worker: int = 0
-    wait: bool = True             # false: submit and return (the jobs fill the store; rerun to check)
+    wait: bool = True             # false (slurm only): submit and return (the jobs fill the store; rerun to follow)
     poll_s: float = 1.0
 
     def __post_init__(self):
@@ -89,6 +92,8 @@ class ExecutorConfig:
                          ("gpus_per_task", 0), ("cpus_per_task", 1), ("mem_gb", 1), ("cpus_per_worker", -1)):
             _check(getattr(self, name) >= lo, f"executor.{name} must be an integer >= {lo}, got {getattr(self, name)}")
         _check(math.isfinite(self.poll_s) and self.poll_s > 0, f"executor.poll_s must be > 0 s, got {self.poll_s}")
+        _check(self.wait or self.kind == "slurm", f"executor.wait=false needs executor.kind=slurm: {self.kind} jobs run "
+               "in this process or end with it (submitit cancels local workers when the driver exits)")
 
 
 @dataclass
