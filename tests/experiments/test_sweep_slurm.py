@@ -1,11 +1,11 @@
 """The sweep app on a real SLURM cluster: job arrays, one GPU per task, a killed task, a rerun.
 
-These tests need a SLURM cluster that answers on this machine (``sinfo``, ``squeue``, ``sacct``
-with accounting; tasks pinned to their cores) and whose nodes see the temporary folder.
-``sudo tools/slurm-one-node.sh`` starts one: this machine as its only node, with two stand-in GPUs
-(GRES ``gpu:2``) so SLURM gives each task its own ``CUDA_VISIBLE_DEVICES``. ``.ci/run`` starts it
-before the suite where it can; elsewhere the module is skipped and the stand-in ``sbatch`` test of
-``test_sweep_app.py`` still checks the batch script. The sweep is ``test_sweep_app``'s: 40 points
+These tests need a SLURM cluster that answers on this machine (``tests.slurm``: ``sinfo``,
+``squeue``, ``sacct`` with accounting; tasks pinned to their cores) and whose nodes see the
+temporary folder. ``sudo tools/slurm-one-node.sh`` starts one: this machine as its only node, with
+two stand-in GPUs (GRES ``gpu:2``) so SLURM gives each task its own ``CUDA_VISIBLE_DEVICES``.
+``.ci/run`` starts it before the suite where it can; elsewhere the module is skipped and the
+stand-in ``sbatch`` test of ``test_sweep_app.py`` still checks the batch script. The sweep is ``test_sweep_app``'s: 40 points
 in 4 chunks of system B, float64, whose single-process ``vmap`` is the reference (bit for bit).
 """
 
@@ -13,47 +13,18 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import threading
 import time
 
 import numpy as np
-import pytest
 
 from experiments.sweep.spec import ExecutorConfig
 from tests.experiments.test_sweep_app import METRICS, _open, _run, _single_vmap, _spec, _starts
+from tests.slurm import GPUS, answers, needs_cluster
 
-
-def _answers(*command: str) -> str | None:
-    """``command``'s output if it exits 0 within 10 s, else ``None``."""
-    if shutil.which(command[0]) is None:
-        return None
-    try:
-        out = subprocess.run(command, capture_output=True, text=True, timeout=10)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout if out.returncode == 0 else None
-
-
-def _cluster_gpus() -> int | None:
-    """GPUs (GRES ``gpu``) of the default partition's first node that is up, or ``None`` where no
-    SLURM cluster with accounting answers."""
-    nodes = _answers("sinfo", "--noheader", "--format=%a %T %G")
-    if not nodes or _answers("sacct", "--noheader", "-X", "--starttime=now") is None:
-        return None
-    for line in nodes.splitlines():
-        avail, state, gres = line.split(maxsplit=2) + [""] * (3 - len(line.split(maxsplit=2)))
-        if avail == "up" and state.rstrip("*") in {"idle", "mixed", "allocated", "completing"}:
-            gpu = [g for g in gres.split(",") if g.startswith("gpu:")]
-            return int(gpu[0].split(":")[-1].split("(")[0]) if gpu else 0
-    return None
-
-
-GPUS = _cluster_gpus()
-pytestmark = pytest.mark.skipif(GPUS is None, reason="no SLURM cluster answers here (sinfo, sacct); "
-                                "`sudo tools/slurm-one-node.sh` starts a one-node cluster on this machine")
+pytestmark = needs_cluster
 
 
 def _slurm(**changes) -> ExecutorConfig:
@@ -98,7 +69,7 @@ def test_rerun_follows_queued_tasks_and_the_array_equals_one_vmap(tmp_path):
     assert all(len(line.split(" cores ")[1].split(", devices")[0].split(",")) == 1 for line in lines), lines
     if GPUS:
         assert all(line.split("CUDA_VISIBLE_DEVICES ")[1].split(",")[0].isdigit() for line in lines), lines
-    sacct = _answers("sacct", "--noheader", "-X", "--parsable2", "--format=JobID,State", "-j",
+    sacct = answers("sacct", "--noheader", "-X", "--parsable2", "--format=JobID,State", "-j",
                      next(iter(tasks.values())).split("_")[0])
     assert sacct is not None and sorted(sacct.split()) == sorted(f"{t}|COMPLETED" for t in tasks.values()), sacct
 
@@ -149,7 +120,7 @@ def test_killed_task_is_the_only_chunk_recomputed(tmp_path):
     assert victim is not None and not driver.is_alive()
     chunk, task = victim
     assert len(errors) == 1, errors
-    state = _answers("sacct", "--noheader", "-X", "--parsable2", "--format=State", "-j", task)
+    state = answers("sacct", "--noheader", "-X", "--parsable2", "--format=State", "-j", task)
     assert state is not None and state.split() == ["FAILED"], state
     message = str(errors[0])
     assert f"1 chunk(s) of {store} were not written: [{chunk}]" in message and "runs only the unfinished" in message

@@ -3,7 +3,8 @@
 trainer=smoke``, made tiny) through the main job's training path (``experiments.runner``) and end
 with the parameters one process reaches (to float32 round-off); each process draws only its own
 shard of every batch, process 0 alone writes the record, the metrics rows, ``model.eqx`` and the
-checkpoints' arrays.
+checkpoints' arrays. The same run as two tasks of one ``srun`` step on a SLURM cluster (where one
+answers, ``tests.slurm``) checks ``jax.distributed.initialize()``'s detection of the cluster.
 
 The children are this file run as a script (``python tests/train/test_distributed.py ...``): each
 sets single-threaded BLAS first (``experiments.xla_env``), all run under a timeout and are killed
@@ -20,6 +21,8 @@ import sys
 import time
 from pathlib import Path
 
+from tests.slurm import needs_cluster
+
 ROOT = Path(__file__).resolve().parents[2]
 
 #: The smoke run of the main job, made tiny: 4 steps of batch 4, checkpoints and evaluations at
@@ -35,12 +38,13 @@ XLA_FLAGS = "--xla_cpu_multi_thread_eigen=false --xla_backend_optimization_level
 
 
 def _child(run_dir: str, out_dir: str) -> None:
-    """One training process (distributed when ``JAX_NUM_PROCESSES`` is set): train, then save this
-    process's final parameters and the rows of the first batch it drew itself."""
+    """One training process (distributed when ``JAX_NUM_PROCESSES`` is set, or under ``srun`` with
+    more than one task): train, then save this process's final parameters and the rows of the first
+    batch it drew itself."""
     from experiments.xla_env import configure_entry_point
 
     configure_entry_point()
-    distributed = "JAX_NUM_PROCESSES" in os.environ
+    distributed = "JAX_NUM_PROCESSES" in os.environ or int(os.environ.get("SLURM_NTASKS", "1")) > 1       # or srun -n 2
     import jax
     import numpy as np
     from hydra import compose, initialize_config_dir
@@ -90,13 +94,16 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _start(run_dir: Path, out_dir: Path, extra_env: dict) -> subprocess.Popen:
+def _start(run_dir: Path, out_dir: Path, extra_env: dict, launcher: list[str] = ()) -> subprocess.Popen:
+    """Start a child (this file as a script) with ``extra_env``, through ``launcher`` (e.g. ``srun``)
+    if given; its output goes to ``log_<process id | srun | single>.txt`` beside ``out_dir``."""
     env = dict(os.environ, JAX_PLATFORMS="cpu", PYTHONPATH=str(ROOT), XLA_FLAGS=XLA_FLAGS, **extra_env)
     for name in ("JAX_COORDINATOR_ADDRESS", "JAX_NUM_PROCESSES", "JAX_PROCESS_ID"):
         if name not in extra_env:
             env.pop(name, None)
-    log = open(out_dir.parent / f"log_{extra_env.get('JAX_PROCESS_ID', 'single')}.txt", "w")
-    return subprocess.Popen([sys.executable, __file__, str(run_dir), str(out_dir)], cwd=ROOT, env=env,
+    name = extra_env.get("JAX_PROCESS_ID", launcher[0] if launcher else "single")
+    log = open(out_dir.parent / f"log_{name}.txt", "w")
+    return subprocess.Popen([*launcher, sys.executable, __file__, str(run_dir), str(out_dir)], cwd=ROOT, env=env,
                             stdout=log, stderr=subprocess.STDOUT)
 
 
@@ -117,18 +124,41 @@ def _wait_all(procs: list[subprocess.Popen], out_dir: Path) -> None:
     assert all(p.returncode == 0 for p in procs), f"return codes {[p.returncode for p in procs]}\n{logs}"
 
 
-def test_two_processes_train_the_smoke_run_like_one(tmp_path):
-    import numpy as np
-
+def _dirs(tmp_path: Path) -> tuple[Path, Path, Path, Path]:
+    """The run and output folders of the one-process run and of the two-process run."""
     single_dir, multi_dir = tmp_path / "single", tmp_path / "multi"
     single_out, multi_out = tmp_path / "single_out", tmp_path / "multi_out"
     for d in (single_out, multi_out):
         d.mkdir()
+    return single_dir, single_out, multi_dir, multi_out
+
+
+def test_two_processes_train_the_smoke_run_like_one(tmp_path):
+    single_dir, single_out, multi_dir, multi_out = _dirs(tmp_path)
     address = f"localhost:{_free_port()}"
     procs = [_start(single_dir, single_out, {})]
     procs += [_start(multi_dir, multi_out, {"JAX_COORDINATOR_ADDRESS": address, "JAX_NUM_PROCESSES": "2",
                                             "JAX_PROCESS_ID": str(i)}) for i in range(2)]
     _wait_all(procs, tmp_path)
+    _assert_trained_like_one(single_dir, single_out, multi_dir, multi_out)
+
+
+@needs_cluster
+def test_two_slurm_tasks_train_the_smoke_run_like_one(tmp_path):
+    """The same two-process run as two tasks of one SLURM job step (``srun --ntasks=2``), where
+    ``trainer.distributed=true`` leaves ``jax.distributed.initialize()`` to find the coordinator,
+    the process count and this process's id in SLURM's environment (no ``JAX_*`` variables)."""
+    single_dir, single_out, multi_dir, multi_out = _dirs(tmp_path)
+    procs = [_start(single_dir, single_out, {}),
+             _start(multi_dir, multi_out, {}, launcher=["srun", "--ntasks=2", "--nodes=1", "--cpus-per-task=1",
+                                                         "--export=ALL", f"--time={CHILD_TIMEOUT_S // 60 + 1}"])]
+    _wait_all(procs, tmp_path)
+    _assert_trained_like_one(single_dir, single_out, multi_dir, multi_out)
+
+
+def _assert_trained_like_one(single_dir: Path, single_out: Path, multi_dir: Path, multi_out: Path) -> None:
+    """The two-process run's checks against the one-process run (the module docstring)."""
+    import numpy as np
 
     one = json.loads((single_out / "info_0.json").read_text())
     info = [json.loads((multi_out / f"info_{i}.json").read_text()) for i in range(2)]
