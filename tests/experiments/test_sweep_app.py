@@ -7,8 +7,12 @@ Small sizes: system B at its tiny sizes with statistical MRT (a closed form, che
 from __future__ import annotations
 
 import os
+import re
+import signal
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import jax
@@ -49,17 +53,78 @@ def _starts(store, chunk) -> int:
     return chunk_log(store, chunk).read_text().count(" start chunk ")
 
 
+_START = re.compile(r" start chunk \d+ \(run [^,]*, host [^,]*, pid (\d+), ")
+
+
+def _started_pid(store, chunk) -> int | None:
+    """The pid of the worker that wrote chunk ``chunk``'s first start line, or None before it has."""
+    from experiments.sweep.store import chunk_log
+
+    path = chunk_log(store, chunk)
+    match = _START.search(path.read_text()) if path.exists() else None
+    return int(match.group(1)) if match else None
+
+
+def _in_thread(spec) -> tuple[threading.Thread, list]:
+    """``_run(spec)`` started in a thread; the list gets its exception, if any."""
+    errors = []
+
+    def drive():
+        try:
+            _run(spec)
+        except Exception as err:  # noqa: BLE001 - the caller checks it
+            errors.append(err)
+
+    driver = threading.Thread(target=drive, daemon=True)
+    driver.start()
+    return driver, errors
+
+
+def _wait_start(store, chunk, driver, deadline) -> int:
+    """The pid of the worker that starts chunk ``chunk`` once it has (the driver still running)."""
+    while (pid := _started_pid(store, chunk)) is None:
+        assert driver.is_alive() and time.monotonic() < deadline, f"chunk {chunk} never started"
+        time.sleep(0.002)
+    return pid
+
+
+def _stop_in(store, chunk, driver, deadline) -> int | None:
+    """Wait for the start line of chunk ``chunk``, stop (SIGSTOP) its worker and return its pid if the
+    chunk is still unfinished; if it is done already, resume the worker and return None."""
+    from experiments.sweep.store import done_chunks
+
+    pid = _wait_start(store, chunk, driver, deadline)
+    os.kill(pid, signal.SIGSTOP)
+    if not done_chunks(store)[chunk]:
+        return pid
+    os.kill(pid, signal.SIGCONT)
+    return None
+
+
 @pytest.fixture(scope="module")
 def local_run(tmp_path_factory):
     """The 40-point sweep in 4 chunks on 2 local worker processes (submitit.LocalExecutor), started
-    without any thread setting in their environment (each worker sets its own)."""
+    without any thread setting in their environment (each worker sets its own), with one GPU each
+    (``gpus_per_worker=1``: worker w gets ``CUDA_VISIBLE_DEVICES=w``; JAX here is CPU-only and
+    ignores it). Both workers take chunks: the one that starts chunk 0 is held (SIGSTOP) until the
+    other has started chunk 1 (on a loaded machine the second worker may otherwise start after
+    the first has run every chunk from its cached program)."""
     store = tmp_path_factory.mktemp("sweep") / "local.zarr"
-    spec = _spec(store, executor=ExecutorConfig(kind="local", workers=2, poll_s=0.2))
+    spec = _spec(store, executor=ExecutorConfig(kind="local", workers=2, gpus_per_worker=1, poll_s=0.2))
     assert plan(spec).num_chunks == 4
     saved = {k: os.environ.pop(k) for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
              if k in os.environ}
     try:
-        _run(spec)
+        driver, errors = _in_thread(spec)
+        deadline = time.monotonic() + 300
+        held = _stop_in(store, 0, driver, deadline)
+        try:
+            _wait_start(store, 1, driver, deadline)            # the other worker, while this one is held
+        finally:
+            if held is not None:
+                os.kill(held, signal.SIGCONT)
+        driver.join(timeout=300)
+        assert not driver.is_alive() and not errors, errors
     finally:
         os.environ.update(saved)
     return store, _open(store)
@@ -112,6 +177,18 @@ def test_two_local_workers_equal_one_vmap_bit_for_bit(local_run):
 
     logs = [chunk_log(store, c).read_text() for c in range(4)]
     assert len({text.split(" pid ")[1].split(",")[0] for text in logs}) == 2, logs
+    # one GPU per worker, as the worker itself sees it: each pid logged one CUDA_VISIBLE_DEVICES, worker
+    # w (the one on worker w's cores) GPU w
+    from experiments.sweep.driver import worker_cpus
+
+    visible = {}
+    for text in logs:
+        pid, cores, devices = re.search(r", pid (\d+), cores ([^ ]*), .*, CUDA_VISIBLE_DEVICES ([^,]*), BLAS",
+                                        text).groups()
+        visible.setdefault(pid, set()).add((cores, devices))
+    want = [{(",".join(map(str, worker_cpus(w, 2, 0) or ["any"])), str(w))} for w in range(2)]
+    assert sorted(visible.values(), key=sorted) == sorted(want, key=sorted), visible
+    assert all("devices [CpuDevice(id=0)]" in text for text in logs), logs  # CPU-only JAX: the variable changes nothing
     assert all("BLAS threads 1)" in text for text in logs), logs          # single-threaded BLAS in every worker
     assert all(" cores " in text for text in logs), logs                     # the cores each worker was pinned to
 
@@ -151,6 +228,66 @@ def test_killed_chunk_is_the_only_one_recomputed(local_run, tmp_path):
     np.testing.assert_array_equal(rerun[var].values, ds[var].values)
     _run(spec)                                                    # everything done: nothing runs
     assert [_starts(store, c) for c in range(4)] == [1, 1, 2, 1]
+
+
+def test_worker_killed_mid_chunk_only_that_chunk_reruns(local_run, tmp_path):
+    """A real local worker process killed (SIGKILL) while it computes a chunk: the driver ends with
+    an error naming that chunk only, and a rerun of the same spec runs that chunk only, giving the
+    fixture's numbers bit for bit.
+
+    Deterministic, not a race: a worker is stopped (SIGSTOP) as soon as its chunk's start line is
+    in the chunk log, and the store says whether that chunk was still unfinished then (if not, the
+    worker is resumed and the next chunk taken). Two workers: the one on chunk 0 is held so that
+    the other takes chunk 1, compiles for it (about a second) and is stopped there; one worker would
+    run every chunk after the first from its cached program in milliseconds. The first is then
+    resumed and finishes every other chunk, and the stopped one is killed."""
+    import xarray as xr
+
+    from experiments.sweep.store import chunk_log, done_chunks
+
+    _, ref = local_run
+    store = tmp_path / "killed.zarr"
+    spec = _spec(store, executor=ExecutorConfig(kind="local", workers=2, poll_s=0.2))
+    driver, failures = _in_thread(spec)
+    deadline, killed, victim = time.monotonic() + 120, None, None
+    held = _stop_in(store, 0, driver, deadline)        # chunk 0's worker, held: the other one takes chunk 1
+    try:
+        for chunk in range(1, 4):
+            if (victim := _stop_in(store, chunk, driver, deadline)) is not None:
+                killed = chunk
+                break
+        assert killed is not None, "every chunk after the first finished before its worker could be stopped"
+        if held is not None:
+            os.kill(held, signal.SIGCONT)
+            held = None
+        others = [c for c in range(4) if c != killed]
+        while not done_chunks(store)[others].all():   # the other worker takes every other chunk
+            assert time.monotonic() < deadline, f"chunks {others} not done: {done_chunks(store)}"
+            time.sleep(0.05)
+        assert not done_chunks(store)[killed]
+        assert " start chunk " in chunk_log(store, killed).read_text().splitlines()[-1]   # mid-chunk
+        os.kill(victim, signal.SIGKILL)
+        victim = None
+    finally:                                           # after a failed check: no worker left stopped
+        if victim is not None:
+            os.kill(victim, signal.SIGKILL)
+        if held is not None:
+            os.kill(held, signal.SIGCONT)
+    driver.join(timeout=90)
+    assert not driver.is_alive(), "the driver still waits after its worker was killed"
+    assert len(failures) == 1 and isinstance(failures[0], RuntimeError), failures
+    message = str(failures[0])
+    assert f"1 chunk(s) of {store} were not written: [{killed}];" in message, message
+    assert message.endswith("A rerun of the same spec runs only the unfinished chunks."), message
+    assert [_starts(store, c) for c in range(4)] == [1, 1, 1, 1]
+    _run(spec)
+    assert [_starts(store, c) for c in range(4)] == [2 if c == killed else 1 for c in range(4)]
+    rerun = _open(store)
+    assert rerun.chunk_done.values.all()
+    assert set(rerun.data_vars) == set(ref.data_vars)
+    for name in ref.data_vars:
+        np.testing.assert_array_equal(rerun[name].values, ref[name].values)
+    xr.testing.assert_equal(rerun, ref)                   # and the same coordinates (attributes: other executor)
 
 
 @pytest.mark.parametrize("changes, match", [
@@ -290,7 +427,8 @@ def test_same_drops_and_zipped_lists(tmp_path):
 def test_local_workers_get_one_gpu_each(tmp_path):
     """``executor.gpus_per_worker=1``: worker ``w`` is submitted with GPU ``w`` visible (submitit's
     LocalExecutor turns ``visible_gpus`` into the worker's ``CUDA_VISIBLE_DEVICES``), every worker
-    with all the chunks to claim from."""
+    with all the chunks to claim from. What two real workers see is checked on ``local_run``
+    (test_two_local_workers_equal_one_vmap_bit_for_bit); this records three."""
     from experiments.sweep.driver import submit
 
     class Recorder:
