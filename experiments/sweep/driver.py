@@ -7,7 +7,8 @@ is new, and submits only the chunks whose ``chunk_done`` is False:
 * ``debug``: ``submitit.DebugExecutor``, one chunk after the other in this process;
 * ``local``: ``submitit.LocalExecutor``, ``executor.workers`` processes, each taking the next chunk
   nobody has claimed in this run (so a fast worker takes more chunks);
-* ``slurm``: ``submitit.AutoExecutor(cluster="slurm")``, a job array with one chunk per task. The
+* ``slurm``: ``submitit.AutoExecutor(cluster="slurm")``, a job array with one chunk per task
+  (``executor.chunks_per_task`` consecutive chunks per task when > 1). The
   task of each chunk is recorded (``<store>.work/slurm_tasks.json``); a later run of the same spec
   follows the tasks still queued or running (``squeue``) instead of submitting their chunks
   again, and submits only the chunks with no such task.
@@ -89,24 +90,8 @@ def record_tasks(store: str, jobs_of_chunk: dict[int, object]) -> None:
     tmp.replace(path)
 
 
-def queued_tasks() -> set[str]:
-    """The ids of this user's SLURM tasks the controller still holds (queued, running, suspended,
-    completing; ``squeue --me -r``, one line per array task: ``<array job>_<index>``)."""
-    import subprocess
-
-    try:
-        out = subprocess.run(["squeue", "--me", "--noheader", "--array", "--format=%i"], capture_output=True,
-                             text=True, timeout=120)
-    except (OSError, subprocess.SubprocessError) as err:
-        out = subprocess.CompletedProcess([], 1, "", str(err))
-    if out.returncode != 0:
-        raise RuntimeError(f"squeue failed ({out.stderr.strip() or out.returncode}), so it is unknown which of the "
-                           "sweep's SLURM tasks still run; retry when the controller answers (nothing was submitted)")
-    return {line.strip() for line in out.stdout.splitlines() if line.strip()}
-
-
 def live_tasks(store: str, chunks: list[int]) -> dict[int, object]:
-    """The recorded SLURM tasks of ``chunks`` that the controller still holds (:func:`queued_tasks`),
+    """The recorded SLURM tasks of ``chunks`` that the controller still holds (``cluster.queued_tasks``),
     as submitit jobs to follow: chunk -> job. Empty where nothing was recorded (``debug``/``local``
     runs) or SLURM is not installed here."""
     import shutil
@@ -119,6 +104,8 @@ def live_tasks(store: str, chunks: list[int]) -> dict[int, object]:
     if not recorded:
         return {}
     import submitit
+
+    from experiments.sweep.cluster import queued_tasks
 
     queued = queued_tasks()
     folder = zstore.work_dir(store) / "submitit"
@@ -141,9 +128,10 @@ def submit(p: Plan, executor, todo: list[int], run_id: str) -> list:
                 executor.update_parameters(gpus_per_node=ex.gpus_per_worker, visible_gpus=gpus)
             jobs.append(executor.submit(work, store, todo, run_id, True, worker_cpus(w, ex.workers, ex.cpus_per_worker)))
         return jobs
-    jobs = executor.map_array(work, [store] * len(todo), [[c] for c in todo], [run_id] * len(todo),
-                              [False] * len(todo))
-    record_tasks(store, dict(zip(todo, jobs)))
+    k = ex.chunks_per_task
+    groups = [todo[i:i + k] for i in range(0, len(todo), k)]
+    jobs = executor.map_array(work, [store] * len(groups), groups, [run_id] * len(groups), [False] * len(groups))
+    record_tasks(store, {c: job for group, job in zip(groups, jobs) for c in group})
     return jobs
 
 
@@ -231,7 +219,8 @@ def _follow(p: Plan, executor, todo: list[int], run_id: str, live: dict[int, obj
     progress = _Progress(p, todo)
     try:
         new = [c for c in todo if c not in live]
-        jobs = list(live.values()) + (submit(p, executor, new, run_id) if new else [])
+        followed = list({job.job_id: job for job in live.values()}.values())    # a task may hold several chunks
+        jobs = followed + (submit(p, executor, new, run_id) if new else [])
         if p.spec.executor.kind == "debug":
             root = logging.getLogger()
             root.addFilter(_quiet_debug_jobs)
@@ -242,8 +231,8 @@ def _follow(p: Plan, executor, todo: list[int], run_id: str, live: dict[int, obj
             finally:
                 root.removeFilter(_quiet_debug_jobs)
         elif not p.spec.executor.wait:
-            log.info("%d chunk(s) submitted, %d followed (%s); not waiting: rerun the same spec to follow them "
-                     "and submit what is left", len(new), len(live), ", ".join(j.job_id for j in jobs[:5]))
+            log.info("%d chunk(s) submitted, %d followed (jobs %s); not waiting: rerun the same spec to follow "
+                     "them and submit what is left", len(new), len(live), ", ".join(j.job_id for j in jobs[:5]))
             return False
         while progress.pending:
             finished = all(j.done() for j in jobs)

@@ -54,14 +54,15 @@ class ExecutorConfig:
 
     ``debug``: in the driver's process, one chunk after the other (pdb works). ``local``:
     ``workers`` processes on this machine, each taking the next unclaimed chunk;
-    ``gpus_per_worker`` CUDA devices each (worker ``w`` sees devices ``w*g .. w*g+g-1``). ``slurm``: one
-    job-array task per chunk, at most ``slurm_array_parallelism`` at once, ``gpus_per_task`` GPUs
-    each, on ``partition`` (and ``account``, ``qos``, ``constraint`` when set). ``timeout_min`` is
-    the wall-clock limit of one job: a SLURM task (one chunk) or a local worker (all the chunks
-    it takes); a job stopped by it leaves its chunk unmarked for the next run. ``wait``: follow the
-    jobs until every chunk is done (default); ``false`` (``slurm`` only) submits and returns, and a
-    later run of the same spec follows the tasks still queued or running instead of submitting their
-    chunks again.
+    ``gpus_per_worker`` CUDA devices each (worker ``w`` sees devices ``w*g .. w*g+g-1``).
+    ``slurm``: one job-array task per chunk, or per ``chunks_per_task`` consecutive chunks (the
+    task then compiles each program once for all of them), at most ``slurm_array_parallelism``
+    at once, ``gpus_per_task`` GPUs each, on ``partition`` (and ``account``, ``qos``,
+    ``constraint`` when set). ``timeout_min`` is the wall-clock limit of one job: a SLURM task
+    (its chunks) or a local worker (all the chunks it takes); a job stopped by it leaves its
+    unfinished chunks unmarked for the next run. ``wait``: follow the jobs until every chunk is
+    done (default); ``false`` (``slurm`` only) submits and returns, and a later run of the same
+    spec follows the tasks still queued or running instead of submitting their chunks again.
 
     ``cpus_per_worker`` (``local`` CPU workers, Linux): worker ``w`` is pinned to its own
     ``cpus_per_worker`` cores of those the driver may use (default 0: an equal share,
@@ -79,6 +80,7 @@ class ExecutorConfig:
     qos: Optional[str] = None
     constraint: Optional[str] = None
     slurm_array_parallelism: int = 32
+    chunks_per_task: int = 1
     gpus_per_task: int = 1
     cpus_per_task: int = 4
     mem_gb: int = 16
@@ -89,7 +91,8 @@ class ExecutorConfig:
     def __post_init__(self):
         _check(self.kind in EXECUTORS, f"executor.kind must be one of {EXECUTORS}, got {self.kind!r}")
         for name, lo in (("workers", 1), ("gpus_per_worker", 0), ("timeout_min", 1), ("slurm_array_parallelism", 1),
-                         ("gpus_per_task", 0), ("cpus_per_task", 1), ("mem_gb", 1), ("cpus_per_worker", -1)):
+                         ("chunks_per_task", 1), ("gpus_per_task", 0), ("cpus_per_task", 1), ("mem_gb", 1),
+                         ("cpus_per_worker", -1)):
             _check(getattr(self, name) >= lo, f"executor.{name} must be an integer >= {lo}, got {getattr(self, name)}")
         _check(math.isfinite(self.poll_s) and self.poll_s > 0, f"executor.poll_s must be > 0 s, got {self.poll_s}")
         _check(self.wait or self.kind == "slurm", f"executor.wait=false needs executor.kind=slurm: {self.kind} jobs run "

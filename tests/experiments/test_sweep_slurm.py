@@ -20,9 +20,10 @@ import time
 
 import numpy as np
 
+from experiments.sweep.cluster import answers
 from experiments.sweep.spec import ExecutorConfig
 from tests.experiments.test_sweep_app import METRICS, _open, _run, _single_vmap, _spec, _starts
-from tests.slurm import GPUS, answers, needs_cluster
+from tests.slurm import GPUS, needs_cluster
 
 pytestmark = needs_cluster
 
@@ -50,28 +51,36 @@ def _assert_equals_one_vmap(store) -> None:
 
 
 def test_rerun_follows_queued_tasks_and_the_array_equals_one_vmap(tmp_path):
-    """``wait: false`` submits one job array (a task per chunk, at most 2 at once) and returns; a
-    rerun of the same spec while those tasks are queued or running follows them and submits
-    nothing; the store equals one ``vmap`` over all 40 points bit for bit, each chunk ran once, in
-    its own task, pinned by SLURM to the one core it asked for, and with a GPU per task each task
-    saw one GPU index in ``CUDA_VISIBLE_DEVICES``."""
+    """``wait: false`` submits one job array and returns: two chunks per task
+    (``chunks_per_task=2``; 2 tasks, at most 2 at once); a rerun of the same spec while those tasks
+    are queued or running follows them and submits nothing; the store equals one ``vmap`` over all
+    40 points bit for bit; each chunk ran once, each task ran its two chunks in one process and
+    compiled the program once, pinned by SLURM to the one core it asked for, and with a GPU per
+    task each task saw one GPU index in ``CUDA_VISIBLE_DEVICES``."""
     store = tmp_path / "slurm.zarr"
-    _run(_spec(store, executor=_slurm(wait=False)))
+    _run(_spec(store, executor=_slurm(wait=False, chunks_per_task=2)))
     tasks = _tasks(store)
     assert sorted(tasks) == ["0", "1", "2", "3"] and len({t.split("_")[0] for t in tasks.values()}) == 1, tasks
-    _run(_spec(store, executor=_slurm()))                       # follows the array, submits nothing
+    assert tasks["0"] == tasks["1"] != tasks["2"] == tasks["3"], tasks
+    _run(_spec(store, executor=_slurm(chunks_per_task=2)))     # follows the array, submits nothing
     assert _tasks(store) == tasks
     assert len(list((store.parent / f"{store.name}.work" / "submitit").glob("*_submission.sh"))) == 1
     _assert_equals_one_vmap(store)
     assert [_starts(store, c) for c in range(4)] == [1, 1, 1, 1]
     lines = _start_lines(store)
-    assert sorted(line.split("SLURM task ")[1].split(",")[0] for line in lines) == sorted(tasks.values()), lines
+    assert [line.split("SLURM task ")[1].split(",")[0] for line in lines] == [tasks[str(c)] for c in range(4)], lines
+    pids = [line.split(" pid ")[1].split(",")[0] for line in lines]
+    assert pids[0] == pids[1] != pids[2] == pids[3], pids
+    from experiments.sweep.store import chunk_log
+
+    summaries = [chunk_log(store, c).read_text().splitlines()[-1] for c in range(4)]
+    assert ["(compiled," in line for line in summaries] == [True, False, True, False], summaries
     assert all(len(line.split(" cores ")[1].split(", devices")[0].split(",")) == 1 for line in lines), lines
     if GPUS:
         assert all(line.split("CUDA_VISIBLE_DEVICES ")[1].split(",")[0].isdigit() for line in lines), lines
     sacct = answers("sacct", "--noheader", "-X", "--parsable2", "--format=JobID,State", "-j",
-                     next(iter(tasks.values())).split("_")[0])
-    assert sacct is not None and sorted(sacct.split()) == sorted(f"{t}|COMPLETED" for t in tasks.values()), sacct
+                    tasks["0"].split("_")[0])
+    assert sacct is not None and sorted(sacct.split()) == sorted({f"{t}|COMPLETED" for t in tasks.values()}), sacct
 
 
 def test_killed_task_is_the_only_chunk_recomputed(tmp_path):
