@@ -170,6 +170,10 @@ def _quiet_debug_jobs(record: logging.LogRecord) -> bool:
 def _failure(p: Plan, pending: set[int], jobs: list) -> RuntimeError:
     errors = []
     for job in jobs:
+        if not job.paths.result_pickle.exists():       # killed (no result written): submitit would wait 15-30 s
+            errors.append(f"job {job.job_id}: ended without a result (state {job.state}: killed, pre-empted or out "
+                          f"of time; stderr: {getattr(job.paths, 'stderr', '?')})")
+            continue
         try:
             err = job.exception()
         except Exception as e:  # noqa: BLE001 - a job whose state cannot be read

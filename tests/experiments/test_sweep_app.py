@@ -279,6 +279,7 @@ def test_worker_killed_mid_chunk_only_that_chunk_reruns(local_run, tmp_path):
     message = str(failures[0])
     assert f"1 chunk(s) of {store} were not written: [{killed}];" in message, message
     assert message.endswith("A rerun of the same spec runs only the unfinished chunks."), message
+    assert ": ended without a result (state " in message, message     # said at once, not after submitit's 15 s wait
     assert [_starts(store, c) for c in range(4)] == [1, 1, 1, 1]
     _run(spec)
     assert [_starts(store, c) for c in range(4)] == [2 if c == killed else 1 for c in range(4)]

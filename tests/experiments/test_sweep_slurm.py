@@ -133,6 +133,7 @@ def test_killed_task_is_the_only_chunk_recomputed(tmp_path):
     assert state is not None and state.split() == ["FAILED"], state
     message = str(errors[0])
     assert f"1 chunk(s) of {store} were not written: [{chunk}]" in message and "runs only the unfinished" in message
+    assert f"job {task}: ended without a result (state FAILED" in message, message
     first = _tasks(store)
     _run(spec)
     again = _tasks(store)
