@@ -336,6 +336,19 @@ def test_spec_cannot_name_code_and_cli_rejects_bad_override(tmp_path):
         _composed("downlink_tiny", "+grid.p_max=[1.0]")
 
 
+@pytest.mark.parametrize("override, match", [
+    ("executor.wait=false", "executor.wait=false needs executor.kind=slurm: debug jobs run"),
+    ("executor.chunks_per_task=0", "executor.chunks_per_task must be an integer >= 1, got 0"),
+    ("executor.workers=0", "executor.workers must be an integer >= 1, got 0"),
+    ("executor.cpus_per_worker=-2", "executor.cpus_per_worker must be an integer >= -1, got -2"),
+    ("executor.kind=cloud", "executor.kind must be one of"),
+])
+def test_bad_executor_settings_are_refused_naming_the_key(override, match):
+    """The executor keys are checked where the spec is composed, before any store or job exists."""
+    with pytest.raises(ValueError, match=match):
+        _composed("downlink_tiny", override)
+
+
 def _composed(name: str, *overrides: str) -> SweepConfig:
     from hydra import compose, initialize_config_dir
 
