@@ -35,10 +35,13 @@ def cluster_gpus() -> int | None:
 
 def queued_tasks() -> set[str]:
     """The ids of this user's SLURM tasks the controller still holds (queued, running, suspended,
-    completing; ``squeue --me -r``, one line per array task: ``<array job>_<index>``)."""
+    completing; ``squeue --user=<this user> --array``, one line per array task:
+    ``<array job>_<index>``)."""
+    import getpass
+
     try:
-        out = subprocess.run(["squeue", "--me", "--noheader", "--array", "--format=%i"], capture_output=True,
-                             text=True, timeout=120)
+        out = subprocess.run(["squeue", f"--user={getpass.getuser()}", "--noheader", "--array", "--format=%i"],
+                             capture_output=True, text=True, timeout=120)
     except (OSError, subprocess.SubprocessError) as err:
         out = subprocess.CompletedProcess([], 1, "", str(err))
     if out.returncode != 0:
