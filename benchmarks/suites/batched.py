@@ -6,7 +6,9 @@ float32 — three ways to solve the same ``B`` drops (``B = 64``; 4 in quick mod
 
 * ``one_at_a_time``: ``jax.jit(fn)`` called on each drop in a Python loop (the reference);
 * ``vmap``: ``jax.jit(jax.vmap(fn))`` (before: every drop runs until the slowest stops);
-* ``solve_batch``: ``jax.jit(satjax.optim.solve_batch(fn, ...))`` with its default batch size.
+* ``solve_batch``: ``jax.jit(satjax.optim.solve_batch(fn, ...))`` with its default batch size
+  (1 on the CPU; the whole batch elsewhere), and off the CPU also with the chunk sizes of
+  :data:`ACCELERATOR_BATCH_SIZES`, to find the accelerator's best.
 
 Reported per drop; each case also records its time over the one-at-a-time time
 (``over_one_at_a_time``), the iteration counts of the drops, and whether its outputs are
@@ -31,6 +33,9 @@ from satjax.uav import UavParams, algorithm3, algorithm6, sample_uav_scenario
 from satjax.uplink import UplinkParams, algorithm1, sample_uplink_scenario, siso_problem
 
 SUITE = "batched"
+#: Chunk sizes also timed off the CPU, where ``solve_batch``'s default is the plain ``vmap`` (not
+#: measured yet): one drop at a time, and chunks of 8 and 16.
+ACCELERATOR_BATCH_SIZES = (1, 8, 16)
 
 
 def _algorithm1(scenario):
@@ -105,6 +110,8 @@ def run(settings: Settings):
                    iterations_mean=float(iters.mean()), iterations_max=int(iters.max()))
         drivers = {"vmap": jax.jit(lambda d: solve_batch(fn, d, strategy="vmap")),
                    f"solve_batch({default_batch_size()})": jax.jit(lambda d: solve_batch(fn, d))}
+        for size in ACCELERATOR_BATCH_SIZES if jax.default_backend() != "cpu" else ():
+            drivers[f"solve_batch({size})"] = jax.jit(lambda d, size=size: solve_batch(fn, d, batch_size=size))
         for driver, f in drivers.items():
             stats = time_jax(f, drops, repeats=repeats, per=b, settings=settings)
             stats["cpu_per_scenario_ms"] = _cpu_ms(lambda f=f: f(drops), repeats, b)
