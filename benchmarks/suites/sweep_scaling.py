@@ -32,7 +32,7 @@ from experiments.sweep.cluster import cluster_gpus
 SUITE = "sweep_scaling"
 
 
-def _spec(store: Path, workers: int, quick: bool, cpus_per_worker: int = 0, chunks_per_task: int = 0):
+def _spec(store: Path, workers: int, quick: bool, cpus_per_worker: int | None = 0, chunks_per_task: int = 0):
     """The benchmark's sweep: ``workers`` local workers with ``cpus_per_worker``, or, with
     ``chunks_per_task`` >= 1, a SLURM job array of that many chunks per task, ``workers`` tasks at
     once, one core and no GPU each."""
@@ -89,7 +89,7 @@ def run(settings: Settings):
         program = _program_stats(_spec(Path(tmp) / "program.zarr", BASE[0], settings.quick, BASE[1]), settings)
         configs = [(w, c, 0) for w, c in ((BASE, CONFIGS[2]) if settings.quick else CONFIGS)]
         if not settings.quick and cluster_gpus() is not None:
-            configs += [(2, 1, k) for k in SLURM_CHUNKS_PER_TASK]
+            configs += [(2, None, k) for k in SLURM_CHUNKS_PER_TASK]     # (tasks at once, -, chunks per task)
         for workers, cpus, chunks_per_task in configs:
             spec = _spec(Path(tmp) / f"w{workers}c{cpus}k{chunks_per_task}.zarr", workers, settings.quick, cpus,
                          chunks_per_task)

@@ -23,10 +23,12 @@ import dataclasses
 import json
 import logging
 import os
+import shutil
 import time
 from pathlib import Path
 
 from experiments.sweep import store as zstore
+from experiments.sweep.cluster import JOB_NAME
 from experiments.sweep.engine import read_summary
 from experiments.sweep.spec import Plan, SweepConfig, plan
 from experiments.xla_env import usable_cores
@@ -59,7 +61,7 @@ def _executor(p: Plan, folder: Path):
                 if getattr(ex, k) is not None}
     executor.update_parameters(timeout_min=ex.timeout_min, nodes=1, tasks_per_node=1, gpus_per_node=ex.gpus_per_task,
                                cpus_per_task=ex.cpus_per_task, mem_gb=ex.mem_gb,
-                               slurm_array_parallelism=ex.slurm_array_parallelism, name="satjax-sweep", **optional)
+                               slurm_array_parallelism=ex.slurm_array_parallelism, name=JOB_NAME, **optional)
     return executor
 
 
@@ -75,13 +77,24 @@ def worker_cpus(worker: int, workers: int, cpus_per_worker: int, available: list
     return sorted({available[(worker * c + i) % len(available)] for i in range(c)})
 
 
-def _tasks_file(store: str) -> Path:
+def submitit_folder(store: str | Path) -> Path:
+    """``<store>.work/submitit/``: the jobs' files (pickled calls, results, stdout and stderr)."""
+    return zstore.work_dir(store) / "submitit"
+
+
+def _tasks_file(store: str | Path) -> Path:
+    """``<store>.work/slurm_tasks.json``: chunk -> the SLURM task last submitted for it."""
     return zstore.work_dir(store) / "slurm_tasks.json"
 
 
 def record_tasks(store: str, jobs_of_chunk: dict[int, object]) -> None:
-    """Add the SLURM task of each chunk of ``jobs_of_chunk`` (chunk -> submitit job) to the store's
-    record (replaced atomically; a chunk's newest task wins)."""
+    """Record the SLURM task of each chunk just submitted (the file is replaced atomically; a
+    chunk's newest task wins).
+
+    Args:
+        store: the sweep's store.
+        jobs_of_chunk: chunk -> its submitit job (a task may hold several chunks).
+    """
     path = _tasks_file(store)
     tasks = json.loads(path.read_text()) if path.exists() else {}
     tasks |= {str(c): job.job_id for c, job in jobs_of_chunk.items()}
@@ -91,11 +104,17 @@ def record_tasks(store: str, jobs_of_chunk: dict[int, object]) -> None:
 
 
 def live_tasks(store: str, chunks: list[int]) -> dict[int, object]:
-    """The recorded SLURM tasks of ``chunks`` that the controller still holds (``cluster.queued_tasks``),
-    as submitit jobs to follow: chunk -> job. Empty where nothing was recorded (``debug``/``local``
-    runs) or SLURM is not installed here."""
-    import shutil
+    """The recorded SLURM tasks of ``chunks`` that the controller still holds
+    (``cluster.queued_tasks``: queued, running, suspended), to follow instead of submitting again.
 
+    Args:
+        store: the sweep's store.
+        chunks: the chunks not done.
+
+    Returns:
+        chunk -> submitit job; empty where nothing was recorded (``debug`` and ``local`` runs) or
+        SLURM is not installed here.
+    """
     path = _tasks_file(store)
     if not chunks or not path.exists() or shutil.which("squeue") is None:
         return {}
@@ -108,8 +127,7 @@ def live_tasks(store: str, chunks: list[int]) -> dict[int, object]:
     from experiments.sweep.cluster import queued_tasks
 
     queued = queued_tasks()
-    folder = zstore.work_dir(store) / "submitit"
-    return {c: submitit.SlurmJob(folder, task) for c, task in recorded.items() if task in queued}
+    return {c: submitit.SlurmJob(submitit_folder(store), task) for c, task in recorded.items() if task in queued}
 
 
 def submit(p: Plan, executor, todo: list[int], run_id: str) -> list:
@@ -167,10 +185,22 @@ def _quiet_debug_jobs(record: logging.LogRecord) -> bool:
     return not record.getMessage().startswith("Logging is written both to stderr/stdout")
 
 
+def _result_missing(job) -> bool:
+    """True when ``job`` wrote no result file, after the same refresh of a network filesystem's
+    cached view of the folder that submitit makes (``chmod`` of the folder); False when that refresh
+    is not allowed (then submitit's own wait decides)."""
+    folder = job.paths.folder
+    try:
+        folder.chmod(folder.stat().st_mode)
+    except OSError:
+        return False
+    return not job.paths.result_pickle.exists()
+
+
 def _failure(p: Plan, pending: set[int], jobs: list) -> RuntimeError:
     errors = []
     for job in jobs:
-        if not job.paths.result_pickle.exists():       # killed (no result written): submitit would wait 15-30 s
+        if _result_missing(job):                   # killed: no result file (submitit would wait 15-30 s for one)
             errors.append(f"job {job.job_id}: ended without a result (state {job.state}: killed, pre-empted or out "
                           f"of time; stderr: {getattr(job.paths, 'stderr', '?')})")
             continue
@@ -191,7 +221,7 @@ def run_sweep(spec: SweepConfig) -> Path:
     """Run ``spec``'s unfinished chunks and return the store's path (see the module docstring)."""
     p = prepare(spec)
     store = p.spec.store
-    executor = _executor(p, zstore.work_dir(store) / "submitit")        # e.g. no SLURM here: fails before the store exists
+    executor = _executor(p, submitit_folder(store))        # e.g. no SLURM here: fails before the store exists
     if not zstore.exists(store):
         zstore.create(p)
     done = zstore.done_chunks(store)
@@ -206,6 +236,8 @@ def run_sweep(spec: SweepConfig) -> Path:
     if live:
         log.info("%d chunk(s) already queued or running, followed, not submitted again: %s", len(live),
                  ", ".join(f"chunk {c} (task {j.job_id})" for c, j in sorted(live.items())[:5]))
+        done = zstore.done_chunks(store)          # a task may have ended between the first read and squeue
+        todo = [c for c in todo if c in live or not done[c]]
     run_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
     from tqdm.contrib.logging import logging_redirect_tqdm
 
@@ -235,8 +267,8 @@ def _follow(p: Plan, executor, todo: list[int], run_id: str, live: dict[int, obj
             finally:
                 root.removeFilter(_quiet_debug_jobs)
         elif not p.spec.executor.wait:
-            log.info("%d chunk(s) submitted, %d followed (jobs %s); not waiting: rerun the same spec to follow "
-                     "them and submit what is left", len(new), len(live), ", ".join(j.job_id for j in jobs[:5]))
+            log.info("%d chunk(s) submitted, %d followed (%d jobs: %s); not waiting: rerun the same spec to follow "
+                     "them and submit what is left", len(new), len(live), len(jobs), ", ".join(j.job_id for j in jobs[:5]))
             return False
         while progress.pending:
             finished = all(j.done() for j in jobs)
