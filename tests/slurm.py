@@ -8,8 +8,9 @@ import pytest
 
 from experiments.sweep.cluster import cluster_gpus
 
-#: The GPUs of the cluster's first node that is up (``None``: no cluster answers).
-GPUS = cluster_gpus()
-#: Skips a test where no SLURM cluster answers.
-needs_cluster = pytest.mark.skipif(GPUS is None, reason="no SLURM cluster answers here (sinfo, sacct); "
-                                   "`sudo tools/slurm-one-node.sh` starts a one-node cluster on this machine")
+#: The GPUs of a SLURM cluster whose only node is this machine (its jobs see this machine's files and
+#: processes), or ``None`` where there is no such cluster.
+GPUS = cluster_gpus(local_only=True)
+#: Skips a test where no such cluster answers.
+needs_cluster = pytest.mark.skipif(GPUS is None, reason="no SLURM cluster of this machine alone answers here (sinfo, "
+                                   "sacct); `sudo tools/slurm-one-node.sh` starts one")

@@ -6,6 +6,7 @@ Small sizes: system B at its tiny sizes with statistical MRT (a closed form, che
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -396,25 +397,49 @@ def test_specs_in_the_docs_plan():
 
 def test_slurm_executor_submits_one_array_task_per_unfinished_chunk(tmp_path, monkeypatch):
     """With ``executor.kind=slurm`` the driver hands submitit a job array (one task per chunk, at most
-    ``slurm_array_parallelism`` at once, the GPUs, partition and account of the spec); ``sbatch``
-    and ``srun`` are stand-ins here that record the batch script."""
+    ``slurm_array_parallelism`` at once, the GPUs, partition and account of the spec); ``sbatch``,
+    ``srun``, ``squeue`` and ``sacct`` are stand-ins here (the real cluster's tests are in
+    ``test_sweep_slurm.py``). With ``chunks_per_task=2`` the 4 chunks are 2 tasks; each chunk's task
+    is recorded; a rerun while ``squeue`` still lists those tasks submits nothing, and once it lists
+    none the rerun submits every unfinished chunk again."""
+    from experiments.sweep.driver import _tasks_file
+
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    record = tmp_path / "sbatch.sh"
-    (bin_dir / "sbatch").write_text(f'#!/bin/sh\ncat "$@" > {record}\necho "Submitted batch job 4242"\n')
-    (bin_dir / "srun").write_text("#!/bin/sh\nexit 1\n")
-    for tool in ("sbatch", "srun"):
+    scripts, queue = tmp_path / "scripts", tmp_path / "queue.txt"
+    scripts.mkdir()
+    queue.write_text("")
+    tools = {"sbatch": f'n=$(ls {scripts} | wc -l); cat "$@" > {scripts}/$n.sh; echo "Submitted batch job $((987654321 + n))"',
+             "srun": "exit 1", "squeue": f"cat {queue}", "sacct": 'echo "JobID|State|NodeList"'}
+    for tool, body in tools.items():
+        (bin_dir / tool).write_text(f"#!/bin/sh\n{body}\n")
         (bin_dir / tool).chmod(0o755)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
     store = tmp_path / "slurm.zarr"
-    slurm = ExecutorConfig(kind="slurm", partition="gpu", account="proj", gpus_per_task=1, cpus_per_task=2,
-                           slurm_array_parallelism=3, timeout_min=30, wait=False)
-    _run(_spec(store, executor=slurm))
-    script = record.read_text()
+    slurm = dict(kind="slurm", partition="gpu", account="proj", gpus_per_task=1, cpus_per_task=2,
+                 slurm_array_parallelism=3, timeout_min=30, wait=False)
+    _run(_spec(store, executor=ExecutorConfig(**slurm)))
+    script = (scripts / "0.sh").read_text()
     for line in ("#SBATCH --array=0-3%3", "#SBATCH --partition=gpu", "#SBATCH --account=proj",
-                 "#SBATCH --gpus-per-node=1", "#SBATCH --cpus-per-task=2", "#SBATCH --time=30"):
+                 "#SBATCH --gpus-per-node=1", "#SBATCH --cpus-per-task=2", "#SBATCH --time=30",
+                 "#SBATCH --job-name=satjax-sweep"):
         assert line in script, script
     assert not _open(store).chunk_done.values.any()             # submitted, nothing ran here
+
+    grouped = tmp_path / "grouped.zarr"
+    spec = _spec(grouped, executor=ExecutorConfig(**slurm, chunks_per_task=2))
+    _run(spec)
+    assert "#SBATCH --array=0-1%2" in (scripts / "1.sh").read_text()       # submitit: at most the task count
+    tasks = json.loads(_tasks_file(grouped).read_text())
+    assert tasks == {"0": "987654322_0", "1": "987654322_0", "2": "987654322_1", "3": "987654322_1"}, tasks
+    queue.write_text("987654322_0\n987654322_1\n987654399_0\n")     # still queued: followed, not submitted
+    _run(spec)
+    assert sorted(p.name for p in scripts.iterdir()) == ["0.sh", "1.sh"]
+    assert json.loads(_tasks_file(grouped).read_text()) == tasks
+    queue.write_text("987654322_1\n")                                # task 0 ended, its chunks not done
+    _run(spec)
+    assert "--array" not in (scripts / "2.sh").read_text()                # one task: submitit sends a plain job
+    assert json.loads(_tasks_file(grouped).read_text()) == tasks | {"0": "987654323", "1": "987654323"}
 
 
 def test_same_drops_and_zipped_lists(tmp_path):

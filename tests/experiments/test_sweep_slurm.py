@@ -1,31 +1,39 @@
 """The sweep app on a real SLURM cluster: job arrays, one GPU per task, a killed task, a rerun.
 
-These tests need a SLURM cluster that answers on this machine (``tests.slurm``: ``sinfo``,
-``squeue``, ``sacct`` with accounting; tasks pinned to their cores) and whose nodes see the
-temporary folder. ``sudo tools/slurm-one-node.sh`` starts one: this machine as its only node, with
-two stand-in GPUs (GRES ``gpu:2``) so SLURM gives each task its own ``CUDA_VISIBLE_DEVICES``.
-``.ci/run`` starts it before the suite where it can; elsewhere the module is skipped and the
-stand-in ``sbatch`` test of ``test_sweep_app.py`` still checks the batch script. The sweep is ``test_sweep_app``'s: 40 points
-in 4 chunks of system B, float64, whose single-process ``vmap`` is the reference (bit for bit).
+These tests need a SLURM cluster whose only node is this machine (``tests.slurm``: ``sinfo``,
+``squeue``, ``sacct`` with accounting; tasks pinned to their cores), so that its tasks see the
+temporary folder and the test can signal their processes. ``sudo tools/slurm-one-node.sh`` starts
+one, with two stand-in GPUs (GRES ``gpu:2``) so SLURM gives each task its own
+``CUDA_VISIBLE_DEVICES``. ``.ci/run`` starts it before the suite where it can; elsewhere the module
+is skipped and ``test_sweep_app.py`` still checks the batch script and the follow-or-resubmit logic
+with stand-in SLURM commands. The sweep is ``test_sweep_app``'s: 40 points in 4 chunks of system B,
+float64, whose single-process ``vmap`` is the reference (bit for bit).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
+import re
 import signal
-import subprocess
-import threading
+import socket
 import time
 
 import numpy as np
 
 from experiments.sweep.cluster import answers
 from experiments.sweep.spec import ExecutorConfig
-from tests.experiments.test_sweep_app import METRICS, _open, _run, _single_vmap, _spec, _starts
+from experiments.sweep.store import chunk_log
+from tests.experiments.test_sweep_app import (METRICS, _in_thread, _open, _run, _single_vmap, _spec, _starts,
+                                              _stop_in)
 from tests.slurm import GPUS, needs_cluster
 
 pytestmark = needs_cluster
+
+#: One chunk-log start line: host, pid, SLURM task, cores, CUDA_VISIBLE_DEVICES.
+START = re.compile(r" start chunk (\d+) \(run [^,]*, host ([^,]*), pid (\d+), SLURM task ([\d_]+), cores ([^ ]*), "
+                   r"devices .*, CUDA_VISIBLE_DEVICES ([^,]*), BLAS")
 
 
 def _slurm(**changes) -> ExecutorConfig:
@@ -34,13 +42,15 @@ def _slurm(**changes) -> ExecutorConfig:
 
 
 def _tasks(store) -> dict[str, str]:
-    return json.loads((store.parent / f"{store.name}.work" / "slurm_tasks.json").read_text())
+    from experiments.sweep.driver import _tasks_file
+
+    return json.loads(_tasks_file(store).read_text())
 
 
-def _start_lines(store) -> list[str]:
-    from experiments.sweep.store import chunk_log
-
-    return [line for c in range(4) for line in chunk_log(store, c).read_text().splitlines() if " start chunk " in line]
+def _starts_of(store) -> list[tuple[str, ...]]:
+    """(chunk, host, pid, task, cores, CUDA_VISIBLE_DEVICES) of every start line so far, chunk by chunk."""
+    logs = [chunk_log(store, c) for c in range(4)]
+    return [m.groups() for log in logs if log.exists() for m in START.finditer(log.read_text())]
 
 
 def _assert_equals_one_vmap(store) -> None:
@@ -50,37 +60,50 @@ def _assert_equals_one_vmap(store) -> None:
         np.testing.assert_array_equal(ds[f"{metric}__statistical_mrt"].values, ref[metric])
 
 
-def test_rerun_follows_queued_tasks_and_the_array_equals_one_vmap(tmp_path):
+def _sacct_states(job: str, deadline_s: float = 60) -> list[str]:
+    """The array's task states once none is pending, running or completing (the driver returns as
+    soon as the store says every chunk is done, which can be before SLURM has ended the tasks)."""
+    deadline = time.monotonic() + deadline_s
+    while True:
+        out = answers("sacct", "--noheader", "-X", "--parsable2", "--format=JobID,State", "-j", job) or ""
+        states = sorted(out.split())
+        if states and not any(s.split("|")[1] in {"PENDING", "RUNNING", "COMPLETING"} for s in states):
+            return states
+        assert time.monotonic() < deadline, f"tasks of {job} still not ended: {states}"
+        time.sleep(0.5)
+
+
+def test_rerun_follows_queued_tasks_and_the_array_equals_one_vmap(tmp_path, caplog):
     """``wait: false`` submits one job array and returns: two chunks per task
     (``chunks_per_task=2``; 2 tasks, at most 2 at once); a rerun of the same spec while those tasks
     are queued or running follows them and submits nothing; the store equals one ``vmap`` over all
     40 points bit for bit; each chunk ran once, each task ran its two chunks in one process and
     compiled the program once, pinned by SLURM to the one core it asked for, and with a GPU per
     task each task saw one GPU index in ``CUDA_VISIBLE_DEVICES``."""
+    from experiments.sweep.driver import submitit_folder
+
     store = tmp_path / "slurm.zarr"
     _run(_spec(store, executor=_slurm(wait=False, chunks_per_task=2)))
     tasks = _tasks(store)
     assert sorted(tasks) == ["0", "1", "2", "3"] and len({t.split("_")[0] for t in tasks.values()}) == 1, tasks
     assert tasks["0"] == tasks["1"] != tasks["2"] == tasks["3"], tasks
-    _run(_spec(store, executor=_slurm(chunks_per_task=2)))     # follows the array, submits nothing
+    with caplog.at_level(logging.INFO, logger="experiments.sweep"):
+        _run(_spec(store, executor=_slurm(chunks_per_task=2)))     # follows the array, submits nothing
+    followed = [r.getMessage() for r in caplog.records if "already queued or running" in r.getMessage()]
+    assert followed and followed[0].startswith("4 chunk(s) already queued or running"), caplog.text
     assert _tasks(store) == tasks
-    assert len(list((store.parent / f"{store.name}.work" / "submitit").glob("*_submission.sh"))) == 1
+    assert len(list(submitit_folder(store).glob("*_submission.sh"))) == 1
     _assert_equals_one_vmap(store)
     assert [_starts(store, c) for c in range(4)] == [1, 1, 1, 1]
-    lines = _start_lines(store)
-    assert [line.split("SLURM task ")[1].split(",")[0] for line in lines] == [tasks[str(c)] for c in range(4)], lines
-    pids = [line.split(" pid ")[1].split(",")[0] for line in lines]
-    assert pids[0] == pids[1] != pids[2] == pids[3], pids
-    from experiments.sweep.store import chunk_log
-
+    starts = _starts_of(store)
+    assert [s[3] for s in starts] == [tasks[str(c)] for c in range(4)], starts
+    assert starts[0][2] == starts[1][2] != starts[2][2] == starts[3][2], starts        # one process per task
     summaries = [chunk_log(store, c).read_text().splitlines()[-1] for c in range(4)]
     assert ["(compiled," in line for line in summaries] == [True, False, True, False], summaries
-    assert all(len(line.split(" cores ")[1].split(", devices")[0].split(",")) == 1 for line in lines), lines
+    assert all(len(s[4].split(",")) == 1 for s in starts), starts                       # one core per task
     if GPUS:
-        assert all(line.split("CUDA_VISIBLE_DEVICES ")[1].split(",")[0].isdigit() for line in lines), lines
-    sacct = answers("sacct", "--noheader", "-X", "--parsable2", "--format=JobID,State", "-j",
-                    tasks["0"].split("_")[0])
-    assert sacct is not None and sorted(sacct.split()) == sorted({f"{t}|COMPLETED" for t in tasks.values()}), sacct
+        assert all(s[5].isdigit() for s in starts), starts                              # one GPU index per task
+    assert _sacct_states(tasks["0"].split("_")[0]) == sorted({f"{t}|COMPLETED" for t in tasks.values()})
 
 
 def test_killed_task_is_the_only_chunk_recomputed(tmp_path):
@@ -92,48 +115,30 @@ def test_killed_task_is_the_only_chunk_recomputed(tmp_path):
     lands mid-chunk, not by chance. (``scancel``, even with ``--signal=KILL``, gives the task
     SIGCONT and SIGTERM first, which submitit's workers ignore until SLURM's ``KillWait`` ends: tried
     here, the chunk finished within it and was written and marked.)"""
-    from experiments.sweep.store import chunk_log, done_chunks
-
     store = tmp_path / "cancel.zarr"
     spec = _spec(store, executor=_slurm())
-    errors = []
-
-    def drive():
-        try:
-            _run(spec)
-        except RuntimeError as err:
-            errors.append(err)
-
-    driver = threading.Thread(target=drive)
-    driver.start()
-    victim, deadline = None, time.monotonic() + 180
-    while victim is None and driver.is_alive() and time.monotonic() < deadline:
+    driver, errors = _in_thread(spec)
+    deadline, victim, chunk = time.monotonic() + 180, None, None
+    try:
         for c in range(4):
-            log = chunk_log(store, c)
-            text = log.read_text() if log.exists() else ""
-            if " start chunk " not in text:
-                continue
-            pid = int(text.split(" pid ")[1].split(",")[0])
-            try:
-                os.kill(pid, signal.SIGSTOP)
-            except ProcessLookupError:
-                continue                                            # already finished
-            if done_chunks(store)[c]:
-                os.kill(pid, signal.SIGCONT)                        # finished before it was stopped
-                continue
-            victim = (c, text.split("SLURM task ")[1].split(",")[0])
-            os.kill(pid, signal.SIGKILL)
-            break
-        time.sleep(0.02)
+            if (victim := _stop_in(store, c, driver, deadline)) is not None:
+                chunk = c
+                break
+        assert chunk is not None, "every chunk finished before its task could be stopped"
+        (_, host, pid, task, *_), = [s for s in _starts_of(store) if s[0] == str(chunk)]
+        assert host == socket.gethostname() and int(pid) == victim, (host, pid, victim)
+        os.kill(victim, signal.SIGKILL)
+        victim = None
+    finally:                                           # after a failed check: no task left stopped
+        if victim is not None:
+            os.kill(victim, signal.SIGKILL)
     driver.join(timeout=240)
-    assert victim is not None and not driver.is_alive()
-    chunk, task = victim
-    assert len(errors) == 1, errors
-    state = answers("sacct", "--noheader", "-X", "--parsable2", "--format=State", "-j", task)
-    assert state is not None and state.split() == ["FAILED"], state
+    assert not driver.is_alive(), "the driver still waits after its task was killed"
+    assert len(errors) == 1 and isinstance(errors[0], RuntimeError), errors
     message = str(errors[0])
     assert f"1 chunk(s) of {store} were not written: [{chunk}]" in message and "runs only the unfinished" in message
     assert f"job {task}: ended without a result (state FAILED" in message, message
+    assert _sacct_states(task) == [f"{task}|FAILED"]
     first = _tasks(store)
     _run(spec)
     again = _tasks(store)

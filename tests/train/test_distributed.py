@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from tests.slurm import needs_cluster
@@ -37,14 +39,13 @@ CHILD_TIMEOUT_S = 300
 XLA_FLAGS = "--xla_cpu_multi_thread_eigen=false --xla_backend_optimization_level=0"
 
 
-def _child(run_dir: str, out_dir: str) -> None:
-    """One training process (distributed when ``JAX_NUM_PROCESSES`` is set, or under ``srun`` with
-    more than one task): train, then save this process's final parameters and the rows of the first
-    batch it drew itself."""
+def _child(run_dir: str, out_dir: str, distributed: bool) -> None:
+    """One training process (with ``distributed``, one of several: ``trainer.distributed=true``, the
+    cluster from ``JAX_*`` variables or SLURM's): train, then save this process's final parameters
+    and the rows of the first batch it drew itself."""
     from experiments.xla_env import configure_entry_point
 
     configure_entry_point()
-    distributed = "JAX_NUM_PROCESSES" in os.environ or int(os.environ.get("SLURM_NTASKS", "1")) > 1       # or srun -n 2
     import jax
     import numpy as np
     from hydra import compose, initialize_config_dir
@@ -94,17 +95,22 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _start(run_dir: Path, out_dir: Path, extra_env: dict, launcher: list[str] = ()) -> subprocess.Popen:
+def _start(run_dir: Path, out_dir: Path, extra_env: dict, launcher: Sequence[str] = (),
+           distributed: bool = False) -> subprocess.Popen:
     """Start a child (this file as a script) with ``extra_env``, through ``launcher`` (e.g. ``srun``)
-    if given; its output goes to ``log_<process id | srun | single>.txt`` beside ``out_dir``."""
-    env = dict(os.environ, JAX_PLATFORMS="cpu", PYTHONPATH=str(ROOT), XLA_FLAGS=XLA_FLAGS, **extra_env)
+    if given, as one of several processes with ``distributed``; its output goes to
+    ``log_<process id | srun | single>.txt`` beside ``out_dir``. No ``JAX_*`` cluster variable the
+    child is not given, and no ``SLURM_*`` one but through ``launcher``, reaches it (a test run
+    inside an allocation stays a one-process run)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLURM_")}
+    env |= dict(JAX_PLATFORMS="cpu", PYTHONPATH=str(ROOT), XLA_FLAGS=XLA_FLAGS, **extra_env)
     for name in ("JAX_COORDINATOR_ADDRESS", "JAX_NUM_PROCESSES", "JAX_PROCESS_ID"):
         if name not in extra_env:
             env.pop(name, None)
     name = extra_env.get("JAX_PROCESS_ID", launcher[0] if launcher else "single")
     log = open(out_dir.parent / f"log_{name}.txt", "w")
-    return subprocess.Popen([*launcher, sys.executable, __file__, str(run_dir), str(out_dir)], cwd=ROOT, env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
+    return subprocess.Popen([*launcher, sys.executable, __file__, str(run_dir), str(out_dir), str(int(distributed))],
+                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
 def _wait_all(procs: list[subprocess.Popen], out_dir: Path) -> None:
@@ -118,7 +124,13 @@ def _wait_all(procs: list[subprocess.Popen], out_dir: Path) -> None:
     finally:
         for p in procs:
             if p.poll() is None:
-                p.kill()
+                p.send_signal(signal.SIGINT)       # srun ends its step's tasks on a second Ctrl-C within 1 s
+                time.sleep(0.2)
+                p.send_signal(signal.SIGINT)
+                try:
+                    p.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    p.kill()
                 p.wait()
     logs = "\n".join(f"--- {f.name}\n{f.read_text()[-3000:]}" for f in sorted(out_dir.glob("log_*.txt")))
     assert all(p.returncode == 0 for p in procs), f"return codes {[p.returncode for p in procs]}\n{logs}"
@@ -138,7 +150,7 @@ def test_two_processes_train_the_smoke_run_like_one(tmp_path):
     address = f"localhost:{_free_port()}"
     procs = [_start(single_dir, single_out, {})]
     procs += [_start(multi_dir, multi_out, {"JAX_COORDINATOR_ADDRESS": address, "JAX_NUM_PROCESSES": "2",
-                                            "JAX_PROCESS_ID": str(i)}) for i in range(2)]
+                                            "JAX_PROCESS_ID": str(i)}, distributed=True) for i in range(2)]
     _wait_all(procs, tmp_path)
     _assert_trained_like_one(single_dir, single_out, multi_dir, multi_out)
 
@@ -151,7 +163,8 @@ def test_two_slurm_tasks_train_the_smoke_run_like_one(tmp_path):
     single_dir, single_out, multi_dir, multi_out = _dirs(tmp_path)
     procs = [_start(single_dir, single_out, {}),
              _start(multi_dir, multi_out, {}, launcher=["srun", "--ntasks=2", "--nodes=1", "--cpus-per-task=1",
-                                                         "--export=ALL", f"--time={CHILD_TIMEOUT_S // 60 + 1}"])]
+                                                         "--export=ALL", f"--time={CHILD_TIMEOUT_S // 60 + 1}"],
+                    distributed=True)]
     _wait_all(procs, tmp_path)
     _assert_trained_like_one(single_dir, single_out, multi_dir, multi_out)
 
@@ -209,4 +222,4 @@ def _assert_trained_like_one(single_dir: Path, single_out: Path, multi_dir: Path
 
 
 if __name__ == "__main__":
-    _child(sys.argv[1], sys.argv[2])
+    _child(sys.argv[1], sys.argv[2], sys.argv[3] == "1")
