@@ -175,6 +175,7 @@ def test_multirun_through_the_submitit_launcher_trains_gnn_robust_in_every_job(t
     bound to their module names, every submitit job failed the schema's ``isinstance`` check.)"""
     proc = _run(["-m", "experiments.train", "-m", "+exp=shgnn", "trainer=smoke", "trainer.num_steps=2",
                  "trainer.checkpoint_every=2", "evaluation.num_drops=2", "evaluation.robust=true", "seed=0,1",
+                 "scenario.num_aps=12", "scenario.n_v=2", "model.hidden=8", "model.num_layers=1",
                  "hydra/launcher=submitit_local", f"hydra.sweep.dir={tmp_path}"], timeout=2 * 900)
     assert proc.returncode == 0, proc.stderr[-3000:]
     runs = sorted(p for p in tmp_path.iterdir() if (p / "results.json").is_file())
