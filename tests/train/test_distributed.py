@@ -23,6 +23,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+import pytest
+
 from tests.slurm import needs_cluster
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -155,11 +157,14 @@ def test_two_processes_train_the_smoke_run_like_one(tmp_path):
     _assert_trained_like_one(single_dir, single_out, multi_dir, multi_out)
 
 
+@pytest.mark.slow
 @needs_cluster
 def test_two_slurm_tasks_train_the_smoke_run_like_one(tmp_path):
     """The same two-process run as two tasks of one SLURM job step (``srun --ntasks=2``), where
     ``trainer.distributed=true`` leaves ``jax.distributed.initialize()`` to find the coordinator,
-    the process count and this process's id in SLURM's environment (no ``JAX_*`` variables)."""
+    the process count and this process's id in SLURM's environment (no ``JAX_*`` variables).
+    In the full set only (``slow``; 21 s in the suite): the default run trains with two processes
+    started by hand (the test above), the same path but for the cluster's detection."""
     single_dir, single_out, multi_dir, multi_out = _dirs(tmp_path)
     procs = [_start(single_dir, single_out, {}),
              _start(multi_dir, multi_out, {}, launcher=["srun", "--ntasks=2", "--nodes=1", "--cpus-per-task=1",
