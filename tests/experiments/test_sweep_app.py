@@ -102,6 +102,19 @@ def _stop_in(store, chunk, driver, deadline) -> int | None:
     return None
 
 
+def _killed_run_error(driver, failures: list, store, chunk: int, timeout_s: float) -> str:
+    """Wait for the driver of a run whose worker was killed on chunk ``chunk``; it must end (not
+    hang) with one RuntimeError that names that chunk alone and says a rerun runs only it. Returns
+    the error's message."""
+    driver.join(timeout=timeout_s)
+    assert not driver.is_alive(), "the driver still waits after its worker was killed"
+    assert len(failures) == 1 and isinstance(failures[0], RuntimeError), failures
+    message = str(failures[0])
+    assert f"1 chunk(s) of {store} were not written: [{chunk}];" in message, message
+    assert message.endswith("A rerun of the same spec runs only the unfinished chunks."), message
+    return message
+
+
 @pytest.fixture(scope="module")
 def local_run(tmp_path_factory):
     """The 40-point sweep in 4 chunks on 2 local worker processes (submitit.LocalExecutor), started
@@ -274,12 +287,7 @@ def test_worker_killed_mid_chunk_only_that_chunk_reruns(local_run, tmp_path):
             os.kill(victim, signal.SIGKILL)
         if held is not None:
             os.kill(held, signal.SIGCONT)
-    driver.join(timeout=90)
-    assert not driver.is_alive(), "the driver still waits after its worker was killed"
-    assert len(failures) == 1 and isinstance(failures[0], RuntimeError), failures
-    message = str(failures[0])
-    assert f"1 chunk(s) of {store} were not written: [{killed}];" in message, message
-    assert message.endswith("A rerun of the same spec runs only the unfinished chunks."), message
+    message = _killed_run_error(driver, failures, store, killed, timeout_s=90)
     assert ": ended without a result (state " in message, message     # said at once, not after submitit's 15 s wait
     assert [_starts(store, c) for c in range(4)] == [1, 1, 1, 1]
     _run(spec)

@@ -25,8 +25,8 @@ import numpy as np
 from experiments.sweep.cluster import answers
 from experiments.sweep.spec import ExecutorConfig
 from experiments.sweep.store import chunk_log
-from tests.experiments.test_sweep_app import (METRICS, _in_thread, _open, _run, _single_vmap, _spec, _starts,
-                                              _stop_in)
+from tests.experiments.test_sweep_app import (METRICS, _in_thread, _killed_run_error, _open, _run, _single_vmap,
+                                              _spec, _starts, _stop_in)
 from tests.slurm import GPUS, needs_cluster
 
 pytestmark = needs_cluster
@@ -133,11 +133,7 @@ def test_killed_task_is_the_only_chunk_recomputed(tmp_path):
     finally:                                           # after a failed check: no task left stopped
         if victim is not None:
             os.kill(victim, signal.SIGKILL)
-    driver.join(timeout=240)
-    assert not driver.is_alive(), "the driver still waits after its task was killed"
-    assert len(errors) == 1 and isinstance(errors[0], RuntimeError), errors
-    message = str(errors[0])
-    assert f"1 chunk(s) of {store} were not written: [{chunk}]" in message and "runs only the unfinished" in message
+    message = _killed_run_error(driver, errors, store, chunk, timeout_s=240)
     assert f"job {task}: ended without a result (state FAILED" in message, message
     assert _sacct_states(task) == [f"{task}|FAILED"]
     first = _tasks(store)
