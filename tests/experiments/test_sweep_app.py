@@ -54,16 +54,25 @@ def _starts(store, chunk) -> int:
     return chunk_log(store, chunk).read_text().count(" start chunk ")
 
 
-_START = re.compile(r" start chunk \d+ \(run [^,]*, host [^,]*, pid (\d+), ")
+#: A chunk log's start line (``experiments.sweep.engine``): its chunk, host, pid, SLURM task (in a
+#: SLURM job), cores and CUDA_VISIBLE_DEVICES.
+_START = re.compile(r" start chunk (?P<chunk>\d+) \(run [^,]*, host (?P<host>[^,]*), pid (?P<pid>\d+)"
+                    r"(?:, SLURM task (?P<task>[\d_]+))?, cores (?P<cores>[^ ]*), devices .*?, "
+                    r"CUDA_VISIBLE_DEVICES (?P<cuda>[^,]*), BLAS")
+
+
+def _start_lines(store, chunk: int | None = None) -> list[dict[str, str]]:
+    """The fields of every start line written so far, chunk by chunk (of ``chunk`` alone if given)."""
+    from experiments.sweep.store import chunk_log
+
+    logs = [chunk_log(store, chunk)] if chunk is not None else sorted(chunk_log(store, 0).parent.glob("chunk-*.log"))
+    return [m.groupdict() for log in logs if log.exists() for m in _START.finditer(log.read_text())]
 
 
 def _started_pid(store, chunk) -> int | None:
     """The pid of the worker that wrote chunk ``chunk``'s first start line, or None before it has."""
-    from experiments.sweep.store import chunk_log
-
-    path = chunk_log(store, chunk)
-    match = _START.search(path.read_text()) if path.exists() else None
-    return int(match.group(1)) if match else None
+    lines = _start_lines(store, chunk)
+    return int(lines[0]["pid"]) if lines else None
 
 
 def _in_thread(spec) -> tuple[threading.Thread, list]:
@@ -190,16 +199,15 @@ def test_two_local_workers_equal_one_vmap_bit_for_bit(local_run):
     from experiments.sweep.store import chunk_log
 
     logs = [chunk_log(store, c).read_text() for c in range(4)]
-    assert len({text.split(" pid ")[1].split(",")[0] for text in logs}) == 2, logs
+    starts = _start_lines(store)
+    assert len(starts) == 4 and len({line["pid"] for line in starts}) == 2, logs
     # one GPU per worker, as the worker itself sees it: each pid logged one CUDA_VISIBLE_DEVICES, worker
     # w (the one on worker w's cores) GPU w
     from experiments.sweep.driver import worker_cpus
 
     visible = {}
-    for text in logs:
-        pid, cores, devices = re.search(r", pid (\d+), cores ([^ ]*), .*, CUDA_VISIBLE_DEVICES ([^,]*), BLAS",
-                                        text).groups()
-        visible.setdefault(pid, set()).add((cores, devices))
+    for line in starts:
+        visible.setdefault(line["pid"], set()).add((line["cores"], line["cuda"]))
     want = [{(",".join(map(str, worker_cpus(w, 2, 0) or ["any"])), str(w))} for w in range(2)]
     assert sorted(visible.values(), key=sorted) == sorted(want, key=sorted), visible
     assert all("devices [CpuDevice(id=0)]" in text for text in logs), logs  # CPU-only JAX: the variable changes nothing

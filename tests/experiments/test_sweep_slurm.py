@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import signal
 import socket
 import time
@@ -26,15 +25,10 @@ from experiments.sweep.cluster import answers
 from experiments.sweep.spec import ExecutorConfig
 from experiments.sweep.store import chunk_log
 from tests.experiments.test_sweep_app import (METRICS, _in_thread, _killed_run_error, _open, _run, _single_vmap,
-                                              _spec, _starts, _stop_in)
+                                              _spec, _start_lines, _starts, _stop_in)
 from tests.slurm import GPUS, needs_cluster
 
 pytestmark = needs_cluster
-
-#: One chunk-log start line: host, pid, SLURM task, cores, CUDA_VISIBLE_DEVICES.
-START = re.compile(r" start chunk (\d+) \(run [^,]*, host ([^,]*), pid (\d+), SLURM task ([\d_]+), cores ([^ ]*), "
-                   r"devices .*, CUDA_VISIBLE_DEVICES ([^,]*), BLAS")
-
 
 def _slurm(**changes) -> ExecutorConfig:
     return ExecutorConfig(**({"kind": "slurm", "gpus_per_task": 1 if GPUS else 0, "cpus_per_task": 1, "mem_gb": 2,
@@ -47,12 +41,6 @@ def _tasks(store) -> dict[str, str]:
     return json.loads(_tasks_file(store).read_text())
 
 
-def _starts_of(store) -> list[tuple[str, ...]]:
-    """(chunk, host, pid, task, cores, CUDA_VISIBLE_DEVICES) of every start line so far, chunk by chunk."""
-    logs = sorted(chunk_log(store, 0).parent.glob("chunk-*.log"))
-    return [m.groups() for log in logs if log.exists() for m in START.finditer(log.read_text())]
-
-
 def _assert_equals_one_vmap(store) -> None:
     ds, ref = _open(store), _single_vmap()
     assert ds.chunk_done.values.all()
@@ -60,16 +48,19 @@ def _assert_equals_one_vmap(store) -> None:
         np.testing.assert_array_equal(ds[f"{metric}__statistical_mrt"].values, ref[metric])
 
 
-def _sacct_states(job: str, deadline_s: float = 60) -> list[str]:
-    """The array's task states once none is pending, running or completing (the driver returns as
-    soon as the store says every chunk is done, which can be before SLURM has ended the tasks)."""
+def _sacct_states(job: str, tasks: list[str], deadline_s: float = 60) -> list[str]:
+    """``<task>|<state>`` of the tasks ``tasks`` of ``job`` once ``sacct`` lists each of them and none
+    is pending, running or completing (the driver returns as soon as the store says every chunk is
+    done, which can be before SLURM has ended the tasks; and for a moment after they end, ``sacct``
+    can list the array as one record ``<job>``)."""
     deadline = time.monotonic() + deadline_s
     while True:
         out = answers("sacct", "--noheader", "-X", "--parsable2", "--format=JobID,State", "-j", job) or ""
         states = sorted(out.split())
-        if states and not any(s.split("|")[1] in {"PENDING", "RUNNING", "COMPLETING"} for s in states):
+        if sorted(s.split("|")[0] for s in states) == sorted(tasks) and \
+                not any(s.split("|")[1] in {"PENDING", "RUNNING", "COMPLETING"} for s in states):
             return states
-        assert time.monotonic() < deadline, f"tasks of {job} still not ended: {states}"
+        assert time.monotonic() < deadline, f"tasks {tasks} of {job} not listed as ended: {states}"
         time.sleep(0.5)
 
 
@@ -95,15 +86,16 @@ def test_rerun_follows_queued_tasks_and_the_array_equals_one_vmap(tmp_path, capl
     assert len(list(submitit_folder(store).glob("*_submission.sh"))) == 1
     _assert_equals_one_vmap(store)
     assert [_starts(store, c) for c in range(4)] == [1, 1, 1, 1]
-    starts = _starts_of(store)
-    assert [s[3] for s in starts] == [tasks[str(c)] for c in range(4)], starts
-    assert starts[0][2] == starts[1][2] != starts[2][2] == starts[3][2], starts        # one process per task
+    starts = _start_lines(store)
+    assert [s["task"] for s in starts] == [tasks[str(c)] for c in range(4)], starts
+    assert starts[0]["pid"] == starts[1]["pid"] != starts[2]["pid"] == starts[3]["pid"], starts   # one process per task
     summaries = [chunk_log(store, c).read_text().splitlines()[-1] for c in range(4)]
     assert ["(compiled," in line for line in summaries] == [True, False, True, False], summaries
-    assert all(len(s[4].split(",")) == 1 for s in starts), starts                       # one core per task
+    assert all(len(s["cores"].split(",")) == 1 for s in starts), starts                 # one core per task
     if GPUS:
-        assert all(s[5].isdigit() for s in starts), starts                              # one GPU index per task
-    assert _sacct_states(tasks["0"].split("_")[0]) == sorted({f"{t}|COMPLETED" for t in tasks.values()})
+        assert all(s["cuda"].isdigit() for s in starts), starts                         # one GPU index per task
+    ids = sorted(set(tasks.values()))
+    assert _sacct_states(tasks["0"].split("_")[0], ids) == [f"{t}|COMPLETED" for t in ids]
 
 
 def test_killed_task_is_the_only_chunk_recomputed(tmp_path):
@@ -126,8 +118,9 @@ def test_killed_task_is_the_only_chunk_recomputed(tmp_path):
                 chunk = c
                 break
         assert chunk is not None, "every chunk finished before its task could be stopped"
-        (_, host, pid, task, *_), = [s for s in _starts_of(store) if s[0] == str(chunk)]
-        assert host == socket.gethostname() and int(pid) == victim, (host, pid, victim)
+        [start] = _start_lines(store, chunk)
+        task = start["task"]
+        assert start["host"] == socket.gethostname() and int(start["pid"]) == victim, (start, victim)
         os.kill(victim, signal.SIGKILL)
         victim = None
     finally:                                           # after a failed check: no task left stopped
@@ -135,7 +128,7 @@ def test_killed_task_is_the_only_chunk_recomputed(tmp_path):
             os.kill(victim, signal.SIGKILL)
     message = _killed_run_error(driver, errors, store, chunk, timeout_s=240)
     assert f"job {task}: ended without a result (state FAILED" in message, message
-    assert _sacct_states(task) == [f"{task}|FAILED"]
+    assert _sacct_states(task, [task]) == [f"{task}|FAILED"]
     first = _tasks(store)
     _run(spec)
     again = _tasks(store)
