@@ -10,6 +10,7 @@ import pytest
 from satjax import sweep
 from satjax.downlink import DownlinkParams, energy_efficiency, sample_downlink_scenario, statistical_mrt
 from satjax.uplink import UplinkParams, closed_form_sinr, sample_uplink_scenario, throughput_bps
+from tests.finite_differences import central_difference
 
 TINY_A = dict(num_users=3, num_aps=4, n_v=2, n_h=2, tau_p=2)
 TINY_B = dict(n_h=2, n_v=2, num_users=2, num_paths=2)
@@ -78,10 +79,6 @@ def test_a_64_point_budget_sweep_compiles_once_and_equals_the_pointwise_values()
     assert np.all(np.diff(out) > 0)                      # more budget, more throughput (full power)
 
 
-def _fd(f, x, h):
-    return (f(x + h) - f(x - h)) / (2 * h)
-
-
 @pytest.mark.parametrize("name, rel_h", [("p_max_w", 1e-6), ("carrier_hz", 1e-9), ("altitude", 1e-8)])
 def test_gradient_of_uplink_throughput_wrt_a_physical_parameter_matches_finite_differences(name, rel_h):
     with jax.enable_x64(True):
@@ -94,7 +91,7 @@ def test_gradient_of_uplink_throughput_wrt_a_physical_parameter_matches_finite_d
 
         x0 = jnp.asarray(np.asarray(params.sat_position_m)[2] if name == "altitude" else getattr(params, name))
         g = float(jax.grad(f)(x0))
-        fd = float(_fd(f, x0, rel_h * float(x0)))
+        fd = float(central_difference(f, x0, rel_h * float(x0)))
         assert np.isfinite(g) and g != 0
         np.testing.assert_allclose(g, fd, rtol=1e-5)
 
@@ -110,7 +107,7 @@ def test_gradient_of_downlink_ee_wrt_a_physical_parameter_matches_finite_differe
 
         x0 = jnp.asarray(getattr(params, name))
         g = float(jax.grad(f)(x0))
-        fd = float(_fd(f, x0, rel_h * float(x0)))
+        fd = float(central_difference(f, x0, rel_h * float(x0)))
         assert np.isfinite(g) and g != 0
         np.testing.assert_allclose(g, fd, rtol=1e-5)
 

@@ -25,6 +25,7 @@ from beartype.roar import BeartypeCallHintParamViolation
 import satjax
 from satjax.optim import Solve, Unroll
 from satjax.systems import REGISTRY, Metric, System, check_system, get_system, system_names
+from tests.finite_differences import central_difference
 
 ROOT = Path(__file__).resolve().parents[1]
 NAMES = system_names()
@@ -183,7 +184,7 @@ def test_gradient_wrt_a_physical_parameter_matches_finite_differences(name):
         x0 = jnp.asarray(getattr(params, field))
         h = 1e-6 * float(x0)
         g = float(jax.grad(f)(x0))
-        fd = float((f(x0 + h) - f(x0 - h)) / (2 * h))
+        fd = float(central_difference(f, x0, h))
         assert np.isfinite(g) and g != 0
         np.testing.assert_allclose(g, fd, rtol=1e-5)
 

@@ -7,15 +7,17 @@ before the function runs. A user's program has no such checker, so what a user s
 same input is the function's own ``ValueError`` at its boundary. Tests of those errors run the
 call inside :func:`as_a_user`; one test per system (``tests/uplink/test_validation.py``,
 ``tests/downlink/test_validation.py``, ``tests/uav/test_coverage.py``) checks that the checker
-rejects the same inputs, naming the parameter, so both paths are tested.
+rejects the same inputs, naming the parameter, so both paths are tested
+(:func:`refused_by_checker_and_function`).
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import jaxtyping
+import pytest
 
 
 @contextlib.contextmanager
@@ -28,3 +30,13 @@ def as_a_user() -> Iterator[None]:
         yield
     finally:
         jaxtyping.config.update("jaxtyping_disable", before)
+
+
+def refused_by_checker_and_function(call: Callable[[], object], param: str, user_match: str) -> None:
+    """``call()`` is refused both ways: in the suite by the run-time checker's ``TypeCheckError``
+    naming ``param``, before the function runs; as a user (:func:`as_a_user`) by the function's own
+    ``ValueError`` matching ``user_match``."""
+    with pytest.raises(jaxtyping.TypeCheckError, match=rf"parameter '{param}'"):
+        call()
+    with pytest.raises(ValueError, match=user_match), as_a_user():
+        call()

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from satjax.optim import inverse_residual, newton_schulz_init, newton_schulz_inverse
+from tests.finite_differences import central_difference
 
 
 def _hpd(seed, n, cond):
@@ -63,7 +64,7 @@ def test_gradient_matches_finite_differences_and_batched():
             return jnp.real(jnp.trace(newton_schulz_inverse(p + t * d, 10)))
 
         h = 1e-6
-        np.testing.assert_allclose(jax.grad(f)(0.0), (f(h) - f(-h)) / (2 * h), rtol=1e-6)
+        np.testing.assert_allclose(jax.grad(f)(0.0), central_difference(f, 0.0, h), rtol=1e-6)
         batch = jnp.stack([p, 2 * p])
         out = newton_schulz_inverse(batch, 30)
         np.testing.assert_allclose(out[1], jnp.linalg.inv(2 * p), rtol=1e-8, atol=1e-10)

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from satjax import orbits as ob
+from tests.finite_differences import central_difference
 
 ALT = 600e3
 NON_ROTATING = ob.EarthRotation(0.0, 0.0)
@@ -50,7 +51,7 @@ def test_range_rate_is_the_exact_derivative():
     point = ob.ground_point(0.6, 1.9, 120.0)
     geometry = jax.jit(jax.vmap(lambda tt: ob.link_geometry(orbit, point, tt, ROT, j2=True)))
     t, h = jnp.array([100.0, 900.0]), 1e-3
-    fd = (geometry(t + h).slant_range_m - geometry(t - h).slant_range_m) / (2 * h)
+    fd = central_difference(lambda s: geometry(s).slant_range_m, t, h)
     np.testing.assert_allclose(geometry(t).range_rate_m_s, fd, rtol=1e-7, atol=1e-6)
 
 
@@ -113,10 +114,6 @@ def test_float32_rotation_error_is_metres_not_km():
     assert np.max(np.linalg.norm(np.asarray(got, np.float64) - np.asarray(ref), axis=1)) < 100.0
 
 
-def _fd(f, x, h):
-    return (f(x + h) - f(x - h)) / (2 * h)
-
-
 def test_gradients_wrt_altitude_and_inclination_match_finite_differences():
     sat = ob.eci_to_ecef(ob.satellite_position_eci(ob.circular_orbit(800e3, 0.95, 0.2, 0.4), 400.0), 400.0, ROT)
     lat, lon = np.arcsin(sat[2] / np.linalg.norm(sat)), np.arctan2(sat[1], sat[0])
@@ -131,8 +128,8 @@ def test_gradients_wrt_altitude_and_inclination_match_finite_differences():
     assert float(geometry(alt, inc)[0]) > 0.1                                  # a visible, non-zenith link
     jac_alt = jax.jacfwd(geometry, 0)(alt, inc)
     jac_inc = jax.jacrev(geometry, 1)(alt, inc)
-    np.testing.assert_allclose(jac_alt, _fd(lambda a: geometry(a, inc), alt, 1.0), rtol=1e-6, atol=1e-12)
-    np.testing.assert_allclose(jac_inc, _fd(lambda i: geometry(alt, i), inc, 1e-6), rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(jac_alt, central_difference(lambda a: geometry(a, inc), alt, 1.0), rtol=1e-6, atol=1e-12)
+    np.testing.assert_allclose(jac_inc, central_difference(lambda i: geometry(alt, i), inc, 1e-6), rtol=1e-6, atol=1e-9)
 
 
 def test_serving_satellite_hysteresis_and_soft_weights():

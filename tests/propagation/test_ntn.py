@@ -9,6 +9,7 @@ import pytest
 
 from satjax import orbits as ob
 from satjax.propagation import itu_r, ntn
+from tests.finite_differences import central_difference
 
 
 @pytest.fixture(autouse=True)
@@ -139,14 +140,14 @@ def test_gradients_wrt_altitude_equal_finite_differences():
         return ntn.path_loss_db(h, el, 20e9, los, "suburban", interpolation="linear")
 
     h, step = 700e3, 10.0
-    fd = (loss(h + step) - loss(h - step)) / (2 * step)
+    fd = central_difference(loss, h, step)
     np.testing.assert_allclose(jax.grad(loss)(h), fd, rtol=1e-6)
 
     @jax.jit
     def loss_el(e):
         return ntn.path_loss_db(700e3, e, 20e9, los, "suburban", interpolation="linear")
 
-    fd = (loss_el(el + 1e-6) - loss_el(el - 1e-6)) / 2e-6
+    fd = central_difference(loss_el, el, 1e-6)
     np.testing.assert_allclose(jax.grad(loss_el)(el), fd, rtol=1e-6)
     assert float(jax.grad(lambda e: ntn.clutter_loss_db(e, los, "suburban", "Ka", "nearest"))(el)) == 0.0
 

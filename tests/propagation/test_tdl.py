@@ -11,6 +11,7 @@ from scipy.special import j0
 
 from satjax.constants import SPEED_OF_LIGHT_M_S
 from satjax.propagation import tdl
+from tests.finite_differences import central_difference
 
 
 @pytest.fixture(autouse=True)
@@ -216,8 +217,8 @@ def test_gradients_equal_finite_differences():
     ds, v = 300e-9, 20.0
     g_ds, g_v = jax.jit(jax.grad(power, argnums=(0, 1)))(ds, v)
     power = jax.jit(power)
-    fd_ds = (power(ds * (1 + 1e-6), v) - power(ds * (1 - 1e-6), v)) / (2e-6 * ds)
-    fd_v = (power(ds, v + 1e-5) - power(ds, v - 1e-5)) / 2e-5
+    fd_ds = central_difference(lambda d: power(d, v), ds, 1e-6 * ds)
+    fd_v = central_difference(lambda u: power(ds, u), v, 1e-5)
     np.testing.assert_allclose(g_ds, fd_ds, rtol=1e-6)
     np.testing.assert_allclose(g_v, fd_v, rtol=1e-6)
     assert abs(float(g_ds)) > 0 and abs(float(g_v)) > 0

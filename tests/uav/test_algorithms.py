@@ -32,6 +32,7 @@ from satjax.uav import (
 )
 from satjax.uav import algorithms as alg
 from satjax.uav.algorithms import maxmin_hovering_time_lp
+from tests.finite_differences import central_difference
 from tests.uav.helpers import TINY, tiny_scenario
 
 RTOL = 1e-6
@@ -403,7 +404,7 @@ def test_unroll_equals_solve_at_its_iteration_count():
 
 
 def _central_difference(f, v, h):
-    return (f(v * (1 + h)) - f(v * (1 - h))) / (2 * h * v)
+    return central_difference(f, v, h * v)
 
 
 @pytest.mark.parametrize("name, limit, value", [("algorithm3", "interference_threshold_w", 1e-16),

@@ -3,12 +3,11 @@ sampler, linear in the powers, and named errors."""
 
 import jax
 import jax.numpy as jnp
-import jaxtyping
 import numpy as np
 import pytest
 
 from satjax.uav import coverage_grid, received_power_w, sample_uav_scenario
-from tests.typecheck import as_a_user
+from tests.typecheck import as_a_user, refused_by_checker_and_function
 from tests.uav.helpers import TINY
 
 
@@ -68,7 +67,4 @@ def test_a_wrong_shape_is_refused_by_the_checker_and_by_the_function(param, args
     """The suite's run-time checker refuses a wrong shape naming the parameter (``points [..., 2]``,
     ``uav_pos [L, 3]``); a user, who runs without it, gets the function's own ValueError naming it."""
     uav, p = jnp.zeros((TINY.num_uavs, 3)), jnp.zeros((TINY.num_uavs, TINY.num_subchannels))
-    with pytest.raises(jaxtyping.TypeCheckError, match=rf"parameter '{param}'"):
-        received_power_w(TINY, *args(uav, p))
-    with pytest.raises(ValueError, match=rf"^{param} must have shape"), as_a_user():
-        received_power_w(TINY, *args(uav, p))
+    refused_by_checker_and_function(lambda: received_power_w(TINY, *args(uav, p)), param, rf"^{param} must have shape")

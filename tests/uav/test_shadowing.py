@@ -11,6 +11,7 @@ from satjax import sweep
 from satjax.propagation.shadowing import gudmundson_correlation, sample_correlated_shadowing_db
 from satjax.uav import UavParams, sample_uav_scenario
 from satjax.uav.scenario import _uav_shadowing_db
+from tests.finite_differences import central_difference
 from tests.uav.helpers import TINY
 
 SIGMA, D_COR = 6.0, 50.0
@@ -142,7 +143,7 @@ def test_gradient_in_the_correlation_distance_matches_finite_differences():
 
     g = jax.grad(field_sum)(D_COR)
     h = 1e-4
-    fd = (field_sum(D_COR + h) - field_sum(D_COR - h)) / (2 * h)
+    fd = central_difference(field_sum, D_COR, h)
     assert abs(float(g)) > 1e-3
     np.testing.assert_allclose(float(g), float(fd), rtol=1e-6)
 
@@ -173,6 +174,6 @@ def test_gradient_through_the_correlated_sampler_matches_finite_differences():
         return jnp.sum(jnp.log10(s.lam)) + jnp.sum(jnp.log10(s.phi))
 
     g = jax.grad(total_log_gain)(jnp.float64(1000.0))
-    fd = (total_log_gain(1000.0 + 1e-3) - total_log_gain(1000.0 - 1e-3)) / 2e-3
+    fd = central_difference(total_log_gain, 1000.0, 1e-3)
     assert abs(float(g)) > 1e-3
     np.testing.assert_allclose(float(g), float(fd), rtol=1e-6)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from satjax.uplink import ChannelStats, UplinkParams, closed_form_sinr, monte_carlo_sinr, throughput_bps
-from tests.typecheck import as_a_user
+from tests.typecheck import as_a_user, refused_by_checker_and_function
 from tests.uplink.helpers import positional, random_stats, stats_arrays
 
 
@@ -79,15 +79,10 @@ def test_wrong_shape_power_checker_and_user_paths(case):
     args, rho, kw = case
     stats = ChannelStats.from_arrays(*args, **kw)
     k = stats.num_users
-    with pytest.raises(jaxtyping.TypeCheckError, match="parameter 'rho'"):
-        closed_form_sinr(stats, rho[None, :])
-    with pytest.raises(ValueError, match=rf"rho must have shape \({k},\), got \(1, {k}\)"), as_a_user():
-        closed_form_sinr(stats, rho[None, :])
+    refused_by_checker_and_function(lambda: closed_form_sinr(stats, rho[None, :]), "rho",
+                                    rf"rho must have shape \({k},\), got \(1, {k}\)")
     # complex powers: the checker refuses the dtype, a user gets the boundary check_real error
-    with pytest.raises(jaxtyping.TypeCheckError, match="parameter 'rho'"):
-        closed_form_sinr(stats, rho.astype(jnp.complex64))
-    with pytest.raises(ValueError, match="rho must be real"), as_a_user():
-        closed_form_sinr(stats, rho.astype(jnp.complex64))
+    refused_by_checker_and_function(lambda: closed_form_sinr(stats, rho.astype(jnp.complex64)), "rho", "rho must be real")
     # the checker is off only inside as_a_user: the same call is checked again after it
     with pytest.raises(jaxtyping.TypeCheckError, match="parameter 'rho'"):
         closed_form_sinr(stats, rho[None, :])
