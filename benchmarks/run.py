@@ -81,6 +81,12 @@ def run_suites(suites: dict, settings: Settings, *, case_timeout: float, on_case
     ``startup_timeout``, so ``case_timeout`` measures the suite alone."""
     ctx = multiprocessing.get_context("spawn")
     cases = []
+
+    def record_failure(suite: str, case: str, failed: str, where: str) -> None:
+        c = {"suite": suite, "case": case, "impl": "satjax", "params": {}, "batch": 0, "failed": failed, "where": where}
+        cases.append(c)
+        on_case(c)
+
     for name, fn in suites.items():
         q = ctx.Queue()
         with tempfile.NamedTemporaryFile("w+", suffix=".trace", delete=False) as tf:
@@ -94,12 +100,9 @@ def run_suites(suites: dict, settings: Settings, *, case_timeout: float, on_case
             except queue.Empty:
                 started = None
             if started != READY:
-                alive = proc.is_alive()
-                c = {"suite": name, "case": "start", "impl": "satjax", "params": {}, "batch": 0,
-                     "failed": (f"child process did not start within {startup_timeout:g} s" if alive
-                                else f"child process died at start-up (exit code {proc.exitcode})"), "where": "start-up"}
-                cases.append(c)
-                on_case(c)
+                record_failure(name, "start", f"child process did not start within {startup_timeout:g} s"
+                               if proc.is_alive() else f"child process died at start-up (exit code {proc.exitcode})",
+                               "start-up")
                 continue
             while True:
                 try:
@@ -111,11 +114,8 @@ def run_suites(suites: dict, settings: Settings, *, case_timeout: float, on_case
                     else:
                         os.kill(proc.pid, signal.SIGUSR1)
                         _wait_for_dump(Path(trace_path))
-                    where = _where(Path(trace_path).read_text())
-                    c = {"suite": name, "case": f"after {last['case'] if last else 'start'}", "impl": "satjax",
-                         "params": {}, "batch": 0, "failed": failed, "where": where}
-                    cases.append(c)
-                    on_case(c)
+                    record_failure(name, f"after {last['case'] if last else 'start'}", failed,
+                                   _where(Path(trace_path).read_text()))
                     break
                 if c is None:
                     break
