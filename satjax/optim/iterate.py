@@ -11,13 +11,17 @@ a *mode* argument (the Diffrax way: ``diffeqsolve(..., adjoint=...)``).
 
 Algorithms take ``mode=Solve(...)`` or ``mode=Unroll(...)`` and call ``iterate``; both
 return an ``IterationTrace``, and they agree once the unrolled depth reaches the solve
-mode's iteration count.
+mode's iteration count. The mode owns the loop (``Mode.run``) and says what an algorithm needs
+to know about it (``max_steps``, ``differentiable``), so algorithms never branch on its class and
+a new way to run them (say, a fixed-point mode with implicit differentiation) is a new subclass
+of ``Mode``.
 """
 
 from __future__ import annotations
 
+import abc
 from collections.abc import Callable
-from typing import TypeVar
+from typing import ClassVar, TypeVar
 
 import equinox as eqx
 import jax
@@ -103,7 +107,28 @@ def solve(step: Callable[[S], S], init: S, metric: Callable[[S], Array], *, tol:
     return state, IterationTrace(trace, i, converged)
 
 
-class Solve(eqx.Module):
+class Mode(eqx.Module):
+    """How an iterative algorithm runs its step function: the base of ``Solve`` and ``Unroll``.
+
+    A subclass implements ``run`` (the loop: ``step``, ``init`` and ``metric`` as in ``solve``
+    and ``unroll``, returning the final state and an ``IterationTrace`` of length
+    ``max_steps + 1``), ``max_steps`` and the class attribute ``differentiable`` (whether ``run``
+    can be reverse-differentiated; algorithms then use their differentiable inner pieces).
+    """
+
+    differentiable: ClassVar[bool]
+
+    @property
+    @abc.abstractmethod
+    def max_steps(self) -> int:
+        """The most steps ``run`` takes (the trace's length is this + 1)."""
+
+    @abc.abstractmethod
+    def run(self, step: Callable[[S], S], init: S, metric: Callable[[S], Array]) -> tuple[S, IterationTrace]:
+        """Run ``step`` from ``init``; ``metric`` is the scalar objective recorded in the trace."""
+
+
+class Solve(Mode):
     """Solve mode: iterate until the relative change of the objective is at most ``tol`` or
     ``max_iters`` steps (``lax.while_loop``; forward only; batch it with
     ``satjax.optim.solve_batch``: under a plain ``vmap`` the loop runs until the slowest scenario
@@ -111,40 +136,51 @@ class Solve(eqx.Module):
 
     tol: float = eqx.field(static=True, default=1e-6)
     max_iters: int = eqx.field(static=True, default=1000)
+    differentiable: ClassVar[bool] = False
 
     def __check_init__(self):
         if isinstance(self.tol, bool) or not isinstance(self.tol, (int, float)) or not 0 < self.tol < float("inf"):
             raise ValueError(f"tol must be a finite number > 0, got {self.tol!r}")
         check_int_range("max_iters", self.max_iters, 1)
 
+    @property
+    def max_steps(self) -> int:
+        return self.max_iters
 
-class Unroll(eqx.Module):
+    def run(self, step: Callable[[S], S], init: S, metric: Callable[[S], Array]) -> tuple[S, IterationTrace]:
+        return solve(step, init, metric, tol=self.tol, max_iters=self.max_iters)
+
+
+class Unroll(Mode):
     """Unrolled mode: exactly ``num_iters`` steps (``lax.scan``; reverse-differentiable, with
     ``checkpoint=True`` rematerialized so memory stays O(1) in the depth)."""
 
     num_iters: int = eqx.field(static=True)
     checkpoint: bool = eqx.field(static=True, default=False)
+    differentiable: ClassVar[bool] = True
 
     def __check_init__(self):
         check_int_range("num_iters", self.num_iters, 0)
         if not isinstance(self.checkpoint, bool):
             raise ValueError(f"checkpoint must be a bool, got {self.checkpoint!r}")
 
+    @property
+    def max_steps(self) -> int:
+        return self.num_iters
 
-Mode = Solve | Unroll
+    def run(self, step: Callable[[S], S], init: S, metric: Callable[[S], Array]) -> tuple[S, IterationTrace]:
+        return unroll(step, init, metric, self.num_iters, checkpoint=self.checkpoint)
 
 
 def check_mode(mode, name: str = "mode") -> None:
-    """Raise unless ``mode`` is a ``Solve`` or ``Unroll`` (at an algorithm's boundary,
-    before anything is traced)."""
-    if not isinstance(mode, (Solve, Unroll)):
-        raise ValueError(f"{name} must be satjax.optim.Solve(...) or satjax.optim.Unroll(...), got {mode!r}")
+    """Raise unless ``mode`` is a ``Mode`` (``Solve``, ``Unroll`` or a user's subclass), at an
+    algorithm's boundary, before anything is traced."""
+    if not isinstance(mode, Mode):
+        raise ValueError(f"{name} must be satjax.optim.Solve(...) or satjax.optim.Unroll(...) (a satjax.optim.Mode), "
+                         f"got {mode!r}")
 
 
 def iterate(step: Callable[[S], S], init: S, metric: Callable[[S], Array], mode: Mode) -> tuple[S, IterationTrace]:
-    """Run ``step`` from ``init`` in the given mode (``Solve`` or ``Unroll``)."""
-    if isinstance(mode, Solve):
-        return solve(step, init, metric, tol=mode.tol, max_iters=mode.max_iters)
-    if isinstance(mode, Unroll):
-        return unroll(step, init, metric, mode.num_iters, checkpoint=mode.checkpoint)
-    raise ValueError(f"mode must be satjax.optim.Solve(...) or satjax.optim.Unroll(...), got {mode!r}")
+    """Run ``step`` from ``init`` in the given mode: ``mode.run(step, init, metric)``."""
+    check_mode(mode)
+    return mode.run(step, init, metric)

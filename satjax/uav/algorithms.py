@@ -446,7 +446,7 @@ def _power_iterations(scenario, x, p, tau, objective, pstep, mode: Mode):
     p = 0 first. Returns ``(p, w, trace)``."""
     used = jnp.sum(x, axis=1)
     p = p * (used[:, None, :] > 0)                                                           # unused -> 0 (feasible: less use)
-    differentiable = isinstance(mode, Unroll)
+    differentiable = mode.differentiable
     slack = _slack_implicit if differentiable else _slack
 
     def at(args, pp):
@@ -621,7 +621,7 @@ def _bcd(s, start, objective, blocks, mode: Mode) -> BcdResult:
     after the last block. All results are NaN when no user is real (a traced all-padded mask)."""
     x, p, tau = start
     obj0 = objective(x, p, tau)
-    depth = mode.max_iters if isinstance(mode, Solve) else mode.num_iters
+    depth = mode.max_steps
     rows = jnp.arange(depth)[:, None]
 
     def step(state):
@@ -651,11 +651,11 @@ def _power_mode(mode: Mode, power_mode: Mode | None) -> Mode:
     ``while_loop`` inside would not be reverse-differentiable)."""
     check_mode(mode)
     if power_mode is None:
-        return Solve(tol=1e-6, max_iters=10) if isinstance(mode, Solve) else Unroll(10)
+        return Unroll(10) if mode.differentiable else Solve(tol=1e-6, max_iters=10)
     check_mode(power_mode, "power_mode")
-    if isinstance(mode, Unroll) and isinstance(power_mode, Solve):
-        raise ValueError("power_mode must be satjax.optim.Unroll(...) when mode is Unroll (a Solve loop inside "
-                         "cannot be reverse-differentiated)")
+    if mode.differentiable and not power_mode.differentiable:
+        raise ValueError(f"power_mode must be satjax.optim.Unroll(...) (a differentiable mode) when mode is {mode!r}, "
+                         f"got {power_mode!r}: a Solve loop inside cannot be reverse-differentiated")
     return power_mode
 
 

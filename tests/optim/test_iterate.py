@@ -1,11 +1,16 @@
-"""Iteration drivers: solve stops per scenario under vmap; unroll is differentiable; they agree."""
+"""Iteration drivers: solve stops per scenario under vmap; unroll is differentiable; they agree;
+the mode owns the loop, so a user's ``Mode`` subclass runs every algorithm."""
 
+from typing import ClassVar
+
+import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from satjax.optim import solve, unroll
+from satjax.optim import IterationTrace, Mode, Solve, Unroll, iterate, solve, unroll
+from tests.typecheck import refused_by_checker_and_function
 
 
 def _contraction(c):
@@ -76,3 +81,63 @@ def test_unroll_gradient(checkpoint):
 
     # x_4 = c (1 + 1/2 + 1/4 + 1/8)
     assert float(jax.grad(final)(2.0)) == pytest.approx(1.875)
+
+
+class FixedSteps(Mode):
+    """A user's mode: exactly ``n`` steps with ``lax.fori_loop`` (forward only), written against
+    the ``Mode`` interface alone."""
+
+    n: int = eqx.field(static=True)
+    differentiable: ClassVar[bool] = False
+
+    @property
+    def max_steps(self) -> int:
+        return self.n
+
+    def run(self, step, init, metric):
+        def body(i, carry):
+            state, trace = carry
+            state = step(state)
+            return state, trace.at[i + 1].set(metric(state))
+
+        f0 = metric(init)
+        trace0 = jnp.zeros((self.n + 1,), f0.dtype).at[0].set(f0)
+        state, trace = jax.lax.fori_loop(0, self.n, body, (init, trace0))
+        return state, IterationTrace(trace, jnp.asarray(self.n, jnp.int32), jnp.asarray(True))
+
+
+def test_the_mode_owns_the_loop_and_a_users_mode_runs_the_algorithms():
+    """``iterate`` calls ``mode.run``; the built-in modes say what algorithms ask of them; a
+    subclass of ``Mode`` (here ``fori_loop`` for n steps) runs Algorithm 1 (system A) and Algorithm 3
+    (system C, which sizes its per-block record by ``max_steps`` and picks its inner pieces by
+    ``differentiable``) to the same decisions and traces as ``Unroll(n)``."""
+    from satjax.uav import algorithm3
+    from satjax.uplink import algorithm1, siso_problem
+    from tests.uav.helpers import tiny_scenario
+    from tests.uplink.helpers import random_stats
+
+    assert (Solve(max_iters=7).max_steps, Unroll(3).max_steps) == (7, 3)
+    assert (Solve.differentiable, Unroll.differentiable, FixedSteps.differentiable) == (False, True, False)
+    step, metric = _contraction(1.0)
+    x, trace = iterate(step, jnp.asarray(0.0), metric, FixedSteps(4))
+    x_u, trace_u = unroll(step, jnp.asarray(0.0), metric, 4)
+    np.testing.assert_array_equal(trace.objective, trace_u.objective)
+    assert float(x) == float(x_u)
+    with pytest.raises(TypeError, match="abstract"):
+        Mode()
+    refused_by_checker_and_function(lambda: iterate(step, jnp.asarray(0.0), metric, "solve"), "mode",
+                                    r"mode must be satjax.optim.Solve\(...\) or satjax.optim.Unroll\(...\)")
+    with jax.enable_x64(True):
+        stats, _ = random_stats(1)
+        p_max = jnp.full(stats.num_users, 0.5)
+        ours = algorithm1(siso_problem(stats), p_max, mode=FixedSteps(3))
+        ref = algorithm1(siso_problem(stats), p_max, mode=Unroll(3))
+        np.testing.assert_allclose(ours.rho, ref.rho, rtol=1e-12)
+        np.testing.assert_allclose(ours.trace.objective, ref.trace.objective, rtol=1e-12)
+        s = tiny_scenario(1)
+        ours = algorithm3(s, mode=FixedSteps(2), power_mode=Unroll(2))
+        ref = algorithm3(s, mode=Unroll(2), power_mode=Unroll(2))
+        np.testing.assert_array_equal(ours.x, ref.x)
+        np.testing.assert_allclose(ours.p, ref.p, rtol=1e-12, atol=0)
+        np.testing.assert_allclose(ours.block_objective, ref.block_objective, rtol=1e-12)
+        np.testing.assert_allclose(ours.trace.objective, ref.trace.objective, rtol=1e-12)
