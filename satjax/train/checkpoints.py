@@ -39,18 +39,16 @@ def array_signature(tree: Any) -> Counter:
     return Counter(f"{x.dtype}{list(x.shape)}" for x in jax.tree.leaves(tree) if hasattr(x, "shape"))
 
 
-def _single_replica_writer() -> ocp.StandardCheckpointHandler:
-    """A ``StandardCheckpointHandler`` whose arrays are written from replica 0 only (no
-    replica-parallel saving; on one process nothing changes). Orbax 0.12 takes no such option on
-    this handler, so its inner ``PyTreeCheckpointHandler`` is replaced by one with that array
-    handler (the handler's own class is kept: the checkpoint manager checks it against the args)."""
-    handler = ocp.StandardCheckpointHandler()
+def _single_replica_writer() -> ocp.PyTreeCheckpointHandler:
+    """Orbax's pytree handler with arrays written from replica 0 only (no replica-parallel saving;
+    on one process nothing changes): its public ``type_handler_registry`` option. The files are
+    those of ``StandardCheckpointHandler``, which wraps this same handler (checkpoints written
+    through it restore, tested)."""
     registry = ocp.type_handlers.create_type_handler_registry(
         (jax.Array, ocp.type_handlers.ArrayHandler(use_replica_parallel=False)),
         (np.ndarray, ocp.type_handlers.NumpyHandler()),
         *[(t, ocp.type_handlers.ScalarHandler()) for t in (int, float, np.number)])
-    handler._impl = ocp.PyTreeCheckpointHandler(type_handler_registry=registry)
-    return handler
+    return ocp.PyTreeCheckpointHandler(type_handler_registry=registry)
 
 
 class Checkpoints:
@@ -91,7 +89,7 @@ class Checkpoints:
         if free < 2 * need + 2**20:
             raise OSError(errno.ENOSPC, f"not enough free space in {self.directory} for the checkpoint of step {step} "
                                         f"({free} bytes free, about {2 * need + 2**20} needed)")
-        args = ocp.args.Composite(state=ocp.args.StandardSave(state), record=ocp.args.JsonSave(record or {}))
+        args = ocp.args.Composite(state=ocp.args.PyTreeSave(state), record=ocp.args.JsonSave(record or {}))
         self._manager.save(step, args=args, force=True)
         self._manager.wait_until_finished()
         return True
@@ -99,8 +97,8 @@ class Checkpoints:
     def restore(self, step: int, like: Any) -> tuple[Any, dict]:
         """Restore the checkpoint of ``step`` into the structure, dtypes and shardings of ``like``."""
         abstract = jax.tree.map(ocp.utils.to_shape_dtype_struct, like)
-        out = self._manager.restore(step, args=ocp.args.Composite(state=ocp.args.StandardRestore(abstract),
-                                                                 record=ocp.args.JsonRestore()))
+        state = ocp.args.PyTreeRestore(abstract, restore_args=ocp.checkpoint_utils.construct_restore_args(abstract))
+        out = self._manager.restore(step, args=ocp.args.Composite(state=state, record=ocp.args.JsonRestore()))
         return out.state, dict(out.record or {})
 
     def stored_signature(self, step: int) -> Counter | None:

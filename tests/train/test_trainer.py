@@ -13,6 +13,7 @@ import pytest
 from satjax.uplink import SHGNN
 from satjax.train import (Checkpoints, Evaluator, MetricsLog, NonFiniteLossError, ResumeMismatchError, TrainSettings, fit,
                           make_train_step, read_record)
+from satjax.train.checkpoints import array_signature
 from satjax.train.record import RECORD_NAME
 from satjax.uplink import FullPower, PowerControlTask
 from satjax.uplink import UplinkParams
@@ -268,6 +269,29 @@ def test_checkpoints_roundtrip(tmp_path):
     ck.close()
     with pytest.raises(ValueError, match="every"):
         Checkpoints(tmp_path, every=0)
+
+
+def test_checkpoints_written_through_orbax_standard_handler_restore(tmp_path):
+    """Until 2026-12-05 the state was saved through Orbax's ``StandardCheckpointHandler`` (its inner
+    pytree handler swapped through a private attribute); such a run's checkpoints restore, and
+    keep their record, through the public ``PyTreeCheckpointHandler`` used now."""
+    import orbax.checkpoint as ocp
+
+    tree = {"a": np.arange(3.0), "b": (np.ones((2, 2), np.float32), np.asarray(4, np.int32))}
+    handlers = {"state": ocp.StandardCheckpointHandler(), "record": ocp.JsonCheckpointHandler()}
+    with ocp.CheckpointManager(tmp_path, options=ocp.CheckpointManagerOptions(create=True),
+                               item_handlers=handlers) as old:
+        old.save(4, args=ocp.args.Composite(state=ocp.args.StandardSave(jax.tree.map(lambda x: 2 * x, tree)),
+                                            record=ocp.args.JsonSave({"step": 4})))
+        old.wait_until_finished()
+    ck = Checkpoints(tmp_path, every=2)
+    assert ck.stored_signature(4) == array_signature(tree)
+    step, state, record = ck.restore_latest(tree)
+    assert step == 4 and record == {"step": 4}
+    for a, b in zip(jax.tree.leaves(state), jax.tree.leaves(tree)):
+        np.testing.assert_array_equal(a, 2 * b)
+    assert ck.save(6, tree) and ck.restore_latest(tree)[0] == 6     # the run goes on in the same directory
+    ck.close()
 
 
 def test_tensorboard_rows_when_installed(tmp_path, monkeypatch):
