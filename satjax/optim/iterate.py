@@ -116,12 +116,13 @@ class Mode(eqx.Module):
     can be reverse-differentiated; algorithms then use their differentiable inner pieces).
     """
 
-    differentiable: ClassVar[bool]
-
+    #: Whether ``run`` can be reverse-differentiated (a subclass that does not say is refused
+    #: when it is built).
+    differentiable: eqx.AbstractClassVar[bool]
     @property
     @abc.abstractmethod
     def max_steps(self) -> int:
-        """The most steps ``run`` takes (the trace's length is this + 1)."""
+        """The most steps ``run`` takes (the trace's length is this + 1); a property."""
 
     @abc.abstractmethod
     def run(self, step: Callable[[S], S], init: S, metric: Callable[[S], Array]) -> tuple[S, IterationTrace]:

@@ -647,8 +647,8 @@ def _bcd(s, start, objective, blocks, mode: Mode) -> BcdResult:
 
 def _power_mode(mode: Mode, power_mode: Mode | None) -> Mode:
     """The inner mode of Algorithms 2/5 inside Algorithms 3/6: ``power_mode`` if given (checked),
-    else ``Solve(tol=1e-6, max_iters=10)`` in solve mode and ``Unroll(10)`` in unrolled mode (a
-    ``while_loop`` inside would not be reverse-differentiable)."""
+    else ``Unroll(10)`` when ``mode`` is differentiable (``Unroll``: a ``while_loop`` inside would not
+    be reverse-differentiable) and ``Solve(tol=1e-6, max_iters=10)`` otherwise."""
     check_mode(mode)
     if power_mode is None:
         return Unroll(10) if mode.differentiable else Solve(tol=1e-6, max_iters=10)
@@ -685,7 +685,7 @@ def algorithm3(scenario: UavScenario, *, mode: Mode = Solve(tol=1e-4, max_iters=
             parameters through the power blocks; the subchannel choices and the LP's solver are
             piecewise constant, no derivative).
         power_mode: the loop of Algorithm 2 inside each iteration (default
-            ``Solve(tol=1e-6, max_iters=10)``, or ``Unroll(10)`` when ``mode`` is ``Unroll``).
+            ``Solve(tol=1e-6, max_iters=10)``, or ``Unroll(10)`` when ``mode`` is differentiable, as ``Unroll``).
         alg1_iters: dual iterations of Algorithm 1 (>= 1).
         alg2_dual: dual iterations of each P-step of Algorithm 2 (>= 1).
         init: optional feasible start ``(x [G, K, N], p [G, L, N] [W], tau [G] [s])``; an
@@ -989,7 +989,7 @@ def algorithm6(scenario: UavScenario, *, mode: Mode = Solve(tol=1e-4, max_iters=
         mode: the outer BCD loop, ``satjax.optim.Solve`` (default: relative change of the
             minimum efficiency at most 1e-4, at most 10 iterations) or ``satjax.optim.Unroll``.
         power_mode: the loop of Algorithm 5 inside each iteration (default
-            ``Solve(tol=1e-6, max_iters=10)``, or ``Unroll(10)`` when ``mode`` is ``Unroll``).
+            ``Solve(tol=1e-6, max_iters=10)``, or ``Unroll(10)`` when ``mode`` is differentiable, as ``Unroll``).
         alg5_dual: dual iterations of each P-step of Algorithm 5 (>= 1).
         init: optional feasible start ``(x, p, tau)`` as in ``algorithm3`` (its ``x`` is
             re-assigned by Algorithm 4).

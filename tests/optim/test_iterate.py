@@ -1,5 +1,5 @@
 """Iteration drivers: solve stops per scenario under vmap; unroll is differentiable; they agree;
-the mode owns the loop, so a user's ``Mode`` subclass runs every algorithm."""
+the mode owns the loop, so a user's ``Mode`` subclass runs the algorithms."""
 
 from typing import ClassVar
 
@@ -141,3 +141,14 @@ def test_the_mode_owns_the_loop_and_a_users_mode_runs_the_algorithms():
         np.testing.assert_allclose(ours.p, ref.p, rtol=1e-12, atol=0)
         np.testing.assert_allclose(ours.block_objective, ref.block_objective, rtol=1e-12)
         np.testing.assert_allclose(ours.trace.objective, ref.trace.objective, rtol=1e-12)
+
+    # Algorithms 3/6 pick their inner loop by the mode's `differentiable`, whatever its class
+    from satjax.uav.algorithms import _power_mode
+
+    class DifferentiableFixedSteps(FixedSteps):
+        differentiable: ClassVar[bool] = True
+
+    assert _power_mode(FixedSteps(2), None) == Solve(tol=1e-6, max_iters=10)
+    assert _power_mode(DifferentiableFixedSteps(2), None) == Unroll(10)
+    with pytest.raises(ValueError, match="power_mode must be satjax.optim.Unroll"):
+        algorithm3(s, mode=DifferentiableFixedSteps(2), power_mode=Solve())

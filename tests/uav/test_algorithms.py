@@ -404,7 +404,9 @@ def test_unroll_equals_solve_at_its_iteration_count():
 
 
 def _central_difference(f, v, h):
-    return central_difference(f, v, h * v)
+    """Central difference at relative step ``h``: at the points ``v (1 +- h)`` (those the tests
+    check the discrete choices at)."""
+    return central_difference(lambda t: f(v * t), 1.0, h) / v
 
 
 @pytest.mark.parametrize("name, limit, value", [("algorithm3", "interference_threshold_w", 1e-16),
