@@ -89,6 +89,8 @@ class Checkpoints:
         if free < 2 * need + 2**20:
             raise OSError(errno.ENOSPC, f"not enough free space in {self.directory} for the checkpoint of step {step} "
                                         f"({free} bytes free, about {2 * need + 2**20} needed)")
+        # NumPy scalars as 0-d arrays (as StandardCheckpointHandler stores them; np.bool_ has no handler of its own)
+        state = jax.tree.map(lambda x: np.asarray(x) if isinstance(x, np.generic) else x, state)
         args = ocp.args.Composite(state=ocp.args.PyTreeSave(state), record=ocp.args.JsonSave(record or {}))
         self._manager.save(step, args=args, force=True)
         self._manager.wait_until_finished()

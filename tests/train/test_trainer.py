@@ -272,26 +272,49 @@ def test_checkpoints_roundtrip(tmp_path):
 
 
 def test_checkpoints_written_through_orbax_standard_handler_restore(tmp_path):
-    """Until 2026-12-05 the state was saved through Orbax's ``StandardCheckpointHandler`` (its inner
-    pytree handler swapped through a private attribute); such a run's checkpoints restore, and
-    keep their record, through the public ``PyTreeCheckpointHandler`` used now."""
+    """Until 2026-12-05 the state was saved through Orbax's ``StandardCheckpointHandler`` with its
+    inner pytree handler replaced (private ``_impl``) by one writing arrays from replica 0 only;
+    such a run's checkpoints (written here exactly that way, from ``jax.Array`` leaves) restore
+    through the public ``PyTreeCheckpointHandler`` used now, into ``like``'s dtypes, types and
+    shardings, with their record, and the run goes on in the same directory."""
     import orbax.checkpoint as ocp
 
-    tree = {"a": np.arange(3.0), "b": (np.ones((2, 2), np.float32), np.asarray(4, np.int32))}
-    handlers = {"state": ocp.StandardCheckpointHandler(), "record": ocp.JsonCheckpointHandler()}
+    registry = ocp.type_handlers.create_type_handler_registry(
+        (jax.Array, ocp.type_handlers.ArrayHandler(use_replica_parallel=False)),
+        (np.ndarray, ocp.type_handlers.NumpyHandler()),
+        *[(t, ocp.type_handlers.ScalarHandler()) for t in (int, float, np.number)])
+    old_writer = ocp.StandardCheckpointHandler()
+    old_writer._impl = ocp.PyTreeCheckpointHandler(type_handler_registry=registry)
+    like = {"w": jnp.zeros((2, 3), jnp.float32), "opt": (jnp.zeros(4, jnp.float32), jnp.zeros((), jnp.int32))}
+    saved = jax.tree.map(lambda x: x + 2, like)
     with ocp.CheckpointManager(tmp_path, options=ocp.CheckpointManagerOptions(create=True),
-                               item_handlers=handlers) as old:
-        old.save(4, args=ocp.args.Composite(state=ocp.args.StandardSave(jax.tree.map(lambda x: 2 * x, tree)),
-                                            record=ocp.args.JsonSave({"step": 4})))
+                               item_handlers={"state": old_writer, "record": ocp.JsonCheckpointHandler()}) as old:
+        old.save(4, args=ocp.args.Composite(state=ocp.args.StandardSave(saved), record=ocp.args.JsonSave({"step": 4})))
         old.wait_until_finished()
     ck = Checkpoints(tmp_path, every=2)
-    assert ck.stored_signature(4) == array_signature(tree)
-    step, state, record = ck.restore_latest(tree)
-    assert step == 4 and record == {"step": 4}
-    for a, b in zip(jax.tree.leaves(state), jax.tree.leaves(tree)):
-        np.testing.assert_array_equal(a, 2 * b)
-    assert ck.save(6, tree) and ck.restore_latest(tree)[0] == 6     # the run goes on in the same directory
-    ck.close()
+    try:
+        assert ck.stored_signature(4) == array_signature(like)
+        step, state, record = ck.restore_latest(like)
+        assert step == 4 and record == {"step": 4}
+        for got, want, ref in zip(jax.tree.leaves(state), jax.tree.leaves(saved), jax.tree.leaves(like)):
+            assert isinstance(got, jax.Array) and got.dtype == ref.dtype and got.sharding == ref.sharding
+            np.testing.assert_array_equal(got, want)
+        assert ck.save(6, like) and ck.restore_latest(like)[0] == 6          # the run goes on in the same directory
+    finally:
+        ck.close()
+
+
+def test_numpy_scalars_and_bools_are_checkpointed_as_arrays(tmp_path):
+    """NumPy scalar leaves (``np.int32``, ``np.bool_``) are stored as 0-d arrays and restore as such."""
+    tree = {"count": np.int32(7), "flag": np.bool_(True), "x": np.arange(3.0)}
+    ck = Checkpoints(tmp_path, every=1)
+    try:
+        assert ck.save(1, tree)
+        _, state, _ = ck.restore_latest({k: np.asarray(v) for k, v in tree.items()})
+        assert int(state["count"]) == 7 and bool(state["flag"]) and state["flag"].dtype == np.bool_
+        np.testing.assert_array_equal(state["x"], tree["x"])
+    finally:
+        ck.close()
 
 
 def test_tensorboard_rows_when_installed(tmp_path, monkeypatch):
