@@ -8,11 +8,19 @@ gives exactly the gradients of the pure-Equinox module. ``NNXInEquinox`` is the 
 NNX module as an Equinox module whose array leaves are the NNX module's parameters, so
 ``eqx.filter_grad``, Optax and ``satjax.train.fit`` train it.
 
-Example::
+Examples:
 
-    shgnn = satjax.uplink.SHGNN(num_antennas=25, hidden=32, key=jax.random.key(0))
-    layer = EquinoxInNNX(shgnn)                 # an nnx.Module; layer(scenario) == shgnn(scenario)
-    opt = nnx.Optimizer(layer, optax.adam(1e-3), wrt=nnx.Param)
+    >>> import jax, jax.numpy as jnp, optax
+    >>> from flax import nnx
+    >>> import satjax
+    >>> from satjax.interop import EquinoxInNNX
+    >>> params = satjax.uplink.UplinkParams(num_aps=8, num_users=4, tau_p=2, n_v=2, n_h=2)
+    >>> scenario = satjax.uplink.sample_uplink_scenario(jax.random.key(1), params)
+    >>> shgnn = satjax.uplink.SHGNN(num_antennas=4, hidden=8, num_layers=1, key=jax.random.key(0))
+    >>> layer = EquinoxInNNX(shgnn)                 # an nnx.Module holding shgnn's arrays as nnx.Param
+    >>> bool(jnp.array_equal(layer(scenario), shgnn(scenario)))
+    True
+    >>> opt = nnx.Optimizer(layer, optax.adam(1e-3), wrt=nnx.Param)
 """
 
 from __future__ import annotations

@@ -14,10 +14,22 @@ Every field carries its unit and allowed range in its metadata; ``Params`` valid
 values at construction (``ValueError`` naming the field and the range) and skips value checks on
 traced values, so parameters can be built inside ``jit``/``vmap``/``grad``.
 
-Example — a 64-point sweep of the budget as one compiled program::
+Examples:
 
-    params = UplinkParams()
-    rates = sweep(lambda p: mean_rate(key, p), params, p_max_w=jnp.linspace(0.01, 1.0, 64))
+    A 64-point sweep of the budget, one compiled program for any values:
+
+    >>> import jax, jax.numpy as jnp
+    >>> from satjax.params import sweep
+    >>> from satjax.uplink import UplinkParams, closed_form_sinr, sample_uplink_scenario
+    >>> params = UplinkParams(num_aps=8, num_users=4, tau_p=2, n_v=2, n_h=2)
+    >>> def sum_se(p):                              # bit/s/Hz of one drop at full power
+    ...     stats = sample_uplink_scenario(jax.random.key(0), p).stats
+    ...     return jnp.sum(jnp.log2(1 + closed_form_sinr(stats, jnp.full(4, p.p_max_w))))
+    >>> run = jax.jit(lambda budgets: sweep(sum_se, params, p_max_w=budgets))
+    >>> run(jnp.linspace(0.01, 1.0, 64)).shape
+    (64,)
+    >>> run(jnp.geomspace(0.01, 1.0, 64)).shape     # new values, the same compiled program
+    (64,)
 """
 
 from __future__ import annotations

@@ -28,16 +28,26 @@ with the same drop (key) at every step, so only the satellite moves. Pure functi
 ``jit``/``vmap``/``grad``: the gradient of a metric at one step w.r.t. the orbit altitude is
 checked against finite differences in float64 (tests/test_passes.py).
 
-Example::
+Examples:
 
-    jax.config.update("jax_enable_x64", True)
-    orbit = orbits.circular_orbit(600e3, np.deg2rad(53.0), raan_rad=..., arg_latitude_rad=...)
-    point = orbits.ground_point(np.deg2rad(48.8), np.deg2rad(2.35))
-    geo = passes.pass_geometry(orbit, point, t, orbits.earth_rotation(2461379.25), carrier_hz=3e9,
-                               environment="dense_urban", min_elevation_rad=np.deg2rad(10.0))
-    system = satjax.get_system("uplink")
-    params = system.params(**system.tiny)
-    mbps = passes.metric_over_pass(system, system.policy("full_power"), key, params, geo)   # [T]
+    >>> import jax, jax.numpy as jnp, numpy as np
+    >>> import satjax
+    >>> from satjax import orbits, passes
+    >>> jax.config.update("jax_enable_x64", True)
+    >>> rotation = orbits.earth_rotation((2461379.0, 0.25))               # Julian date (day, fraction)
+    >>> lat, lon = np.deg2rad(48.8), np.deg2rad(2.35)
+    >>> orbit = passes.orbit_over_point(600e3, np.deg2rad(53.0), lat, lon + np.deg2rad(3.0), 300.0, rotation)
+    >>> t = 300.0 + jnp.linspace(-200.0, 200.0, 9)                        # [s]
+    >>> geo = passes.pass_geometry(orbit, orbits.ground_point(lat, lon), t, rotation, carrier_hz=3e9,
+    ...                            environment="dense_urban", min_elevation_rad=np.deg2rad(10.0))
+    >>> system = satjax.get_system("uplink")
+    >>> params = system.params(**system.tiny)
+    >>> mbps = passes.metric_over_pass(system, system.policy("full_power"), jax.random.key(0), params, geo)
+    >>> mbps.shape                                                        # one value per step
+    (9,)
+    >>> bool(jnp.all(jnp.isfinite(mbps)))
+    True
+    >>> jax.config.update("jax_enable_x64", False)
 """
 
 from __future__ import annotations

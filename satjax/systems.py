@@ -12,16 +12,19 @@ this object, never from per-system copies or ``isinstance`` chains.
 Adding a fourth system is one folder with a ``SYSTEM`` and one line in ``REGISTRY``;
 ``check_system`` refuses a declaration that does not provide what ``System`` declares.
 
-Example::
+Examples:
 
-    import satjax
-
-    system = satjax.get_system("uplink")
-    params = system.params_class(**system.tiny)
-    scenario = system.sample(jax.random.key(0), params)
-    reference = system.policies[system.reference]()
-    metrics = system.task(params).score(reference, system.example(scenario), None)
-    print(system.metric.name, metrics[system.metric.name], system.metric.unit)
+    >>> import jax, jax.numpy as jnp
+    >>> import satjax
+    >>> system = satjax.get_system("uplink")
+    >>> params = system.params(**system.tiny)
+    >>> scenario = system.sample(jax.random.key(0), params)
+    >>> reference = system.policy(system.reference)
+    >>> metrics = system.task(params).score(reference, system.example(scenario), None)
+    >>> system.metric.name, system.metric.unit
+    ('sum_mbps', 'Mbit/s')
+    >>> bool(metrics[system.metric.name] > 0)
+    True
 """
 
 from __future__ import annotations

@@ -93,6 +93,21 @@ def solve_batch(fn: Callable[..., Any] | Any, *batch: Any, batch_size: int | Non
 
     Returns:
         ``fn``'s outputs stacked along a new leading axis of size ``B``.
+
+    Examples:
+        >>> import jax, jax.numpy as jnp
+        >>> from satjax import uplink as ul
+        >>> from satjax.optim import solve_batch
+        >>> params = ul.UplinkParams(num_aps=8, num_users=4, tau_p=2, n_v=2, n_h=2)
+        >>> scenarios = ul.sample_uplink_scenarios(jax.random.key(0), params, 8)
+        >>> def powers(s):
+        ...     return ul.algorithm1(ul.siso_problem(s.stats), jnp.full(4, params.p_max_w)).rho
+        >>> rho = solve_batch(powers, scenarios)                    # each drop stops at its own iteration
+        >>> rho.shape
+        (8, 4)
+        >>> first = jax.tree.map(lambda leaf: leaf[0], scenarios)
+        >>> bool(jnp.allclose(rho[0], powers(first)))              # drop 0 as if solved alone
+        True
     """
     if not callable(fn):
         raise ValueError(f"fn must be callable (a per-scenario function), got {fn!r}")

@@ -694,6 +694,18 @@ def algorithm3(scenario: UavScenario, *, mode: Mode = Solve(tol=1e-4, max_iters=
     Returns:
         ``BcdResult``: ``x [G, K, N]``, ``p [G, L, N]`` [W], ``tau [G]`` [s], the trace of
         $\tilde\eta$ [bit/Hz] and the per-block objective and constraint residual.
+
+    Examples:
+        >>> import jax
+        >>> import satjax
+        >>> from satjax import uav
+        >>> system = satjax.get_system("uav")
+        >>> scenario = uav.sample_uav_scenario(jax.random.key(0), system.params(**system.tiny))
+        >>> result = uav.algorithm3(scenario)
+        >>> result.x.shape, result.p.shape, result.tau.shape       # [G, K, N], [G, L, N] W, [G] s
+        ((2, 2, 3), (2, 2, 3), (2,))
+        >>> bool(uav.max_violation(scenario, result.x, result.p, result.tau) <= 1e-5)   # feasible
+        True
     """
     power_mode = _power_mode(mode, power_mode)
     check_int_range("alg1_iters", alg1_iters, 1)

@@ -166,6 +166,20 @@ def algorithm1(problem: SisoProblem, p_max: Real[ArrayLike, " K"], *, mode: Mode
         ``satjax.optim.IterationTrace`` of the sum spectral efficiency
         $\sum_k\log_2(1+\mathrm{SINR}_k)$ [bit/s/Hz] (multiply by
         ``satjax.uplink.throughput_scale_bps`` for bit/s).
+
+    Examples:
+        >>> import jax, jax.numpy as jnp
+        >>> from satjax import uplink as ul
+        >>> from satjax.optim import Unroll
+        >>> params = ul.UplinkParams(num_aps=8, num_users=4, tau_p=2, n_v=2, n_h=2)
+        >>> scenario = ul.sample_uplink_scenario(jax.random.key(0), params)
+        >>> problem, p_max = ul.siso_problem(scenario.stats), jnp.full(4, params.p_max_w)
+        >>> result = ul.algorithm1(problem, p_max)                  # Solve mode: until the objective settles
+        >>> result.rho.shape, bool(jnp.all(result.rho <= p_max)), bool(result.trace.converged)
+        ((4,), True, True)
+        >>> n = int(result.trace.num_iters)                        # the same decision from Unroll(n), differentiable
+        >>> bool(jnp.allclose(ul.algorithm1(problem, p_max, mode=Unroll(n)).rho, result.rho))
+        True
     """
     k = problem.num_users
     check_mode(mode)

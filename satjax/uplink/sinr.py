@@ -234,6 +234,18 @@ def closed_form_sinr(stats: ChannelStats, rho: Real[ArrayLike, " K"], link: str 
     Returns:
         ``[K]`` SINR (linear) in the statistics' float dtype; 0 for padded users. Pure and
         differentiable in ``rho`` and in every statistic.
+
+    Examples:
+        >>> import jax, jax.numpy as jnp
+        >>> from satjax import uplink as ul
+        >>> params = ul.UplinkParams(num_aps=8, num_users=4, tau_p=2, n_v=2, n_h=2)
+        >>> stats = ul.sample_uplink_scenario(jax.random.key(0), params).stats
+        >>> rho = jnp.full(4, 0.1)                                  # [W] per user
+        >>> ul.closed_form_sinr(stats, rho).shape                   # one SINR per user
+        (4,)
+        >>> sum_se = lambda r: jnp.sum(jnp.log2(1 + ul.closed_form_sinr(stats, r)))
+        >>> bool(jnp.all(jnp.isfinite(jax.grad(sum_se)(rho))))      # d(sum SE)/d(rho)
+        True
     """
     check_powers("rho", rho, stats.num_users)
     return siso_sinr(siso_problem(stats, link), rho)

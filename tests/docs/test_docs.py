@@ -1,5 +1,6 @@
 """The documentation: the site builds with ``mkdocs build --strict`` (a broken reference or
-docstring fails), and every ```python block of README.md and docs/*.md runs.
+docstring fails), every ```python block of README.md and docs/*.md runs, and every ``Examples:``
+doctest of satjax's docstrings runs and prints what it shows.
 
 Blocks of one file run in order in one namespace (a block may use what an earlier one defined),
 each file in a fresh child process. A block that would run for minutes runs with the small-size
@@ -127,3 +128,26 @@ def test_docstrings_use_markdown_not_sphinx_roles():
     bad = [f"{p.relative_to(ROOT)}:{i}" for p in sorted((ROOT / "satjax").rglob("*.py"))
            for i, line in enumerate(p.read_text().splitlines(), 1) if role.search(line)]
     assert not bad, bad[:20]
+
+
+#: Docstrings whose ``Examples:`` must exist (the entry points a user meets first); others may add theirs.
+EXAMPLES_REQUIRED = {"satjax.systems", "satjax.params", "satjax.passes", "satjax.interop",
+                     "satjax.uplink.power_control.algorithm1", "satjax.uplink.sinr.closed_form_sinr",
+                     "satjax.downlink.wmmse.dinkelbach_wmmse", "satjax.uav.algorithms.algorithm3",
+                     "satjax.optim.batched.solve_batch"}
+
+
+def test_docstring_examples_run_and_print_what_they_show(tmp_path):
+    """Every ``>>>`` example in satjax's docstrings, run with ``doctest`` as a user runs it (one
+    child process, no run-time type checker, a fresh namespace per docstring: each imports what
+    it uses) prints what the docstring shows."""
+    out = tmp_path / "outcomes.json"
+    env = dict(os.environ, JAX_PLATFORMS="cpu", XLA_FLAGS=FAST_COMPILE)
+    proc = subprocess.run([sys.executable, "-m", "tests.docs.run_docstring_examples", str(out)], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    outcomes = json.loads(out.read_text())
+    assert EXAMPLES_REQUIRED <= {o["name"] for o in outcomes}, EXAMPLES_REQUIRED - {o["name"] for o in outcomes}
+    failed = [o for o in outcomes if o["failed"]]
+    assert not failed, "\n".join(o["report"] for o in failed)
+    assert all(o["tried"] >= 3 for o in outcomes), [(o["name"], o["tried"]) for o in outcomes]
