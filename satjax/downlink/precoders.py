@@ -123,6 +123,15 @@ def mrt(h: Complex[ArrayLike, "Nt K"], p_max: Real[ArrayLike, ""]) -> Complex[Ar
 
     Returns:
         ``[N_t, K]`` complex precoders [sqrt(W)] with $\\sum_k \\|b_k\\|^2 = P_{\\max}$.
+
+    Examples:
+        >>> import jax, jax.numpy as jnp
+        >>> from satjax.downlink import mrt
+        >>> key_re, key_im = jax.random.split(jax.random.key(0))
+        >>> h = jax.random.normal(key_re, (16, 4)) + 1j * jax.random.normal(key_im, (16, 4))   # [N_t, K]
+        >>> b = mrt(h, 10.0)                                          # 10 W
+        >>> b.shape, round(float(jnp.sum(jnp.abs(b) ** 2)), 3)       # the whole budget
+        ((16, 4), 10.0)
     """
     _check_channels("h", h, p_max)
     return scale_to_power(h, p_max)

@@ -350,6 +350,17 @@ def path_loss_db(altitude_m: Float[ArrayLike, "..."], elevation_rad: Float[Array
 
     Returns:
         PL [dB], the broadcast shape.
+
+    Examples:
+        >>> import jax, jax.numpy as jnp
+        >>> from satjax.propagation import ntn
+        >>> elevation = jnp.deg2rad(jnp.array([10.0, 30.0, 90.0]))
+        >>> loss = ntn.path_loss_db(600e3, elevation, 2e9, True, "urban")    # LoS, dB
+        >>> loss.shape, bool(jnp.all(jnp.diff(loss) < 0))              # lower toward the zenith
+        ((3,), True)
+        >>> d_loss = jax.grad(lambda h: ntn.path_loss_db(h, elevation[1], 2e9, True, "urban"))(600e3)
+        >>> bool(d_loss > 0)                                          # higher orbit, more loss [dB/m]
+        True
     """
     band = band_of_frequency(carrier_hz)
     check_choice("environment", environment, ENVIRONMENTS)

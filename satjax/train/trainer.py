@@ -332,6 +332,23 @@ def fit(
 
     Returns:
         A ``TrainResult``.
+
+    Examples:
+        >>> import tempfile
+        >>> import jax, optax
+        >>> from satjax import uplink as ul
+        >>> from satjax.train import Evaluator, TrainSettings, fit
+        >>> task = ul.PowerControlTask(ul.UplinkParams(num_aps=8, num_users=4, tau_p=2, n_v=2, n_h=2))
+        >>> model = ul.SHGNN(num_antennas=4, hidden=8, num_layers=1, key=jax.random.key(0))
+        >>> def settings(steps, resume=False):
+        ...     return TrainSettings(num_steps=steps, batch_size=2, log_every=1, eval_every=2, checkpoint_every=2,
+        ...                          progress=False, resume=resume)
+        >>> run_dir = tempfile.mkdtemp()
+        >>> result = fit(model, optax.adam(1e-3), task, settings(4), run_dir, evaluator=Evaluator(task, jax.random.key(1), 4))
+        >>> [row["step"] for row in result.history]                 # one metrics row per step
+        [1, 2, 3, 4]
+        >>> fit(model, optax.adam(1e-3), task, settings(6, resume=True), run_dir).resumed_from   # from its checkpoint
+        4
     """
     _check_fit_inputs(model, optimizer, task, settings, evaluator, reference)
     mesh = data_mesh() if mesh is None else mesh

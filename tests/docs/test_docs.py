@@ -134,7 +134,8 @@ def test_docstrings_use_markdown_not_sphinx_roles():
 EXAMPLES_REQUIRED = {"satjax.systems", "satjax.params", "satjax.passes", "satjax.interop",
                      "satjax.uplink.power_control.algorithm1", "satjax.uplink.sinr.closed_form_sinr",
                      "satjax.downlink.wmmse.dinkelbach_wmmse", "satjax.uav.algorithms.algorithm3",
-                     "satjax.optim.batched.solve_batch"}
+                     "satjax.optim.batched.solve_batch", "satjax.train.trainer.fit", "satjax.downlink.precoders.mrt",
+                     "satjax.propagation.ntn.path_loss_db"}
 
 
 def test_docstring_examples_run_and_print_what_they_show(tmp_path):
