@@ -64,42 +64,39 @@ class UavDecision(eqx.Module):
         return iter((self.x, self.p, self.tau))
 
 
-class Algorithm3Policy(eqx.Module):
+class _BcdPolicy(eqx.Module):
+    """Algorithm 3 or 6 in solve mode: at most ``max_iters`` outer iterations, stopping when the
+    objective changes by at most ``tol`` (relative); the subclass names the algorithm."""
+
+    iterative: ClassVar[bool] = True          # a Solve-mode loop: batch with satjax.optim.solve_batch
+    algorithm: eqx.AbstractClassVar[Callable[..., object]]
+
+    max_iters: int = eqx.field(default=10, static=True)
+    tol: float = eqx.field(default=1e-4, static=True)
+
+    def __check_init__(self):
+        Solve(tol=self.tol, max_iters=self.max_iters)          # validates tol and max_iters
+
+    def __call__(self, scenario: UavScenario, key: PRNGKeyArray | None = None) -> UavDecision:
+        """The algorithm's decision on ``scenario`` (``key`` unused)."""
+        r = type(self).algorithm(scenario, mode=Solve(tol=self.tol, max_iters=self.max_iters))
+        return UavDecision.of(scenario, r.x, r.p, r.tau)
+
+
+class Algorithm3Policy(_BcdPolicy):
     """Algorithm 3 in solve mode (BCD for the overall efficiency (15), ``satjax.uav.algorithm3``):
     at most ``max_iters`` outer iterations, stopping when the objective changes by at most ``tol``
     (relative)."""
 
-    iterative: ClassVar[bool] = True          # a Solve-mode loop: batch with satjax.optim.solve_batch
-
-    max_iters: int = eqx.field(default=10, static=True)
-    tol: float = eqx.field(default=1e-4, static=True)
-
-    def __check_init__(self):
-        Solve(tol=self.tol, max_iters=self.max_iters)          # validates tol and max_iters
-
-    def __call__(self, scenario: UavScenario, key: PRNGKeyArray | None = None) -> UavDecision:
-        """The decision of Algorithm 3 on ``scenario`` (``key`` unused)."""
-        r = algorithm3(scenario, mode=Solve(tol=self.tol, max_iters=self.max_iters))
-        return UavDecision.of(scenario, r.x, r.p, r.tau)
+    algorithm: ClassVar[Callable[..., object]] = staticmethod(algorithm3)
 
 
-class Algorithm6Policy(eqx.Module):
+class Algorithm6Policy(_BcdPolicy):
     """Algorithm 6 in solve mode (BCD for the minimum efficiency (10), ``satjax.uav.algorithm6``):
     at most ``max_iters`` outer iterations, stopping when the objective changes by at most ``tol``
     (relative)."""
 
-    iterative: ClassVar[bool] = True          # a Solve-mode loop: batch with satjax.optim.solve_batch
-
-    max_iters: int = eqx.field(default=10, static=True)
-    tol: float = eqx.field(default=1e-4, static=True)
-
-    def __check_init__(self):
-        Solve(tol=self.tol, max_iters=self.max_iters)          # validates tol and max_iters
-
-    def __call__(self, scenario: UavScenario, key: PRNGKeyArray | None = None) -> UavDecision:
-        """The decision of Algorithm 6 on ``scenario`` (``key`` unused)."""
-        r = algorithm6(scenario, mode=Solve(tol=self.tol, max_iters=self.max_iters))
-        return UavDecision.of(scenario, r.x, r.p, r.tau)
+    algorithm: ClassVar[Callable[..., object]] = staticmethod(algorithm6)
 
 
 class SchemePolicy(eqx.Module):
