@@ -11,6 +11,7 @@ import io
 import json
 import pkgutil
 import sys
+import time
 from pathlib import Path
 
 import jax
@@ -35,12 +36,13 @@ def main(argv):
             seen.add(test.name)
             report = io.StringIO()
             runner = doctest.DocTestRunner(optionflags=FLAGS)
+            t0 = time.perf_counter()
             try:
                 result = runner.run(test, out=report.write, clear_globs=True)
             finally:
                 jax.config.update("jax_enable_x64", False)               # an example that turned it on
             outcomes.append({"name": test.name, "tried": result.attempted, "failed": result.failed,
-                             "report": report.getvalue()[-4000:]})
+                             "seconds": round(time.perf_counter() - t0, 2), "report": report.getvalue()[-4000:]})
     Path(argv[0]).write_text(json.dumps(outcomes, indent=1))
 
 
