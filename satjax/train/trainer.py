@@ -52,8 +52,8 @@ from satjax.train.metrics import METRIC_FORMATS, MetricsLog
 from satjax.train.record import check_resume, describe, read_record, write_record
 from satjax.train.task import Task
 
-__all__ = ["TrainSettings", "TrainResult", "Evaluator", "NonFiniteLossError", "data_mesh", "example_keys", "fit",
-           "make_train_step"]
+__all__ = ["TrainSettings", "TrainResult", "Evaluator", "NonFiniteLossError", "ZeroGradientWarning", "data_mesh",
+           "example_keys", "fit", "make_train_step"]
 
 logger = logging.getLogger(__name__)
 
@@ -240,6 +240,15 @@ class NonFiniteLossError(FloatingPointError):
     the message names the step and the last good checkpoint to resume from."""
 
 
+class ZeroGradientWarning(UserWarning):
+    """The logged gradient norm has been exactly 0 over ``ZERO_GRADIENT_STEPS`` steps: the model no
+    longer learns (typically its bounded outputs saturated, docs/ntn.md); training goes on."""
+
+
+#: Consecutive training steps whose logged gradient norm is exactly 0 before ``fit`` warns once.
+ZERO_GRADIENT_STEPS = 20
+
+
 def make_train_step(task: Task, optimizer: optax.GradientTransformation):
     """The jitted optimizer step ``step(state, static, batch) -> (state, stats)`` for ``task``.
 
@@ -328,7 +337,9 @@ def fit(
     holds a record, checkpoints or metrics is refused. A
     non-finite loss or gradient stops training with ``NonFiniteLossError`` before anything
     of that step is logged or checkpointed; a checkpoint that cannot be written (e.g. a full
-    disk) stops it with one ``OSError`` naming the path and the last good checkpoint.
+    disk) stops it with one ``OSError`` naming the path and the last good checkpoint. A gradient
+    norm that is exactly 0 at every logged step over ``ZERO_GRADIENT_STEPS`` steps gives one
+    ``ZeroGradientWarning`` naming the step it started at (the run goes on).
 
     Returns:
         A ``TrainResult``.
@@ -432,6 +443,7 @@ def fit(
 
         bar = tqdm(total=settings.num_steps, initial=start, desc="train", unit="step", dynamic_ncols=True)
     history, t_last, n_last, speed = [], time.perf_counter(), 0, float("nan")
+    zero_since, zero_warned = None, False        # first logged step of the current run of exact zero gradients
     t_start = time.perf_counter()
     last_eval = {}
     try:
@@ -455,6 +467,13 @@ def fit(
                 row = {"loss": float(out["loss"]), "grad_norm": float(out["grad_norm"]),
                        "learning_rate": _learning_rate(schedule, step), "examples_per_s": speed,
                        "wall_s": wall_offset + now - t_start}
+                zero_since = (done if zero_since is None else zero_since) if row["grad_norm"] == 0.0 else None
+                if zero_since is not None and done - zero_since >= ZERO_GRADIENT_STEPS and not zero_warned:
+                    zero_warned = True
+                    warnings.warn(f"the gradient norm has been exactly 0 at every logged step since step {zero_since} "
+                                  f"(now step {done}): the model no longer learns, typically because its outputs "
+                                  "saturated (e.g. a sigmoid readout far from 0). Training goes on; a lower learning "
+                                  "rate (trainer.lr) often avoids it (docs/ntn.md).", ZeroGradientWarning, stacklevel=2)
                 if is_eval:
                     last_eval = evaluate(state)
                     row.update(last_eval)

@@ -2,6 +2,7 @@
 
 import json
 import shutil
+import warnings
 
 import equinox as eqx
 import jax
@@ -254,6 +255,25 @@ def test_metrics_log_truncate_and_formats(tmp_path):
     assert [r["step"] for r in log.read()] == [1, 2, 3]
     lines = (tmp_path / "metrics.csv").read_text().splitlines()
     assert lines[0] == "step,loss,eval" and lines[2] == "2,-2,4.0" and len(lines) == 4
+
+
+def test_a_gradient_that_stays_exactly_zero_is_warned_about_once(tmp_path):
+    """A model whose outputs saturated (the SHGNN's readout bias far out: every sigmoid is exactly
+    1) gets an exactly zero gradient; after ``ZERO_GRADIENT_STEPS`` logged steps of it ``fit`` warns
+    once, naming the step it started at, and trains on. A model that learns gets no warning."""
+    from satjax.train import ZeroGradientWarning
+    from satjax.train.trainer import ZERO_GRADIENT_STEPS
+
+    saturated = eqx.tree_at(lambda m: m.readout.outer.bias, _model(), _model().readout.outer.bias + 1e4)
+    n = ZERO_GRADIENT_STEPS + 5
+    with pytest.warns(ZeroGradientWarning, match="exactly 0 at every logged step since step 1 ") as caught:
+        result = fit(saturated, optax.adam(1e-2), TASK, _settings(num_steps=n, eval_every=0, checkpoint_every=n),
+                     tmp_path / "saturated")
+    assert [w.category for w in caught].count(ZeroGradientWarning) == 1
+    assert len(result.history) == n and all(r["grad_norm"] == 0.0 for r in result.history)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ZeroGradientWarning)
+        fit(_model(), optax.adam(1e-2), TASK, _settings(num_steps=n, eval_every=0, checkpoint_every=n), tmp_path / "live")
 
 
 def test_checkpoints_roundtrip(tmp_path):
