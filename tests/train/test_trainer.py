@@ -299,12 +299,10 @@ def test_checkpoints_written_through_orbax_standard_handler_restore(tmp_path):
     shardings, with their record, and the run goes on in the same directory."""
     import orbax.checkpoint as ocp
 
-    registry = ocp.type_handlers.create_type_handler_registry(
-        (jax.Array, ocp.type_handlers.ArrayHandler(use_replica_parallel=False)),
-        (np.ndarray, ocp.type_handlers.NumpyHandler()),
-        *[(t, ocp.type_handlers.ScalarHandler()) for t in (int, float, np.number)])
+    from satjax.train.checkpoints import _single_replica_writer
+
     old_writer = ocp.StandardCheckpointHandler()
-    old_writer._impl = ocp.PyTreeCheckpointHandler(type_handler_registry=registry)
+    old_writer._impl = _single_replica_writer()              # the same pytree handler the old writer swapped in
     like = {"w": jnp.zeros((2, 3), jnp.float32), "opt": (jnp.zeros(4, jnp.float32), jnp.zeros((), jnp.int32))}
     saved = jax.tree.map(lambda x: x + 2, like)
     with ocp.CheckpointManager(tmp_path, options=ocp.CheckpointManagerOptions(create=True),
