@@ -14,9 +14,10 @@ Each system then takes only what is physically the same quantity in its snapshot
   ``uplink_satellite_position_m``. A's sampler derives from it the slant ranges, the elevations
   (its TR 38.811 shadowing σ) and the array directions, as in the snapshot;
 * system B (``satjax.downlink``): the sampler puts the satellite at the zenith of the footprint
-  centre; ``downlink_at_step`` re-points one drawn footprint to the satellite's ENU position:
-  array responses, channel powers (the free-space ratio to the snapshot), minimum delays and
-  satellite Dopplers (from the satellite velocity); the receiver noise stays the snapshot's;
+  centre (by default); ``downlink_at_step`` re-points one drawn footprint to the satellite's ENU
+  position with ``satjax.downlink.repoint_satellite``: array responses, channel powers (the
+  free-space ratio to the snapshot), minimum delays and satellite Dopplers (from the satellite
+  velocity); the receiver noise stays the snapshot's;
 * system C (``satjax.uav``): the satellite enters only through its users: their occupancy ``y``
   and the interference threshold ``I_th`` that protects their reception. ``uav_at_step`` keeps
   ``y`` while a satellite is visible above the mask and clears it otherwise; with a
@@ -65,12 +66,9 @@ import numpy as np
 from satjax import orbits
 from satjax._checks import check_choice, check_finite, is_concrete
 from satjax._types import Array, ArrayLike, Bool, Float, PRNGKeyArray
-from satjax.constants import SPEED_OF_LIGHT_M_S
-from satjax.geometry.angles import direction_cosines
-from satjax.geometry.arrays import upa_response
+from satjax.downlink.scenario import repoint_satellite
 from satjax.params import Params
 from satjax.propagation import ntn
-from satjax.propagation.pathloss import satellite_large_scale_db
 from satjax.units import db_to_lin
 
 __all__ = [
@@ -278,12 +276,13 @@ def _uplink_fields(params: Params, geometry: PassGeometry) -> dict[str, Array]:
 def downlink_at_step(scenario: Any, params: Params, step: PassGeometry) -> Any:
     r"""One drop of system B re-pointed to the satellite of one pass step.
 
-    B's sampler puts the satellite at the zenith of the footprint centre (the ENU origin). Here it
-    sits at ``step.position_enu_m`` (the UPA kept parallel to the ground, axes east/north) and the
-    geometry-dependent fields follow: array responses $v_k$ (eq. (2)), channel powers
+    B's sampler puts the satellite at the zenith of the footprint centre (the ENU origin) by
+    default. Here it sits at ``step.position_enu_m`` (the UPA kept parallel to the ground, axes
+    east/north) with ``step.velocity_enu_m_s``, and ``satjax.downlink.repoint_satellite`` updates
+    the geometry-dependent fields: array responses $v_k$ (eq. (2)), channel powers
     $\gamma_k$ and path amplitudes scaled by the free-space ratio to the snapshot, minimum delays
-    $d_k/c$ and satellite Dopplers $-f_c\dot d_k/c$ from the satellite's ENU velocity. The receiver
-    noise stays the snapshot's (the receiver does not change along a pass).
+    $d_k/c$ and satellite Dopplers $-f_c\dot d_k/c$. The receiver noise stays the snapshot's
+    (the receiver does not change along a pass).
 
     Args:
         scenario: a ``satjax.downlink.DownlinkScenario`` drawn with ``params``.
@@ -293,19 +292,7 @@ def downlink_at_step(scenario: Any, params: Params, step: PassGeometry) -> Any:
     Returns:
         The ``DownlinkScenario`` at that step (same users, paths, noise and budget).
     """
-    sat = step.position_enu_m.astype(scenario.user_pos.dtype)
-    u = direction_cosines(scenario.user_pos, sat)
-    v = jax.vmap(lambda d: upa_response(d, params.n_v, params.n_h))(u).T
-    offset = scenario.user_pos - sat[None, :]
-    dist = jnp.linalg.norm(offset, axis=-1)
-    dist0 = jnp.linalg.norm(scenario.user_pos - scenario.sat_pos[None, :], axis=-1)
-    ratio = db_to_lin(satellite_large_scale_db(dist, params.carrier_hz, params.gain_sat_dbi, params.gain_user_dbi)
-                      - satellite_large_scale_db(dist0, params.carrier_hz, params.gain_sat_dbi, params.gain_user_dbi))
-    range_rate = -(offset @ step.velocity_enu_m_s.astype(dist.dtype)) / dist
-    nu_sat = orbits.doppler_shift_hz(range_rate, params.carrier_hz)
-    return eqx.tree_at(lambda s: (s.sat_pos, s.alpha, s.nu_sat, s.tau_min, s.problem.v, s.problem.gamma), scenario,
-                       (sat, scenario.alpha * jnp.sqrt(ratio)[:, None], nu_sat, dist / SPEED_OF_LIGHT_M_S,
-                        v.astype(scenario.problem.v.dtype), scenario.problem.gamma * ratio))
+    return repoint_satellite(scenario, params, step.position_enu_m, step.velocity_enu_m_s)
 
 
 def _mean_signal_loss_db(los_probability, loss_los_db, loss_nlos_db):

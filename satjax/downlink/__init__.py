@@ -49,6 +49,7 @@ from satjax.downlink.scenario import (
     DownlinkParams,
     DownlinkScenario,
     channel_response,
+    repoint_satellite,
     sample_downlink_scenario,
     sample_downlink_scenarios,
 )
@@ -111,6 +112,7 @@ __all__ = [
     "exact_update",
     "ExactUpdate",
     "channel_response",
+    "repoint_satellite",
     "dinkelbach_step",
     "ergodic_rate_monte_carlo",
     "estimated_channel",

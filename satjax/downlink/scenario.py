@@ -50,11 +50,14 @@ from satjax.constants import EARTH_RADIUS_M, SPEED_OF_LIGHT_M_S
 from satjax.downlink.problem import PrecodingProblem
 from satjax.geometry.angles import direction_cosines
 from satjax.geometry.arrays import upa_response
+from satjax._checks import is_concrete
 from satjax.params import Params, mode, physical, resolve_dtype, sample_batch, size
+from satjax.propagation.ntn import slant_range_m
 from satjax.propagation.pathloss import satellite_large_scale_db
 from satjax.units import db_to_lin, thermal_noise_w
 
-__all__ = ["SNR_CONVENTIONS", "CHANNEL_POWERS", "DownlinkParams", "DownlinkScenario", "sample_downlink_scenario", "sample_downlink_scenarios", "channel_response"]
+__all__ = ["SNR_CONVENTIONS", "CHANNEL_POWERS", "DownlinkParams", "DownlinkScenario", "sample_downlink_scenario", "sample_downlink_scenarios", "channel_response",
+           "repoint_satellite"]
 
 SNR_CONVENTIONS = ("link_budget", "transmit", "receive")
 CHANNEL_POWERS = ("equal", "path_loss")
@@ -87,6 +90,12 @@ class DownlinkParams(Params):
             "Table 4.2-2 (paper B is silent; docs/paper-b.md)")
     cluster_radius_m: Float[ArrayLike, ""] = physical(
         20e3, unit="m", lo=0, lo_open=True, doc="radius of a user cluster (used when num_clusters >= 1)")
+    elevation_min_deg: Float[ArrayLike, ""] = physical(
+        90.0, unit="deg", lo=0, hi=90, lo_open=True,
+        doc="the satellite's elevation seen from the footprint centre is uniform in [elevation_min_deg, "
+            "elevation_max_deg] and its azimuth uniform (90, 90: at the zenith, paper B)")
+    elevation_max_deg: Float[ArrayLike, ""] = physical(90.0, unit="deg", lo=0, hi=90, lo_open=True,
+                                                       doc="upper end of the satellite's elevation (above)")
     carrier_hz: Float[ArrayLike, ""] = physical(2e9, unit="Hz", lo=0, lo_open=True)
     bandwidth_hz: Float[ArrayLike, ""] = physical(20e6, unit="Hz", lo=0, lo_open=True)
     p_max_w: Float[ArrayLike, ""] = physical(10.0, unit="W", lo=0, lo_open=True)
@@ -107,6 +116,12 @@ class DownlinkParams(Params):
     p_bba_w: Float[ArrayLike, ""] = physical(5e-3, unit="W", lo=0)
     p_lo_w: Float[ArrayLike, ""] = physical(5e-3, unit="W", lo=0)
     p_bb_w: Float[ArrayLike, ""] = physical(200e-3, unit="W", lo=0)
+
+    def __check_init__(self):
+        low, high = self.elevation_min_deg, self.elevation_max_deg       # each one's range: Params' own check
+        if is_concrete(low, high) and 0 < float(low) <= 90 and 0 < float(high) <= 90 and float(low) > float(high):
+            raise ValueError("elevation_min_deg must be <= elevation_max_deg, got "
+                             f"{float(self.elevation_min_deg)} > {float(self.elevation_max_deg)}")
 
     @classmethod
     def separated(cls, **changes: Any) -> DownlinkParams:
@@ -264,8 +279,66 @@ def _sample_downlink_scenario(key: PRNGKeyArray, params: DownlinkParams, dtype) 
     problem = PrecodingProblem(v=v.astype(complex_dtype(dtype)), gamma=gamma, noise_w=_noise(params, gamma),
                                p_max_w=params.p_max_w, bandwidth_hz=params.bandwidth_hz, xi=params.xi,
                                p_static_w=params.static_power_w)
-    return DownlinkScenario(user_pos=user_pos, sat_pos=sat_pos, alpha=alpha, nu_sat=nu_sat,
-                            tau_min=dist / SPEED_OF_LIGHT_M_S, nu_ut=nu_ut, tau_ut=tau_ut, problem=problem)
+    at_zenith = DownlinkScenario(user_pos=user_pos, sat_pos=sat_pos, alpha=alpha, nu_sat=nu_sat,
+                                 tau_min=dist / SPEED_OF_LIGHT_M_S, nu_ut=nu_ut, tau_ut=tau_ut, problem=problem)
+    position, velocity = _satellite_state(jax.random.fold_in(key, 2), params, dtype)
+    return repoint_satellite(at_zenith, params, position, velocity)
+
+
+def _satellite_state(key: PRNGKeyArray, params: DownlinkParams, dtype) -> tuple[Array, Array]:
+    """The satellite's ENU position ``[3]`` [m] (elevation uniform in the params' range, azimuth
+    uniform, TR 38.811's slant range) and velocity ``[3]`` [m/s] (horizontal along +x at orbital
+    speed, as at the zenith).
+
+    At 90° the value is exactly ``(0, 0, h)`` (the rounding of the slant-range formula is taken
+    out), so the zenith drops are bit for bit those of the zenith-only sampler, while the
+    derivatives stay the formula's: the one-sided derivative in the elevation at the zenith."""
+    ke, ka = jax.random.split(key)
+    elevation_deg = jax.random.uniform(ke, (), dtype, params.elevation_min_deg, params.elevation_max_deg)
+    azimuth = jax.random.uniform(ka, (), dtype, 0, 2 * jnp.pi)
+    elevation = jnp.deg2rad(elevation_deg)
+    r = slant_range_m(params.altitude_m, elevation)
+    horizontal = r * jnp.cos(elevation)
+    zero = jnp.zeros((), dtype)
+    position = jnp.stack([horizontal * jnp.sin(azimuth), horizontal * jnp.cos(azimuth), r * jnp.sin(elevation)])
+    rounding = jnp.where(elevation_deg == 90.0, jnp.stack([zero, zero, params.altitude_m]) - position, 0.0)
+    return position + jax.lax.stop_gradient(rounding), jnp.stack([params.orbital_speed_mps, zero, zero])
+
+
+def repoint_satellite(scenario: DownlinkScenario, params: DownlinkParams, sat_pos: Float[ArrayLike, "3"],
+                      sat_velocity: Float[ArrayLike, "3"]) -> DownlinkScenario:
+    r"""The same drop seen from a satellite at another position: the users, their paths, the
+    noise and the budget are kept, and the geometry-dependent fields follow — array responses
+    $v_k$ (eq. (2), the UPA parallel to the ground, axes x/y), channel powers $\gamma_k$ and
+    path amplitudes scaled by the link budget's free-space ratio to the drop's satellite
+    (``satellite_large_scale_db``), minimum delays $d_k/c$ and satellite Dopplers
+    $\nu^{sat}_k = (u_k \cdot \dot{s})/\lambda = -f_c\dot d_k/c$.
+
+    The receiver noise is the drop's: a satellite away from the zenith reaches the users weaker.
+    ``sample_downlink_scenario`` uses it for ``elevation_min_deg``/``elevation_max_deg`` below 90°,
+    ``satjax.passes.downlink_at_step`` at every step of a pass.
+
+    Args:
+        scenario: one ``DownlinkScenario`` drawn with ``params``.
+        params: its ``DownlinkParams`` (array size, carrier, gains).
+        sat_pos: the satellite's position ``[3]`` in the drop's frame (users on z = 0) [m].
+        sat_velocity: its velocity ``[3]`` [m/s].
+
+    Returns:
+        The ``DownlinkScenario`` seen from ``sat_pos`` (the same, to rounding, where ``sat_pos`` is the drop's).
+    """
+    dtype = scenario.user_pos.dtype
+    sat = jnp.asarray(sat_pos).astype(dtype)
+    u = direction_cosines(scenario.user_pos, sat)
+    v = jax.vmap(lambda d: upa_response(d, params.n_v, params.n_h))(u).T
+    dist = jnp.linalg.norm(scenario.user_pos - sat[None, :], axis=-1)
+    dist0 = jnp.linalg.norm(scenario.user_pos - scenario.sat_pos[None, :], axis=-1)
+    ratio = db_to_lin(satellite_large_scale_db(dist, params.carrier_hz, params.gain_sat_dbi, params.gain_user_dbi)
+                      - satellite_large_scale_db(dist0, params.carrier_hz, params.gain_sat_dbi, params.gain_user_dbi))
+    nu_sat = jnp.sum(u * jnp.asarray(sat_velocity).astype(dtype)[None, :], axis=-1) / params.wavelength_m
+    return eqx.tree_at(lambda s: (s.sat_pos, s.alpha, s.nu_sat, s.tau_min, s.problem.v, s.problem.gamma), scenario,
+                       (sat, scenario.alpha * jnp.sqrt(ratio)[:, None], nu_sat, dist / SPEED_OF_LIGHT_M_S,
+                        v.astype(scenario.problem.v.dtype), scenario.problem.gamma * ratio))
 
 
 def channel_response(scenario: DownlinkScenario, t: Float[ArrayLike, ""], f: Float[ArrayLike, ""]) -> Complex[ArrayLike, "Nt K"]:

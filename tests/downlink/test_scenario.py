@@ -5,7 +5,16 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from satjax.downlink import DownlinkParams, channel_response, sample_downlink_scenario
+from satjax.downlink import (
+    DownlinkParams,
+    channel_response,
+    energy_efficiency,
+    repoint_satellite,
+    sample_downlink_scenario,
+    statistical_mrt,
+)
+from satjax.propagation import ntn
+from tests.finite_differences import backward_difference, central_difference
 
 SMALL = DownlinkParams(n_h=4, n_v=2, num_users=5, num_paths=3)
 
@@ -94,7 +103,86 @@ def test_same_key_same_drop_and_vmap():
     (dict(snr_reference_power_w=0.0), "snr_reference_power_w must be > 0 W, got 0.0"),
     (dict(snr_reference_antennas=0), "snr_reference_antennas must be an integer >= 1, got 0"),
     (dict(num_users=2.5), "num_users"),     # ValueError from satjax, or TypeError from the runtime type checker
+    (dict(elevation_min_deg=0.0), r"elevation_min_deg must be in \(0, 90\] deg, got 0.0"),
+    (dict(elevation_max_deg=91.0), r"elevation_max_deg must be in \(0, 90\] deg, got 91.0"),
+    (dict(elevation_min_deg=95.0), r"elevation_min_deg must be in \(0, 90\] deg, got 95.0"),
+    (dict(elevation_min_deg=60.0, elevation_max_deg=30.0), "elevation_min_deg must be <= elevation_max_deg, got 60.0 > 30.0"),
 ])
 def test_bad_parameters(kwargs, match):
     with pytest.raises((ValueError, TypeError), match=match):
         DownlinkParams(**kwargs)
+
+
+def _at_elevation(params, elevation_deg):
+    return params.replace(elevation_min_deg=elevation_deg, elevation_max_deg=elevation_deg)
+
+
+@pytest.mark.parametrize("elevation_deg", [15.0, 50.0])
+def test_satellite_off_the_zenith_sees_the_same_drop_at_its_elevation(elevation_deg):
+    """Below 90° the satellite sits at that elevation and TR 38.811's slant range from the footprint
+    centre; users, paths, noise and budget are the zenith drop's, the channel powers fall with the
+    free-space loss of the longer path, and the array responses point at the users from there."""
+    key = jax.random.key(8)
+    zenith = sample_downlink_scenario(key, SMALL)
+    s = sample_downlink_scenario(key, _at_elevation(SMALL, elevation_deg))
+    x, y, z = np.asarray(s.sat_pos, float)
+    np.testing.assert_allclose(np.rad2deg(np.arctan2(z, np.hypot(x, y))), elevation_deg, rtol=1e-5)
+    np.testing.assert_allclose(np.linalg.norm(s.sat_pos), float(ntn.slant_range_m(600e3, np.deg2rad(elevation_deg))),
+                               rtol=1e-5)
+    for same in ("user_pos", "nu_ut", "tau_ut"):
+        np.testing.assert_array_equal(getattr(s, same), getattr(zenith, same))
+    np.testing.assert_array_equal(s.problem.noise_w, zenith.problem.noise_w)             # the receiver does not move
+    d, d0 = (np.linalg.norm(np.asarray(a.user_pos - a.sat_pos[None, :], float), axis=1) for a in (s, zenith))
+    np.testing.assert_allclose(s.gamma, zenith.gamma * (d0 / d) ** 2, rtol=1e-5)
+    np.testing.assert_allclose(jnp.sum(s.alpha**2, axis=1), s.gamma, rtol=1e-5)
+    np.testing.assert_allclose(s.tau_min * 299_792_458.0, d, rtol=1e-5)
+    # v_k is the UPA response towards user k: maximum-ratio beam to user k has gain N_t
+    gain = jnp.abs(jnp.sum(jnp.conj(s.v) * s.v, axis=0))
+    np.testing.assert_allclose(gain, SMALL.num_antennas, rtol=1e-5)
+    u = (np.asarray(s.user_pos, float) - np.asarray(s.sat_pos, float)) / d[:, None]
+    np.testing.assert_allclose(s.nu_sat, SMALL.orbital_speed_mps * u[:, 0] / SMALL.wavelength_m, rtol=1e-4, atol=1e-3)
+
+
+def test_zenith_is_the_default_and_repointing_to_its_own_satellite_changes_nothing():
+    s = sample_downlink_scenario(jax.random.key(9), SMALL)
+    np.testing.assert_array_equal(s.sat_pos, np.array([0.0, 0.0, 600e3], np.float32))
+    same = repoint_satellite(s, SMALL, s.sat_pos, jnp.array([SMALL.orbital_speed_mps, 0.0, 0.0]))
+    for a, b in zip(jax.tree.leaves(s), jax.tree.leaves(same)):
+        np.testing.assert_allclose(a, b, rtol=1e-6)              # eager here, jitted in the sampler: rounding
+
+
+def test_satellite_elevation_is_uniform_in_its_range():
+    """Elevation ~ U[min, max] and azimuth ~ U[0, 2 pi): their means over 4 000 drops within 4
+    standard errors."""
+    params = SMALL.replace(elevation_min_deg=20.0, elevation_max_deg=60.0)
+    sat = jax.vmap(lambda k: sample_downlink_scenario(k, params).sat_pos)(jax.random.split(jax.random.key(10), 4000))
+    x, y, z = (np.asarray(c, float) for c in sat.T)
+    elevation, azimuth = np.rad2deg(np.arctan2(z, np.hypot(x, y))), np.arctan2(x, y) % (2 * np.pi)
+    assert elevation.min() >= 20.0 - 1e-3 and elevation.max() <= 60.0 + 1e-3
+    n = elevation.size
+    assert abs(elevation.mean() - 40.0) < 4 * (40.0 / np.sqrt(12)) / np.sqrt(n)
+    assert abs(azimuth.mean() - np.pi) < 4 * (2 * np.pi / np.sqrt(12)) / np.sqrt(n)
+
+
+def _mrt_ee_at_elevation(params, key):
+    def ee(elevation_deg):
+        s = sample_downlink_scenario(key, _at_elevation(params, elevation_deg))
+        return energy_efficiency(s.problem, statistical_mrt(s.problem.v, s.problem.p_max_w)) / 1e6
+    return jax.jit(ee)
+
+
+def test_energy_efficiency_gradient_in_the_satellite_elevation():
+    """d EE / d elevation against finite differences (float64) inside the range and, from below,
+    at the top of the range (the zenith: there the position is exact and the derivative is the
+    formula's)."""
+    with jax.enable_x64(True):
+        params = DownlinkParams(n_v=2, n_h=2, num_users=3, num_paths=2)
+        ee = _mrt_ee_at_elevation(params, jax.random.key(13))
+        grad = jax.jit(jax.grad(ee))
+        for elevation in (30.0, 70.0):
+            fd = float(central_difference(ee, elevation, 1e-4))
+            assert abs(fd) > 1e-6
+            np.testing.assert_allclose(float(grad(elevation)), fd, rtol=1e-5)
+        fd = float(backward_difference(ee, 90.0, 1e-4))
+        assert abs(fd) > 1e-6                                   # leaving the zenith changes the EE to first order
+        np.testing.assert_allclose(float(grad(90.0)), fd, rtol=1e-5)
