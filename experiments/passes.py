@@ -11,7 +11,9 @@ models of finished main-job runs (``models.<name>=<run dir>``, a name of ``Syste
 ``shgnn``, ``edge_gnn``, ``unfolded_wmmse``, ``linear_unfolding``, ``uav_gnn``) are applied
 zero-shot at every step beside their system's reference; a run of another system or of other
 sizes is refused, naming the key. Every step uses the same drop (users, APs, shadowing, paths):
-only the satellite moves. Writes ``passes.csv``, ``summary.json`` and PNG plots into the Hydra run
+only the satellite moves. With ``drops`` = D > 1 every metric column is the mean over D drops
+(drop 0 the seed's key, drop i >= 1 ``fold_in(key, i)``: ``drops=1`` is the first drop of any
+larger run) and a learned model's ratio to its reference is the ratio of those means. Writes ``passes.csv``, ``summary.json`` and PNG plots into the Hydra run
 directory.
 """
 
@@ -64,6 +66,7 @@ class PassesConfig:
     """One LEO pass over a ground point (and a Walker constellation), systems A, B and C per step."""
 
     seed: int = 0
+    drops: int = 1                            # drops per step: the columns are means over them
     altitude_km: float = 600.0
     inclination_deg: float = 53.0
     lat_deg: float = 48.8                     # ground point (geodetic) = centre of A's area and B's footprint
@@ -100,6 +103,8 @@ class PassesConfig:
             raise ValueError(f"min_elevation_deg must be in [0, 90], got {self.min_elevation_deg}")
         if self.hysteresis_deg < 0:
             raise ValueError(f"hysteresis_deg must be >= 0, got {self.hysteresis_deg}")
+        if not (isinstance(self.drops, int) and self.drops >= 1):
+            raise ValueError(f"drops must be an integer >= 1, got {self.drops!r}")
         if self.walker_total < 0:
             raise ValueError(f"walker_total must be >= 0 (0: no constellation), got {self.walker_total}")
         from satjax.propagation import ntn
@@ -230,8 +235,16 @@ def run(cfg) -> dict:
     for name, (system_name, model) in models.items():
         prefix, unit, _ = _COLUMNS[system_name]
         methods.append((f"{prefix}_{name}_{unit}", system_name, model))
+    keys = [key] + [jax.random.fold_in(key, i) for i in range(1, cfg.drops)]
+
+    def over_drops(metric):
+        """``metric(key)`` averaged over the drops (the first drop's value itself when there is one)."""
+        if len(keys) == 1:
+            return metric(key)
+        return jnp.mean(jax.vmap(metric)(jnp.stack(keys)), axis=0)
+
     ground = PowerControlTask(params["uplink"], link="ground")   # the satellite plays no part: one value for the pass
-    a_ground = float(ground.score(uplink.policy("full_power"), ground.sample(key), key)["sum_mbps"])
+    a_ground = float(over_drops(lambda k: ground.score(uplink.policy("full_power"), ground.sample(k), k)["sum_mbps"]))
     out = {name: {"geometry": geo, "a_ground_mbps": np.full(geo.t_s.shape, a_ground)} for name, geo in geometries.items()}
     threshold_dbm = float(params["uav"].interference_threshold_dbm)
     for name, geo in geometries.items():                     # C's I_th per step (NaN where no satellite is visible)
@@ -242,7 +255,7 @@ def run(cfg) -> dict:
     for name, column, system_name, policy in tqdm(jobs, desc="passes", unit="metric"):
         system = satjax.get_system(system_name)
         metric = jax.jit(lambda g, p=params[system_name], s=system, pol=policy, o=options.get(system_name):
-                         passes.metric_over_pass(s, pol, key, p, g, step_options=o))
+                         over_drops(lambda k: passes.metric_over_pass(s, pol, k, p, g, step_options=o)))
         out[name][column] = np.asarray(metric(geometries[name]))
     return out
 
@@ -270,14 +283,15 @@ def _learned_columns(cols) -> dict[str, str]:
     return out
 
 
-def summarize(out) -> dict:
-    """Per geometry: steps, visible steps, maximum elevation, handovers, each metric's min/max/mean
-    over the visible steps and each learned model's ratio to its system's reference there."""
+def summarize(out, drops: int = 1) -> dict:
+    """Per geometry: steps, visible steps, maximum elevation, handovers, the drops per step, each
+    metric's min/max/mean over the visible steps and each learned model's ratio to its system's
+    reference there (per step, the ratio of the means over the drops)."""
     summary = {}
     for name, result in out.items():
         cols = _columns(result)
         visible = cols["serving"] >= 0
-        entry = {"steps": int(visible.size), "visible_steps": int(visible.sum()),
+        entry = {"steps": int(visible.size), "visible_steps": int(visible.sum()), "drops": drops,
                  "max_elevation_deg": float(np.nanmax(cols["elevation_deg"])) if visible.any() else None,
                  "handovers": int(np.sum(np.diff(cols["serving"][visible]) != 0)) if visible.any() else 0}
         for key, values in cols.items():
@@ -315,7 +329,7 @@ _PANELS = (("System A sum throughput [Mbit/s]", "a_", (("a_space_ground_mbps", "
            ("System C interference threshold I_th [dBm]", None, (("c_threshold_dbm", "I_th"),)))
 
 
-def write_outputs(out, summary, directory, environment: str = "") -> list:
+def write_outputs(out, summary, directory, environment: str = "", drops: int = 1) -> list:
     import matplotlib.pyplot as plt
 
     files = []
@@ -353,7 +367,8 @@ def write_outputs(out, summary, directory, environment: str = "") -> list:
                 ax.legend(fontsize=7)
         for ax in axes[1]:
             ax.set_xlabel("Time since the epoch [s]")
-        fig.suptitle(f"{name}: the systems over the pass (same drop at every step)")
+        fig.suptitle(f"{name}: the systems over the pass (same drop at every step)" if drops == 1 else
+                     f"{name}: the systems over the pass (mean over {drops} drops, the same at every step)")
         files.append(save_figure(fig, directory / f"{name}_systems.png"))
     return files
 
@@ -364,9 +379,9 @@ def main(cfg: DictConfig) -> float:
     config = load_config(cfg)
     set_precision(config.x64)
     out = run(config)
-    summary = summarize(out)
+    summary = summarize(out, config.drops)
     directory = output_dir()
-    write_outputs(out, summary, directory, config.environment)
+    write_outputs(out, summary, directory, config.environment, config.drops)
     for name, entry in summary.items():
         print(name, {k: v for k, v in entry.items()})
     print(f"results in {directory}")

@@ -1,16 +1,19 @@
-"""Paper B beyond the paper: trained precoders on array sizes they never saw, and the deep
-unfolding's EE against its number of learned inverse layers (untrained Newton–Schulz unrolling
-vs the trained network).
+"""Paper B beyond the paper: trained precoders on array sizes and at satellite elevations they
+never saw, and the deep unfolding's EE against its number of learned inverse layers (untrained
+Newton–Schulz unrolling vs the trained network).
 
     python -m experiments.paper_b.generalization OUT_DIR RUN_DIR [RUN_DIR ...] [--drops 100] [--sides 4 6 8 10 12]
-        [--layers 1 2 3 4 6 8]
+        [--layers 1 2 3 4 6 8] [--elevations 10 20 30 45 60 75 90]
 
 Each ``RUN_DIR`` is a finished main-job run of a paper-B model (its ``.hydra/config.yaml`` and
 ``model.eqx``). Writes ``OUT_DIR/ee_vs_nt.csv|png`` (every size-agnostic model, zero-shot at
 N_t = side², beside Dinkelbach-WMMSE on the same channels) and, for deep-unfolding runs,
 ``OUT_DIR/ee_vs_layers.csv|png`` (untrained unrolling with 1…8 layers — Newton–Schulz, or the
 paper's layers for a run trained with them — and the trained model at its own count, each also as a
-ratio to Dinkelbach-WMMSE on the same channels), all on fixed, seeded channels.
+ratio to Dinkelbach-WMMSE on the same channels), and ``OUT_DIR/ee_vs_elevation.csv|png`` (every
+model with the satellite at each elevation, random azimuth, the noise the zenith's:
+``DownlinkParams.elevation_min_deg`` = ``elevation_max_deg``; the same users at every elevation),
+all on fixed, seeded channels.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ METRIC = "ee_mbit_per_j"
 CONF = Path(__file__).resolve().parents[2] / "conf"
 SIDES = (4, 6, 8, 10, 12)
 LAYERS = (1, 2, 3, 4, 6, 8)
+ELEVATIONS = (10.0, 20.0, 30.0, 45.0, 60.0, 75.0, 90.0)
 
 
 def load_run(run: Path):
@@ -70,9 +74,7 @@ def ee_vs_nt(runs, drops: int, sides=SIDES) -> list[dict]:
     for run, (cfg, model) in runs.items():
         if hasattr(model, "num_users"):           # built for one size (linear unfolding): nothing to generalize
             continue
-        ev = cfg.evaluation
-        dinkelbach = DinkelbachWMMSEPolicy(tol=ev.tol, max_iters=ev.max_iters, inner_tol=ev.tol,
-                                           inner_max_iters=ev.inner_max_iters)
+        dinkelbach = _dinkelbach(cfg)
         for side in sides:
             evaluator = _evaluator(cfg, cfg.scenario.to_params(n_h=side, n_v=side), 200 + side, drops)
             if side not in reference:
@@ -81,6 +83,30 @@ def ee_vs_nt(runs, drops: int, sides=SIDES) -> list[dict]:
             rows.append({"model": type(model).__name__, "run": str(run), "N_t": side * side,
                          "trained_at": cfg.scenario.to_params().num_antennas, "ee": m,
                          "dinkelbach": reference[side], "ratio": m / reference[side]})
+    return rows
+
+
+def _dinkelbach(cfg) -> DinkelbachWMMSEPolicy:
+    ev = cfg.evaluation
+    return DinkelbachWMMSEPolicy(tol=ev.tol, max_iters=ev.max_iters, inner_tol=ev.tol, inner_max_iters=ev.inner_max_iters)
+
+
+def ee_vs_elevation(runs, drops: int, elevations=ELEVATIONS) -> list[dict]:
+    """Every run's model and Dinkelbach-WMMSE with the satellite at each elevation [deg] (its
+    scenario otherwise; the same users and paths at every elevation: one evaluation key)."""
+    rows, reference = [], {}
+    for run, (cfg, model) in runs.items():
+        trained = cfg.scenario.to_params()
+        for elevation in elevations:
+            params = trained.replace(elevation_min_deg=elevation, elevation_max_deg=elevation)
+            evaluator = _evaluator(cfg, params, 400, drops)
+            channels = (repr(cfg.scenario), cfg.evaluation.seed, elevation)
+            if channels not in reference:
+                reference[channels] = evaluator(_dinkelbach(cfg))[METRIC]
+            m = evaluator(model)[METRIC]
+            rows.append({"model": type(model).__name__, "run": str(run), "elevation_deg": elevation,
+                         "trained_elevation_deg": f"{float(trained.elevation_min_deg):g}-{float(trained.elevation_max_deg):g}",
+                         "ee": m, "dinkelbach": reference[channels], "ratio": m / reference[channels]})
     return rows
 
 
@@ -96,9 +122,7 @@ def ee_vs_layers(runs, drops: int, layers=LAYERS) -> list[dict]:
         evaluator = _evaluator(cfg, cfg.scenario.to_params(), 300, drops)
         channels = (repr(cfg.scenario), cfg.evaluation.seed)
         if channels not in reference:
-            ev = cfg.evaluation
-            reference[channels] = evaluator(DinkelbachWMMSEPolicy(
-                tol=ev.tol, max_iters=ev.max_iters, inner_tol=ev.tol, inner_max_iters=ev.inner_max_iters))[METRIC]
+            reference[channels] = evaluator(_dinkelbach(cfg))[METRIC]
         layer = model.inverse.layers[0]
         options = {"activation": layer.activation, "exclude_self": layer.exclude_self, "restart": model.restart}
         variant = "" if options == {"activation": "identity", "exclude_self": False, "restart": False} else " (paper layers)"
@@ -139,11 +163,15 @@ def main(argv=None) -> None:
     parser.add_argument("--drops", type=int, default=100, help="channels per point (>= 1)")
     parser.add_argument("--sides", type=int, nargs="+", default=list(SIDES), help="UPA sides (N_t = side^2, >= 1)")
     parser.add_argument("--layers", type=int, nargs="+", default=list(LAYERS), help="inverse layers (>= 1)")
+    parser.add_argument("--elevations", type=float, nargs="+", default=list(ELEVATIONS),
+                        help="satellite elevations [deg] in (0, 90]")
     args = parser.parse_args(argv)
     for name in ("drops", "sides", "layers"):
         values = getattr(args, name)
         if min(values if isinstance(values, list) else [values]) < 1:
             parser.error(f"--{name} must be >= 1, got {values}")
+    if not all(0 < e <= 90 for e in args.elevations):
+        parser.error(f"--elevations must be in (0, 90] deg, got {args.elevations}")
     runs = {run: load_run(run) for run in args.runs}
     args.out.mkdir(parents=True, exist_ok=True)
     nt_rows = ee_vs_nt(runs, args.drops, args.sides)
@@ -165,6 +193,17 @@ def main(argv=None) -> None:
               args.out / "ee_vs_layers.png", "Deep unfolding: EE vs learned inverse layers")
         for r in layer_rows:
             print(f"{r['variant']:>26} layers={r['layers']}: {r['ee']:.4f} ({100 * r['ratio']:.1f} % of Dinkelbach-WMMSE)")
+    elevation_rows = ee_vs_elevation(runs, args.drops, args.elevations)
+    write_csv(args.out / "ee_vs_elevation.csv", list(elevation_rows[0]), [list(r.values()) for r in elevation_rows])
+    labels = sorted({(r["model"], r["run"]) for r in elevation_rows})
+    groups = [(f"{m} ({Path(run).name})", lambda r, run=run: r["run"] == run, "ee", "o-") for m, run in labels]
+    groups.append(("Dinkelbach-WMMSE", lambda r, run=labels[0][1]: r["run"] == run, "dinkelbach", "k--"))
+    _plot(elevation_rows, "elevation_deg", groups, args.out / "ee_vs_elevation.png",
+          "EE vs the satellite's elevation (zero-shot where not trained there)")
+    for r in elevation_rows:
+        print(f"{r['model']:>26} ({Path(r['run']).name}, trained {r['trained_elevation_deg']} deg) "
+              f"elevation {r['elevation_deg']:g} deg: {r['ee']:.4f} vs Dinkelbach {r['dinkelbach']:.4f} "
+              f"({100 * r['ratio']:.1f} %)")
     print(f"outputs in {args.out}")
 
 

@@ -115,7 +115,31 @@ def test_mismatched_models_are_refused(tmp_path):
         app.run(_config([*TINY, f"models.shgnn={tmp_path}"]))
 
 
+def test_drops_average_the_columns_and_the_first_drop_is_the_single_drop_run():
+    """drops=2: each metric column is the mean of drop 0 (the seed's key, what drops=1 computes)
+    and drop 1 (fold_in(key, 1)); the ratio summary is the ratio of those means."""
+    import satjax
+    from experiments import passes as app
+    from satjax import passes
+
+    overrides = [*TINY, "walker_total=0", "uav_baseline=", "algorithm3=false"]
+    with jax.enable_x64(True):
+        one, two = (app.run(_config([*overrides, f"drops={d}"]))["pass"] for d in (1, 2))
+        system = satjax.get_system("downlink")
+        cfg = _config(overrides)
+        params = system.params(altitude_m=cfg.altitude_km * 1e3, **cfg.downlink)
+        key = jax.random.key(cfg.seed)
+        drop1 = passes.metric_over_pass(system, system.policy("dinkelbach_wmmse"), jax.random.fold_in(key, 1), params,
+                                        one["geometry"])
+    column = "b_dinkelbach_ee_mbit_per_j"
+    visible = np.asarray(one["geometry"].serving) >= 0
+    assert np.all(np.abs(np.asarray(drop1)[visible] / one[column][visible] - 1) > 1e-3)    # another drop
+    np.testing.assert_allclose(two[column], (one[column] + np.asarray(drop1)) / 2, rtol=1e-9)
+    assert app.summarize({"pass": two}, 2)["pass"]["drops"] == 2
+
+
 @pytest.mark.parametrize("override, match", [("step_s=0", "step_s"), ("min_elevation_deg=95", "min_elevation_deg"),
+                                             ("drops=0", "drops"),
                                              ("carrier_ghz=10", "carrier_ghz"), ("environment=jungle", "environment"),
                                              ("uav_threshold=loose", "uav_threshold"), ("uav_baseline=scheme9", "uav_baseline"),
                                              ("+models.resnet=/tmp", "models.resnet"),

@@ -271,12 +271,17 @@ def test_system_b_precoder_experiments_run_end_to_end(tmp_path):
 
     (run_dir,) = run_dirs["unfolded_wmmse"]
     out = tmp_path / "generalization"
-    generalization([str(out), str(run_dir), "--drops", "2", "--sides", "2", "3", "--layers", "1", "2"])
+    generalization([str(out), str(run_dir), "--drops", "2", "--sides", "2", "3", "--layers", "1", "2",
+                    "--elevations", "30", "90"])
     nt = list(csv.DictReader(open(out / "ee_vs_nt.csv")))
     assert [int(r["N_t"]) for r in nt] == [4, 9] and all(0 < float(r["ratio"]) <= 1.05 for r in nt)
     layers = list(csv.DictReader(open(out / "ee_vs_layers.csv")))
     assert [r["variant"] for r in layers] == ["untrained (Newton-Schulz)"] * 2 + ["trained"]
     assert (out / "ee_vs_nt.png").is_file() and (out / "ee_vs_layers.png").is_file()
+    elevation = list(csv.DictReader(open(out / "ee_vs_elevation.csv")))
+    assert [float(r["elevation_deg"]) for r in elevation] == [30.0, 90.0] and (out / "ee_vs_elevation.png").is_file()
+    ee = {float(r["elevation_deg"]): float(r["dinkelbach"]) for r in elevation}
+    assert 0 < ee[30.0] < ee[90.0] and all(0 < float(r["ratio"]) <= 1.05 for r in elevation)   # farther: weaker
     from experiments.paper_b.energy_efficiency import load_learned     # the figure app's loader
 
     learned = load_learned([run_dir])
