@@ -54,6 +54,10 @@ SMALL = {
         ("jnp.linspace(0.01, 1.0, 64)", "jnp.linspace(0.01, 1.0, 4)"),
         ("split(jax.random.key(0), 32)", "split(jax.random.key(0), 2)"),
     ],
+    "docs/ntn.md": [
+        ("jax.random.key(5), p, 128)", "jax.random.key(5), p, 4)"),
+        ("jnp.array([10.0, 30.0, 45.0, 60.0, 75.0, 90.0])", "jnp.array([30.0, 90.0])"),
+    ],
     # the XLA:CPU stall reproducer takes its mode from the command line: run the mode that does not stall, once
     "docs/performance.md": [
         ("mode, extra, reps = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])",
