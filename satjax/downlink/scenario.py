@@ -292,7 +292,9 @@ def _satellite_state(key: PRNGKeyArray, params: DownlinkParams, dtype) -> tuple[
 
     At 90° the value is exactly ``(0, 0, h)`` (the rounding of the slant-range formula is taken
     out), so the zenith drops are bit for bit those of the zenith-only sampler, while the
-    derivatives stay the formula's: the one-sided derivative in the elevation at the zenith."""
+    derivatives stay the formula's: the one-sided derivative in the elevation at the zenith. An
+    elevation range known only under ``jit`` that is not within (0, 90] with min <= max gives a
+    NaN position (hence NaN channels), never a number."""
     ke, ka = jax.random.split(key)
     elevation_deg = jax.random.uniform(ke, (), dtype, params.elevation_min_deg, params.elevation_max_deg)
     azimuth = jax.random.uniform(ka, (), dtype, 0, 2 * jnp.pi)
@@ -302,7 +304,10 @@ def _satellite_state(key: PRNGKeyArray, params: DownlinkParams, dtype) -> tuple[
     zero = jnp.zeros((), dtype)
     position = jnp.stack([horizontal * jnp.sin(azimuth), horizontal * jnp.cos(azimuth), r * jnp.sin(elevation)])
     rounding = jnp.where(elevation_deg == 90.0, jnp.stack([zero, zero, params.altitude_m]) - position, 0.0)
-    return position + jax.lax.stop_gradient(rounding), jnp.stack([params.orbital_speed_mps, zero, zero])
+    low, high = params.elevation_min_deg, params.elevation_max_deg
+    valid = (low > 0) & (low <= high) & (high <= 90)           # checked in DownlinkParams when concrete; NaN if not
+    position = jnp.where(valid, position + jax.lax.stop_gradient(rounding), jnp.nan)
+    return position, jnp.stack([params.orbital_speed_mps, zero, zero])
 
 
 def repoint_satellite(scenario: DownlinkScenario, params: DownlinkParams, sat_pos: Float[ArrayLike, "3"],

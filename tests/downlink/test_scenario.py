@@ -186,3 +186,14 @@ def test_energy_efficiency_gradient_in_the_satellite_elevation():
         fd = float(backward_difference(ee, 90.0, 1e-4))
         assert abs(fd) > 1e-6                                   # leaving the zenith changes the EE to first order
         np.testing.assert_allclose(float(grad(90.0)), fd, rtol=1e-5)
+
+
+def test_an_elevation_range_known_only_under_jit_that_is_invalid_gives_nan_channels():
+    """Out of (0, 90] or min > max cannot be refused under jit: the channel powers are NaN, not numbers."""
+    @jax.jit
+    def gamma(low, high):
+        return sample_downlink_scenario(jax.random.key(12), SMALL.replace(elevation_min_deg=low,
+                                                                          elevation_max_deg=high)).gamma
+    assert np.all(np.isfinite(np.asarray(gamma(30.0, 60.0))))
+    for low, high in [(60.0, 30.0), (0.0, 30.0), (30.0, 95.0)]:
+        assert np.all(np.isnan(np.asarray(gamma(low, high)))), (low, high)
