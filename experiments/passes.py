@@ -12,8 +12,10 @@ models of finished main-job runs (``models.<name>=<run dir>``, a name of ``Syste
 zero-shot at every step beside their system's reference; a run of another system or of other
 sizes is refused, naming the key. Every step uses the same drop (users, APs, shadowing, paths):
 only the satellite moves. With ``drops`` = D > 1 every metric column is the mean over D drops
-(drop 0 the seed's key, drop i >= 1 ``fold_in(key, i)``: ``drops=1`` is the first drop of any
-larger run) and a learned model's ratio to its reference is the ratio of those means. Writes ``passes.csv``, ``summary.json`` and PNG plots into the Hydra run
+(drop 0 the seed's key, drop i >= 1 ``fold_in(fold_in(key, DROPS_TAG), i)``, keys no sampler
+draws from the seed's key: ``drops=1`` is the first drop of any larger run) and a learned model's
+ratio to its reference is the ratio of those means. A visible step whose mean is not finite (a
+drop that failed) is logged as a warning, naming the column. Writes ``passes.csv``, ``summary.json`` and PNG plots into the Hydra run
 directory.
 """
 
@@ -47,6 +49,9 @@ _COLUMNS = {"uplink": ("a", "mbps", "a_algorithm1_mbps"), "downlink": ("b", "ee_
 #: C's interference threshold over a pass: ``"signal"`` follows the satellite's signal at the
 #: satellite users (the configured threshold holds at ``uav_reference_elevation_deg``), ``"fixed"``.
 UAV_THRESHOLDS = ("signal", "fixed")
+#: Drop i >= 1 of ``drops`` uses ``fold_in(fold_in(key, DROPS_TAG), i)``: a tag far above the
+#: indices the systems' samplers split or fold their key into.
+DROPS_TAG = 2**31 - 1
 
 
 def _model_names() -> dict[str, str]:
@@ -235,7 +240,7 @@ def run(cfg) -> dict:
     for name, (system_name, model) in models.items():
         prefix, unit, _ = _COLUMNS[system_name]
         methods.append((f"{prefix}_{name}_{unit}", system_name, model))
-    keys = [key] + [jax.random.fold_in(key, i) for i in range(1, cfg.drops)]
+    keys = [key] + [jax.random.fold_in(jax.random.fold_in(key, DROPS_TAG), i) for i in range(1, cfg.drops)]
 
     def over_drops(metric):
         """``metric(key)`` averaged over the drops (the first drop's value itself when there is one)."""
@@ -257,6 +262,10 @@ def run(cfg) -> dict:
         metric = jax.jit(lambda g, p=params[system_name], s=system, pol=policy, o=options.get(system_name):
                          over_drops(lambda k: passes.metric_over_pass(s, pol, k, p, g, step_options=o)))
         out[name][column] = np.asarray(metric(geometries[name]))
+        failed = ~np.isfinite(out[name][column]) & (np.asarray(geometries[name].serving) >= 0)
+        if failed.any():
+            log.warning("%s over %s: not finite at %d visible step(s) (t = %s s): a drop failed", column, name,
+                        int(failed.sum()), np.asarray(geometries[name].t_s)[failed].tolist())
     return out
 
 

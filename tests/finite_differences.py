@@ -15,5 +15,6 @@ def central_difference(f: Callable[[Any], Any], x: Any, h: Any) -> Any:
 
 def backward_difference(f: Callable[[Any], Any], x: Any, h: Any) -> Any:
     """``(3 f(x) - 4 f(x - h) + f(x - 2h)) / (2 h)``: the derivative from below at ``x`` to
-    ``O(h^2)``, for a function defined only up to ``x`` (a parameter at the top of its range)."""
+    ``O(h^2)``, for a function defined only up to ``x`` (a parameter at the top of its range);
+    with ``h < 0`` the derivative from above (a function defined only from ``x`` on)."""
     return (3 * f(x) - 4 * f(x - h) + f(x - 2 * h)) / (2 * h)

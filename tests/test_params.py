@@ -46,7 +46,9 @@ def _values_around(params, name, n):
         return None
     base = v if v != 0 else 1.0
     lo = max(0.5 * base, np.nextafter(0, 1)) if base > 0 else 1.5 * base
-    hi = min(1.5 * base, type(params).__dataclass_fields__[name].metadata.get("hi") or np.inf) if base > 0 else 0.5 * base
+    meta = type(params).__dataclass_fields__[name].metadata
+    bound = np.inf if meta.get("hi") is None else meta["hi"] * (1 - 1e-6 if meta.get("hi_open") else 1)
+    hi = min(1.5 * base, bound) if base > 0 else 0.5 * base
     return jnp.linspace(lo, hi, n) if base != 0 else jnp.linspace(-1.0, 1.0, n)
 
 

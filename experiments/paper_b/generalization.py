@@ -3,7 +3,7 @@ never saw, and the deep unfolding's EE against its number of learned inverse lay
 Newton–Schulz unrolling vs the trained network).
 
     python -m experiments.paper_b.generalization OUT_DIR RUN_DIR [RUN_DIR ...] [--drops 100] [--sides 4 6 8 10 12]
-        [--layers 1 2 3 4 6 8] [--elevations 10 20 30 45 60 75 90]
+        [--layers 1 2 3 4 6 8] [--elevations 10 20 30 45 60 75 90 | --elevations]
 
 Each ``RUN_DIR`` is a finished main-job run of a paper-B model (its ``.hydra/config.yaml`` and
 ``model.eqx``). Writes ``OUT_DIR/ee_vs_nt.csv|png`` (every size-agnostic model, zero-shot at
@@ -98,7 +98,7 @@ def ee_vs_elevation(runs, drops: int, elevations=ELEVATIONS) -> list[dict]:
     for run, (cfg, model) in runs.items():
         trained = cfg.scenario.to_params()
         for elevation in elevations:
-            params = trained.replace(elevation_min_deg=elevation, elevation_max_deg=elevation)
+            params = trained.at_elevation(elevation)
             evaluator = _evaluator(cfg, params, 400, drops)
             channels = (repr(cfg.scenario), cfg.evaluation.seed, elevation)
             if channels not in reference:
@@ -163,8 +163,8 @@ def main(argv=None) -> None:
     parser.add_argument("--drops", type=int, default=100, help="channels per point (>= 1)")
     parser.add_argument("--sides", type=int, nargs="+", default=list(SIDES), help="UPA sides (N_t = side^2, >= 1)")
     parser.add_argument("--layers", type=int, nargs="+", default=list(LAYERS), help="inverse layers (>= 1)")
-    parser.add_argument("--elevations", type=float, nargs="+", default=list(ELEVATIONS),
-                        help="satellite elevations [deg] in (0, 90]")
+    parser.add_argument("--elevations", type=float, nargs="*", default=list(ELEVATIONS),
+                        help="satellite elevations [deg] in (0, 90]; none: no EE-vs-elevation output")
     args = parser.parse_args(argv)
     for name in ("drops", "sides", "layers"):
         values = getattr(args, name)
@@ -194,6 +194,9 @@ def main(argv=None) -> None:
         for r in layer_rows:
             print(f"{r['variant']:>26} layers={r['layers']}: {r['ee']:.4f} ({100 * r['ratio']:.1f} % of Dinkelbach-WMMSE)")
     elevation_rows = ee_vs_elevation(runs, args.drops, args.elevations)
+    if not elevation_rows:
+        print(f"outputs in {args.out}")
+        return
     write_csv(args.out / "ee_vs_elevation.csv", list(elevation_rows[0]), [list(r.values()) for r in elevation_rows])
     labels = sorted({(r["model"], r["run"]) for r in elevation_rows})
     groups = [(f"{m} ({Path(run).name})", lambda r, run=run: r["run"] == run, "ee", "o-") for m, run in labels]

@@ -6,7 +6,9 @@ uniform in a disk of radius ``footprint_radius_m`` around the sub-satellite poin
 ``num_clusters`` = C >= 1, C cluster centres uniform in that disk and user k uniform in a disk of
 radius ``cluster_radius_m`` around centre k mod C (correlated array responses within a cluster;
 the default draws are unchanged). All paths of user k share the array response $v_k$ towards the
-user (eq. (2)).
+user (eq. (2)). With ``elevation_min_deg`` < 90 the satellite is elsewhere in the sky
+(``repoint_satellite``, docs/deviations.md D112): the drop is drawn as at the zenith and seen from
+there, with the zenith's noise, so the channel powers below are those of the zenith.
 
 Multipath (eq. (3)), per drop (statistical CSI): ``num_paths`` paths, the first line-of-sight with
 a fraction $\kappa/(1+\kappa)$ of the power, the others Rayleigh-distributed amplitudes
@@ -28,7 +30,10 @@ $\nu^{sat}_k = V u_{k,x}/\lambda$, minimum delay $\tau^{min}_k = d_k/c$.
 
 Under ``"transmit"`` and ``"receive"``, $\gamma_k = 1$ for every user (``channel_power="equal"``,
 default) or the free-space link-budget gain of ``"link_budget"`` (``channel_power="path_loss"``:
-near–far from the slant ranges); the noise then follows from the mean $\bar\gamma$.
+near–far from the slant ranges); the noise then follows from the mean $\bar\gamma$. All of
+this holds with the satellite at the zenith; away from it every $\gamma_k$ is the zenith's
+times its free-space ratio and the noise stays the zenith's, so the SNR falls below ``snr_db``
+and ``"equal"`` users differ (D112).
 
 The SNR is a calibration of the receiver noise at a reference point — by default paper B's
 Table I ($P_{\rm ref}$ = ``snr_reference_power_w`` = 10 W, $N_{\rm ref}$ =
@@ -44,6 +49,7 @@ from typing import Any
 import equinox as eqx
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from satjax._types import Array, ArrayLike, Complex, DTypeLike, Float, PRNGKeyArray, complex_dtype
 from satjax.constants import EARTH_RADIUS_M, SPEED_OF_LIGHT_M_S
@@ -77,7 +83,7 @@ class DownlinkParams(Params):
     snr_convention: str = mode("receive", SNR_CONVENTIONS, doc="the reading that lands in the paper's EE range")
     snr_reference_antennas: int = size(64, doc="N_ref: array size at which snr_db holds ('receive')")
     channel_power: str = mode("equal", CHANNEL_POWERS,
-                              doc="gamma_k under 'transmit'/'receive': 'equal' (1 for every user) or 'path_loss' "
+                              doc="gamma_k under 'transmit'/'receive': 'equal' (1 for every user at the zenith) or 'path_loss' "
                                   "(the free-space link budget of 'link_budget': near-far from the geometry); "
                                   "'link_budget' always uses the path loss")
     num_clusters: int = size(0, lo=0, doc="0: users uniform in the footprint; C >= 1: C cluster centres uniform "
@@ -119,9 +125,15 @@ class DownlinkParams(Params):
 
     def __check_init__(self):
         low, high = self.elevation_min_deg, self.elevation_max_deg       # each one's range: Params' own check
-        if is_concrete(low, high) and 0 < float(low) <= 90 and 0 < float(high) <= 90 and float(low) > float(high):
+        if is_concrete(low, high) and np.ndim(low) == np.ndim(high) == 0 and 0 < float(low) <= 90 \
+                and 0 < float(high) <= 90 and float(low) > float(high):
             raise ValueError("elevation_min_deg must be <= elevation_max_deg, got "
                              f"{float(self.elevation_min_deg)} > {float(self.elevation_max_deg)}")
+
+    def at_elevation(self, elevation_deg: Float[ArrayLike, ""]) -> DownlinkParams:
+        """These parameters with the satellite at one elevation [deg] in (0, 90] (and a random
+        azimuth): ``elevation_min_deg`` = ``elevation_max_deg`` = ``elevation_deg``."""
+        return self.replace(elevation_min_deg=elevation_deg, elevation_max_deg=elevation_deg)
 
     @classmethod
     def separated(cls, **changes: Any) -> DownlinkParams:
@@ -281,7 +293,7 @@ def _sample_downlink_scenario(key: PRNGKeyArray, params: DownlinkParams, dtype) 
                                p_static_w=params.static_power_w)
     at_zenith = DownlinkScenario(user_pos=user_pos, sat_pos=sat_pos, alpha=alpha, nu_sat=nu_sat,
                                  tau_min=dist / SPEED_OF_LIGHT_M_S, nu_ut=nu_ut, tau_ut=tau_ut, problem=problem)
-    position, velocity = _satellite_state(jax.random.fold_in(key, 2), params, dtype)
+    position, velocity = _satellite_state(jax.random.fold_in(key, 5), params, dtype)   # 5: no other draw's key
     return repoint_satellite(at_zenith, params, position, velocity)
 
 
@@ -296,7 +308,8 @@ def _satellite_state(key: PRNGKeyArray, params: DownlinkParams, dtype) -> tuple[
     elevation range known only under ``jit`` that is not within (0, 90] with min <= max gives a
     NaN position (hence NaN channels), never a number."""
     ke, ka = jax.random.split(key)
-    elevation_deg = jax.random.uniform(ke, (), dtype, params.elevation_min_deg, params.elevation_max_deg)
+    low, high = params.elevation_min_deg, params.elevation_max_deg
+    elevation_deg = low + jax.random.uniform(ke, (), dtype) * (high - low)    # d/d low = 1 - u, d/d high = u, also at low = high
     azimuth = jax.random.uniform(ka, (), dtype, 0, 2 * jnp.pi)
     elevation = jnp.deg2rad(elevation_deg)
     r = slant_range_m(params.altitude_m, elevation)
@@ -304,7 +317,6 @@ def _satellite_state(key: PRNGKeyArray, params: DownlinkParams, dtype) -> tuple[
     zero = jnp.zeros((), dtype)
     position = jnp.stack([horizontal * jnp.sin(azimuth), horizontal * jnp.cos(azimuth), r * jnp.sin(elevation)])
     rounding = jnp.where(elevation_deg == 90.0, jnp.stack([zero, zero, params.altitude_m]) - position, 0.0)
-    low, high = params.elevation_min_deg, params.elevation_max_deg
     valid = (low > 0) & (low <= high) & (high <= 90)           # checked in DownlinkParams when concrete; NaN if not
     position = jnp.where(valid, position + jax.lax.stop_gradient(rounding), jnp.nan)
     return position, jnp.stack([params.orbital_speed_mps, zero, zero])
@@ -320,7 +332,7 @@ def repoint_satellite(scenario: DownlinkScenario, params: DownlinkParams, sat_po
     $\nu^{sat}_k = (u_k \cdot \dot{s})/\lambda = -f_c\dot d_k/c$.
 
     The receiver noise is the drop's: a satellite away from the zenith reaches the users weaker.
-    ``sample_downlink_scenario`` uses it for ``elevation_min_deg``/``elevation_max_deg`` below 90°,
+    ``sample_downlink_scenario`` applies it to every drop (the identity at the zenith, exactly),
     ``satjax.passes.downlink_at_step`` at every step of a pass.
 
     Args:

@@ -113,10 +113,6 @@ def test_bad_parameters(kwargs, match):
         DownlinkParams(**kwargs)
 
 
-def _at_elevation(params, elevation_deg):
-    return params.replace(elevation_min_deg=elevation_deg, elevation_max_deg=elevation_deg)
-
-
 @pytest.mark.parametrize("elevation_deg", [15.0, 50.0])
 def test_satellite_off_the_zenith_sees_the_same_drop_at_its_elevation(elevation_deg):
     """Below 90° the satellite sits at that elevation and TR 38.811's slant range from the footprint
@@ -124,7 +120,7 @@ def test_satellite_off_the_zenith_sees_the_same_drop_at_its_elevation(elevation_
     free-space loss of the longer path, and the array responses point at the users from there."""
     key = jax.random.key(8)
     zenith = sample_downlink_scenario(key, SMALL)
-    s = sample_downlink_scenario(key, _at_elevation(SMALL, elevation_deg))
+    s = sample_downlink_scenario(key, SMALL.at_elevation(elevation_deg))
     x, y, z = np.asarray(s.sat_pos, float)
     np.testing.assert_allclose(np.rad2deg(np.arctan2(z, np.hypot(x, y))), elevation_deg, rtol=1e-5)
     np.testing.assert_allclose(np.linalg.norm(s.sat_pos), float(ntn.slant_range_m(600e3, np.deg2rad(elevation_deg))),
@@ -136,10 +132,12 @@ def test_satellite_off_the_zenith_sees_the_same_drop_at_its_elevation(elevation_
     np.testing.assert_allclose(s.gamma, zenith.gamma * (d0 / d) ** 2, rtol=1e-5)
     np.testing.assert_allclose(jnp.sum(s.alpha**2, axis=1), s.gamma, rtol=1e-5)
     np.testing.assert_allclose(s.tau_min * 299_792_458.0, d, rtol=1e-5)
-    # v_k is the UPA response towards user k: maximum-ratio beam to user k has gain N_t
-    gain = jnp.abs(jnp.sum(jnp.conj(s.v) * s.v, axis=0))
-    np.testing.assert_allclose(gain, SMALL.num_antennas, rtol=1e-5)
     u = (np.asarray(s.user_pos, float) - np.asarray(s.sat_pos, float)) / d[:, None]
+    # v_k is the UPA response towards user k from the new position: exp(j pi (h u_x + v u_y)), row-major over v
+    v_idx, h_idx = np.meshgrid(np.arange(SMALL.n_v), np.arange(SMALL.n_h), indexing="ij")
+    expected = np.exp(1j * np.pi * (h_idx.ravel()[:, None] * u[None, :, 0] + v_idx.ravel()[:, None] * u[None, :, 1]))
+    np.testing.assert_allclose(s.v, expected, atol=2e-5)
+    assert np.max(np.abs(np.asarray(s.v) - np.asarray(zenith.v))) > 0.5            # not the zenith's directions
     np.testing.assert_allclose(s.nu_sat, SMALL.orbital_speed_mps * u[:, 0] / SMALL.wavelength_m, rtol=1e-4, atol=1e-3)
 
 
@@ -152,21 +150,24 @@ def test_zenith_is_the_default_and_repointing_to_its_own_satellite_changes_nothi
 
 
 def test_satellite_elevation_is_uniform_in_its_range():
-    """Elevation ~ U[min, max] and azimuth ~ U[0, 2 pi): their means over 4 000 drops within 4
-    standard errors."""
+    """Elevation ~ U[min, max] and azimuth ~ U[0, 2 pi) over 4 000 drops: Kolmogorov-Smirnov
+    distance below its 0.1 % critical value (1.95 / sqrt(n)), fixed seed."""
+    from scipy import stats
+
     params = SMALL.replace(elevation_min_deg=20.0, elevation_max_deg=60.0)
     sat = jax.vmap(lambda k: sample_downlink_scenario(k, params).sat_pos)(jax.random.split(jax.random.key(10), 4000))
     x, y, z = (np.asarray(c, float) for c in sat.T)
     elevation, azimuth = np.rad2deg(np.arctan2(z, np.hypot(x, y))), np.arctan2(x, y) % (2 * np.pi)
     assert elevation.min() >= 20.0 - 1e-3 and elevation.max() <= 60.0 + 1e-3
-    n = elevation.size
-    assert abs(elevation.mean() - 40.0) < 4 * (40.0 / np.sqrt(12)) / np.sqrt(n)
-    assert abs(azimuth.mean() - np.pi) < 4 * (2 * np.pi / np.sqrt(12)) / np.sqrt(n)
+    critical = 1.95 / np.sqrt(elevation.size)
+    assert stats.kstest(elevation, stats.uniform(20.0, 40.0).cdf).statistic < critical
+    assert stats.kstest(azimuth, stats.uniform(0.0, 2 * np.pi).cdf).statistic < critical
 
 
-def _mrt_ee_at_elevation(params, key):
-    def ee(elevation_deg):
-        s = sample_downlink_scenario(key, _at_elevation(params, elevation_deg))
+def _mrt_ee(params, key, **fields):
+    """MRT's EE [Mbit/J] of one drop as a function of one value set into ``fields`` (jitted)."""
+    def ee(value):
+        s = sample_downlink_scenario(key, params.replace(**dict.fromkeys(fields, value)))
         return energy_efficiency(s.problem, statistical_mrt(s.problem.v, s.problem.p_max_w)) / 1e6
     return jax.jit(ee)
 
@@ -177,7 +178,7 @@ def test_energy_efficiency_gradient_in_the_satellite_elevation():
     formula's)."""
     with jax.enable_x64(True):
         params = DownlinkParams(n_v=2, n_h=2, num_users=3, num_paths=2)
-        ee = _mrt_ee_at_elevation(params, jax.random.key(13))
+        ee = _mrt_ee(params, jax.random.key(13), elevation_min_deg=None, elevation_max_deg=None)
         grad = jax.jit(jax.grad(ee))
         for elevation in (30.0, 70.0):
             fd = float(central_difference(ee, elevation, 1e-4))
@@ -197,3 +198,22 @@ def test_an_elevation_range_known_only_under_jit_that_is_invalid_gives_nan_chann
     assert np.all(np.isfinite(np.asarray(gamma(30.0, 60.0))))
     for low, high in [(60.0, 30.0), (0.0, 30.0), (30.0, 95.0)]:
         assert np.all(np.isnan(np.asarray(gamma(low, high)))), (low, high)
+
+
+@pytest.mark.parametrize("elevation", [50.0, 90.0])
+def test_gradient_in_each_end_of_the_elevation_range_when_they_are_equal(elevation):
+    """At min = max each field has its own derivative (the draw is min + u (max - min)): the
+    lower end's from below, the upper end's from above (90 deg: from below only for both), and
+    they add up to the derivative in the common elevation."""
+    with jax.enable_x64(True):
+        params = DownlinkParams(n_v=2, n_h=2, num_users=3, num_paths=2).at_elevation(elevation)
+        key = jax.random.key(13)
+        by_low, by_high = _mrt_ee(params, key, elevation_min_deg=None), _mrt_ee(params, key, elevation_max_deg=None)
+        both = _mrt_ee(params, key, elevation_min_deg=None, elevation_max_deg=None)
+        g_low, g_high, g_both = (float(jax.grad(f)(elevation)) for f in (by_low, by_high, both))
+        np.testing.assert_allclose(g_low, float(backward_difference(by_low, elevation, 1e-4)), rtol=1e-5)
+        if elevation < 90.0:                                    # the upper end moves up: derivative from above
+            fd_high = float(backward_difference(by_high, elevation, -1e-4))
+            assert abs(fd_high) > 1e-7 and abs(g_low) > 1e-7
+            np.testing.assert_allclose(g_high, fd_high, rtol=1e-5)
+        np.testing.assert_allclose(g_low + g_high, g_both, rtol=1e-9)

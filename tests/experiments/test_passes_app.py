@@ -116,26 +116,45 @@ def test_mismatched_models_are_refused(tmp_path):
 
 
 def test_drops_average_the_columns_and_the_first_drop_is_the_single_drop_run():
-    """drops=2: each metric column is the mean of drop 0 (the seed's key, what drops=1 computes)
-    and drop 1 (fold_in(key, 1)); the ratio summary is the ratio of those means."""
+    """drops=2: each metric column (system B's Dinkelbach-WMMSE, A's ground-only throughput) is the
+    mean of drop 0 (the seed's key, what drops=1 computes) and drop 1
+    (fold_in(fold_in(key, DROPS_TAG), 1)); the summary records the drops."""
     import satjax
     from experiments import passes as app
     from satjax import passes
+    from satjax.uplink import PowerControlTask
 
     overrides = [*TINY, "walker_total=0", "uav_baseline=", "algorithm3=false"]
     with jax.enable_x64(True):
         one, two = (app.run(_config([*overrides, f"drops={d}"]))["pass"] for d in (1, 2))
-        system = satjax.get_system("downlink")
         cfg = _config(overrides)
-        params = system.params(altitude_m=cfg.altitude_km * 1e3, **cfg.downlink)
         key = jax.random.key(cfg.seed)
-        drop1 = passes.metric_over_pass(system, system.policy("dinkelbach_wmmse"), jax.random.fold_in(key, 1), params,
-                                        one["geometry"])
+        key1 = jax.random.fold_in(jax.random.fold_in(key, app.DROPS_TAG), 1)
+        system = satjax.get_system("downlink")
+        params = system.params(altitude_m=cfg.altitude_km * 1e3, **cfg.downlink)
+        drop1 = passes.metric_over_pass(system, system.policy("dinkelbach_wmmse"), key1, params, one["geometry"])
+        ground = PowerControlTask(satjax.get_system("uplink").params(**cfg.uplink), link="ground")
+        ground1 = float(ground.score(satjax.get_system("uplink").policy("full_power"), ground.sample(key1), key1)["sum_mbps"])
     column = "b_dinkelbach_ee_mbit_per_j"
     visible = np.asarray(one["geometry"].serving) >= 0
     assert np.all(np.abs(np.asarray(drop1)[visible] / one[column][visible] - 1) > 1e-3)    # another drop
     np.testing.assert_allclose(two[column], (one[column] + np.asarray(drop1)) / 2, rtol=1e-9)
+    assert abs(ground1 / one["a_ground_mbps"][0] - 1) > 1e-3
+    np.testing.assert_allclose(two["a_ground_mbps"], (one["a_ground_mbps"] + ground1) / 2, rtol=1e-9)
     assert app.summarize({"pass": two}, 2)["pass"]["drops"] == 2
+
+
+def test_a_visible_step_that_is_not_finite_is_logged(monkeypatch, caplog):
+    import jax.numpy as jnp
+
+    from experiments import passes as app
+    from satjax import passes
+
+    monkeypatch.setattr(passes, "metric_over_pass", lambda system, policy, key, params, geometry, step_options=None:
+                        jnp.full(geometry.t_s.shape, jnp.nan))
+    with jax.enable_x64(True), caplog.at_level("WARNING", logger="experiments.passes"):
+        app.run(_config([*TINY, "walker_total=0", "uav_baseline=", "algorithm3=false"]))
+    assert "b_dinkelbach_ee_mbit_per_j over pass: not finite at 3 visible step(s)" in caplog.text
 
 
 @pytest.mark.parametrize("override, match", [("step_s=0", "step_s"), ("min_elevation_deg=95", "min_elevation_deg"),
