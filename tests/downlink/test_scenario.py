@@ -106,6 +106,7 @@ def test_same_key_same_drop_and_vmap():
     (dict(elevation_min_deg=0.0), r"elevation_min_deg must be in \(0, 90\] deg, got 0.0"),
     (dict(elevation_max_deg=91.0), r"elevation_max_deg must be in \(0, 90\] deg, got 91.0"),
     (dict(elevation_min_deg=95.0), r"elevation_min_deg must be in \(0, 90\] deg, got 95.0"),
+    (dict(elevation_min_deg=[30.0, 40.0]), "elevation_min_deg must be a scalar deg, got shape \\(2,\\)"),
     (dict(elevation_min_deg=60.0, elevation_max_deg=30.0), "elevation_min_deg must be <= elevation_max_deg, got 60.0 > 30.0"),
 ])
 def test_bad_parameters(kwargs, match):
