@@ -144,6 +144,18 @@ def set_precision(x64: bool) -> None:
     jax.config.update("jax_enable_x64", bool(x64))
 
 
+def start_app(cfg):
+    """What a Hydra figure app does first: the entry point's XLA and thread settings
+    (``experiments.xla_env.configure_entry_point``), then its validated config
+    (:func:`load_config`) and that config's float width (``x64``); returns the config."""
+    from experiments.xla_env import configure_entry_point
+
+    configure_entry_point()
+    config = load_config(cfg)
+    set_precision(config.x64)
+    return config
+
+
 def save_figure(fig, path: Path) -> Path:
     """Save ``fig`` as PNG (130 dpi) and close it; tight layout unless the figure has its own
     layout engine (e.g. ``layout="constrained"`` for a shared colour bar)."""

@@ -31,8 +31,7 @@ import numpy as np
 from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig
 
-from experiments.common import hydra_app, load_config, output_dir, save_figure, set_precision, write_csv, write_json
-from experiments.xla_env import configure_entry_point
+from experiments.common import hydra_app, output_dir, save_figure, start_app, write_csv, write_json
 
 log = logging.getLogger(__name__)
 
@@ -384,9 +383,7 @@ def write_outputs(out, summary, directory, environment: str = "", drops: int = 1
 
 @hydra_app(config_path="../conf", config_name="passes")
 def main(cfg: DictConfig) -> float:
-    configure_entry_point()
-    config = load_config(cfg)
-    set_precision(config.x64)
+    config = start_app(cfg)
     out = run(config)
     summary = summarize(out, config.drops)
     directory = output_dir()

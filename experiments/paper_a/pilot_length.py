@@ -12,9 +12,8 @@ import numpy as np
 from omegaconf import DictConfig
 
 from experiments import schema  # noqa: F401
-from experiments.common import hydra_app, load_config, output_dir, save_figure, set_precision, write_csv, write_json
+from experiments.common import hydra_app, output_dir, save_figure, start_app, write_csv, write_json
 from experiments.paper_a.reported import FIGS_5_6 as PAPER
-from experiments.xla_env import configure_entry_point
 from satjax.uplink import LINKS, SisoProblem, closed_form_terms_by_link, sample_uplink_scenarios, siso_sinr, throughput_bps
 
 
@@ -65,9 +64,7 @@ def plot(rows, directory):
 
 @hydra_app(config_path="../../conf", config_name="pilot_length")
 def main(cfg: DictConfig) -> None:
-    configure_entry_point()
-    config = load_config(cfg)
-    set_precision(config.x64)
+    config = start_app(cfg)
     rows = run(config)
     directory = output_dir()
     write_csv(directory / "fig5_fig6_pilot_length.csv", list(rows[0]), [tuple(r.values()) for r in rows])

@@ -17,9 +17,8 @@ import numpy as np
 from omegaconf import DictConfig
 
 from experiments import schema  # noqa: F401  (registers the config schemas)
-from experiments.common import ecdf, hydra_app, load_config, output_dir, save_figure, set_precision, write_csv, write_json
+from experiments.common import ecdf, hydra_app, output_dir, save_figure, start_app, write_csv, write_json
 from experiments.paper_a.reported import FIGS_7_10 as PAPER
-from experiments.xla_env import configure_entry_point
 from satjax.optim import Solve, projected_gradient, random_power
 from satjax.uplink import algorithm1, sample_uplink_scenarios, siso_problem, sum_spectral_efficiency, throughput_scale_bps
 METHODS = ("algorithm1", "full", "random")
@@ -160,9 +159,7 @@ def write_and_plot(cfg, results, directory):
 
 @hydra_app(config_path="../../conf", config_name="power_control")
 def main(cfg: DictConfig) -> None:
-    configure_entry_point()
-    config = load_config(cfg)
-    set_precision(config.x64)
+    config = start_app(cfg)
     results = {}
     for k in config.k_values:                              # progress: one line per K (Algorithm 1 takes seconds per K)
         results[int(k)] = solve_drops(config, int(k))

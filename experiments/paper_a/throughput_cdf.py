@@ -13,9 +13,8 @@ import numpy as np
 from omegaconf import DictConfig
 
 from experiments import schema  # noqa: F401  (registers the config schemas)
-from experiments.common import ecdf, hydra_app, load_config, output_dir, save_figure, set_precision, write_csv, write_json
+from experiments.common import ecdf, hydra_app, output_dir, save_figure, start_app, write_csv, write_json
 from experiments.paper_a.reported import FIGS_3_4 as PAPER
-from experiments.xla_env import configure_entry_point
 from satjax.uplink import (
     LINKS,
     SisoProblem,
@@ -120,9 +119,7 @@ def report(summary) -> str:
 
 @hydra_app(config_path="../../conf", config_name="throughput_cdf")
 def main(cfg: DictConfig) -> float:
-    configure_entry_point()
-    config = load_config(cfg)
-    set_precision(config.x64)
+    config = start_app(cfg)
     out = run(config)
     summary = summarize(out)
     directory = output_dir()

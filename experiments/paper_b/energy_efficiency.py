@@ -43,9 +43,8 @@ import numpy as np
 from omegaconf import DictConfig
 
 from experiments import schema  # noqa: F401  (registers the config schemas)
-from experiments.common import hydra_app, load_config, output_dir, save_figure, set_precision, time_call, write_csv, write_json
+from experiments.common import hydra_app, output_dir, save_figure, start_app, time_call, write_csv, write_json
 from experiments.paper_b.reported import DEFAULTS as PAPER
-from experiments.xla_env import configure_entry_point
 from satjax.downlink import (
     channel_response,
     dinkelbach_wmmse,
@@ -357,9 +356,7 @@ def _ee_methods(learned: dict[str, Learned]) -> list[tuple[str, str, str]]:
 
 @hydra_app(config_path="../../conf", config_name="energy_efficiency")
 def main(cfg: DictConfig) -> None:
-    configure_entry_point()
-    config = load_config(cfg)
-    set_precision(config.x64)
+    config = start_app(cfg)
     learned = load_learned(config.runs, config.scenario)
     out = output_dir()
     results = {"paper": PAPER, "figures": list(config.figures),

@@ -55,7 +55,8 @@ def test_every_entry_point_runs_blas_single_threaded_unless_the_user_chose():
 def test_every_command_line_entry_point_configures_its_process():
     """Every module with a ``__main__`` guard under ``experiments/``, ``benchmarks/`` and
     ``examples/`` that imports JAX (directly or through satjax) calls ``configure_entry_point``
-    (examples through ``examples._util.start``) — so the README's "satjax's own entry points set
+    (examples through ``examples._util.start``, the Hydra figure apps through
+    ``experiments.common.start_app``) — so the README's "satjax's own entry points set
     the thread counts for you" holds for each of them. Read from the source (no process started)."""
     import ast
     from pathlib import Path
@@ -76,7 +77,7 @@ def test_every_command_line_entry_point_configures_its_process():
                 continue                                  # renders files only (e.g. benchmarks/report.py)
             jax_users.append(path.relative_to(root).as_posix())
             calls = {ast.unparse(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
-            if not calls & {"configure_entry_point", "start", "xla_env.configure_entry_point"}:
+            if not calls & {"configure_entry_point", "start", "start_app", "xla_env.configure_entry_point"}:
                 missing.append(path.relative_to(root).as_posix())
     assert len(jax_users) >= 15, jax_users
     assert not missing, f"entry points that do not call configure_entry_point: {missing}"
