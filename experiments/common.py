@@ -145,7 +145,7 @@ def set_precision(x64: bool) -> None:
 
 
 def start_app(cfg):
-    """What a Hydra figure app does first: the entry point's XLA and thread settings
+    """What the Hydra figure apps do first: the entry point's XLA and thread settings
     (``experiments.xla_env.configure_entry_point``), then its validated config
     (:func:`load_config`) and that config's float width (``x64``); returns the config."""
     from experiments.xla_env import configure_entry_point

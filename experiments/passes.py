@@ -249,6 +249,8 @@ def run(cfg) -> dict:
 
     ground = PowerControlTask(params["uplink"], link="ground")   # the satellite plays no part: one value for the pass
     a_ground = float(over_drops(lambda k: ground.score(uplink.policy("full_power"), ground.sample(k), k)["sum_mbps"]))
+    if not np.isfinite(a_ground):
+        log.warning("a_ground_mbps: not finite (%s): a drop failed", a_ground)
     out = {name: {"geometry": geo, "a_ground_mbps": np.full(geo.t_s.shape, a_ground)} for name, geo in geometries.items()}
     threshold_dbm = float(params["uav"].interference_threshold_dbm)
     for name, geo in geometries.items():                     # C's I_th per step (NaN where no satellite is visible)

@@ -10,7 +10,8 @@ Each ``RUN_DIR`` is a finished main-job run of a paper-B model (its ``.hydra/con
 N_t = side², beside Dinkelbach-WMMSE on the same channels) and, for deep-unfolding runs,
 ``OUT_DIR/ee_vs_layers.csv|png`` (untrained unrolling with 1…8 layers — Newton–Schulz, or the
 paper's layers for a run trained with them — and the trained model at its own count, each also as a
-ratio to Dinkelbach-WMMSE on the same channels), and ``OUT_DIR/ee_vs_elevation.csv|png`` (every
+ratio to Dinkelbach-WMMSE on the same channels), and (unless ``--elevations`` is given with no
+value) ``OUT_DIR/ee_vs_elevation.csv|png`` (every
 model with the satellite at each elevation, random azimuth, the noise the zenith's:
 ``DownlinkParams.elevation_min_deg`` = ``elevation_max_deg``; the same users at every elevation),
 all on fixed, seeded channels.

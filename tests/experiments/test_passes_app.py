@@ -152,11 +152,15 @@ def test_a_visible_step_that_is_not_finite_is_logged(monkeypatch, caplog):
     from experiments import passes as app
     from satjax import passes
 
+    from satjax.uplink import PowerControlTask
+
     monkeypatch.setattr(passes, "metric_over_pass", lambda system, policy, key, params, geometry, step_options=None:
                         jnp.full(geometry.t_s.shape, jnp.nan))
+    monkeypatch.setattr(PowerControlTask, "score", lambda self, policy, example, key: {"sum_mbps": jnp.nan})
     with jax.enable_x64(True), caplog.at_level("WARNING", logger="experiments.passes"):
         app.run(_config([*TINY, "walker_total=0", "uav_baseline=", "algorithm3=false"]))
     assert "b_dinkelbach_ee_mbit_per_j over pass: not finite at 3 visible step(s)" in caplog.text
+    assert "a_ground_mbps: not finite" in caplog.text
 
 
 @pytest.mark.parametrize("override, match", [("step_s=0", "step_s"), ("min_elevation_deg=95", "min_elevation_deg"),
