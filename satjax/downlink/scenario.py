@@ -132,7 +132,21 @@ class DownlinkParams(Params):
 
     def at_elevation(self, elevation_deg: Float[ArrayLike, ""]) -> DownlinkParams:
         """These parameters with the satellite at one elevation [deg] in (0, 90] (and a random
-        azimuth): ``elevation_min_deg`` = ``elevation_max_deg`` = ``elevation_deg``."""
+        azimuth): ``elevation_min_deg`` = ``elevation_max_deg`` = ``elevation_deg``.
+
+        Examples:
+            >>> import jax, jax.numpy as jnp
+            >>> from satjax import downlink as dl
+            >>> params = dl.DownlinkParams(n_v=2, n_h=2, num_users=3)
+            >>> zenith = dl.sample_downlink_scenario(jax.random.key(0), params)
+            >>> low = dl.sample_downlink_scenario(jax.random.key(0), params.at_elevation(20.0))
+            >>> bool(jnp.all(low.user_pos == zenith.user_pos))         # the same users...
+            True
+            >>> bool(jnp.all(low.gamma < zenith.gamma))                # ...reached from farther away
+            True
+            >>> bool(low.problem.noise_w == zenith.problem.noise_w)     # by the same receivers
+            True
+        """
         return self.replace(elevation_min_deg=elevation_deg, elevation_max_deg=elevation_deg)
 
     @classmethod
