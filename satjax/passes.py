@@ -83,7 +83,12 @@ __all__ = [
     "PASS_ADAPTERS",
     "scenarios_over_pass",
     "metric_over_pass",
+    "POLICY_KEY_TAG",
 ]
+
+#: ``metric_over_pass`` gives the policy ``fold_in(key, POLICY_KEY_TAG)``, not the drop's own key
+#: (whose sub-keys the samplers draw from): a tag far above the indices they split or fold into.
+POLICY_KEY_TAG = 2**31 - 2
 
 
 class PassGeometry(NamedTuple):
@@ -451,12 +456,13 @@ def _resolve(system, params, geometry):
 def metric_over_pass(system: Any, policy: Any, key: PRNGKeyArray, params: Params, geometry: PassGeometry,
                      metric: str | None = None, step_options: Mapping[str, Any] | None = None) -> Float[Array, " T"]:
     """A system's metric at every step of a pass: ``system.task(params).score(policy,
-    system.example(drop), key)`` on each of ``scenarios_over_pass``'s drops (one ``vmap``).
+    system.example(drop), fold_in(key, POLICY_KEY_TAG))`` on each of ``scenarios_over_pass``'s
+    drops (one ``vmap``; the same policy key at every step, as the same drop).
 
     Args:
         system: a ``satjax.systems.System`` or its name (``"uplink"``, ``"downlink"``, ``"uav"``).
         policy: a policy of the system (``system.policy(name)`` or a trained model).
-        key: PRNG key of the drop (and of the policy).
+        key: PRNG key of the drop; the policy's is ``fold_in(key, POLICY_KEY_TAG)``.
         params: the system's Params.
         geometry: ``pass_geometry``'s output (``[T]``).
         metric: key of the score dict; default the system's headline metric.
@@ -470,4 +476,5 @@ def metric_over_pass(system: Any, policy: Any, key: PRNGKeyArray, params: Params
     name = system.metric.name if metric is None else metric
     task = system.task(params)
     scenarios = scenarios_over_pass(system, key, params, geometry, step_options)
-    return jax.vmap(lambda s: task.score(policy, system.example(s), key)[name])(scenarios)
+    policy_key = jax.random.fold_in(key, POLICY_KEY_TAG)
+    return jax.vmap(lambda s: task.score(policy, system.example(s), policy_key)[name])(scenarios)

@@ -11,6 +11,7 @@ import pytest
 import satjax
 from satjax import orbits, passes
 from satjax.constants import SPEED_OF_LIGHT_M_S
+from satjax.downlink import statistical_mrt
 from satjax.geometry.angles import elevation_azimuth
 from satjax.propagation import ntn
 from satjax.uplink.sinr import closed_form_sinr
@@ -215,3 +216,19 @@ def test_uav_over_a_pass_users_silent_without_a_satellite_and_threshold_follows_
 def test_bad_inputs_are_named(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_the_policy_gets_its_own_key_not_the_drops(geometry):
+    """A random policy over a pass draws from fold_in(key, POLICY_KEY_TAG), the same at every
+    step: here statistical MRT at a power fraction drawn from its key."""
+    system = satjax.get_system("downlink")
+    params = system.params(**system.tiny)
+
+    def random_fraction(scenario, key):
+        return statistical_mrt(scenario.problem.v, scenario.problem.p_max_w * jax.random.uniform(key))
+
+    ee = np.asarray(passes.metric_over_pass(system, random_fraction, KEY, params, geometry, metric="power_w"))
+    visible = np.asarray(geometry.serving) >= 0
+    for key, same in ((jax.random.fold_in(KEY, passes.POLICY_KEY_TAG), True), (KEY, False)):
+        expected = float(params.p_max_w * jax.random.uniform(key))
+        assert np.allclose(ee[visible], expected, rtol=1e-5) == same
