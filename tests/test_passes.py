@@ -227,8 +227,8 @@ def test_the_policy_gets_its_own_key_not_the_drops(geometry):
     def random_fraction(scenario, key):
         return statistical_mrt(scenario.problem.v, scenario.problem.p_max_w * jax.random.uniform(key))
 
-    ee = np.asarray(passes.metric_over_pass(system, random_fraction, KEY, params, geometry, metric="power_w"))
+    power = np.asarray(passes.metric_over_pass(system, random_fraction, KEY, params, geometry, metric="power_w"))
     visible = np.asarray(geometry.serving) >= 0
     for key, same in ((jax.random.fold_in(KEY, passes.POLICY_KEY_TAG), True), (KEY, False)):
         expected = float(params.p_max_w * jax.random.uniform(key))
-        assert np.allclose(ee[visible], expected, rtol=1e-5) == same
+        assert np.allclose(power[visible], expected, rtol=1e-5) == same

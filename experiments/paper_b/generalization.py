@@ -20,6 +20,7 @@ all on fixed, seeded channels.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from pathlib import Path
 
 import equinox as eqx
@@ -101,7 +102,9 @@ def ee_vs_elevation(runs, drops: int, elevations=ELEVATIONS) -> list[dict]:
         for elevation in elevations:
             params = trained.at_elevation(elevation)
             evaluator = _evaluator(cfg, params, 400, drops)
-            channels = (repr(cfg.scenario), cfg.evaluation.seed, elevation)
+            # the same channels for runs that differ only in their training elevations: one reference
+            seen = dataclasses.replace(cfg.scenario, elevation_min_deg=elevation, elevation_max_deg=elevation)
+            channels = (repr(seen), cfg.evaluation.seed)
             if channels not in reference:
                 reference[channels] = evaluator(_dinkelbach(cfg))[METRIC]
             m = evaluator(model)[METRIC]

@@ -279,13 +279,11 @@ def _sample_downlink_scenario(key: PRNGKeyArray, params: DownlinkParams, dtype) 
         centres = _uniform_in_disk(kc_r, kc_phi, params.footprint_radius_m, params.num_clusters, dtype)
         user_pos = centres[jnp.arange(k) % params.num_clusters] + _uniform_in_disk(
             kr, kphi, params.cluster_radius_m, k, dtype)
-    sat_pos = jnp.stack([jnp.zeros((), dtype), jnp.zeros((), dtype), params.altitude_m])
-    u = direction_cosines(user_pos, sat_pos)                                           # [K, 3]
-    v = jax.vmap(lambda d: upa_response(d, params.n_v, params.n_h))(u).T                 # [Nt, K]
-    dist = jnp.linalg.norm(user_pos - sat_pos[None, :], axis=-1)
+    zenith = jnp.stack([jnp.zeros((), dtype), jnp.zeros((), dtype), params.altitude_m])
+    dist0 = jnp.linalg.norm(user_pos - zenith[None, :], axis=-1)                    # the powers and noise: the zenith's
 
     if params.snr_convention == "link_budget" or params.channel_power == "path_loss":
-        gamma = db_to_lin(satellite_large_scale_db(dist, params.carrier_hz, params.gain_sat_dbi, params.gain_user_dbi))
+        gamma = db_to_lin(satellite_large_scale_db(dist0, params.carrier_hz, params.gain_sat_dbi, params.gain_user_dbi))
     else:
         gamma = jnp.ones((k,), dtype)                                                  # normalized: the SNR sets N0
     kappa = db_to_lin(params.rician_k_db)
@@ -297,18 +295,31 @@ def _sample_downlink_scenario(key: PRNGKeyArray, params: DownlinkParams, dtype) 
         shares = jnp.concatenate([jnp.broadcast_to(kappa / (1 + kappa), (k, 1)), nlos], axis=1)
     alpha = jnp.sqrt(shares * gamma[:, None])
 
-    lam = params.wavelength_m
-    nu_sat = params.orbital_speed_mps * u[:, 0] / lam
-    nu_ut = params.ut_speed_mps / lam * jnp.cos(jax.random.uniform(kdop, (k, l), dtype, 0, 2 * jnp.pi))
+    nu_ut = params.ut_speed_mps / params.wavelength_m * jnp.cos(jax.random.uniform(kdop, (k, l), dtype, 0, 2 * jnp.pi))
     tau_ut = jnp.concatenate([jnp.zeros((k, 1), dtype),
                               params.delay_spread_s * jax.random.exponential(kdel, (k, l - 1), dtype)], axis=1)
-    problem = PrecodingProblem(v=v.astype(complex_dtype(dtype)), gamma=gamma, noise_w=_noise(params, gamma),
+    noise = _noise(params, gamma)
+    sat_pos, velocity = _satellite_state(jax.random.fold_in(key, 5), params, dtype)    # 5: no other draw's key
+    v, dist, nu_sat, ratio = _seen_from(user_pos, dist0, sat_pos, velocity, params)
+    problem = PrecodingProblem(v=v.astype(complex_dtype(dtype)), gamma=gamma * ratio, noise_w=noise,
                                p_max_w=params.p_max_w, bandwidth_hz=params.bandwidth_hz, xi=params.xi,
                                p_static_w=params.static_power_w)
-    at_zenith = DownlinkScenario(user_pos=user_pos, sat_pos=sat_pos, alpha=alpha, nu_sat=nu_sat,
-                                 tau_min=dist / SPEED_OF_LIGHT_M_S, nu_ut=nu_ut, tau_ut=tau_ut, problem=problem)
-    position, velocity = _satellite_state(jax.random.fold_in(key, 5), params, dtype)   # 5: no other draw's key
-    return repoint_satellite(at_zenith, params, position, velocity)
+    return DownlinkScenario(user_pos=user_pos, sat_pos=sat_pos, alpha=alpha * jnp.sqrt(ratio)[:, None], nu_sat=nu_sat,
+                            tau_min=dist / SPEED_OF_LIGHT_M_S, nu_ut=nu_ut, tau_ut=tau_ut, problem=problem)
+
+
+def _seen_from(user_pos, dist0, sat, velocity, params: DownlinkParams):
+    r"""The users' geometry seen from a satellite at ``sat [3]`` moving at ``velocity [3]``: array
+    responses ``v [N_t, K]`` (eq. (2)), distances ``[K]``, satellite Dopplers $(u_k \cdot
+    \dot s)/\lambda$ ``[K]`` and the link budget's free-space power ratio ``[K]`` to the
+    distances ``dist0`` (exactly 1 where they are equal)."""
+    u = direction_cosines(user_pos, sat)                                                # [K, 3]
+    v = jax.vmap(lambda d: upa_response(d, params.n_v, params.n_h))(u).T                  # [Nt, K]
+    dist = jnp.linalg.norm(user_pos - sat[None, :], axis=-1)
+    nu_sat = jnp.sum(u * velocity[None, :], axis=-1) / params.wavelength_m
+    ratio = db_to_lin(satellite_large_scale_db(dist, params.carrier_hz, params.gain_sat_dbi, params.gain_user_dbi)
+                      - satellite_large_scale_db(dist0, params.carrier_hz, params.gain_sat_dbi, params.gain_user_dbi))
+    return v, dist, nu_sat, ratio
 
 
 def _satellite_state(key: PRNGKeyArray, params: DownlinkParams, dtype) -> tuple[Array, Array]:
@@ -346,8 +357,8 @@ def repoint_satellite(scenario: DownlinkScenario, params: DownlinkParams, sat_po
     $\nu^{sat}_k = (u_k \cdot \dot{s})/\lambda = -f_c\dot d_k/c$.
 
     The receiver noise is the drop's: a satellite away from the zenith reaches the users weaker.
-    ``sample_downlink_scenario`` applies it to every drop (the identity at the zenith, exactly),
-    ``satjax.passes.downlink_at_step`` at every step of a pass.
+    ``satjax.passes.downlink_at_step`` uses it at every step of a pass; ``sample_downlink_scenario``
+    sees each drop from its satellite with the same geometry (``_seen_from``).
 
     Args:
         scenario: one ``DownlinkScenario`` drawn with ``params``.
@@ -360,13 +371,8 @@ def repoint_satellite(scenario: DownlinkScenario, params: DownlinkParams, sat_po
     """
     dtype = scenario.user_pos.dtype
     sat = jnp.asarray(sat_pos).astype(dtype)
-    u = direction_cosines(scenario.user_pos, sat)
-    v = jax.vmap(lambda d: upa_response(d, params.n_v, params.n_h))(u).T
-    dist = jnp.linalg.norm(scenario.user_pos - sat[None, :], axis=-1)
     dist0 = jnp.linalg.norm(scenario.user_pos - scenario.sat_pos[None, :], axis=-1)
-    ratio = db_to_lin(satellite_large_scale_db(dist, params.carrier_hz, params.gain_sat_dbi, params.gain_user_dbi)
-                      - satellite_large_scale_db(dist0, params.carrier_hz, params.gain_sat_dbi, params.gain_user_dbi))
-    nu_sat = jnp.sum(u * jnp.asarray(sat_velocity).astype(dtype)[None, :], axis=-1) / params.wavelength_m
+    v, dist, nu_sat, ratio = _seen_from(scenario.user_pos, dist0, sat, jnp.asarray(sat_velocity).astype(dtype), params)
     return eqx.tree_at(lambda s: (s.sat_pos, s.alpha, s.nu_sat, s.tau_min, s.problem.v, s.problem.gamma), scenario,
                        (sat, scenario.alpha * jnp.sqrt(ratio)[:, None], nu_sat, dist / SPEED_OF_LIGHT_M_S,
                         v.astype(scenario.problem.v.dtype), scenario.problem.gamma * ratio))
